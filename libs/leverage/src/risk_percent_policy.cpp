@@ -1,0 +1,33 @@
+#include <cmath>
+
+#include "fulcrum/leverage/policies.h"
+#include "fulcrum/risk/sizing.h"
+#include "policy_common.h"
+
+namespace fulcrum::leverage {
+namespace {
+// Loses risk_fraction of equity at the stop: qty = equity · risk / |entry − stop|.
+class RiskPercentPolicy final : public LeveragePolicy {
+ public:
+  explicit RiskPercentPolicy(RiskPercentConfig c) : c_(c) {}
+  std::string name() const override { return "risk_percent"; }
+  LeverageDecision decide(const LeverageInputs& in) const override {
+    const auto& s = *in.signal;
+    LeverageDecision d;
+    d.leverage_x = c_.leverage_x;
+    const double qty = risk::position_size_from_risk(in.equity, c_.risk_fraction, s.reference_price, s.stop_price);
+    d.notional = std::min(qty * s.reference_price, std::max(0.0, in.available_balance) * c_.leverage_x);
+    d.trade = d.notional > 0;
+    d.reasons["policy"] = name();
+    d.reasons["risk_fraction"] = detail::fmt(c_.risk_fraction);
+    d.reasons["stop_distance"] = detail::fmt(std::fabs(s.reference_price - s.stop_price));
+    d.reasons["suggested_x"] = std::to_string(c_.leverage_x);
+    d.reasons["confidence"] = detail::fmt(s.confidence);
+    return d;
+  }
+ private:
+  RiskPercentConfig c_;
+};
+}  // namespace
+std::unique_ptr<LeveragePolicy> make_risk_percent(const RiskPercentConfig& c) { return std::make_unique<RiskPercentPolicy>(c); }
+}  // namespace fulcrum::leverage

@@ -1,0 +1,166 @@
+#pragma once
+// A USDⓈ-M perpetual paper exchange, one-way mode, for one account.
+//
+// Fill model (stated): each bar is walked as a price path — open → low → high → close for
+// an up bar, open → high → low → close for a down bar. Market orders fill at the next
+// bar's open; stops and trailing stops trigger on trade prices along the path and fill at
+// the trigger (or at the open when the bar gaps through it); all taker fills pay
+// `slippage` adversely, rounded to the tick. Resting limits fill at their price as maker.
+// Mark price: from mark-price bars when the symbol has them, else the trade path stands
+// in. Unrealised PnL, liquidation and funding use the mark.
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "fulcrum/model/instrument.h"
+#include "fulcrum/model/market.h"
+#include "fulcrum/model/order.h"
+#include "fulcrum/venue/ledger.h"
+
+namespace fulcrum::venue {
+
+using model::Bar;
+using model::Fill;
+using model::FundingEvent;
+using model::InstrumentSpec;
+using model::MarginMode;
+using model::OrderRequest;
+using model::Price;
+using model::Qty;
+using model::Rate;
+
+struct VenueConfig {
+  Rate maker_fee = Rate::from_double(0.0002);        // Binance USDⓈ-M base tier
+  Rate taker_fee = Rate::from_double(0.0005);
+  Rate liquidation_fee = Rate::from_double(0.0125);  // liquidation clearance fee
+  Rate slippage = Rate::from_double(0.0002);         // adverse, on every taker fill
+  MarginMode margin_mode = MarginMode::kIsolated;
+};
+
+enum class RejectReason {
+  kNone,
+  kDuplicateClientOrderId,
+  kUnknownSymbol,
+  kInvalidQuantity,
+  kQuantityNotOnStep,
+  kPriceNotOnTick,
+  kBelowMinNotional,
+  kReduceOnlyWithoutPosition,
+  kLeverageAboveBracket,
+  kInsufficientMargin,
+  kNoPrice,
+};
+const char* to_string(RejectReason r);
+
+struct SubmitResult {
+  RejectReason reason = RejectReason::kNone;
+  std::string detail;
+  bool accepted() const { return reason == RejectReason::kNone; }
+};
+
+struct Position {
+  Qty qty;                // signed: + long, − short
+  Price entry_price;
+  Money isolated_margin;  // isolated mode: the position's own wallet
+  int leverage_x = 1;
+  TimestampMs opened_ms = 0;
+};
+
+// One position from open to flat, for analytics.
+struct ClosedTrade {
+  std::string symbol;
+  model::Side side = model::Side::kBuy;
+  TimestampMs open_ms = 0, close_ms = 0;
+  Price first_entry_price;
+  Price exit_price;        // of the last closing fill
+  Qty max_quantity;
+  int leverage_x = 1;
+  int entries = 0;         // 1 + pyramid adds
+  Money max_margin;        // the most margin the position ever held
+  Money realized_pnl, fees, funding;
+  Money equity_at_open;
+  bool liquidated = false;
+  std::string decision_reason;
+  Money net_pnl() const { return realized_pnl - fees + funding; }
+};
+
+class PaperVenue {
+ public:
+  PaperVenue(VenueConfig cfg, std::vector<InstrumentSpec> instruments, Money deposit, TimestampMs start_ms);
+
+  std::optional<size_t> symbol_index(const std::string& symbol) const;
+  const InstrumentSpec& instrument(size_t sym) const { return instruments_[sym]; }
+  size_t symbol_count() const { return instruments_.size(); }
+
+  // Validates and queues an order; it fills on the next bar of its symbol.
+  SubmitResult submit(const OrderRequest& req, TimestampMs now_ms, std::string decision_reason = {});
+  bool cancel(const std::string& client_order_id);
+  void cancel_all(size_t sym);
+  // Moves a resting stop's trigger (break-even stops); false if no such stop rests.
+  bool amend_stop(const std::string& client_order_id, Price new_stop);
+
+  void on_bar(size_t sym, const Bar& bar);
+  void on_mark_bar(size_t sym, const Bar& mark_bar);
+  void on_funding(size_t sym, const FundingEvent& ev);
+
+  Money wallet_balance() const { return ledger_.balance(); }
+  Money unrealized_pnl(size_t sym) const;
+  Money equity() const;  // wallet + Σ unrealised PnL at mark
+  Money available_balance() const;
+  Money maintenance_margin(size_t sym) const;
+  // Binance's liquidation price for the position now; 0 when flat or unliquidatable.
+  double liquidation_price(size_t sym) const;
+  const Position& position(size_t sym) const { return positions_[sym]; }
+  int open_position_count() const;
+  std::optional<Price> mark_price(size_t sym) const;
+  std::optional<Price> last_price(size_t sym) const;
+  bool has_open_orders(size_t sym) const;
+
+  const Ledger& ledger() const { return ledger_; }
+  const std::vector<Fill>& fills() const { return fills_; }
+  const std::vector<ClosedTrade>& closed_trades() const { return closed_; }
+  size_t liquidations() const { return liquidations_; }
+  const VenueConfig& config() const { return cfg_; }
+
+ private:
+  struct RestingOrder {
+    OrderRequest req;
+    std::string decision_reason;
+    bool arrived = false;     // false until the first bar after submission
+    bool activated = false;   // trailing stops
+    Price extreme;            // trailing stops: best price since activation
+  };
+  struct Lifecycle {
+    ClosedTrade trade;
+    bool open = false;
+  };
+
+  void walk_path(size_t sym, const Price* points, size_t n, bool is_mark, bool full_path);
+  bool process_segment(size_t sym, Price from, Price to, bool is_mark, bool first_point);
+  void fill(size_t sym, RestingOrder& o, Price price, model::Liquidity liquidity, TimestampMs t);
+  void apply_fill(size_t sym, model::Side side, Qty qty, Price price, Money fee, int leverage_x, const std::string& ref,
+                  const std::string& decision_reason, TimestampMs t, model::Liquidity liquidity);
+  void liquidate(size_t sym, Price price, TimestampMs t);
+  double cross_liquidation_price(size_t sym) const;
+  Price adverse(Price p, model::Side side) const;
+  Money required_initial_margin(Price p, Qty q, int leverage_x) const;
+  void drop_reduce_only_if_flat(size_t sym);
+
+  VenueConfig cfg_;
+  std::vector<InstrumentSpec> instruments_;
+  std::unordered_map<std::string, size_t> index_;
+  std::vector<Position> positions_;
+  std::vector<std::optional<Price>> mark_, last_;
+  std::vector<bool> has_mark_stream_;
+  std::vector<std::vector<RestingOrder>> orders_;
+  std::vector<Lifecycle> lifecycle_;
+  std::unordered_map<std::string, bool> seen_client_ids_;
+  Ledger ledger_;
+  std::vector<Fill> fills_;
+  std::vector<ClosedTrade> closed_;
+  size_t liquidations_ = 0;
+  TimestampMs now_ms_ = 0;
+};
+
+}  // namespace fulcrum::venue

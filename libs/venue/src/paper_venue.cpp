@@ -1,0 +1,484 @@
+#include "fulcrum/venue/paper_venue.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "fulcrum/risk/margin.h"
+
+namespace fulcrum::venue {
+
+using core::div_round;
+using core::int128;
+using model::Liquidity;
+using model::OrderType;
+using model::Side;
+
+const char* to_string(RejectReason r) {
+  switch (r) {
+    case RejectReason::kNone: return "NONE";
+    case RejectReason::kDuplicateClientOrderId: return "DUPLICATE_CLIENT_ORDER_ID";
+    case RejectReason::kUnknownSymbol: return "UNKNOWN_SYMBOL";
+    case RejectReason::kInvalidQuantity: return "INVALID_QUANTITY";
+    case RejectReason::kQuantityNotOnStep: return "QUANTITY_NOT_ON_STEP";
+    case RejectReason::kPriceNotOnTick: return "PRICE_NOT_ON_TICK";
+    case RejectReason::kBelowMinNotional: return "BELOW_MIN_NOTIONAL";
+    case RejectReason::kReduceOnlyWithoutPosition: return "REDUCE_ONLY_WITHOUT_POSITION";
+    case RejectReason::kLeverageAboveBracket: return "LEVERAGE_ABOVE_BRACKET";
+    case RejectReason::kInsufficientMargin: return "INSUFFICIENT_MARGIN";
+    case RejectReason::kNoPrice: return "NO_PRICE";
+  }
+  return "UNKNOWN";
+}
+
+namespace {
+Price scale_price(Price p, Rate factor) {  // p · (1 + factor), factor may be negative
+  return Price::from_raw(p.raw + div_round(static_cast<int128>(p.raw) * factor.raw, Rate::kScale));
+}
+Price ceil_to(Price p, Price tick) {
+  const Price f = core::floor_to(p, tick);
+  return f == p ? f : f + tick;
+}
+}  // namespace
+
+PaperVenue::PaperVenue(VenueConfig cfg, std::vector<InstrumentSpec> instruments, Money deposit, TimestampMs start_ms)
+    : cfg_(cfg), instruments_(std::move(instruments)), now_ms_(start_ms) {
+  const size_t n = instruments_.size();
+  for (size_t i = 0; i < n; ++i) index_[instruments_[i].symbol] = i;
+  positions_.resize(n);
+  mark_.resize(n);
+  last_.resize(n);
+  has_mark_stream_.assign(n, false);
+  orders_.resize(n);
+  lifecycle_.resize(n);
+  ledger_.post(start_ms, "", LedgerKind::kDeposit, deposit, "deposit", "initial deposit");
+}
+
+std::optional<size_t> PaperVenue::symbol_index(const std::string& symbol) const {
+  auto it = index_.find(symbol);
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
+}
+
+Money PaperVenue::required_initial_margin(Price p, Qty q, int leverage_x) const {
+  return Money::from_raw(div_round(static_cast<int128>(core::notional(p, q.abs()).raw), leverage_x));
+}
+
+SubmitResult PaperVenue::submit(const OrderRequest& req, TimestampMs now_ms, std::string decision_reason) {
+  now_ms_ = std::max(now_ms_, now_ms);
+  auto reject = [](RejectReason r, std::string d) { return SubmitResult{r, std::move(d)}; };
+  if (seen_client_ids_.count(req.client_order_id))
+    return reject(RejectReason::kDuplicateClientOrderId, "client_order_id '" + req.client_order_id + "' was already used");
+  const auto sym = symbol_index(req.symbol);
+  if (!sym) return reject(RejectReason::kUnknownSymbol, "symbol '" + req.symbol + "' is not listed");
+  const auto& spec = instruments_[*sym];
+  if (req.close_position && !(req.reduce_only && (req.type == OrderType::kStopMarket || req.type == OrderType::kTrailingStop)))
+    return reject(RejectReason::kInvalidQuantity, "close_position needs a reduce-only stop or trailing stop");
+  if (!req.close_position && req.quantity.raw <= 0) return reject(RejectReason::kInvalidQuantity, "quantity must be positive");
+  if (!req.close_position && !core::on_grid(req.quantity, spec.step_size))
+    return reject(RejectReason::kQuantityNotOnStep, "quantity " + req.quantity.str() + " is not a multiple of step " + spec.step_size.str());
+  if (req.type == OrderType::kLimit && !core::on_grid(req.limit_price, spec.tick_size))
+    return reject(RejectReason::kPriceNotOnTick, "limit price " + req.limit_price.str() + " is not on tick " + spec.tick_size.str());
+  if (req.type == OrderType::kStopMarket && !core::on_grid(req.stop_price, spec.tick_size))
+    return reject(RejectReason::kPriceNotOnTick, "stop price " + req.stop_price.str() + " is not on tick " + spec.tick_size.str());
+  const auto ref_price = req.type == OrderType::kLimit ? std::optional<Price>(req.limit_price) : last_[*sym];
+  if (!ref_price) return reject(RejectReason::kNoPrice, "no price seen yet for " + req.symbol);
+  const Position& pos = positions_[*sym];
+  const bool reduces = !pos.qty.is_zero() && (pos.qty.raw > 0) != (req.side == Side::kBuy);
+  if (req.reduce_only && !reduces)
+    return reject(RejectReason::kReduceOnlyWithoutPosition, "reduce-only order but no opposite position in " + req.symbol);
+  if (!req.reduce_only) {
+    const Money order_notional = core::notional(*ref_price, req.quantity);
+    if (order_notional < spec.min_notional)
+      return reject(RejectReason::kBelowMinNotional, "notional " + order_notional.str() + " below min " + spec.min_notional.str());
+    const Money position_notional = core::notional(*ref_price, pos.qty.abs() + req.quantity);
+    const int max_x = risk::max_leverage_for_notional(spec.brackets, position_notional.to_double());
+    if (req.leverage_x < 1 || req.leverage_x > max_x)
+      return reject(RejectReason::kLeverageAboveBracket,
+                    std::to_string(req.leverage_x) + "x exceeds the bracket's " + std::to_string(max_x) + "x at notional " + position_notional.str());
+    const Money need = required_initial_margin(*ref_price, req.quantity, req.leverage_x) +
+                       core::apply_rate(order_notional, cfg_.taker_fee);
+    if (need > available_balance())
+      return reject(RejectReason::kInsufficientMargin, "needs " + need.str() + ", available " + available_balance().str());
+  }
+  seen_client_ids_[req.client_order_id] = true;
+  RestingOrder o{req, std::move(decision_reason), false, false, Price{}};
+  orders_[*sym].push_back(std::move(o));
+  return {};
+}
+
+bool PaperVenue::cancel(const std::string& client_order_id) {
+  for (auto& book : orders_) {
+    auto it = std::find_if(book.begin(), book.end(), [&](const RestingOrder& o) { return o.req.client_order_id == client_order_id; });
+    if (it != book.end()) {
+      book.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+void PaperVenue::cancel_all(size_t sym) { orders_[sym].clear(); }
+
+bool PaperVenue::amend_stop(const std::string& client_order_id, Price new_stop) {
+  for (auto& book : orders_) {
+    for (auto& o : book) {
+      if (o.req.client_order_id == client_order_id && o.req.type == OrderType::kStopMarket) {
+        const auto& spec = instruments_[*symbol_index(o.req.symbol)];
+        o.req.stop_price = core::round_to(new_stop, spec.tick_size);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+bool PaperVenue::has_open_orders(size_t sym) const { return !orders_[sym].empty(); }
+std::optional<Price> PaperVenue::mark_price(size_t sym) const { return mark_[sym] ? mark_[sym] : last_[sym]; }
+std::optional<Price> PaperVenue::last_price(size_t sym) const { return last_[sym]; }
+
+Money PaperVenue::unrealized_pnl(size_t sym) const {
+  const auto& p = positions_[sym];
+  const auto m = mark_price(sym);
+  if (p.qty.is_zero() || !m) return {};
+  return core::pnl(p.qty, p.entry_price, *m);
+}
+
+Money PaperVenue::equity() const {
+  Money e = wallet_balance();
+  for (size_t i = 0; i < positions_.size(); ++i) e += unrealized_pnl(i);
+  return e;
+}
+
+Money PaperVenue::maintenance_margin(size_t sym) const {
+  const auto& p = positions_[sym];
+  const auto m = mark_price(sym);
+  if (p.qty.is_zero() || !m) return {};
+  const double n = core::notional(*m, p.qty.abs()).to_double();
+  return Money::from_double(risk::maintenance_margin(instruments_[sym].brackets, n));
+}
+
+Money PaperVenue::available_balance() const {
+  Money avail = wallet_balance();
+  Money cross_upnl;
+  for (size_t i = 0; i < positions_.size(); ++i) {
+    const auto& p = positions_[i];
+    if (p.qty.is_zero()) continue;
+    if (cfg_.margin_mode == MarginMode::kIsolated) {
+      avail -= p.isolated_margin;
+    } else {
+      avail -= required_initial_margin(p.entry_price, p.qty, p.leverage_x);
+      cross_upnl += unrealized_pnl(i);
+    }
+  }
+  // Unrealised losses reduce what can be posted; unrealised gains are not lent against.
+  if (cross_upnl.raw < 0) avail += cross_upnl;
+  return avail;
+}
+
+int PaperVenue::open_position_count() const {
+  return static_cast<int>(std::count_if(positions_.begin(), positions_.end(), [](const Position& p) { return !p.qty.is_zero(); }));
+}
+
+double PaperVenue::cross_liquidation_price(size_t sym) const {
+  const auto& p = positions_[sym];
+  double other_mm = 0, other_upnl = 0;
+  for (size_t i = 0; i < positions_.size(); ++i) {
+    if (i == sym || positions_[i].qty.is_zero()) continue;
+    other_mm += maintenance_margin(i).to_double();
+    other_upnl += unrealized_pnl(i).to_double();
+  }
+  risk::LiquidationInput in{p.qty.raw > 0 ? 1 : -1, p.qty.abs().to_double(), p.entry_price.to_double(),
+                            wallet_balance().to_double(), other_mm, other_upnl};
+  return risk::liquidation_price(instruments_[sym].brackets, in).price;
+}
+
+double PaperVenue::liquidation_price(size_t sym) const {
+  const auto& p = positions_[sym];
+  if (p.qty.is_zero()) return 0;
+  if (cfg_.margin_mode == MarginMode::kCross) return cross_liquidation_price(sym);
+  risk::LiquidationInput in{p.qty.raw > 0 ? 1 : -1, p.qty.abs().to_double(), p.entry_price.to_double(),
+                            p.isolated_margin.to_double(), 0, 0};
+  return risk::liquidation_price(instruments_[sym].brackets, in).price;
+}
+
+Price PaperVenue::adverse(Price p, Side side) const {
+  return side == Side::kBuy ? scale_price(p, cfg_.slippage) : scale_price(p, -cfg_.slippage);
+}
+
+void PaperVenue::on_bar(size_t sym, const Bar& bar) {
+  now_ms_ = std::max(now_ms_, bar.open_time_ms);
+  last_[sym] = bar.open;
+  // Orders submitted before this bar take part from its open on.
+  for (auto& o : orders_[sym]) o.arrived = true;
+  const bool up = bar.close >= bar.open;
+  const Price path[4] = {bar.open, up ? bar.low : bar.high, up ? bar.high : bar.low, bar.close};
+  walk_path(sym, path, 4, false, true);
+  last_[sym] = bar.close;
+  now_ms_ = std::max(now_ms_, bar.close_time_ms());
+}
+
+void PaperVenue::on_mark_bar(size_t sym, const Bar& mark_bar) {
+  has_mark_stream_[sym] = true;
+  const auto& p = positions_[sym];
+  // A position opened during this mark bar only sees its close: no look-back liquidation.
+  const bool full = !p.qty.is_zero() && p.opened_ms <= mark_bar.open_time_ms;
+  const bool up = mark_bar.close >= mark_bar.open;
+  const Price path[4] = {mark_bar.open, up ? mark_bar.low : mark_bar.high, up ? mark_bar.high : mark_bar.low, mark_bar.close};
+  TimestampMs saved = now_ms_;
+  now_ms_ = std::max(now_ms_, mark_bar.close_time_ms());
+  if (full) walk_path(sym, path, 4, true, true);
+  else walk_path(sym, path + 3, 1, true, false);
+  mark_[sym] = mark_bar.close;
+  now_ms_ = std::max(saved, now_ms_);
+}
+
+void PaperVenue::walk_path(size_t sym, const Price* points, size_t n, bool is_mark, bool full_path) {
+  (void)full_path;
+  if (is_mark) mark_[sym] = points[0];
+  // The first point is a segment of zero length: orders already through it fill there.
+  process_segment(sym, points[0], points[0], is_mark, true);
+  for (size_t i = 1; i < n; ++i) {
+    process_segment(sym, points[i - 1], points[i], is_mark, false);
+    if (is_mark) mark_[sym] = points[i];
+  }
+}
+
+// Fires, in the order price reaches them, every order (trade path) or liquidation (mark
+// path) touched on the segment from → to. Returns whether anything fired.
+bool PaperVenue::process_segment(size_t sym, Price from, Price to, bool is_mark, bool first_point) {
+  const auto& spec = instruments_[sym];
+  const bool uses_trade_as_mark = !has_mark_stream_[sym];
+  bool any = false;
+  for (int guard = 0; guard < 64; ++guard) {
+    int best = -2;  // -2 none, -1 liquidation, ≥0 order index
+    int64_t best_distance = std::numeric_limits<int64_t>::max();
+    Price best_price;
+    auto consider = [&](int which, Price touch) {
+      const int64_t d = std::llabs(touch.raw - from.raw);
+      if (d < best_distance) best = which, best_distance = d, best_price = touch;
+    };
+    auto touched_down = [&](Price level) { return from <= level || to <= level; };  // price falls to level
+    auto touched_up = [&](Price level) { return from >= level || to >= level; };
+
+    if (!is_mark) {
+      auto& book = orders_[sym];
+      for (size_t i = 0; i < book.size(); ++i) {
+        auto& o = book[i];
+        if (!o.arrived) continue;
+        const auto& r = o.req;
+        const bool buy = r.side == Side::kBuy;
+        switch (r.type) {
+          case OrderType::kMarket:
+            if (first_point) consider(static_cast<int>(i), from);
+            break;
+          case OrderType::kLimit:
+            if (buy ? touched_down(r.limit_price) : touched_up(r.limit_price))
+              consider(static_cast<int>(i), buy ? std::min(from, r.limit_price) : std::max(from, r.limit_price));
+            break;
+          case OrderType::kStopMarket:
+            if (buy ? touched_up(r.stop_price) : touched_down(r.stop_price))
+              consider(static_cast<int>(i), buy ? std::max(from, r.stop_price) : std::min(from, r.stop_price));
+            break;
+          case OrderType::kTrailingStop: {
+            if (!o.activated) {
+              const bool no_activation = r.stop_price.is_zero();
+              if (no_activation || (buy ? from <= r.stop_price : from >= r.stop_price)) {
+                o.activated = true;
+                o.extreme = from;
+              } else {
+                break;
+              }
+            }
+            // Sell trailing: trigger below the highest price since activation, and vice versa.
+            const Price trigger = core::round_to(scale_price(o.extreme, buy ? r.callback_rate : -r.callback_rate), spec.tick_size);
+            if (buy ? touched_up(trigger) : touched_down(trigger))
+              consider(static_cast<int>(i), buy ? std::max(from, trigger) : std::min(from, trigger));
+            break;
+          }
+        }
+      }
+    }
+    if ((is_mark || uses_trade_as_mark) && !positions_[sym].qty.is_zero()) {
+      const double lp = liquidation_price(sym);
+      if (lp > 0) {
+        const Price lp_price = core::round_to(Price::from_double(lp), spec.tick_size);
+        const bool is_long = positions_[sym].qty.raw > 0;
+        if (is_long ? touched_down(lp_price) : touched_up(lp_price)) {
+          // Liquidation yields to an order at the same price: the trader's stop goes first.
+          const Price touch = lp_price;
+          const int64_t d = std::llabs(touch.raw - from.raw);
+          if (d < best_distance) best = -1, best_distance = d, best_price = touch;
+        }
+      }
+    }
+    if (best == -2) break;
+    any = true;
+    if (best == -1) {
+      liquidate(sym, best_price, now_ms_);
+      continue;
+    }
+    RestingOrder order = orders_[sym][static_cast<size_t>(best)];
+    orders_[sym].erase(orders_[sym].begin() + best);
+    const auto type = order.req.type;
+    const bool resting_limit = type == OrderType::kLimit && !(first_point && best_price == from);
+    Price price = best_price;
+    if (type != OrderType::kLimit) price = adverse(price, order.req.side);
+    price = order.req.side == Side::kBuy ? ceil_to(price, spec.tick_size) : core::floor_to(price, spec.tick_size);
+    if (type == OrderType::kLimit) price = best_price;
+    fill(sym, order, price, resting_limit ? Liquidity::kMaker : Liquidity::kTaker, now_ms_);
+  }
+  if (!is_mark) {
+    // Trailing extremes move with the price after the segment's triggers are settled.
+    for (auto& o : orders_[sym]) {
+      if (o.req.type != OrderType::kTrailingStop || !o.activated) continue;
+      const Price hi = std::max(from, to), lo = std::min(from, to);
+      o.extreme = o.req.side == Side::kSell ? std::max(o.extreme, hi) : std::min(o.extreme, lo);
+    }
+  }
+  return any;
+}
+
+void PaperVenue::fill(size_t sym, RestingOrder& o, Price price, Liquidity liquidity, TimestampMs t) {
+  const auto& r = o.req;
+  Qty qty = r.quantity;
+  const Position& pos = positions_[sym];
+  if (r.reduce_only) {
+    const bool reduces = !pos.qty.is_zero() && (pos.qty.raw > 0) != (r.side == Side::kBuy);
+    if (!reduces) return;  // position already gone: the order expires unfilled
+    qty = std::min(qty, pos.qty.abs());
+  } else {
+    // Margin is checked again at the fill price; an order that no longer fits is dropped.
+    const Money need = required_initial_margin(price, qty, r.leverage_x);
+    if (need > available_balance()) return;
+  }
+  const Rate fee_rate = liquidity == Liquidity::kMaker ? cfg_.maker_fee : cfg_.taker_fee;
+  const Money fee = core::apply_rate(core::notional(price, qty), fee_rate);
+  apply_fill(sym, r.side, qty, price, fee, r.leverage_x, r.client_order_id, o.decision_reason, t, liquidity);
+  if (r.reduce_only || positions_[sym].qty.is_zero()) return;
+  auto attach = [&](OrderType type, const char* suffix, Price stop, Rate callback) {
+    OrderRequest p;
+    p.client_order_id = r.client_order_id + suffix;
+    p.symbol = r.symbol;
+    p.side = model::opposite(r.side);
+    p.type = type;
+    p.stop_price = stop;
+    p.callback_rate = callback;
+    p.reduce_only = true;
+    p.close_position = true;
+    seen_client_ids_[p.client_order_id] = true;
+    orders_[sym].push_back(RestingOrder{p, {}, true, false, Price{}});
+  };
+  const auto& spec = instruments_[sym];
+  if (!r.attached_stop_price.is_zero())
+    attach(OrderType::kStopMarket, ".sl", core::round_to(r.attached_stop_price, spec.tick_size), Rate{});
+  if (!r.attached_trailing_callback.is_zero())
+    attach(OrderType::kTrailingStop, ".ts", core::round_to(r.attached_trailing_activation, spec.tick_size), r.attached_trailing_callback);
+}
+
+void PaperVenue::apply_fill(size_t sym, Side side, Qty qty, Price price, Money fee, int leverage_x, const std::string& ref,
+                            const std::string& decision_reason, TimestampMs t, Liquidity liquidity) {
+  const auto& symbol = instruments_[sym].symbol;
+  Position& pos = positions_[sym];
+  Lifecycle& life = lifecycle_[sym];
+  const Qty signed_qty = side == Side::kBuy ? qty : -qty;
+  const bool opening = pos.qty.is_zero() || (pos.qty.raw > 0) == (side == Side::kBuy);
+  Money realized;
+  if (opening) {
+    if (pos.qty.is_zero()) {
+      pos = Position{};
+      pos.opened_ms = t;
+      pos.leverage_x = leverage_x;
+      life = Lifecycle{};
+      life.open = true;
+      life.trade.symbol = symbol;
+      life.trade.side = side;
+      life.trade.open_ms = t;
+      life.trade.first_entry_price = price;
+      life.trade.leverage_x = leverage_x;
+      life.trade.equity_at_open = equity();
+      life.trade.decision_reason = decision_reason;
+    }
+    const Qty new_abs = pos.qty.abs() + qty;
+    const int128 cost = static_cast<int128>(pos.entry_price.raw) * pos.qty.abs().raw + static_cast<int128>(price.raw) * qty.raw;
+    pos.entry_price = Price::from_raw(div_round(cost, new_abs.raw));
+    pos.qty += signed_qty;
+    if (cfg_.margin_mode == MarginMode::kIsolated) pos.isolated_margin += required_initial_margin(price, qty, pos.leverage_x);
+    ++life.trade.entries;
+    life.trade.max_quantity = std::max(life.trade.max_quantity, pos.qty.abs());
+  } else {
+    const Qty closing = std::min(qty, pos.qty.abs());
+    const Qty closing_signed = pos.qty.raw > 0 ? closing : -closing;
+    realized = core::pnl(closing_signed, pos.entry_price, price);
+    if (cfg_.margin_mode == MarginMode::kIsolated) {
+      const Money released = Money::from_raw(div_round(static_cast<int128>(pos.isolated_margin.raw) * closing.raw, pos.qty.abs().raw));
+      pos.isolated_margin -= released;
+    }
+    pos.qty -= closing_signed;
+    life.trade.exit_price = price;
+  }
+  const Money margin_now = cfg_.margin_mode == MarginMode::kIsolated ? pos.isolated_margin
+                                                                     : required_initial_margin(pos.entry_price, pos.qty, pos.leverage_x);
+  life.trade.max_margin = std::max(life.trade.max_margin, margin_now);
+
+  fills_.push_back({ref, symbol, side, price, qty, fee, realized, liquidity, t});
+  const std::string detail = std::string(model::to_string(side)) + " " + qty.str() + " @ " + price.str();
+  if (!realized.is_zero()) ledger_.post(t, symbol, LedgerKind::kRealizedPnl, realized, ref, detail);
+  if (!fee.is_zero()) {
+    const bool liq = liquidity == Liquidity::kLiquidation;
+    ledger_.post(t, symbol, liq ? LedgerKind::kLiquidationFee : LedgerKind::kTradeFee, -fee, ref, detail);
+  }
+  life.trade.realized_pnl += realized;
+  life.trade.fees += fee;
+  if (pos.qty.is_zero()) {
+    if (cfg_.margin_mode == MarginMode::kIsolated) pos.isolated_margin = Money{};
+    life.trade.close_ms = t;
+    life.trade.liquidated = liquidity == Liquidity::kLiquidation;
+    closed_.push_back(life.trade);
+    life.open = false;
+    drop_reduce_only_if_flat(sym);
+  }
+}
+
+void PaperVenue::drop_reduce_only_if_flat(size_t sym) {
+  auto& book = orders_[sym];
+  book.erase(std::remove_if(book.begin(), book.end(), [](const RestingOrder& o) { return o.req.reduce_only; }), book.end());
+}
+
+void PaperVenue::liquidate(size_t sym, Price price, TimestampMs t) {
+  ++liquidations_;
+  auto close_at = [&](size_t i, Price at) {
+    Position& p = positions_[i];
+    if (p.qty.is_zero()) return;
+    const Side side = p.qty.raw > 0 ? Side::kSell : Side::kBuy;
+    const Qty q = p.qty.abs();
+    const Money realized = core::pnl(p.qty, p.entry_price, at);
+    // The clearance fee takes what margin is left, never more.
+    const Money left = cfg_.margin_mode == MarginMode::kIsolated ? p.isolated_margin + realized : wallet_balance() + realized;
+    Money fee = core::apply_rate(core::notional(at, q), cfg_.liquidation_fee);
+    fee = std::max(Money{}, std::min(fee, left));
+    orders_[i].clear();
+    apply_fill(i, side, q, at, fee, p.leverage_x, "liquidation-" + std::to_string(liquidations_), "", t, Liquidity::kLiquidation);
+  };
+  if (cfg_.margin_mode == MarginMode::kCross) {
+    for (size_t i = 0; i < positions_.size(); ++i)
+      if (i != sym && !positions_[i].qty.is_zero()) close_at(i, *mark_price(i));
+  }
+  close_at(sym, price);
+}
+
+void PaperVenue::on_funding(size_t sym, const FundingEvent& ev) {
+  Position& p = positions_[sym];
+  const auto mark = mark_price(sym);
+  if (p.qty.is_zero() || !mark) return;
+  // Longs pay shorts when the rate is positive: payment = −qty · mark · rate.
+  const Money position_value = core::notional(*mark, p.qty.abs());
+  Money payment = core::apply_rate(position_value, ev.rate);
+  if (p.qty.raw > 0) payment = -payment;
+  if (cfg_.margin_mode == MarginMode::kIsolated) p.isolated_margin += payment;
+  lifecycle_[sym].trade.funding += payment;
+  ledger_.post(ev.funding_time_ms, instruments_[sym].symbol, LedgerKind::kFunding, payment, "funding@" + std::to_string(ev.funding_time_ms),
+               "rate=" + ev.rate.str() + " mark=" + mark->str() + " qty=" + p.qty.str());
+}
+
+}  // namespace fulcrum::venue
