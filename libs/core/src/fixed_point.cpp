@@ -15,38 +15,46 @@ std::optional<int64_t> parse_decimal_raw(std::string_view text, int decimals) {
     negative = text[i] == '-';
     ++i;
   }
-  int128 value = 0;
-  int frac_digits = -1;  // -1 until the decimal point is seen
-  bool any_digit = false;
-  bool round_up = false;
-  bool rounding_decided = false;
-  constexpr int128 kLimit = static_cast<int128>(std::numeric_limits<int64_t>::max());
-  for (; i < end; ++i) {
+  // Mantissa digits without the point, and how many of them precede it.
+  std::string digits;
+  int int_digits = -1;
+  for (; i < end && text[i] != 'e' && text[i] != 'E'; ++i) {
     const char c = text[i];
     if (c == '.') {
-      if (frac_digits >= 0) return std::nullopt;
-      frac_digits = 0;
-      continue;
+      if (int_digits >= 0) return std::nullopt;
+      int_digits = static_cast<int>(digits.size());
+    } else if (c >= '0' && c <= '9') {
+      if (digits.size() > 64) return std::nullopt;
+      digits += c;
+    } else {
+      return std::nullopt;
     }
-    if (c < '0' || c > '9') return std::nullopt;
-    any_digit = true;
-    if (frac_digits >= decimals) {
-      if (!rounding_decided) {
-        round_up = c >= '5';
-        rounding_decided = true;
-      }
-      continue;
+  }
+  if (digits.empty()) return std::nullopt;
+  if (int_digits < 0) int_digits = static_cast<int>(digits.size());
+  int exponent = 0;
+  if (i < end) {  // exponent part, as exchanges print tiny funding rates (9.47e-6)
+    ++i;
+    bool exp_negative = false;
+    if (i < end && (text[i] == '-' || text[i] == '+')) exp_negative = text[i++] == '-';
+    if (i == end) return std::nullopt;
+    for (; i < end; ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      exponent = exponent * 10 + (text[i] - '0');
+      if (exponent > 40) return std::nullopt;
     }
-    value = value * 10 + (c - '0');
-    if (frac_digits >= 0) ++frac_digits;
+    if (exp_negative) exponent = -exponent;
+  }
+  // Keep the digits that land at or above 10^-decimals; the next one rounds.
+  const int keep = int_digits + exponent + decimals;
+  int128 value = 0;
+  constexpr int128 kLimit = static_cast<int128>(std::numeric_limits<int64_t>::max());
+  for (int k = 0; k < keep; ++k) {
+    const int d = k < static_cast<int>(digits.size()) ? digits[static_cast<size_t>(k)] - '0' : 0;
+    value = value * 10 + d;
     if (value > kLimit) return std::nullopt;
   }
-  if (!any_digit) return std::nullopt;
-  for (int d = frac_digits < 0 ? 0 : frac_digits; d < decimals; ++d) {
-    value *= 10;
-    if (value > kLimit) return std::nullopt;
-  }
-  if (round_up) ++value;
+  if (keep >= 0 && keep < static_cast<int>(digits.size()) && digits[static_cast<size_t>(keep)] >= '5') ++value;
   if (value > kLimit) return std::nullopt;
   return static_cast<int64_t>(negative ? -value : value);
 }

@@ -65,7 +65,7 @@ Money PaperVenue::required_initial_margin(Price p, Qty q, int leverage_x) const 
 }
 
 SubmitResult PaperVenue::submit(const OrderRequest& req, TimestampMs now_ms, std::string decision_reason) {
-  now_ms_ = std::max(now_ms_, now_ms);
+  now_ms_ = now_ms;
   auto reject = [](RejectReason r, std::string d) { return SubmitResult{r, std::move(d)}; };
   if (seen_client_ids_.count(req.client_order_id))
     return reject(RejectReason::kDuplicateClientOrderId, "client_order_id '" + req.client_order_id + "' was already used");
@@ -207,15 +207,17 @@ Price PaperVenue::adverse(Price p, Side side) const {
 }
 
 void PaperVenue::on_bar(size_t sym, const Bar& bar) {
-  now_ms_ = std::max(now_ms_, bar.open_time_ms);
   last_[sym] = bar.open;
   // Orders submitted before this bar take part from its open on.
   for (auto& o : orders_[sym]) o.arrived = true;
   const bool up = bar.close >= bar.open;
   const Price path[4] = {bar.open, up ? bar.low : bar.high, up ? bar.high : bar.low, bar.close};
-  walk_path(sym, path, 4, false, true);
+  // A fill at the open happened at the open; inside the bar only its close time is known.
+  now_ms_ = bar.open_time_ms;
+  process_segment(sym, path[0], path[0], false, true);
+  now_ms_ = bar.close_time_ms();
+  for (size_t i = 1; i < 4; ++i) process_segment(sym, path[i - 1], path[i], false, false);
   last_[sym] = bar.close;
-  now_ms_ = std::max(now_ms_, bar.close_time_ms());
 }
 
 void PaperVenue::on_mark_bar(size_t sym, const Bar& mark_bar) {
@@ -225,22 +227,13 @@ void PaperVenue::on_mark_bar(size_t sym, const Bar& mark_bar) {
   const bool full = !p.qty.is_zero() && p.opened_ms <= mark_bar.open_time_ms;
   const bool up = mark_bar.close >= mark_bar.open;
   const Price path[4] = {mark_bar.open, up ? mark_bar.low : mark_bar.high, up ? mark_bar.high : mark_bar.low, mark_bar.close};
-  TimestampMs saved = now_ms_;
-  now_ms_ = std::max(now_ms_, mark_bar.close_time_ms());
-  if (full) walk_path(sym, path, 4, true, true);
-  else walk_path(sym, path + 3, 1, true, false);
-  mark_[sym] = mark_bar.close;
-  now_ms_ = std::max(saved, now_ms_);
-}
-
-void PaperVenue::walk_path(size_t sym, const Price* points, size_t n, bool is_mark, bool full_path) {
-  (void)full_path;
-  if (is_mark) mark_[sym] = points[0];
-  // The first point is a segment of zero length: orders already through it fill there.
-  process_segment(sym, points[0], points[0], is_mark, true);
-  for (size_t i = 1; i < n; ++i) {
-    process_segment(sym, points[i - 1], points[i], is_mark, false);
-    if (is_mark) mark_[sym] = points[i];
+  now_ms_ = mark_bar.close_time_ms();
+  const size_t first = full ? 0 : 3;
+  mark_[sym] = path[first];
+  process_segment(sym, path[first], path[first], true, true);
+  for (size_t i = first + 1; i < 4; ++i) {
+    process_segment(sym, path[i - 1], path[i], true, false);
+    mark_[sym] = path[i];
   }
 }
 
@@ -346,7 +339,7 @@ void PaperVenue::fill(size_t sym, RestingOrder& o, Price price, Liquidity liquid
   if (r.reduce_only) {
     const bool reduces = !pos.qty.is_zero() && (pos.qty.raw > 0) != (r.side == Side::kBuy);
     if (!reduces) return;  // position already gone: the order expires unfilled
-    qty = std::min(qty, pos.qty.abs());
+    qty = r.close_position ? pos.qty.abs() : std::min(qty, pos.qty.abs());
   } else {
     // Margin is checked again at the fill price; an order that no longer fits is dropped.
     const Money need = required_initial_margin(price, qty, r.leverage_x);

@@ -136,7 +136,6 @@ class PaperVenue {
     bool open = false;
   };
 
-  void walk_path(size_t sym, const Price* points, size_t n, bool is_mark, bool full_path);
   bool process_segment(size_t sym, Price from, Price to, bool is_mark, bool first_point);
   void fill(size_t sym, RestingOrder& o, Price price, model::Liquidity liquidity, TimestampMs t);
   void apply_fill(size_t sym, model::Side side, Qty qty, Price price, Money fee, int leverage_x, const std::string& ref,

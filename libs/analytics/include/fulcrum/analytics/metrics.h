@@ -1,0 +1,67 @@
+#pragma once
+// Performance figures of one policy's account, in the seed report's terms.
+#include <string>
+#include <vector>
+
+#include "fulcrum/core/clock.h"
+
+namespace fulcrum::analytics {
+
+using core::TimestampMs;
+
+struct EquityPoint {
+  TimestampMs time_ms = 0;
+  double equity = 0;
+};
+
+struct TradeSummary {
+  TimestampMs open_ms = 0, close_ms = 0;
+  double net_pnl = 0;        // realised − fees + funding
+  double margin = 0;         // the most margin the position held
+  double equity_at_open = 0;
+  bool liquidated = false;
+};
+
+struct MonthReturn {
+  std::string month;  // 2025-02
+  double return_fraction = 0;
+};
+
+struct PolicyMetrics {
+  std::string policy;
+  std::vector<MonthReturn> monthly;
+  double mean_monthly_return = 0;
+  double total_return = 0;
+  double final_equity = 0;
+  size_t trades = 0, wins = 0, losses = 0;
+  double win_rate = 0;
+  double trades_per_month = 0;
+  double mean_return_on_margin = 0, max_return_on_margin = 0, min_return_on_margin = 0;
+  double mean_return_on_equity = 0, max_return_on_equity = 0, min_return_on_equity = 0;
+  double max_drawdown = 0;
+  double sharpe = 0, sortino = 0, calmar = 0;  // daily returns, annualised over 365 days
+  size_t liquidations = 0;
+  double fees_paid = 0;
+  double funding_net = 0;  // + received, − paid
+  double time_in_market = 0;  // fraction of the window with any position open
+};
+
+struct MetricsInput {
+  std::string policy;
+  TimestampMs from_ms = 0, to_ms = 0;
+  double initial_equity = 0;
+  std::vector<EquityPoint> equity_curve;  // time-ordered, within [from, to]
+  std::vector<TradeSummary> trades;
+  double fees_paid = 0;
+  double funding_net = 0;
+};
+
+PolicyMetrics compute_metrics(const MetricsInput& in);
+
+double max_drawdown(const std::vector<EquityPoint>& curve, double initial_equity);
+// Equity at each UTC day boundary in the window, then simple returns between them.
+std::vector<double> daily_returns(const std::vector<EquityPoint>& curve, double initial_equity, TimestampMs from_ms, TimestampMs to_ms);
+double sharpe_ratio(const std::vector<double>& daily);
+double sortino_ratio(const std::vector<double>& daily);
+
+}  // namespace fulcrum::analytics

@@ -1,0 +1,33 @@
+#pragma once
+// Finds and loads each symbol's files: klines, mark-price klines and funding. A symbol's
+// files are every file under the folder named SYMBOL.csv[.gz] or SYMBOL-….zip/csv (the
+// Binance public-data layout), read in name order and concatenated.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fulcrum/backtest/engine.h"
+#include "fulcrum/marketdata/validation.h"
+
+namespace fulcrum::backtest {
+
+struct DataSources {
+  std::string klines;      // folder or file
+  std::string mark_price;  // optional folder
+  std::string funding;     // optional folder
+  std::vector<std::string> symbols;  // empty: every symbol with a kline file
+  marketdata::ValidationMode validation = marketdata::ValidationMode::kReport;
+};
+
+struct LoadedData {
+  std::vector<SymbolData> symbols;
+  std::vector<std::string> reports;  // one validation summary per file with issues
+};
+
+// `spec_for(symbol)` supplies each symbol's instrument spec. Throws core::DataError.
+LoadedData load_data(const DataSources& src, const std::function<model::InstrumentSpec(const std::string&)>& spec_for);
+
+std::vector<std::string> files_for_symbol(const std::string& folder, const std::string& symbol);
+std::vector<std::string> symbols_in(const std::string& folder);
+
+}  // namespace fulcrum::backtest

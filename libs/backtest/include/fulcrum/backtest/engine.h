@@ -1,0 +1,85 @@
+#pragma once
+// The research backtest: one pass over merged real data, features and signals computed
+// once, and one paper-venue account per leverage policy, so every policy sees the same
+// signals at the same instants.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fulcrum/analytics/metrics.h"
+#include "fulcrum/features/feature_set.h"
+#include "fulcrum/leverage/policies.h"
+#include "fulcrum/signals/breakout.h"
+#include "fulcrum/venue/paper_venue.h"
+
+namespace fulcrum::backtest {
+
+using core::TimestampMs;
+
+struct SymbolData {
+  model::InstrumentSpec spec;
+  std::vector<model::Bar> bars;          // base bars (1m, 5m …), time-ordered
+  std::vector<model::Bar> mark_bars;     // optional
+  std::vector<model::FundingEvent> funding;
+};
+
+struct StrategyConfig {
+  TimestampMs signal_interval_ms = 15 * core::kMsPerMinute;
+  int max_open_positions = 10;
+  bool use_trailing_stop = true;
+  double trailing_arm_roe = 0.15;     // arm once the position is +15 % on margin
+  double trailing_callback = 0.015;
+  double high_confidence_score = 80;
+  double warning_drawdown = 0.05;     // RiskLevel thresholds for the rule engine
+  double critical_drawdown = 0.10;
+  size_t stats_window_trades = 50;
+};
+
+struct BacktestConfig {
+  TimestampMs from_ms = 0;            // trading window; earlier data only warms features up
+  TimestampMs to_ms = 0;
+  double initial_equity = 10'000;
+  venue::VenueConfig venue;
+  features::FeatureConfig features;
+  signals::BreakoutConfig signal;
+  leverage::PolicySuiteConfig policies;
+  StrategyConfig strategy;
+  std::vector<std::string> policy_names;  // empty: all
+};
+
+struct DecisionRecord {
+  TimestampMs time_ms = 0;
+  std::string symbol;
+  std::string side;
+  int leverage_x = 0;
+  double notional = 0;
+  std::string quantity;
+  std::string outcome;  // SUBMITTED, SKIPPED, or the venue's reject reason
+  std::string reason_json;
+};
+
+struct PolicyRun {
+  std::string policy;
+  std::unique_ptr<venue::PaperVenue> venue;
+  std::vector<analytics::EquityPoint> equity_curve;
+  std::vector<DecisionRecord> decisions;
+};
+
+struct BacktestResult {
+  TimestampMs from_ms = 0, to_ms = 0;
+  size_t base_bars = 0, signal_bars = 0, signals = 0;
+  std::vector<PolicyRun> runs;
+};
+
+using ProgressFn = std::function<void(double fraction)>;
+
+BacktestResult run_backtest(const std::vector<SymbolData>& data, const BacktestConfig& cfg, const ProgressFn& progress = {});
+
+// Splits [from, to) into consecutive (train, test) windows stepped by the test length.
+struct WalkForwardFold {
+  TimestampMs train_from_ms, train_to_ms, test_from_ms, test_to_ms;
+};
+std::vector<WalkForwardFold> walk_forward_folds(TimestampMs from_ms, TimestampMs to_ms, TimestampMs train_ms, TimestampMs test_ms);
+
+}  // namespace fulcrum::backtest

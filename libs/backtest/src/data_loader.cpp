@@ -1,0 +1,82 @@
+#include "fulcrum/backtest/data_loader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <set>
+
+#include "fulcrum/core/error.h"
+#include "fulcrum/marketdata/readers.h"
+
+namespace fulcrum::backtest {
+namespace fs = std::filesystem;
+
+namespace {
+bool is_data_file(const fs::path& p) {
+  const std::string name = p.filename().string();
+  auto ends = [&](const char* s) { return name.size() >= std::strlen(s) && name.compare(name.size() - std::strlen(s), std::string::npos, s) == 0; };
+  return ends(".csv") || ends(".csv.gz") || ends(".zip");
+}
+std::string symbol_of(const std::string& filename) {
+  const size_t cut = filename.find_first_of(".-");
+  return filename.substr(0, cut);
+}
+}  // namespace
+
+std::vector<std::string> files_for_symbol(const std::string& folder, const std::string& symbol) {
+  std::vector<std::string> out;
+  if (fs::is_regular_file(folder)) return {folder};
+  if (!fs::is_directory(folder)) throw core::DataError(folder, 0, "no such file or folder");
+  for (const auto& e : fs::recursive_directory_iterator(folder)) {
+    if (!e.is_regular_file() || !is_data_file(e.path())) continue;
+    if (symbol_of(e.path().filename().string()) == symbol) out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> symbols_in(const std::string& folder) {
+  std::set<std::string> syms;
+  if (fs::is_regular_file(folder)) return {symbol_of(fs::path(folder).filename().string())};
+  if (!fs::is_directory(folder)) throw core::DataError(folder, 0, "no such file or folder");
+  for (const auto& e : fs::recursive_directory_iterator(folder))
+    if (e.is_regular_file() && is_data_file(e.path())) syms.insert(symbol_of(e.path().filename().string()));
+  return {syms.begin(), syms.end()};
+}
+
+LoadedData load_data(const DataSources& src, const std::function<model::InstrumentSpec(const std::string&)>& spec_for) {
+  LoadedData out;
+  const auto symbols = src.symbols.empty() ? symbols_in(src.klines) : src.symbols;
+  if (symbols.empty()) throw core::DataError(src.klines, 0, "no kline files found");
+  auto note = [&](const marketdata::ValidationReport& r, const std::string& file) {
+    if (!r.issues.empty()) out.reports.push_back(file + ": " + r.summary());
+  };
+  auto append_bars = [&](std::vector<model::Bar>& dst, const std::string& file) {
+    auto series = marketdata::read_klines(file, src.validation);
+    note(series.report, file);
+    if (!dst.empty() && !series.bars.empty() && series.bars.front().open_time_ms <= dst.back().open_time_ms)
+      throw core::DataError(file, 0, "overlaps the previous file of the same symbol");
+    dst.insert(dst.end(), series.bars.begin(), series.bars.end());
+  };
+  for (const auto& sym : symbols) {
+    SymbolData d;
+    d.spec = spec_for(sym);
+    const auto kline_files = files_for_symbol(src.klines, sym);
+    if (kline_files.empty()) throw core::DataError(src.klines, 0, "no kline file for symbol " + sym);
+    for (const auto& f : kline_files) append_bars(d.bars, f);
+    if (!src.mark_price.empty()) {
+      for (const auto& f : files_for_symbol(src.mark_price, sym)) append_bars(d.mark_bars, f);
+    }
+    if (!src.funding.empty()) {
+      for (const auto& f : files_for_symbol(src.funding, sym)) {
+        auto series = marketdata::read_funding(f, src.validation);
+        note(series.report, f);
+        d.funding.insert(d.funding.end(), series.events.begin(), series.events.end());
+      }
+    }
+    out.symbols.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace fulcrum::backtest

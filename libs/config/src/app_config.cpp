@@ -1,0 +1,353 @@
+#include "fulcrum/config/app_config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "fulcrum/core/time_format.h"
+#include "fulcrum/leverage/policies.h"
+#include "yaml_section.h"
+
+namespace fulcrum::config {
+namespace fs = std::filesystem;
+using detail::Section;
+
+namespace {
+
+template <class F>
+void read_fixed(Section& s, const std::string& key, F& target, double min, double max) {
+  double v = target.to_double();
+  const double before = v;
+  s.read<double>(key, v, min, max);
+  if (v != before) target = F::from_double(v);
+}
+
+void read_instrument(Section& s, model::InstrumentSpec& spec) {
+  // Decimal filters are read as text so 0.1 means exactly one tenth.
+  auto decimal = [&](const char* key, auto& target) {
+    if (!s.has(key)) return;
+    const auto node = s.raw(key);
+    const std::string text = node.IsScalar() ? node.Scalar() : "";
+    using T = std::decay_t<decltype(target)>;
+    auto parsed = T::parse(text);
+    if (!parsed || parsed->raw < 0) return s.problem(key, "must be a non-negative decimal, got '" + text + "'");
+    target = *parsed;
+  };
+  decimal("tick_size", spec.tick_size);
+  decimal("step_size", spec.step_size);
+  decimal("min_notional", spec.min_notional);
+  if (spec.tick_size.raw <= 0) s.problem("tick_size", "must be positive");
+  if (spec.step_size.raw <= 0) s.problem("step_size", "must be positive");
+  if (s.has("brackets")) {
+    const auto list = s.raw("brackets");
+    if (list.IsScalar() && list.Scalar() == "binance_btcusdt") {
+      spec.brackets = model::default_binance_brackets();
+      return;
+    }
+    if (!list.IsSequence() || list.size() == 0) return s.problem("brackets", "must be 'binance_btcusdt' or a non-empty list");
+    std::vector<model::MarginBracket> brackets;
+    double floor = 0;
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::vector<core::ConfigIssue> sink;
+      Section b(list[i], s.field("brackets") + "[" + std::to_string(i) + "]", sink);
+      double cap = 0, mmr = 0;
+      int lev = 0;
+      b.read<double>("notional_cap", cap, floor, 1e13);
+      b.read<int>("max_leverage_x", lev, 1, 125);
+      b.read<double>("maintenance_rate", mmr, 0.0, 1.0);
+      if (cap <= floor) b.problem("notional_cap", "must be above the previous bracket's cap");
+      if (lev == 0) b.problem("max_leverage_x", "is required");
+      b.finish();
+      for (auto& issue : sink) s.problem("brackets", issue.field_path + ": " + issue.message);
+      brackets.push_back({core::Money::from_double(floor), core::Money::from_double(cap), lev, core::Rate::from_double(mmr), {}});
+      floor = cap;
+    }
+    model::derive_maintenance_amounts(brackets);
+    spec.brackets = std::move(brackets);
+  }
+}
+
+void read_strategy(Section& s, backtest::StrategyConfig& c) {
+  int64_t minutes = c.signal_interval_ms / core::kMsPerMinute;
+  s.read<int64_t>("signal_interval_minutes", minutes, 1, 1440);
+  c.signal_interval_ms = minutes * core::kMsPerMinute;
+  s.read<int>("max_open_positions", c.max_open_positions, 1, 1000);
+  s.read<bool>("use_trailing_stop", c.use_trailing_stop);
+  s.read<double>("trailing_arm_roe", c.trailing_arm_roe, 0.0, 100.0);
+  s.read<double>("trailing_callback", c.trailing_callback, 0.001, 0.10);  // Binance allows 0.1 %–10 %
+  s.read<double>("high_confidence_score", c.high_confidence_score, 0.0, 100.0);
+  s.read<double>("warning_drawdown", c.warning_drawdown, 0.0, 1.0);
+  s.read<double>("critical_drawdown", c.critical_drawdown, 0.0, 1.0);
+  s.read<size_t>("stats_window_trades", c.stats_window_trades, size_t{1}, size_t{100000});
+}
+
+void read_signal(Section& s, signals::BreakoutConfig& c) {
+  s.read<double>("rsi_min", c.rsi_min, 0.0, 100.0);
+  s.read<double>("rsi_max", c.rsi_max, 0.0, 100.0);
+  s.read<double>("adx_min", c.adx_min, 0.0, 100.0);
+  s.read<double>("adx_max", c.adx_max, 0.0, 100.0);
+  s.read<double>("volume_ratio_min", c.volume_ratio_min, 0.0, 1e6);
+  s.read<double>("volume_ratio_max", c.volume_ratio_max, 0.0, 1e6);
+  s.read<double>("max_upper_wick_to_close", c.max_upper_wick_to_close, 0.0, 10.0);
+  s.read<bool>("require_green_bar", c.require_green_bar);
+  s.read<double>("score_base", c.score_base, 0.0, 100.0);
+  s.read<double>("volume_bonus_pivot", c.volume_bonus_pivot, 0.0, 1e6);
+  s.read<double>("volume_bonus_per_unit", c.volume_bonus_per_unit, 0.0, 1e6);
+  s.read<double>("volume_bonus_max", c.volume_bonus_max, 0.0, 100.0);
+  s.read<double>("shape_bonus_pivot", c.shape_bonus_pivot, 0.0, 1e6);
+  s.read<double>("shape_bonus_per_unit", c.shape_bonus_per_unit, 0.0, 1e6);
+  s.read<double>("stop_atr_multiple", c.stop_atr_multiple, 0.0, 100.0);
+  s.read<double>("stop_cap_fraction", c.stop_cap_fraction, 0.0001, 0.5);
+  s.read<bool>("allow_short", c.allow_short);
+  s.read<size_t>("universe_top_n", c.universe_top_n, size_t{1}, size_t{10000});
+  s.read<double>("universe_min_change", c.universe_min_change, -1.0, 100.0);
+  s.read<double>("universe_max_change", c.universe_max_change, -1.0, 100.0);
+  if (c.rsi_min > c.rsi_max) s.problem("rsi_min", "must not exceed rsi_max");
+  if (c.adx_min > c.adx_max) s.problem("adx_min", "must not exceed adx_max");
+  if (c.volume_ratio_min > c.volume_ratio_max) s.problem("volume_ratio_min", "must not exceed volume_ratio_max");
+  if (c.universe_min_change > c.universe_max_change) s.problem("universe_min_change", "must not exceed universe_max_change");
+}
+
+void read_features(Section& s, features::FeatureConfig& c) {
+  const size_t one = 1, big = 1'000'000;
+  s.read<size_t>("rsi_period", c.rsi_period, one, big);
+  s.read<size_t>("adx_period", c.adx_period, one, big);
+  s.read<size_t>("atr_period", c.atr_period, one, big);
+  s.read<size_t>("ema_fast_period", c.ema_fast_period, one, big);
+  s.read<size_t>("ema_slow_period", c.ema_slow_period, one, big);
+  s.read<size_t>("volume_ratio_period", c.volume_ratio_period, one, big);
+  s.read<double>("ewma_lambda", c.ewma_lambda, 0.5, 0.9999);
+  s.read<size_t>("atr_mean_window_bars", c.atr_mean_window_bars, one, big);
+  s.read<size_t>("atr_mean_min_bars", c.atr_mean_min_bars, one, big);
+  s.read<double>("vpin_bucket_volume", c.vpin_bucket_volume, 0.0, 1e15);
+  s.read<size_t>("vpin_buckets", c.vpin_buckets, one, big);
+  s.read<size_t>("vpin_warmup_bars", c.vpin_warmup_bars, one, big);
+  s.read<size_t>("change_window_bars", c.change_window_bars, one, big);
+}
+
+void read_venue(Section& s, venue::VenueConfig& c) {
+  read_fixed(s, "maker_fee", c.maker_fee, -0.001, 0.01);
+  read_fixed(s, "taker_fee", c.taker_fee, 0.0, 0.01);
+  read_fixed(s, "liquidation_fee", c.liquidation_fee, 0.0, 0.05);
+  read_fixed(s, "slippage", c.slippage, 0.0, 0.05);
+  std::string mode = c.margin_mode == model::MarginMode::kIsolated ? "isolated" : "cross";
+  s.read<std::string>("margin_mode", mode);
+  if (mode == "isolated") c.margin_mode = model::MarginMode::kIsolated;
+  else if (mode == "cross") c.margin_mode = model::MarginMode::kCross;
+  else s.problem("margin_mode", "must be 'isolated' or 'cross', got '" + mode + "'");
+}
+
+void read_leverage(Section& s, leverage::PolicySuiteConfig& c) {
+  {
+    auto p = s.child("caps");
+    p.read<int>("max_leverage_x", c.caps.max_leverage_x, 1, 125);
+    p.read<double>("atr_ratio_threshold", c.caps.atr_ratio_threshold, 0.0, 100.0);
+    p.read<int>("atr_ratio_cap_x", c.caps.atr_ratio_cap_x, 1, 125);
+    p.read<double>("greed_index_threshold", c.caps.greed_index_threshold, 0.0, 100.0);
+    p.read<int>("greed_index_cap_x", c.caps.greed_index_cap_x, 1, 125);
+    p.read<double>("volatility_index_threshold", c.caps.volatility_index_threshold, 0.0, 1000.0);
+    p.read<int>("volatility_index_cap_x", c.caps.volatility_index_cap_x, 1, 125);
+    p.read<int>("falling_reserves_cap_x", c.caps.falling_reserves_cap_x, 1, 125);
+  }
+  {
+    auto p = s.child("fixed");
+    p.read<int>("leverage_x", c.fixed.leverage_x, 1, 125);
+    p.read<double>("margin_fraction", c.fixed.margin_fraction, 0.0, 1.0);
+  }
+  {
+    auto p = s.child("risk_parity");
+    p.read<int>("base_leverage_x", c.risk_parity.base_leverage_x, 1, 125);
+    p.read<int>("max_leverage_x", c.risk_parity.max_leverage_x, 1, 125);
+    p.read<double>("margin_fraction", c.risk_parity.margin_fraction, 0.0, 1.0);
+    p.read<bool>("square_root", c.risk_parity.square_root);
+  }
+  {
+    auto p = s.child("vol_target");
+    p.read<int>("leverage_x", c.vol_target.leverage_x, 1, 125);
+    p.read<double>("base_margin_fraction", c.vol_target.base_margin_fraction, 0.0, 1.0);
+    p.read<double>("target_atr_pct", c.vol_target.target_atr_pct, 0.0001, 100.0);
+    p.read<double>("max_margin_fraction", c.vol_target.max_margin_fraction, 0.0, 1.0);
+    p.read<double>("market_spike_atr_ratio", c.vol_target.market_spike_atr_ratio, 0.0, 100.0);
+    p.read<double>("market_spike_multiplier", c.vol_target.market_spike_multiplier, 0.0, 1.0);
+  }
+  {
+    auto p = s.child("trend_confirmation");
+    p.read<int>("leverage_x", c.trend_confirmation.leverage_x, 1, 125);
+    p.read<double>("margin_fraction", c.trend_confirmation.margin_fraction, 0.0, 1.0);
+    p.read<double>("initial_fraction", c.trend_confirmation.initial_fraction, 0.01, 1.0);
+    p.read<int>("max_adds", c.trend_confirmation.max_adds, 0, 10);
+    p.read<double>("add_trigger_move", c.trend_confirmation.add_trigger_move, 0.0, 1.0);
+    p.read<double>("add_min_volume_ratio", c.trend_confirmation.add_min_volume_ratio, 0.0, 1e6);
+  }
+  {
+    auto p = s.child("confidence");
+    p.read<bool>("linear", c.confidence.linear);
+    p.read<int>("high_tier_x", c.confidence.high_tier_x, 1, 125);
+    p.read<int>("mid_tier_x", c.confidence.mid_tier_x, 1, 125);
+    p.read<int>("low_tier_x", c.confidence.low_tier_x, 1, 125);
+    p.read<double>("high_tier_min_score", c.confidence.high_tier_min_score, 0.0, 100.0);
+    p.read<double>("mid_tier_min_score", c.confidence.mid_tier_min_score, 0.0, 100.0);
+    p.read<int>("linear_min_x", c.confidence.linear_min_x, 1, 125);
+    p.read<int>("linear_max_x", c.confidence.linear_max_x, 1, 125);
+    p.read<double>("skip_below_score", c.confidence.skip_below_score, 0.0, 100.0);
+    p.read<double>("margin_fraction", c.confidence.margin_fraction, 0.0, 1.0);
+    p.read<int>("crowding_positions", c.confidence.crowding_positions, 1, 1000);
+    p.read<double>("crowding_size_multiplier", c.confidence.crowding_size_multiplier, 0.0, 1.0);
+  }
+  {
+    auto p = s.child("rule_engine");
+    auto& r = c.rule_engine;
+    p.read<double>("base_x", r.base_x, 0.0, 125.0);
+    p.read<double>("confidence_high", r.confidence_high, 0.0, 1.0);
+    p.read<double>("confidence_high_multiplier", r.confidence_high_multiplier, 0.0, 10.0);
+    p.read<double>("confidence_mid", r.confidence_mid, 0.0, 1.0);
+    p.read<double>("confidence_mid_multiplier", r.confidence_mid_multiplier, 0.0, 10.0);
+    p.read<double>("confidence_low_multiplier", r.confidence_low_multiplier, 0.0, 10.0);
+    p.read<double>("safe_multiplier", r.safe_multiplier, 0.0, 10.0);
+    p.read<double>("warning_multiplier", r.warning_multiplier, 0.0, 10.0);
+    p.read<double>("critical_multiplier", r.critical_multiplier, 0.0, 10.0);
+    p.read<double>("vpin_threshold", r.vpin_threshold, 0.0, 1.0);
+    p.read<double>("high_vol_atr_pct", r.high_vol_atr_pct, 0.0, 100.0);
+    p.read<double>("high_vol_multiplier", r.high_vol_multiplier, 0.0, 10.0);
+    p.read<int>("min_x", r.min_x, 1, 125);
+    p.read<int>("max_x", r.max_x, 1, 125);
+    p.read<double>("margin_fraction", r.margin_fraction, 0.0, 1.0);
+  }
+  {
+    auto p = s.child("kelly");
+    p.read<double>("fraction_of_kelly", c.kelly.fraction_of_kelly, 0.0, 1.0);
+    p.read<int>("leverage_x", c.kelly.leverage_x, 1, 125);
+    p.read<size_t>("min_trades", c.kelly.min_trades, size_t{0}, size_t{100000});
+    p.read<double>("prior_win_rate", c.kelly.prior_win_rate, 0.0, 1.0);
+    p.read<double>("prior_payoff", c.kelly.prior_payoff, 0.01, 100.0);
+    p.read<double>("max_margin_fraction", c.kelly.max_margin_fraction, 0.0, 1.0);
+  }
+  {
+    auto p = s.child("fixed_ratio");
+    p.read<bool>("linear_form", c.fixed_ratio.linear_form);
+    p.read<double>("delta_fraction", c.fixed_ratio.delta_fraction, 0.0001, 100.0);
+    p.read<double>("unit_margin_fraction", c.fixed_ratio.unit_margin_fraction, 0.0, 1.0);
+    p.read<int>("leverage_x", c.fixed_ratio.leverage_x, 1, 125);
+    p.read<int>("max_units", c.fixed_ratio.max_units, 1, 1000);
+  }
+  {
+    auto p = s.child("risk_percent");
+    p.read<double>("risk_fraction", c.risk_percent.risk_fraction, 0.0, 1.0);
+    p.read<int>("leverage_x", c.risk_percent.leverage_x, 1, 125);
+  }
+}
+
+std::string resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute()) return p;
+  return (fs::path(base_dir) / p).lexically_normal().string();
+}
+
+}  // namespace
+
+model::InstrumentSpec AppConfig::spec_for(const std::string& symbol) const {
+  auto it = instruments.find(symbol);
+  model::InstrumentSpec spec = it != instruments.end() ? it->second : default_instrument;
+  spec.symbol = symbol;
+  if (spec.brackets.empty()) spec.brackets = model::default_binance_brackets();
+  return spec;
+}
+
+AppConfig default_app_config() {
+  AppConfig cfg;
+  cfg.default_instrument.tick_size = core::Price::parse("0.00001").value();
+  cfg.default_instrument.step_size = core::Qty::parse("0.001").value();
+  cfg.default_instrument.min_notional = core::Money::from_int(5);
+  cfg.default_instrument.brackets = model::default_binance_brackets();
+  return cfg;
+}
+
+AppConfig parse_app_config(const std::string& yaml_text, const std::string& source, const std::string& base_dir) {
+  AppConfig cfg = default_app_config();
+  cfg.source = source;
+  std::vector<core::ConfigIssue> issues;
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    throw core::ConfigError(source, {{"(file)", "line " + std::to_string(e.mark.line + 1) + ": " + e.msg}});
+  }
+  {
+    Section top(root, "", issues);
+    {
+      auto d = top.child("data");
+      d.read<std::string>("klines", cfg.data.klines);
+      d.read<std::string>("mark_price", cfg.data.mark_price);
+      d.read<std::string>("funding", cfg.data.funding);
+      d.read<std::vector<std::string>>("symbols", cfg.data.symbols);
+      std::string mode = "report";
+      d.read<std::string>("validation", mode);
+      if (mode == "strict") cfg.data.validation = marketdata::ValidationMode::kStrict;
+      else if (mode != "report") d.problem("validation", "must be 'report' or 'strict', got '" + mode + "'");
+    }
+    {
+      auto b = top.child("backtest");
+      std::string from, to;
+      b.read<std::string>("from", from);
+      b.read<std::string>("to", to);
+      if (!from.empty()) {
+        if (auto t = core::parse_utc_ms(from)) cfg.backtest.from_ms = *t;
+        else b.problem("from", "must be a UTC date like 2025-02-01, got '" + from + "'");
+      }
+      if (!to.empty()) {
+        if (auto t = core::parse_utc_ms(to)) cfg.backtest.to_ms = *t;
+        else b.problem("to", "must be a UTC date like 2025-05-01, got '" + to + "'");
+      }
+      if (cfg.backtest.from_ms && cfg.backtest.to_ms && cfg.backtest.to_ms <= cfg.backtest.from_ms) b.problem("to", "must be after 'from'");
+      b.read<double>("initial_equity", cfg.backtest.initial_equity, 1.0, 1e12);
+      if (b.has("policies")) {
+        const auto node = b.raw("policies");
+        std::vector<std::string> names;
+        if (node.IsScalar() && node.Scalar() == "all") names = {};
+        else if (node.IsSequence()) for (const auto& n : node) names.push_back(n.as<std::string>());
+        else b.problem("policies", "must be 'all' or a list of policy names");
+        const auto known = leverage::policy_names();
+        for (const auto& n : names)
+          if (std::find(known.begin(), known.end(), n) == known.end()) b.problem("policies", "unknown policy '" + n + "'");
+        cfg.backtest.policy_names = names;
+      }
+    }
+    { auto s = top.child("strategy"); read_strategy(s, cfg.backtest.strategy); }
+    { auto s = top.child("signal"); read_signal(s, cfg.backtest.signal); }
+    { auto s = top.child("features"); read_features(s, cfg.backtest.features); }
+    {
+      auto v = top.child("venue");
+      read_venue(v, cfg.backtest.venue);
+      { auto di = v.child("default_instrument"); read_instrument(di, cfg.default_instrument); }
+      if (v.has("instruments")) {
+        const auto node = v.raw("instruments");
+        if (!node.IsMap()) v.problem("instruments", "must be a mapping of symbol → filters");
+        else
+          for (const auto& kv : node) {
+            const auto sym = kv.first.as<std::string>();
+            model::InstrumentSpec spec = cfg.default_instrument;
+            Section is(kv.second, v.field("instruments") + "." + sym, issues);
+            read_instrument(is, spec);
+            spec.symbol = sym;
+            cfg.instruments[sym] = spec;
+          }
+      }
+    }
+    { auto l = top.child("leverage"); read_leverage(l, cfg.backtest.policies); }
+    { auto o = top.child("output"); o.read<std::string>("dir", cfg.output.dir); }
+  }
+  if (!issues.empty()) throw core::ConfigError(source, issues);
+  cfg.data.klines = resolve(base_dir, cfg.data.klines);
+  cfg.data.mark_price = resolve(base_dir, cfg.data.mark_price);
+  cfg.data.funding = resolve(base_dir, cfg.data.funding);
+  return cfg;
+}
+
+AppConfig load_app_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw core::ConfigError(path, {{"(file)", "cannot open config file"}});
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_app_config(ss.str(), path, fs::path(path).parent_path().string());
+}
+
+}  // namespace fulcrum::config

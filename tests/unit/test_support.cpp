@@ -1,0 +1,51 @@
+#include "test_support.h"
+
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace fulcrum::test {
+namespace fs = std::filesystem;
+
+std::string sample_dir() { return std::string(FULCRUM_SOURCE_DIR) + "/deploy/sample"; }
+
+std::string shared_data_dir() {
+  const fs::path p = FULCRUM_SHARED_DATA_DIR;
+  return fs::is_directory(p / "binance-um") ? p.lexically_normal().string() : "";
+}
+
+std::string temp_dir(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("fulcrum-test-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p.string();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+model::Bar bar(core::TimestampMs open_ms, double o, double h, double l, double c, double v, core::TimestampMs interval_ms) {
+  model::Bar b;
+  b.open_time_ms = open_ms;
+  b.interval_ms = interval_ms;
+  b.open = core::Price::from_double(o);
+  b.high = core::Price::from_double(h);
+  b.low = core::Price::from_double(l);
+  b.close = core::Price::from_double(c);
+  b.volume = core::Qty::from_double(v);
+  return b;
+}
+
+model::InstrumentSpec spec(const std::string& symbol, const char* tick, const char* step, double min_notional) {
+  model::InstrumentSpec s;
+  s.symbol = symbol;
+  s.tick_size = *core::Price::parse(tick);
+  s.step_size = *core::Qty::parse(step);
+  s.min_notional = core::Money::from_double(min_notional);
+  s.brackets = model::default_binance_brackets();
+  return s;
+}
+
+}  // namespace fulcrum::test

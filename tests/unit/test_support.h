@@ -1,0 +1,31 @@
+#pragma once
+// Paths and builders shared by the tests.
+#include <ostream>
+#include <string>
+
+#include "fulcrum/model/instrument.h"
+#include "fulcrum/model/market.h"
+
+namespace fulcrum::core {
+// Failure messages show decimals, not bytes.
+template <class Tag, int D>
+void PrintTo(const Fixed<Tag, D>& v, std::ostream* os) { *os << v.str(); }
+}  // namespace fulcrum::core
+
+namespace fulcrum::test {
+
+// The repo's bundled sample (always present).
+std::string sample_dir();
+// ../shared/data, or "" when this checkout has no shared folder beside it.
+std::string shared_data_dir();
+std::string temp_dir(const std::string& name);
+void write_text(const std::string& path, const std::string& text);
+
+model::Bar bar(core::TimestampMs open_ms, double o, double h, double l, double c, double v = 100, core::TimestampMs interval_ms = 300'000);
+model::InstrumentSpec spec(const std::string& symbol, const char* tick = "0.1", const char* step = "0.001", double min_notional = 5);
+
+}  // namespace fulcrum::test
+
+#define FULCRUM_SKIP_WITHOUT_SHARED_DATA()                                                            \
+  if (fulcrum::test::shared_data_dir().empty())                                                   \
+  GTEST_SKIP() << "../shared/data is absent: this test needs the real Binance history beside the repo"
