@@ -48,7 +48,6 @@ PaperVenue::PaperVenue(VenueConfig cfg, std::vector<InstrumentSpec> instruments,
   positions_.resize(n);
   mark_.resize(n);
   last_.resize(n);
-  has_mark_stream_.assign(n, false);
   orders_.resize(n);
   lifecycle_.resize(n);
   ledger_.post(start_ms, "", LedgerKind::kDeposit, deposit, "deposit", "initial deposit");
@@ -221,7 +220,6 @@ void PaperVenue::on_bar(size_t sym, const Bar& bar) {
 }
 
 void PaperVenue::on_mark_bar(size_t sym, const Bar& mark_bar) {
-  has_mark_stream_[sym] = true;
   const auto& p = positions_[sym];
   // A position opened during this mark bar only sees its close: no look-back liquidation.
   const bool full = !p.qty.is_zero() && p.opened_ms <= mark_bar.open_time_ms;
@@ -241,7 +239,6 @@ void PaperVenue::on_mark_bar(size_t sym, const Bar& mark_bar) {
 // path) touched on the segment from → to. Returns whether anything fired.
 bool PaperVenue::process_segment(size_t sym, Price from, Price to, bool is_mark, bool first_point) {
   const auto& spec = instruments_[sym];
-  const bool uses_trade_as_mark = !has_mark_stream_[sym];
   bool any = false;
   for (int guard = 0; guard < 64; ++guard) {
     int best = -2;  // -2 none, -1 liquidation, ≥0 order index
@@ -292,7 +289,9 @@ bool PaperVenue::process_segment(size_t sym, Price from, Price to, bool is_mark,
         }
       }
     }
-    if ((is_mark || uses_trade_as_mark) && !positions_[sym].qty.is_zero()) {
+    // Liquidation watches both paths: mark bars arrive hourly, and between them the trade
+    // path stands in, so a stop can never fill beyond the liquidation price.
+    if (!positions_[sym].qty.is_zero()) {
       const double lp = liquidation_price(sym);
       if (lp > 0) {
         const Price lp_price = core::round_to(Price::from_double(lp), spec.tick_size);

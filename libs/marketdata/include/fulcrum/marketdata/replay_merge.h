@@ -1,8 +1,9 @@
 #pragma once
 // One time-ordered stream of every symbol's bars, mark-price bars and funding events.
 // Ties break by (time, kind, symbol index, sequence) so every replay has one order:
-// a bar closing at T settles before funding at T, so an order placed at that close
-// (filled at the next bar's open) is not charged the funding at T.
+// bars and mark bars closing at T settle before funding at T, so funding is charged at
+// the mark as of T, and an order placed at that close (filled at the next bar's open)
+// is not charged the funding at T.
 #include <cstdint>
 #include <vector>
 
@@ -10,7 +11,7 @@
 
 namespace fulcrum::marketdata {
 
-enum class ReplayKind : uint8_t { kBarClose = 0, kFunding = 1, kMarkClose = 2 };
+enum class ReplayKind : uint8_t { kBarClose = 0, kMarkClose = 1, kFunding = 2 };
 
 struct ReplayEvent {
   core::TimestampMs time_ms;

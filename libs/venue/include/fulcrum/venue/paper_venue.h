@@ -6,8 +6,10 @@
 // bar's open; stops and trailing stops trigger on trade prices along the path and fill at
 // the trigger (or at the open when the bar gaps through it); all taker fills pay
 // `slippage` adversely, rounded to the tick. Resting limits fill at their price as maker.
-// Mark price: from mark-price bars when the symbol has them, else the trade path stands
-// in. Unrealised PnL, liquidation and funding use the mark.
+// Mark price: from mark-price bars when the symbol has them, else the last trade price.
+// Unrealised PnL and funding use the mark. Liquidation triggers when the mark path or,
+// between (hourly) mark bars, the trade path crosses Binance's liquidation price, and
+// closes at that price.
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -151,7 +153,6 @@ class PaperVenue {
   std::unordered_map<std::string, size_t> index_;
   std::vector<Position> positions_;
   std::vector<std::optional<Price>> mark_, last_;
-  std::vector<bool> has_mark_stream_;
   std::vector<std::vector<RestingOrder>> orders_;
   std::vector<Lifecycle> lifecycle_;
   std::unordered_map<std::string, bool> seen_client_ids_;

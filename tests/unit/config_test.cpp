@@ -1,0 +1,80 @@
+#include <gtest/gtest.h>
+
+#include "fulcrum/config/app_config.h"
+#include "fulcrum/core/error.h"
+#include "test_support.h"
+
+using namespace fulcrum;
+
+namespace {
+std::vector<core::ConfigIssue> issues_of(const std::string& yaml) {
+  try {
+    config::parse_app_config(yaml, "test.yaml", ".");
+  } catch (const core::ConfigError& e) {
+    return e.issues();
+  }
+  return {};
+}
+bool has_issue(const std::vector<core::ConfigIssue>& issues, const std::string& path, const std::string& words) {
+  for (const auto& i : issues)
+    if (i.field_path == path && i.message.find(words) != std::string::npos) return true;
+  return false;
+}
+}  // namespace
+
+TEST(Config, TheShippedConfigLoadsAndTheEmptyConfigIsTheDefaults) {
+  const auto cfg = config::load_app_config(std::string(FULCRUM_SOURCE_DIR) + "/deploy/config/backtest.yaml");
+  EXPECT_EQ(cfg.instruments.size(), 8u);
+  EXPECT_EQ(cfg.spec_for("BTCUSDT").tick_size, *core::Price::parse("0.1"));
+  EXPECT_EQ(cfg.spec_for("SOLUSDT").brackets.size(), 9u) << "inherits default_instrument's table";
+  EXPECT_EQ(cfg.spec_for("BTCUSDT").brackets.size(), 10u);
+  const auto defaults = config::parse_app_config("", "empty.yaml", ".");
+  EXPECT_EQ(defaults.backtest.policies.fixed.leverage_x, 20);
+  EXPECT_DOUBLE_EQ(defaults.backtest.signal.rsi_min, 65);
+}
+
+TEST(Config, UnknownKeysAreErrorsNamingTheirPath) {
+  const auto issues = issues_of("signal:\n  rsi_mn: 60\nleverage:\n  kelly:\n    fraction: 0.5\nbogus: 1\n");
+  EXPECT_TRUE(has_issue(issues, "signal.rsi_mn", "unknown key"));
+  EXPECT_TRUE(has_issue(issues, "leverage.kelly.fraction", "unknown key"));
+  EXPECT_TRUE(has_issue(issues, "bogus", "unknown key"));
+  EXPECT_EQ(issues.size(), 3u) << "all problems reported at once";
+}
+
+TEST(Config, OutOfRangeWrongTypeAndBadEnumsAreErrors) {
+  const auto issues = issues_of(
+      "leverage:\n  fixed:\n    leverage_x: 500\n  kelly:\n    fraction_of_kelly: lots\n"
+      "venue:\n  margin_mode: portfolio\n  instruments:\n    BTCUSDT: {tick_size: \"-1\"}\n"
+      "backtest:\n  from: 2025-13-01\n  policies: [fixed, yolo]\n"
+      "signal:\n  rsi_min: 80\n  rsi_max: 70\n");
+  EXPECT_TRUE(has_issue(issues, "leverage.fixed.leverage_x", "≤ 125"));
+  EXPECT_TRUE(has_issue(issues, "leverage.kelly.fraction_of_kelly", "must be a number"));
+  EXPECT_TRUE(has_issue(issues, "venue.margin_mode", "isolated"));
+  EXPECT_TRUE(has_issue(issues, "venue.instruments.BTCUSDT.tick_size", "non-negative decimal"));
+  EXPECT_TRUE(has_issue(issues, "backtest.from", "UTC date"));
+  EXPECT_TRUE(has_issue(issues, "backtest.policies", "yolo"));
+  EXPECT_TRUE(has_issue(issues, "signal.rsi_min", "rsi_max"));
+}
+
+TEST(Config, BracketTablesAreValidatedAndTheirCumDerived) {
+  auto issues = issues_of("venue:\n  default_instrument:\n    brackets:\n      - {notional_cap: 100, max_leverage_x: 50, maintenance_rate: 0.01}\n"
+                          "      - {notional_cap: 50, max_leverage_x: 20, maintenance_rate: 0.02}\n");
+  EXPECT_FALSE(issues.empty());
+  const auto cfg = config::parse_app_config(
+      "venue:\n  default_instrument:\n    brackets:\n      - {notional_cap: 10000, max_leverage_x: 50, maintenance_rate: 0.01}\n"
+      "      - {notional_cap: 50000, max_leverage_x: 25, maintenance_rate: 0.02}\n",
+      "t.yaml", ".");
+  const auto b = cfg.spec_for("XYZUSDT").brackets;
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[1].maintenance_amount, core::Money::from_int(100));  // 10 000 · (2 % − 1 %)
+}
+
+TEST(Config, YamlSyntaxErrorsNameTheLine) {
+  try {
+    config::parse_app_config("signal:\n  rsi_min: [1, 2\n", "broken.yaml", ".");
+    FAIL();
+  } catch (const core::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("broken.yaml"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("line"), std::string::npos);
+  }
+}

@@ -1,0 +1,72 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "fulcrum/analytics/metrics.h"
+#include "fulcrum/analytics/report.h"
+#include "fulcrum/core/time_format.h"
+
+using namespace fulcrum;
+using analytics::EquityPoint;
+
+namespace {
+const core::TimestampMs kJan1 = *core::parse_utc_ms("2025-01-01");
+const core::TimestampMs kDay = core::kMsPerDay;
+}  // namespace
+
+TEST(Metrics, DrawdownMonthlyReturnsAndTimeInMarket) {
+  analytics::MetricsInput in;
+  in.policy = "p";
+  in.from_ms = kJan1;
+  in.to_ms = *core::parse_utc_ms("2025-03-01");
+  in.initial_equity = 100;
+  in.equity_curve = {{kJan1 + 10 * kDay, 110}, {kJan1 + 20 * kDay, 99}, {*core::parse_utc_ms("2025-02-01"), 120}, {in.to_ms, 90}};
+  in.trades = {{kJan1, kJan1 + 10 * kDay, 10, 5, 100, false}, {kJan1 + 5 * kDay, kJan1 + 15 * kDay, -11, 5, 110, true},
+               {kJan1 + 40 * kDay, kJan1 + 45 * kDay, 21, 7, 99, false}};
+  const auto m = analytics::compute_metrics(in);
+  EXPECT_NEAR(m.max_drawdown, 0.25, 1e-12);  // 120 → 90
+  ASSERT_EQ(m.monthly.size(), 2u);
+  EXPECT_EQ(m.monthly[0].month, "2025-01");
+  EXPECT_NEAR(m.monthly[0].return_fraction, 0.20, 1e-12);  // 100 → 120 at Feb 1
+  EXPECT_NEAR(m.monthly[1].return_fraction, -0.25, 1e-12);
+  EXPECT_NEAR(m.mean_monthly_return, -0.025, 1e-12);
+  EXPECT_EQ(m.wins, 2u);
+  EXPECT_EQ(m.losses, 1u);
+  EXPECT_EQ(m.liquidations, 1u);
+  EXPECT_NEAR(m.mean_return_on_margin, (2.0 - 2.2 + 3.0) / 3, 1e-12);
+  EXPECT_NEAR(m.max_return_on_margin, 3.0, 1e-12);
+  EXPECT_NEAR(m.time_in_market, 20.0 / 59, 1e-12);  // [0,15] ∪ [40,45] of 59 days
+}
+
+TEST(Metrics, SharpeAndSortinoFromDailyReturns) {
+  const std::vector<double> r = {0.01, -0.02, 0.015, 0.0, 0.005};
+  double mean = 0;
+  for (double x : r) mean += x;
+  mean /= 5;
+  double var = 0, down = 0;
+  for (double x : r) var += (x - mean) * (x - mean), down += x < 0 ? x * x : 0;
+  EXPECT_NEAR(analytics::sharpe_ratio(r), mean / std::sqrt(var / 4) * std::sqrt(365.0), 1e-12);
+  EXPECT_NEAR(analytics::sortino_ratio(r), mean / std::sqrt(down / 5) * std::sqrt(365.0), 1e-12);
+  const std::vector<EquityPoint> curve = {{kJan1 + kDay, 110}, {kJan1 + 2 * kDay, 99}};
+  const auto d = analytics::daily_returns(curve, 100, kJan1, kJan1 + 2 * kDay);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_NEAR(d[0], 0.10, 1e-12);
+  EXPECT_NEAR(d[1], -0.10, 1e-12);
+}
+
+TEST(Report, EveryFormatCarriesEveryPolicy) {
+  analytics::PolicyMetrics a, b;
+  a.policy = "fixed";
+  b.policy = "kelly";
+  a.monthly = {{"2025-01", 0.1}};
+  b.monthly = {{"2025-01", -0.05}};
+  const std::vector<analytics::PolicyMetrics> all = {a, b};
+  for (const auto& text : {analytics::render_text_table(all), analytics::render_markdown(all), analytics::render_csv(all), analytics::render_json(all)}) {
+    EXPECT_NE(text.find("fixed"), std::string::npos);
+    EXPECT_NE(text.find("kelly"), std::string::npos);
+  }
+  EXPECT_NE(analytics::render_markdown(all).find("| 2025-01 |"), std::string::npos);
+  const auto svg = analytics::render_equity_svg({{"fixed", {{kJan1, 100}, {kJan1 + kDay, 120}}}}, "t");
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find("polyline"), std::string::npos);
+}
