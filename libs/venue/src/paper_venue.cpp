@@ -206,6 +206,11 @@ Price PaperVenue::adverse(Price p, Side side) const {
 }
 
 void PaperVenue::on_bar(size_t sym, const Bar& bar) {
+  if (orders_[sym].empty() && positions_[sym].qty.is_zero()) {
+    // Nothing can happen to a flat symbol with no orders; most bars of most accounts.
+    last_[sym] = bar.close;
+    return;
+  }
   last_[sym] = bar.open;
   // Orders submitted before this bar take part from its open on.
   for (auto& o : orders_[sym]) o.arrived = true;
