@@ -21,12 +21,12 @@ class ConfidencePolicy final : public LeveragePolicy {
     const bool crowded = in.open_high_confidence_positions >= c_.crowding_positions;
     if (crowded) margin *= c_.crowding_size_multiplier;
     auto d = detail::margin_sized(in, lev, margin, name());
-    d.reasons["score"] = detail::fmt(score);
+    d.reasons["score"] = core::short_number(score);
     d.reasons["mode"] = c_.linear ? "linear" : "tiers";
     d.reasons["crowded"] = crowded ? "true" : "false";
     if (score < c_.skip_below_score) {
       d.trade = false;
-      d.reasons["skipped"] = "score below " + detail::fmt(c_.skip_below_score);
+      d.reasons["skipped"] = "score below " + core::short_number(c_.skip_below_score);
     }
     return d;
   }

@@ -17,7 +17,7 @@ class FixedRatioPolicy final : public LeveragePolicy {
     auto d = detail::margin_sized(in, c_.leverage_x, margin_fraction, name());
     d.reasons["units"] = std::to_string(units);
     d.reasons["form"] = c_.linear_form ? "linear" : "jones";
-    d.reasons["accumulated_profit"] = detail::fmt(profit);
+    d.reasons["accumulated_profit"] = core::short_number(profit);
     return d;
   }
  private:

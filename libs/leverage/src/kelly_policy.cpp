@@ -18,15 +18,11 @@ class KellyPolicy final : public LeveragePolicy {
     const double f = risk::kelly_fraction(p, b) * c_.fraction_of_kelly;
     const auto& s = *in.signal;
     const double stop_distance = std::fabs(s.reference_price - s.stop_price) / s.reference_price;
-    LeverageDecision d;
-    d.leverage_x = c_.leverage_x;
-    d.reasons["policy"] = name();
-    d.reasons["win_rate"] = detail::fmt(p);
-    d.reasons["payoff"] = detail::fmt(b);
-    d.reasons["kelly_f"] = detail::fmt(f);
+    LeverageDecision d = detail::base_decision(in, c_.leverage_x, name());
+    d.reasons["win_rate"] = core::short_number(p);
+    d.reasons["payoff"] = core::short_number(b);
+    d.reasons["kelly_f"] = core::short_number(f);
     d.reasons["source"] = warm ? "rolling" : "prior";
-    d.reasons["suggested_x"] = std::to_string(c_.leverage_x);
-    d.reasons["confidence"] = detail::fmt(s.confidence);
     if (f <= 0 || stop_distance <= 0) {
       d.reasons["skipped"] = "no edge";
       return d;

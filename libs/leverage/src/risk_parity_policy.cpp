@@ -16,8 +16,8 @@ class RiskParityPolicy final : public LeveragePolicy {
     if (c_.square_root) scale = std::sqrt(scale);
     const int lev = std::clamp(static_cast<int>(std::floor(c_.base_leverage_x * scale)), 1, c_.max_leverage_x);
     auto d = detail::margin_sized(in, lev, c_.margin_fraction, name());
-    d.reasons["sigma"] = detail::fmt(sigma);
-    d.reasons["sigma_ref"] = detail::fmt(in.reference_volatility);
+    d.reasons["sigma"] = core::short_number(sigma);
+    d.reasons["sigma_ref"] = core::short_number(in.reference_volatility);
     return d;
   }
  private:

@@ -13,16 +13,12 @@ class RiskPercentPolicy final : public LeveragePolicy {
   std::string name() const override { return "risk_percent"; }
   LeverageDecision decide(const LeverageInputs& in) const override {
     const auto& s = *in.signal;
-    LeverageDecision d;
-    d.leverage_x = c_.leverage_x;
+    LeverageDecision d = detail::base_decision(in, c_.leverage_x, name());
     const double qty = risk::position_size_from_risk(in.equity, c_.risk_fraction, s.reference_price, s.stop_price);
     d.notional = std::min(qty * s.reference_price, std::max(0.0, in.available_balance) * c_.leverage_x);
     d.trade = d.notional > 0;
-    d.reasons["policy"] = name();
-    d.reasons["risk_fraction"] = detail::fmt(c_.risk_fraction);
-    d.reasons["stop_distance"] = detail::fmt(std::fabs(s.reference_price - s.stop_price));
-    d.reasons["suggested_x"] = std::to_string(c_.leverage_x);
-    d.reasons["confidence"] = detail::fmt(s.confidence);
+    d.reasons["risk_fraction"] = core::short_number(c_.risk_fraction);
+    d.reasons["stop_distance"] = core::short_number(std::fabs(s.reference_price - s.stop_price));
     return d;
   }
  private:

@@ -25,8 +25,8 @@ class RuleEnginePolicy final : public LeveragePolicy {
     const int applied = std::clamp(static_cast<int>(std::trunc(suggested)), c_.min_x, c_.max_x);
     auto d = detail::margin_sized(in, applied, c_.margin_fraction, name());
     d.reasons["risk_level"] = to_string(in.risk_level);
-    d.reasons["vpin"] = detail::fmt(vpin);
-    d.reasons["suggested"] = detail::fmt(suggested);
+    d.reasons["vpin"] = core::short_number(vpin);
+    d.reasons["suggested"] = core::short_number(suggested);
     d.reasons["applied"] = std::to_string(applied);
     return d;
   }

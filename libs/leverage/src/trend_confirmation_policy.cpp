@@ -15,7 +15,7 @@ class TrendConfirmationPolicy final : public LeveragePolicy {
     d.pyramid.add_trigger_move = c_.add_trigger_move;
     d.pyramid.add_min_volume_ratio = c_.add_min_volume_ratio;
     d.pyramid.move_stop_to_break_even = true;
-    d.reasons["initial_fraction"] = detail::fmt(c_.initial_fraction);
+    d.reasons["initial_fraction"] = core::short_number(c_.initial_fraction);
     d.reasons["max_adds"] = std::to_string(c_.max_adds);
     return d;
   }

@@ -14,8 +14,8 @@ class VolTargetPolicy final : public LeveragePolicy {
     if (spike) margin *= c_.market_spike_multiplier;
     margin = std::min(margin, c_.max_margin_fraction);
     auto d = detail::margin_sized(in, c_.leverage_x, margin, name());
-    d.reasons["atr_pct"] = detail::fmt(atr_pct);
-    d.reasons["market_atr_ratio"] = detail::fmt(in.market_atr_ratio);
+    d.reasons["atr_pct"] = core::short_number(atr_pct);
+    d.reasons["market_atr_ratio"] = core::short_number(in.market_atr_ratio);
     d.reasons["market_spike"] = spike ? "true" : "false";
     return d;
   }

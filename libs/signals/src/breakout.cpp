@@ -2,15 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include "fulcrum/core/number_format.h"
 
 namespace fulcrum::signals {
 namespace {
-std::string fmt(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
+using core::short_number;
 // Lower wick relative to body, the short mirror of upper_wick_to_body.
 double lower_wick_to_body(const features::FeatureSnapshot& f) {
   const double wick = std::min(f.open, f.close) - f.low;
@@ -20,15 +16,15 @@ double lower_wick_to_body(const features::FeatureSnapshot& f) {
 }  // namespace
 
 model::ReasonMap Signal::reasons() const {
-  return {{"rsi", fmt(features.rsi)},
-          {"adx", fmt(features.adx)},
-          {"volume_ratio", fmt(features.volume_ratio)},
-          {"upper_wick_to_close", fmt(features.upper_wick_to_close)},
-          {"atr_pct", fmt(features.atr_pct)},
-          {"atr_ratio", fmt(features.atr_ratio)},
-          {"vpin", fmt(features.vpin)},
-          {"change_24h", fmt(features.change_24h)},
-          {"score", fmt(score)}};
+  return {{"rsi", short_number(features.rsi)},
+          {"adx", short_number(features.adx)},
+          {"volume_ratio", short_number(features.volume_ratio)},
+          {"upper_wick_to_close", short_number(features.upper_wick_to_close)},
+          {"atr_pct", short_number(features.atr_pct)},
+          {"atr_ratio", short_number(features.atr_ratio)},
+          {"vpin", short_number(features.vpin)},
+          {"change_24h", short_number(features.change_24h)},
+          {"score", short_number(score)}};
 }
 
 double breakout_score(const features::FeatureSnapshot& f, const BreakoutConfig& cfg, model::Side side) {
