@@ -3,7 +3,7 @@
 # mark price), run twice: the ledgers must be byte-identical.
 source "$(dirname "$0")/lib.sh"
 DATA="$SRC/../shared/data/binance-um"
-if [ ! -d "$DATA/klines-5m" ]; then echo "SKIPPED: $DATA is absent (needs ../shared/data beside the repo)"; exit 0; fi
+if [ ! -d "$DATA/klines-5m" ]; then echo "SKIPPED: $DATA is absent (needs ../shared/data beside the repo)"; exit 77; fi
 run() { "$FULCRUM" backtest --config "$SRC/deploy/config/full-history.yaml" --out "$1" --no-progress; }
 run "$WORK/a" >"$WORK/a.txt" 2>"$WORK/a.err" || { cat "$WORK/a.err"; fail "first run"; }
 run "$WORK/b" >"$WORK/b.txt" 2>"$WORK/b.err" || fail "second run"

@@ -1,0 +1,24 @@
+#pragma once
+// Domain values ↔ protobuf messages. Protobuf types stop here; domain libs never see them.
+#include <optional>
+#include <string>
+
+#include "fulcrum/model/market.h"
+#include "fulcrum/v1/market.pb.h"
+
+namespace fulcrum::transport {
+
+void to_proto(const std::string& symbol, const model::Bar& bar, v1::Candle& out);
+model::Bar from_proto(const v1::Candle& in);
+void to_proto(const std::string& symbol, const model::FundingEvent& ev, v1::Funding& out);
+model::FundingEvent from_proto(const v1::Funding& in);
+
+// Parses a payload; nullopt (never an exception) for anything that is not a valid message.
+template <class Message>
+std::optional<Message> parse(const void* data, size_t size) {
+  Message m;
+  if (size > static_cast<size_t>(INT32_MAX) || !m.ParseFromArray(data, static_cast<int>(size))) return std::nullopt;
+  return m;
+}
+
+}  // namespace fulcrum::transport

@@ -1,0 +1,11 @@
+#pragma once
+// Every topic on the hot path, in one place, so routing can be found with grep.
+// A ZeroMQ message is two frames: [topic][protobuf payload].
+namespace fulcrum::transport::topics {
+inline constexpr const char* kMarket = "md";         // market-data → feature-engine, order-router
+inline constexpr const char* kFeatures = "feat";     // feature-engine → signal-engine
+inline constexpr const char* kSignals = "sig";       // signal-engine → leverage
+inline constexpr const char* kDecisions = "lev";     // leverage → risk-gatekeeper
+inline constexpr const char* kOrders = "ord";        // risk-gatekeeper → order-router
+inline constexpr const char* kAcks = "ack";          // order-router → market-data (lockstep)
+}  // namespace fulcrum::transport::topics

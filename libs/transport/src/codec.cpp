@@ -1,0 +1,42 @@
+#include "fulcrum/transport/codec.h"
+
+namespace fulcrum::transport {
+
+void to_proto(const std::string& symbol, const model::Bar& bar, v1::Candle& out) {
+  out.set_symbol(symbol);
+  out.set_open_time_ms(bar.open_time_ms);
+  out.set_interval_ms(bar.interval_ms);
+  out.set_open_raw(bar.open.raw);
+  out.set_high_raw(bar.high.raw);
+  out.set_low_raw(bar.low.raw);
+  out.set_close_raw(bar.close.raw);
+  out.set_volume_raw(bar.volume.raw);
+  if (bar.taker_buy_volume) out.set_taker_buy_volume_raw(bar.taker_buy_volume->raw);
+  else out.clear_taker_buy_volume_raw();
+}
+
+model::Bar from_proto(const v1::Candle& in) {
+  model::Bar bar;
+  bar.open_time_ms = in.open_time_ms();
+  bar.interval_ms = in.interval_ms();
+  bar.open = core::Price::from_raw(in.open_raw());
+  bar.high = core::Price::from_raw(in.high_raw());
+  bar.low = core::Price::from_raw(in.low_raw());
+  bar.close = core::Price::from_raw(in.close_raw());
+  bar.volume = core::Qty::from_raw(in.volume_raw());
+  if (in.has_taker_buy_volume_raw()) bar.taker_buy_volume = core::Qty::from_raw(in.taker_buy_volume_raw());
+  return bar;
+}
+
+void to_proto(const std::string& symbol, const model::FundingEvent& ev, v1::Funding& out) {
+  out.set_symbol(symbol);
+  out.set_funding_time_ms(ev.funding_time_ms);
+  out.set_interval_hours(ev.interval_hours);
+  out.set_rate_raw(ev.rate.raw);
+}
+
+model::FundingEvent from_proto(const v1::Funding& in) {
+  return {in.funding_time_ms(), in.interval_hours(), core::Rate::from_raw(in.rate_raw())};
+}
+
+}  // namespace fulcrum::transport

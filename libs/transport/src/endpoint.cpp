@@ -1,0 +1,91 @@
+#include "fulcrum/transport/endpoint.h"
+
+#include <algorithm>
+
+namespace fulcrum::transport {
+
+Publisher::Publisher(zmq::context_t& ctx, const std::string& bind_endpoint, int hwm) : socket_(ctx, zmq::socket_type::pub) {
+  socket_.set(zmq::sockopt::sndhwm, hwm);
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.bind(bind_endpoint);
+}
+
+std::string Publisher::endpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }
+
+bool Publisher::publish(const std::string& topic, const std::string& payload) {
+  try {
+    if (!socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      ++counters_.send_dropped;
+      return false;
+    }
+    // Once the first frame is queued ZeroMQ queues the rest atomically.
+    socket_.send(zmq::buffer(payload), zmq::send_flags::none);
+  } catch (const zmq::error_t&) {
+    ++counters_.send_dropped;
+    return false;
+  }
+  ++counters_.sent;
+  return true;
+}
+
+void RateLimitedReporter::report(const std::string& message) {
+  const auto now = std::chrono::steady_clock::now();
+  if (any_ && now - last_ < interval_) {
+    ++suppressed_;
+    return;
+  }
+  sink_(message, suppressed_);
+  suppressed_ = 0;
+  last_ = now;
+  any_ = true;
+}
+
+Subscriber::Subscriber(zmq::context_t& ctx, const std::string& connect_endpoint, const std::vector<std::string>& topics, int hwm)
+    : socket_(ctx, zmq::socket_type::sub), topics_(topics) {
+  socket_.set(zmq::sockopt::rcvhwm, hwm);
+  socket_.set(zmq::sockopt::linger, 0);
+  // Subscribe to everything and filter here: a foreign topic is then visible and counted
+  // instead of silently discarded inside ZeroMQ.
+  socket_.set(zmq::sockopt::subscribe, "");
+  socket_.connect(connect_endpoint);
+}
+
+void Subscriber::malformed(const std::string& why) {
+  ++counters_.malformed;
+  if (reporter_) reporter_->report(why);
+}
+
+std::optional<ReceivedFrame> Subscriber::receive(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, std::max(left, std::chrono::milliseconds(0))) <= 0) return std::nullopt;
+    std::vector<zmq::message_t> parts;
+    try {
+      zmq::message_t part;
+      do {
+        if (!socket_.recv(part, zmq::recv_flags::dontwait)) break;
+        if (parts.size() < 3) parts.push_back(std::move(part));
+        part = zmq::message_t();
+      } while (socket_.get(zmq::sockopt::rcvmore));
+    } catch (const zmq::error_t& e) {
+      malformed(std::string("receive failed: ") + e.what());
+      continue;
+    }
+    if (parts.empty()) continue;
+    if (parts.size() != 2) {
+      malformed("expected 2 frames [topic][payload], got " + std::to_string(parts.size()));
+      continue;
+    }
+    ReceivedFrame f{parts[0].to_string(), parts[1].to_string()};
+    if (std::find(topics_.begin(), topics_.end(), f.topic) == topics_.end()) {
+      malformed("foreign topic '" + f.topic.substr(0, 32) + "'");
+      continue;
+    }
+    ++counters_.received;
+    return f;
+  }
+}
+
+}  // namespace fulcrum::transport
