@@ -67,7 +67,7 @@ void read_instrument(Section& s, model::InstrumentSpec& spec) {
   }
 }
 
-void read_strategy(Section& s, backtest::StrategyConfig& c) {
+void read_strategy(Section& s, strategy::PlannerConfig& c) {
   int64_t minutes = c.signal_interval_ms / core::kMsPerMinute;
   s.read<int64_t>("signal_interval_minutes", minutes, 1, 1440);
   c.signal_interval_ms = minutes * core::kMsPerMinute;

@@ -11,6 +11,7 @@
 #include "fulcrum/features/feature_set.h"
 #include "fulcrum/leverage/policies.h"
 #include "fulcrum/signals/breakout.h"
+#include "fulcrum/strategy/order_planner.h"
 #include "fulcrum/venue/paper_venue.h"
 
 namespace fulcrum::backtest {
@@ -24,18 +25,6 @@ struct SymbolData {
   std::vector<model::FundingEvent> funding;
 };
 
-struct StrategyConfig {
-  TimestampMs signal_interval_ms = 15 * core::kMsPerMinute;
-  int max_open_positions = 10;
-  bool use_trailing_stop = true;
-  double trailing_arm_roe = 0.15;     // arm once the position is +15 % on margin
-  double trailing_callback = 0.015;
-  double high_confidence_score = 80;
-  double warning_drawdown = 0.05;     // RiskLevel thresholds for the rule engine
-  double critical_drawdown = 0.10;
-  size_t stats_window_trades = 50;
-};
-
 struct BacktestConfig {
   TimestampMs from_ms = 0;            // trading window; earlier data only warms features up
   TimestampMs to_ms = 0;
@@ -44,20 +33,11 @@ struct BacktestConfig {
   features::FeatureConfig features;
   signals::BreakoutConfig signal;
   leverage::PolicySuiteConfig policies;
-  StrategyConfig strategy;
+  strategy::PlannerConfig strategy;
   std::vector<std::string> policy_names;  // empty: all
 };
 
-struct DecisionRecord {
-  TimestampMs time_ms = 0;
-  std::string symbol;
-  std::string side;
-  int leverage_x = 0;
-  double notional = 0;
-  std::string quantity;
-  std::string outcome;  // SUBMITTED, SKIPPED, or the venue's reject reason
-  std::string reason_json;
-};
+using strategy::DecisionRecord;
 
 struct PolicyRun {
   std::string policy;

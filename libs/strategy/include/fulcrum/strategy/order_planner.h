@@ -1,0 +1,117 @@
+#pragma once
+// One leverage policy's trading logic over one account: entries sized by the policy and
+// capped (global caps, bracket), protective stops attached, pyramiding adds and
+// break-even stops. It sees the account only through IAccountGateway: the paper venue
+// itself in the backtest, a snapshot from the order router in the mesh.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fulcrum/leverage/policies.h"
+#include "fulcrum/strategy/stages.h"
+#include "fulcrum/venue/paper_venue.h"
+
+namespace fulcrum::strategy {
+
+class IAccountGateway {
+ public:
+  virtual ~IAccountGateway() = default;
+  virtual core::Money equity() const = 0;
+  virtual core::Money available_balance() const = 0;
+  virtual int open_position_count() const = 0;
+  virtual const venue::Position& position(size_t symbol) const = 0;
+  virtual bool has_open_orders(size_t symbol) const = 0;
+  virtual size_t closed_trade_count() const = 0;
+  // Net PnL and maximum margin of closed trade `index` (0 = oldest). The planner reads
+  // only the last StrategyConfig::stats_window_trades of them.
+  virtual std::pair<core::Money, core::Money> closed_trade(size_t index) const = 0;
+  virtual venue::SubmitResult submit(const model::OrderRequest& req, TimestampMs now_ms, const std::string& decision_reason) = 0;
+  virtual bool amend_stop(const std::string& client_order_id, core::Price new_stop) = 0;
+};
+
+// The paper venue as a gateway: the backtest's in-process path.
+class VenueGateway final : public IAccountGateway {
+ public:
+  explicit VenueGateway(venue::PaperVenue& v) : v_(v) {}
+  core::Money equity() const override { return v_.equity(); }
+  core::Money available_balance() const override { return v_.available_balance(); }
+  int open_position_count() const override { return v_.open_position_count(); }
+  const venue::Position& position(size_t s) const override { return v_.position(s); }
+  bool has_open_orders(size_t s) const override { return v_.has_open_orders(s); }
+  size_t closed_trade_count() const override { return v_.closed_trades().size(); }
+  std::pair<core::Money, core::Money> closed_trade(size_t i) const override {
+    const auto& t = v_.closed_trades()[i];
+    return {t.net_pnl(), t.max_margin};
+  }
+  venue::SubmitResult submit(const model::OrderRequest& r, TimestampMs t, const std::string& why) override { return v_.submit(r, t, why); }
+  bool amend_stop(const std::string& id, core::Price p) override { return v_.amend_stop(id, p); }
+
+ private:
+  venue::PaperVenue& v_;
+};
+
+struct PlannerConfig {
+  TimestampMs signal_interval_ms = 15 * core::kMsPerMinute;
+  int max_open_positions = 10;
+  bool use_trailing_stop = true;
+  double trailing_arm_roe = 0.15;     // arm once the position is +15 % on margin
+  double trailing_callback = 0.015;
+  double high_confidence_score = 80;
+  double warning_drawdown = 0.05;     // RiskLevel thresholds for the rule engine
+  double critical_drawdown = 0.10;
+  size_t stats_window_trades = 50;
+};
+
+struct DecisionRecord {
+  TimestampMs time_ms = 0;
+  std::string symbol;
+  std::string side;
+  int leverage_x = 0;
+  double notional = 0;
+  std::string quantity;
+  std::string outcome;  // SUBMITTED, SKIPPED, or the venue's reject reason
+  std::string reason_json;
+};
+
+class OrderPlanner {
+ public:
+  OrderPlanner(const std::string& policy, const leverage::PolicySuiteConfig& policies, const PlannerConfig& cfg,
+               std::vector<model::InstrumentSpec> specs, double initial_equity);
+  const std::string& policy() const { return policy_name_; }
+  // The equity high-water mark, for drawdown; fed at each hourly equity sample.
+  void observe_equity(double equity) { peak_equity_ = std::max(peak_equity_, equity); }
+  void on_instant(const InstantSignals& in, IAccountGateway& account);
+  const std::vector<DecisionRecord>& decisions() const { return decisions_; }
+  std::vector<DecisionRecord> take_decisions() { return std::move(decisions_); }
+
+ private:
+  struct PositionPlan {
+    bool active = false;
+    double tranche_notional = 0;
+    int adds_done = 0;
+    double last_entry_reference = 0;
+    double highest_close = 0;
+    double score = 0;
+    int leverage_x = 1;
+    leverage::PyramidPlan pyramid;
+    std::string entry_id;
+    int entries_seen = 0;
+  };
+  void manage_position(size_t sym, const features::FeatureSnapshot& f, IAccountGateway& account, TimestampMs t);
+  void open_position(size_t sym, const signals::Signal& sig, const InstantSignals& in, IAccountGateway& account);
+  leverage::TradeStats stats(const IAccountGateway& account) const;
+  std::string next_id() { return policy_name_ + "-" + std::to_string(++order_seq_); }
+
+  std::string policy_name_;
+  std::unique_ptr<leverage::LeveragePolicy> policy_;
+  leverage::PolicySuiteConfig policies_;
+  PlannerConfig cfg_;
+  std::vector<model::InstrumentSpec> specs_;
+  double initial_equity_;
+  double peak_equity_;
+  uint64_t order_seq_ = 0;
+  std::vector<PositionPlan> plans_;
+  std::vector<DecisionRecord> decisions_;
+};
+
+}  // namespace fulcrum::strategy

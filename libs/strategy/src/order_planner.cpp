@@ -1,0 +1,197 @@
+#include "fulcrum/strategy/order_planner.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "fulcrum/risk/margin.h"
+
+namespace fulcrum::strategy {
+namespace {
+
+using model::Side;
+
+std::string reasons_to_json(const model::ReasonMap& m) {
+  std::string out = "{";
+  for (const auto& [k, v] : m) {
+    if (out.size() > 1) out += ",";
+    out += "\"" + k + "\":\"";
+    for (char c : v) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
+std::string outcome_of(const venue::SubmitResult& r) {
+  return r.accepted() ? "SUBMITTED" : std::string(venue::to_string(r.reason)) + ": " + r.detail;
+}
+
+}  // namespace
+
+OrderPlanner::OrderPlanner(const std::string& policy, const leverage::PolicySuiteConfig& policies, const PlannerConfig& cfg,
+                           std::vector<model::InstrumentSpec> specs, double initial_equity)
+    : policy_name_(policy),
+      policy_(leverage::make_policy(policy, policies)),
+      policies_(policies),
+      cfg_(cfg),
+      specs_(std::move(specs)),
+      initial_equity_(initial_equity),
+      peak_equity_(initial_equity),
+      plans_(specs_.size()) {}
+
+void OrderPlanner::on_instant(const InstantSignals& in, IAccountGateway& account) {
+  if (!in.trading) return;
+  // Per symbol in order: first the open position's adds and stops, then a new entry.
+  for (const auto& e : in.entries) {
+    manage_position(e.symbol, e.features, account, in.time_ms);
+    if (e.signal) open_position(e.symbol, *e.signal, in, account);
+  }
+}
+
+leverage::TradeStats OrderPlanner::stats(const IAccountGateway& account) const {
+  leverage::TradeStats st;
+  const size_t count = account.closed_trade_count();
+  st.closed_trades = count;
+  st.accumulated_profit = account.equity().to_double() - initial_equity_;
+  const size_t n = std::min(count, cfg_.stats_window_trades);
+  if (n == 0) return st;
+  double wins = 0, win_sum = 0, loss_sum = 0, roi_sum = 0;
+  size_t losses = 0;
+  for (size_t i = count - n; i < count; ++i) {
+    const auto [net, margin_money] = account.closed_trade(i);
+    const double pnl = net.to_double();
+    const double margin = margin_money.to_double();
+    if (margin > 0) roi_sum += pnl / margin;
+    if (pnl > 0) wins += 1, win_sum += pnl;
+    else losses += 1, loss_sum -= pnl;
+  }
+  st.win_rate = wins / static_cast<double>(n);
+  st.payoff_ratio = (wins > 0 && losses > 0) ? (win_sum / wins) / (loss_sum / static_cast<double>(losses)) : 0;
+  st.recent_avg_roi = roi_sum / static_cast<double>(n);
+  return st;
+}
+
+void OrderPlanner::open_position(size_t sym, const signals::Signal& sig, const InstantSignals& ctx, IAccountGateway& account) {
+  auto& plan = plans_[sym];
+  if (!account.position(sym).qty.is_zero() || account.has_open_orders(sym)) return;
+  if (account.open_position_count() >= cfg_.max_open_positions) return;
+
+  leverage::LeverageInputs in;
+  in.signal = &sig;
+  in.equity = account.equity().to_double();
+  in.available_balance = account.available_balance().to_double();
+  in.initial_equity = initial_equity_;
+  in.open_positions = account.open_position_count();
+  for (size_t s = 0; s < specs_.size(); ++s)
+    if (!account.position(s).qty.is_zero() && plans_[s].score >= cfg_.high_confidence_score) ++in.open_high_confidence_positions;
+  in.reference_volatility = ctx.reference_volatility;
+  in.market_atr_ratio = ctx.market_atr_ratio;
+  in.current_drawdown = peak_equity_ > 0 ? std::max(0.0, 1 - in.equity / peak_equity_) : 0;
+  in.risk_level = in.current_drawdown >= cfg_.critical_drawdown  ? leverage::RiskLevel::kCritical
+                  : in.current_drawdown >= cfg_.warning_drawdown ? leverage::RiskLevel::kWarning
+                                                                 : leverage::RiskLevel::kSafe;
+  in.stats = stats(account);
+
+  auto decision = policy_->decide(in);
+  risk::MarketRiskContext market;
+  market.atr_ratio = sig.features.atr_ratio;
+  decision = leverage::apply_caps(std::move(decision), market, policies_.caps);
+
+  DecisionRecord rec;
+  rec.time_ms = ctx.time_ms;
+  rec.symbol = sig.symbol;
+  rec.side = model::to_string(sig.side);
+  rec.leverage_x = decision.leverage_x;
+  rec.notional = decision.notional;
+
+  const auto& spec = specs_[sym];
+  const double tranche = decision.notional * decision.pyramid.initial_fraction;
+  const core::Qty qty = core::floor_to(core::Qty::from_double(tranche / sig.reference_price), spec.step_size);
+  // The bracket at this notional may allow less leverage than the policy wants.
+  const int bracket_max = risk::max_leverage_for_notional(spec.brackets, decision.notional);
+  if (decision.leverage_x > bracket_max) {
+    decision.leverage_x = bracket_max;
+    decision.reasons["bracket_cap_x"] = std::to_string(bracket_max);
+  }
+  auto reasons = sig.reasons();
+  for (const auto& [k, v] : decision.reasons) reasons[k] = v;
+  rec.reason_json = reasons_to_json(reasons);
+  rec.quantity = qty.str();
+  if (!decision.trade || qty.is_zero()) {
+    rec.outcome = "SKIPPED";
+    decisions_.push_back(std::move(rec));
+    return;
+  }
+
+  model::OrderRequest req;
+  req.client_order_id = next_id();
+  req.symbol = sig.symbol;
+  req.side = sig.side;
+  req.type = model::OrderType::kMarket;
+  req.quantity = qty;
+  req.leverage_x = decision.leverage_x;
+  req.attached_stop_price = core::Price::from_double(sig.stop_price);
+  if (cfg_.use_trailing_stop) {
+    const double arm_move = cfg_.trailing_arm_roe / decision.leverage_x;
+    const double activation = sig.side == Side::kBuy ? sig.reference_price * (1 + arm_move) : sig.reference_price * (1 - arm_move);
+    req.attached_trailing_activation = core::Price::from_double(activation);
+    req.attached_trailing_callback = core::Rate::from_double(cfg_.trailing_callback);
+  }
+  const auto result = account.submit(req, ctx.time_ms, rec.reason_json);
+  rec.outcome = outcome_of(result);
+  decisions_.push_back(std::move(rec));
+  if (!result.accepted()) return;
+  plan = PositionPlan{};
+  plan.active = true;
+  plan.tranche_notional = tranche;
+  plan.last_entry_reference = sig.reference_price;
+  plan.highest_close = sig.reference_price;
+  plan.score = sig.score;
+  plan.leverage_x = decision.leverage_x;
+  plan.pyramid = decision.pyramid;
+  plan.entry_id = req.client_order_id;
+}
+
+void OrderPlanner::manage_position(size_t sym, const features::FeatureSnapshot& f, IAccountGateway& account, TimestampMs t) {
+  auto& plan = plans_[sym];
+  const auto& pos = account.position(sym);
+  if (pos.qty.is_zero()) {
+    plan.active = false;
+    return;
+  }
+  if (!plan.active || plan.pyramid.max_adds == 0) return;
+  const bool is_long = pos.qty.raw > 0;
+  const int entries = plan.adds_done + 1;
+  if (plan.pyramid.move_stop_to_break_even && plan.adds_done > 0 && plan.entries_seen != entries) {
+    // The add has filled by now: the stop goes to the position's average entry.
+    if (account.amend_stop(plan.entry_id + ".sl", pos.entry_price)) plan.entries_seen = entries;
+  }
+  const bool new_extreme = is_long ? f.close > plan.highest_close : f.close < plan.highest_close;
+  if (new_extreme) plan.highest_close = f.close;
+  if (plan.adds_done >= plan.pyramid.max_adds) return;
+  const double move = is_long ? f.close / plan.last_entry_reference - 1 : 1 - f.close / plan.last_entry_reference;
+  if (move < plan.pyramid.add_trigger_move || !new_extreme || f.volume_ratio < plan.pyramid.add_min_volume_ratio) return;
+  const auto& spec = specs_[sym];
+  const core::Qty qty = core::floor_to(core::Qty::from_double(plan.tranche_notional / f.close), spec.step_size);
+  if (qty.is_zero()) return;
+  model::OrderRequest req;
+  req.client_order_id = next_id();
+  req.symbol = spec.symbol;
+  req.side = is_long ? Side::kBuy : Side::kSell;
+  req.type = model::OrderType::kMarket;
+  req.quantity = qty;
+  req.leverage_x = plan.leverage_x;
+  DecisionRecord rec{t, spec.symbol, model::to_string(req.side), plan.leverage_x, plan.tranche_notional, qty.str(), "",
+                     "{\"policy\":\"" + policy_name_ + "\",\"pyramid_add\":\"" + std::to_string(plan.adds_done + 1) + "\"}"};
+  const auto res = account.submit(req, t, rec.reason_json);
+  rec.outcome = outcome_of(res);
+  decisions_.push_back(std::move(rec));
+  if (res.accepted()) {
+    ++plan.adds_done;
+    plan.last_entry_reference = f.close;
+  }
+}
+
+}  // namespace fulcrum::strategy
