@@ -35,6 +35,8 @@ std::vector<std::string> files_for_symbol(const std::string& folder, const std::
   return out;
 }
 
+std::vector<std::string> symbol_list(const DataSources& src) { return src.symbols.empty() ? symbols_in(src.klines) : src.symbols; }
+
 std::vector<std::string> symbols_in(const std::string& folder) {
   std::set<std::string> syms;
   if (fs::is_regular_file(folder)) return {symbol_of(fs::path(folder).filename().string())};
@@ -46,7 +48,7 @@ std::vector<std::string> symbols_in(const std::string& folder) {
 
 LoadedData load_data(const DataSources& src, const std::function<model::InstrumentSpec(const std::string&)>& spec_for) {
   LoadedData out;
-  const auto symbols = src.symbols.empty() ? symbols_in(src.klines) : src.symbols;
+  const auto symbols = symbol_list(src);
   if (symbols.empty()) throw core::DataError(src.klines, 0, "no kline files found");
   auto note = [&](const marketdata::ValidationReport& r, const std::string& file) {
     if (!r.issues.empty()) out.reports.push_back(file + ": " + r.summary());

@@ -242,6 +242,37 @@ std::string resolve(const std::string& base_dir, const std::string& p) {
   return (fs::path(base_dir) / p).lexically_normal().string();
 }
 
+bool valid_log_level(const std::string& level) {
+  static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  return std::find(std::begin(kLevels), std::end(kLevels), level) != std::end(kLevels);
+}
+
+void read_mesh(Section& m, MeshConfig& c) {
+  std::string replay = "lockstep";
+  m.read<std::string>("replay", replay);
+  if (replay == "lockstep") c.replay = ReplayMode::kLockstep;
+  else if (replay == "flat") c.replay = ReplayMode::kFlat;
+  else if (replay == "realtime") c.replay = ReplayMode::kRealtime;
+  else m.problem("replay", "must be lockstep, flat or realtime, got '" + replay + "'");
+  m.read<double>("speed", c.speed, 0.001, 1e7);
+  m.read<int>("resend_after_ms", c.resend_after_ms, 10, 600'000);
+  m.read<int>("state_flush_ms", c.state_flush_ms, 10, 60'000);
+  m.read<int>("status_interval_ms", c.status_interval_ms, 50, 60'000);
+  m.read<std::string>("log_level", c.log_level);
+  if (!valid_log_level(c.log_level)) m.problem("log_level", "must be one of trace, debug, info, warn, error, critical, off; got '" + c.log_level + "'");
+  m.read<std::map<std::string, std::string>>("log_levels", c.log_levels);
+  static const char* kServices[] = {"market-data", "feature-engine", "signal-engine", "leverage", "risk-gatekeeper", "order-router"};
+  for (const auto& [svc, level] : c.log_levels) {
+    if (std::find(std::begin(kServices), std::end(kServices), svc) == std::end(kServices))
+      m.problem("log_levels." + svc, "unknown service (market-data, feature-engine, signal-engine, leverage, risk-gatekeeper, order-router)");
+    if (!valid_log_level(level)) m.problem("log_levels." + svc, "unknown level '" + level + "'");
+  }
+  auto r = m.child("risk");
+  r.read<int>("max_leverage_x", c.risk.max_leverage_x, 1, 125);
+  r.read<double>("max_order_notional", c.risk.max_order_notional, 1.0, 1e12);
+  r.read<int>("max_orders_per_instant", c.risk.max_orders_per_instant, 1, 100'000);
+}
+
 }  // namespace
 
 model::InstrumentSpec AppConfig::spec_for(const std::string& symbol) const {
@@ -334,6 +365,7 @@ AppConfig parse_app_config(const std::string& yaml_text, const std::string& sour
     }
     { auto l = top.child("leverage"); read_leverage(l, cfg.backtest.policies); }
     { auto o = top.child("output"); o.read<std::string>("dir", cfg.output.dir); }
+    { auto m = top.child("mesh"); read_mesh(m, cfg.mesh); }
   }
   if (!issues.empty()) throw core::ConfigError(source, issues);
   cfg.data.klines = resolve(base_dir, cfg.data.klines);

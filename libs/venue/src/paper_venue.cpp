@@ -14,23 +14,6 @@ using model::Liquidity;
 using model::OrderType;
 using model::Side;
 
-const char* to_string(RejectReason r) {
-  switch (r) {
-    case RejectReason::kNone: return "NONE";
-    case RejectReason::kDuplicateClientOrderId: return "DUPLICATE_CLIENT_ORDER_ID";
-    case RejectReason::kUnknownSymbol: return "UNKNOWN_SYMBOL";
-    case RejectReason::kInvalidQuantity: return "INVALID_QUANTITY";
-    case RejectReason::kQuantityNotOnStep: return "QUANTITY_NOT_ON_STEP";
-    case RejectReason::kPriceNotOnTick: return "PRICE_NOT_ON_TICK";
-    case RejectReason::kBelowMinNotional: return "BELOW_MIN_NOTIONAL";
-    case RejectReason::kReduceOnlyWithoutPosition: return "REDUCE_ONLY_WITHOUT_POSITION";
-    case RejectReason::kLeverageAboveBracket: return "LEVERAGE_ABOVE_BRACKET";
-    case RejectReason::kInsufficientMargin: return "INSUFFICIENT_MARGIN";
-    case RejectReason::kNoPrice: return "NO_PRICE";
-  }
-  return "UNKNOWN";
-}
-
 namespace {
 Price scale_price(Price p, Rate factor) {  // p · (1 + factor), factor may be negative
   return Price::from_raw(p.raw + div_round(static_cast<int128>(p.raw) * factor.raw, Rate::kScale));
@@ -59,9 +42,7 @@ std::optional<size_t> PaperVenue::symbol_index(const std::string& symbol) const 
   return it->second;
 }
 
-Money PaperVenue::required_initial_margin(Price p, Qty q, int leverage_x) const {
-  return Money::from_raw(div_round(static_cast<int128>(core::notional(p, q.abs()).raw), leverage_x));
-}
+Money PaperVenue::required_initial_margin(Price p, Qty q, int leverage_x) const { return initial_margin(p, q, leverage_x); }
 
 SubmitResult PaperVenue::submit(const OrderRequest& req, TimestampMs now_ms, std::string decision_reason) {
   now_ms_ = now_ms;
@@ -70,36 +51,8 @@ SubmitResult PaperVenue::submit(const OrderRequest& req, TimestampMs now_ms, std
     return reject(RejectReason::kDuplicateClientOrderId, "client_order_id '" + req.client_order_id + "' was already used");
   const auto sym = symbol_index(req.symbol);
   if (!sym) return reject(RejectReason::kUnknownSymbol, "symbol '" + req.symbol + "' is not listed");
-  const auto& spec = instruments_[*sym];
-  if (req.close_position && !(req.reduce_only && (req.type == OrderType::kStopMarket || req.type == OrderType::kTrailingStop)))
-    return reject(RejectReason::kInvalidQuantity, "close_position needs a reduce-only stop or trailing stop");
-  if (!req.close_position && req.quantity.raw <= 0) return reject(RejectReason::kInvalidQuantity, "quantity must be positive");
-  if (!req.close_position && !core::on_grid(req.quantity, spec.step_size))
-    return reject(RejectReason::kQuantityNotOnStep, "quantity " + req.quantity.str() + " is not a multiple of step " + spec.step_size.str());
-  if (req.type == OrderType::kLimit && !core::on_grid(req.limit_price, spec.tick_size))
-    return reject(RejectReason::kPriceNotOnTick, "limit price " + req.limit_price.str() + " is not on tick " + spec.tick_size.str());
-  if (req.type == OrderType::kStopMarket && !core::on_grid(req.stop_price, spec.tick_size))
-    return reject(RejectReason::kPriceNotOnTick, "stop price " + req.stop_price.str() + " is not on tick " + spec.tick_size.str());
-  const auto ref_price = req.type == OrderType::kLimit ? std::optional<Price>(req.limit_price) : last_[*sym];
-  if (!ref_price) return reject(RejectReason::kNoPrice, "no price seen yet for " + req.symbol);
-  const Position& pos = positions_[*sym];
-  const bool reduces = !pos.qty.is_zero() && (pos.qty.raw > 0) != (req.side == Side::kBuy);
-  if (req.reduce_only && !reduces)
-    return reject(RejectReason::kReduceOnlyWithoutPosition, "reduce-only order but no opposite position in " + req.symbol);
-  if (!req.reduce_only) {
-    const Money order_notional = core::notional(*ref_price, req.quantity);
-    if (order_notional < spec.min_notional)
-      return reject(RejectReason::kBelowMinNotional, "notional " + order_notional.str() + " below min " + spec.min_notional.str());
-    const Money position_notional = core::notional(*ref_price, pos.qty.abs() + req.quantity);
-    const int max_x = risk::max_leverage_for_notional(spec.brackets, position_notional.to_double());
-    if (req.leverage_x < 1 || req.leverage_x > max_x)
-      return reject(RejectReason::kLeverageAboveBracket,
-                    std::to_string(req.leverage_x) + "x exceeds the bracket's " + std::to_string(max_x) + "x at notional " + position_notional.str());
-    const Money need = required_initial_margin(*ref_price, req.quantity, req.leverage_x) +
-                       core::apply_rate(order_notional, cfg_.taker_fee);
-    if (need > available_balance())
-      return reject(RejectReason::kInsufficientMargin, "needs " + need.str() + ", available " + available_balance().str());
-  }
+  if (auto verdict = check_order(instruments_[*sym], req, last_[*sym], positions_[*sym], available_balance(), cfg_.taker_fee); !verdict.accepted())
+    return verdict;
   seen_client_ids_[req.client_order_id] = true;
   RestingOrder o{req, std::move(decision_reason), false, false, Price{}};
   orders_[*sym].push_back(std::move(o));
@@ -133,6 +86,14 @@ bool PaperVenue::amend_stop(const std::string& client_order_id, Price new_stop) 
 }
 
 bool PaperVenue::has_open_orders(size_t sym) const { return !orders_[sym].empty(); }
+
+std::vector<std::string> PaperVenue::resting_stop_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& book : orders_)
+    for (const auto& o : book)
+      if (o.req.type == OrderType::kStopMarket) ids.push_back(o.req.client_order_id);
+  return ids;
+}
 std::optional<Price> PaperVenue::mark_price(size_t sym) const { return mark_[sym] ? mark_[sym] : last_[sym]; }
 std::optional<Price> PaperVenue::last_price(size_t sym) const { return last_[sym]; }
 

@@ -29,5 +29,8 @@ LoadedData load_data(const DataSources& src, const std::function<model::Instrume
 
 std::vector<std::string> files_for_symbol(const std::string& folder, const std::string& symbol);
 std::vector<std::string> symbols_in(const std::string& folder);
+// The symbols a run covers, in index order: data.symbols as listed, else every symbol
+// under klines, sorted. Every mesh service derives its symbol indices from this.
+std::vector<std::string> symbol_list(const DataSources& src);
 
 }  // namespace fulcrum::backtest

@@ -14,12 +14,33 @@ struct OutputConfig {
   std::string dir = "out/backtest";
 };
 
+enum class ReplayMode { kLockstep, kFlat, kRealtime };
+
+// Pre-trade limits the risk gatekeeper enforces on every order, whatever the policy asked.
+struct RiskLimits {
+  int max_leverage_x = 125;
+  double max_order_notional = 5'000'000;    // USDT
+  int max_orders_per_instant = 50;          // per account
+};
+
+struct MeshConfig {
+  ReplayMode replay = ReplayMode::kLockstep;
+  double speed = 1.0;                       // realtime: 1 = wall-clock pace, 60 = 60× faster
+  int resend_after_ms = 2000;               // leverage re-sends an unacknowledged order batch
+  int state_flush_ms = 250;                 // Redis writes, batched off the hot path
+  int status_interval_ms = 1000;            // counters to gRPC status; the launcher's summary
+  std::string log_level = "info";           // trace|debug|info|warn|error|critical|off
+  std::map<std::string, std::string> log_levels;  // per service, overrides log_level
+  RiskLimits risk;
+};
+
 struct AppConfig {
   backtest::DataSources data;
   backtest::BacktestConfig backtest;
   model::InstrumentSpec default_instrument;
   std::map<std::string, model::InstrumentSpec> instruments;
   OutputConfig output;
+  MeshConfig mesh;
   std::string source;  // file the config came from
 
   model::InstrumentSpec spec_for(const std::string& symbol) const;

@@ -19,6 +19,7 @@
 #include "fulcrum/model/market.h"
 #include "fulcrum/model/order.h"
 #include "fulcrum/venue/ledger.h"
+#include "fulcrum/venue/order_check.h"
 
 namespace fulcrum::venue {
 
@@ -40,34 +41,6 @@ struct VenueConfig {
   MarginMode margin_mode = MarginMode::kIsolated;
 };
 
-enum class RejectReason {
-  kNone,
-  kDuplicateClientOrderId,
-  kUnknownSymbol,
-  kInvalidQuantity,
-  kQuantityNotOnStep,
-  kPriceNotOnTick,
-  kBelowMinNotional,
-  kReduceOnlyWithoutPosition,
-  kLeverageAboveBracket,
-  kInsufficientMargin,
-  kNoPrice,
-};
-const char* to_string(RejectReason r);
-
-struct SubmitResult {
-  RejectReason reason = RejectReason::kNone;
-  std::string detail;
-  bool accepted() const { return reason == RejectReason::kNone; }
-};
-
-struct Position {
-  Qty qty;                // signed: + long, − short
-  Price entry_price;
-  Money isolated_margin;  // isolated mode: the position's own wallet
-  int leverage_x = 1;
-  TimestampMs opened_ms = 0;
-};
 
 // One position from open to flat, for analytics.
 struct ClosedTrade {
@@ -118,6 +91,7 @@ class PaperVenue {
   std::optional<Price> mark_price(size_t sym) const;
   std::optional<Price> last_price(size_t sym) const;
   bool has_open_orders(size_t sym) const;
+  std::vector<std::string> resting_stop_ids() const;  // client ids of resting stop-market orders
 
   const Ledger& ledger() const { return ledger_; }
   const std::vector<Fill>& fills() const { return fills_; }

@@ -1,0 +1,71 @@
+#pragma once
+// The gRPC control plane every service serves: grpc.health.v1 Health and fulcrum.v1
+// Control (status, config get, validated config reload). gRPC calls arrive on gRPC's
+// threads; the service's single hot-path thread never blocks on them. It publishes its
+// counters to the board now and then, and picks up an accepted reload at its next turn.
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fulcrum/config/app_config.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace fulcrum::runtime {
+
+std::string sha256_hex(const std::string& text);
+
+class ControlBoard {
+ public:
+  ControlBoard(std::string service, std::string config_yaml, std::string config_source);
+
+  void set_counters(std::map<std::string, uint64_t> counters);
+  void set_policy(std::string policy, std::string version);
+  void set_serving(bool serving) { serving_ = serving; }
+  bool serving() const { return serving_; }
+
+  struct Status {
+    std::string service, version, config_hash, policy, policy_version;
+    int64_t uptime_ms = 0;
+    std::map<std::string, uint64_t> counters;
+  };
+  Status status() const;
+  std::pair<std::string, std::string> config() const;  // yaml, hash
+
+  // Validates `yaml` as a whole config: on success it becomes the config in force and is
+  // queued for the service; on failure nothing changes and each problem is returned.
+  std::vector<std::string> reload(const std::string& yaml);
+  // The service's hot-path thread takes an accepted reload here.
+  std::optional<config::AppConfig> take_reload();
+
+ private:
+  mutable std::mutex mu_;
+  std::string service_, yaml_, source_, hash_, policy_, policy_version_;
+  std::map<std::string, uint64_t> counters_;
+  std::optional<config::AppConfig> pending_;
+  std::atomic<bool> serving_{false};
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+class ControlServer {
+ public:
+  // Listens on `address` (host:port); throws std::runtime_error naming it when it cannot.
+  ControlServer(const std::string& address, ControlBoard& board);
+  ~ControlServer();
+  int port() const { return port_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+}  // namespace fulcrum::runtime

@@ -1,0 +1,118 @@
+#pragma once
+// The shell every mesh service runs in: command line, config, logs, metrics, gRPC control,
+// Redis, signals, and the bookkeeping of hot-path headers (sequence numbers, hop
+// timestamps, gap and malformed-frame counting). A service's own main() only wires its
+// sockets to its stage from libs/.
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/logger.h>
+
+#include "fulcrum/config/app_config.h"
+#include "fulcrum/runtime/control_server.h"
+#include "fulcrum/runtime/redis_client.h"
+#include "fulcrum/runtime/telemetry.h"
+#include "fulcrum/transport/endpoint.h"
+#include "fulcrum/transport/sequence_tracker.h"
+#include "fulcrum/v1/header.pb.h"
+
+namespace fulcrum::runtime {
+
+// Exit codes shared by every service (and `fulcrum up`).
+inline constexpr int kExitConfig = 2;
+inline constexpr int kExitRedisUnreachable = 6;
+inline constexpr int kExitStartup = 7;  // a port or socket could not be bound
+inline constexpr int kExitRuntime = 8;
+
+struct ServiceOptions {
+  std::string config_path;
+  std::string metrics_address = "127.0.0.1:0";
+  std::string control_address = "127.0.0.1:0";
+  std::string redis_url = "redis://127.0.0.1:6379";
+  std::string redis_namespace = "fulcrum";
+  std::string ready_file;  // written once listening: "metrics_port=… control_port=…"
+};
+void add_common_options(CLI::App& app, ServiceOptions& opts);
+
+int64_t wall_ns();
+
+class Service {
+ public:
+  // Loads the config, starts logging, the metrics exposer and the control server, and
+  // checks Redis. Throws StartupError with the exit code and a message naming the cause.
+  Service(std::string name, ServiceOptions opts);
+  ~Service();
+
+  const std::string& name() const { return name_; }
+  const config::AppConfig& config() const { return config_; }
+  spdlog::logger& log() { return *log_; }
+  Telemetry& metrics() { return *metrics_; }
+  ControlBoard& board() { return *board_; }
+  RedisClient& redis() { return *redis_; }
+  zmq::context_t& zmq() { return zmq_; }
+  std::string key(const std::string& suffix) const { return opts_.redis_namespace + ":" + suffix; }
+  bool running() const;
+  // Sockets are bound: health turns SERVING and the ready file names the ports.
+  void ready();
+
+  // A header for the next message on `stream`: sequence +1, exchange time, and the hops
+  // of the message that caused it with this service's hop appended.
+  void stamp(v1::Header& out, const std::string& stream, int64_t exchange_ts_ms, const v1::Header* cause, int64_t recv_ns);
+  // Books an input message: counts it, checks its stream's sequence, records the hop
+  // latency from its last hop. Returns false for a duplicate or step back (already seen).
+  bool accept(const v1::Header& in, const std::string& topic, int64_t recv_ns);
+  void count_malformed(const std::string& why);
+  void watch(transport::Subscriber& sub) { subscribers_.push_back(&sub); }
+  void watch(transport::Publisher& pub) { publishers_.push_back(&pub); }
+
+  // Housekeeping between messages: counters to the control board, malformed counts to
+  // Prometheus, an accepted config reload, Redis health. Cheap when nothing is due.
+  void tick();
+  void set_counter(const std::string& key, uint64_t value) { counters_[key] = value; }
+  uint64_t last_input_seq() const { return last_input_seq_; }
+  // Writes on every flush go here; they are pipelined in one round trip.
+  void on_flush(std::function<void(std::vector<std::vector<std::string>>&)> fn) { flushers_.push_back(std::move(fn)); }
+  void on_reload(std::function<void(const config::AppConfig&)> fn) { reloaders_.push_back(std::move(fn)); }
+  bool redis_ok() const { return redis_ok_; }
+
+ private:
+  void flush_state();
+  void apply_log_level();
+
+  std::string name_;
+  ServiceOptions opts_;
+  config::AppConfig config_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::unique_ptr<Telemetry> metrics_;
+  std::unique_ptr<ControlBoard> board_;
+  std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<RedisClient> redis_;
+  zmq::context_t zmq_{1};
+  transport::SequenceTracker sequences_;
+  transport::RateLimitedReporter reporter_;
+  std::map<std::string, uint64_t> out_seq_;
+  std::map<std::string, uint64_t> counters_;
+  std::vector<transport::Subscriber*> subscribers_;
+  std::vector<transport::Publisher*> publishers_;
+  std::vector<std::function<void(std::vector<std::vector<std::string>>&)>> flushers_;
+  std::vector<std::function<void(const config::AppConfig&)>> reloaders_;
+  uint64_t malformed_seen_ = 0, malformed_own_ = 0, last_input_seq_ = 0;
+  bool redis_ok_ = true;
+  std::chrono::steady_clock::time_point next_status_{}, next_flush_{};
+};
+
+class StartupError : public std::runtime_error {
+ public:
+  StartupError(int exit_code, const std::string& message) : std::runtime_error(message), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+ private:
+  int exit_code_;
+};
+
+}  // namespace fulcrum::runtime

@@ -1,0 +1,59 @@
+#pragma once
+// Prometheus metrics for one service, served by its own exposer. Names follow Prometheus
+// conventions: base units in the name (_seconds, _usd), _total on counters, and every
+// series labelled with the service.
+#include <memory>
+#include <string>
+
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+namespace fulcrum::runtime {
+
+class Telemetry {
+ public:
+  // Binds 127.0.0.1:`port` (a bind address "host:port" is also accepted); throws
+  // std::runtime_error naming the address when it cannot.
+  Telemetry(const std::string& service, const std::string& bind_address);
+
+  prometheus::Counter& received(const std::string& topic);
+  prometheus::Counter& published(const std::string& topic);
+  prometheus::Counter& malformed();
+  prometheus::Counter& gaps();
+  prometheus::Counter& missing_messages();
+  prometheus::Counter& dropped();
+  prometheus::Counter& orders(const std::string& account);
+  prometheus::Counter& rejections(const std::string& account, const std::string& reason);
+  prometheus::Counter& redis_errors();
+  prometheus::Gauge& redis_up();
+  // Latency of the hop into this service: its receive time − the previous service's send.
+  prometheus::Histogram& hop_latency(const std::string& from_service);
+  // From market-data publishing an instant to the order router taking its orders.
+  prometheus::Histogram& tick_to_order_latency();
+  prometheus::Gauge& account_gauge(const std::string& name, const std::string& help, const std::string& account);
+  prometheus::Registry& registry() { return *registry_; }
+  int port() const;
+
+ private:
+  std::string service_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Family<prometheus::Counter>* received_;
+  prometheus::Family<prometheus::Counter>* published_;
+  prometheus::Family<prometheus::Counter>* malformed_;
+  prometheus::Family<prometheus::Counter>* gaps_;
+  prometheus::Family<prometheus::Counter>* missing_;
+  prometheus::Family<prometheus::Counter>* dropped_;
+  prometheus::Family<prometheus::Counter>* orders_;
+  prometheus::Family<prometheus::Counter>* rejections_;
+  prometheus::Family<prometheus::Counter>* redis_errors_;
+  prometheus::Family<prometheus::Gauge>* redis_up_;
+  prometheus::Family<prometheus::Histogram>* hop_latency_;
+  prometheus::Family<prometheus::Histogram>* tick_to_order_;
+};
+
+}  // namespace fulcrum::runtime

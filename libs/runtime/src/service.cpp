@@ -1,0 +1,189 @@
+#include "fulcrum/runtime/service.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "fulcrum/core/error.h"
+
+namespace fulcrum::runtime {
+namespace {
+
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+void add_common_options(CLI::App& app, ServiceOptions& o) {
+  app.add_option("-c,--config", o.config_path, "YAML config shared by the mesh")->required()->check(CLI::ExistingFile);
+  app.add_option("--metrics", o.metrics_address, "Prometheus exposer host:port (port 0: any free port)");
+  app.add_option("--control", o.control_address, "gRPC control host:port (port 0: any free port)");
+  app.add_option("--redis", o.redis_url, "Redis URL, redis://host:port[/db]");
+  app.add_option("--namespace", o.redis_namespace, "prefix of every Redis key this mesh writes");
+  app.add_option("--ready-file", o.ready_file, "written once listening, with the bound ports");
+}
+
+int64_t wall_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+Service::Service(std::string name, ServiceOptions opts)
+    : name_(std::move(name)),
+      opts_(std::move(opts)),
+      reporter_([this](const std::string& msg, uint64_t suppressed) {
+        log_->warn("event=malformed_frame detail=\"{}\" suppressed_since_last={}", msg, suppressed);
+      }, std::chrono::seconds(1)) {
+  log_ = std::make_shared<spdlog::logger>(name_, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  log_->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%fZ level=%l service=%n %v", spdlog::pattern_time_type::utc);
+  try {
+    config_ = config::load_app_config(opts_.config_path);
+  } catch (const core::ConfigError& e) {
+    std::string detail;
+    for (const auto& i : e.issues()) detail += "\n  " + i.field_path + ": " + i.message;
+    throw StartupError(kExitConfig, "config " + opts_.config_path + " rejected:" + detail);
+  }
+  apply_log_level();
+  try {
+    redis_ = std::make_unique<RedisClient>(parse_redis_url(opts_.redis_url));
+  } catch (const std::invalid_argument& e) {
+    throw StartupError(kExitConfig, e.what());
+  }
+  if (!redis_->ping())
+    throw StartupError(kExitRedisUnreachable, "Redis unreachable at start (" + redis_->last_error() + "); start redis-server or pass --redis");
+  try {
+    metrics_ = std::make_unique<Telemetry>(name_, opts_.metrics_address);
+    board_ = std::make_unique<ControlBoard>(name_, read_text(opts_.config_path), opts_.config_path);
+    control_ = std::make_unique<ControlServer>(opts_.control_address, *board_);
+  } catch (const std::exception& e) {
+    throw StartupError(kExitStartup, e.what());
+  }
+  metrics_->redis_up().Set(1);
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+Service::~Service() {
+  flush_state();
+  if (board_) board_->set_serving(false);
+}
+
+bool Service::running() const { return !g_stop.load(); }
+
+void Service::ready() {
+  board_->set_serving(true);
+  log_->info("event=ready metrics_port={} control_port={} redis={}", metrics_->port(), control_->port(), redis_->url().text);
+  if (opts_.ready_file.empty()) return;
+  const auto tmp = opts_.ready_file + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << "metrics_port=" << metrics_->port() << "\ncontrol_port=" << control_->port() << "\npid=" << ::getpid() << "\n";
+  }
+  std::rename(tmp.c_str(), opts_.ready_file.c_str());
+}
+
+void Service::apply_log_level() {
+  const auto it = config_.mesh.log_levels.find(name_);
+  const auto level = it != config_.mesh.log_levels.end() ? it->second : config_.mesh.log_level;
+  log_->set_level(spdlog::level::from_str(level));
+}
+
+void Service::stamp(v1::Header& out, const std::string& stream, int64_t exchange_ts_ms, const v1::Header* cause, int64_t recv_ns) {
+  out.set_stream(stream);
+  out.set_stream_seq(++out_seq_[stream]);
+  out.set_exchange_ts_ms(exchange_ts_ms);
+  out.clear_hops();
+  if (cause) *out.mutable_hops() = cause->hops();
+  auto* hop = out.add_hops();
+  hop->set_service(name_);
+  hop->set_recv_ns(recv_ns);
+  hop->set_send_ns(wall_ns());
+}
+
+bool Service::accept(const v1::Header& in, const std::string& topic, int64_t recv_ns) {
+  metrics_->received(topic).Increment();
+  if (in.hops_size() > 0) {
+    const auto& last = in.hops(in.hops_size() - 1);
+    if (last.send_ns() > 0 && recv_ns >= last.send_ns()) metrics_->hop_latency(last.service()).Observe(static_cast<double>(recv_ns - last.send_ns()) * 1e-9);
+  }
+  const auto check = sequences_.check(in.stream(), in.stream_seq());
+  last_input_seq_ = in.stream_seq();
+  using K = transport::SequenceCheck::Kind;
+  if (check.kind == K::kGap) {
+    metrics_->gaps().Increment();
+    metrics_->missing_messages().Increment(static_cast<double>(check.missing()));
+    log_->warn("event=sequence_gap stream={} expected={} got={} missing={}", in.stream(), check.expected, check.got, check.missing());
+  } else if (check.kind == K::kDuplicateOrRestart) {
+    log_->info("event=sequence_restart stream={} expected={} got={}", in.stream(), check.expected, check.got);
+  }
+  return true;
+}
+
+void Service::count_malformed(const std::string& why) {
+  ++malformed_own_;
+  metrics_->malformed().Increment();
+  reporter_.report(why);
+}
+
+void Service::tick() {
+  uint64_t malformed = 0;
+  for (auto* s : subscribers_) malformed += s->counters().malformed;
+  if (malformed > malformed_seen_) {
+    metrics_->malformed().Increment(static_cast<double>(malformed - malformed_seen_));
+    malformed_seen_ = malformed;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= next_flush_) {
+    next_flush_ = now + std::chrono::milliseconds(config_.mesh.state_flush_ms);
+    flush_state();
+  }
+  if (now < next_status_) return;
+  next_status_ = now + std::chrono::milliseconds(config_.mesh.status_interval_ms);
+  uint64_t received = 0, sent = 0;
+  for (auto* s : subscribers_) received += s->counters().received;
+  for (auto* p : publishers_) sent += p->counters().sent;
+  counters_["messages_received"] = received;
+  counters_["messages_published"] = sent;
+  counters_["malformed_frames"] = malformed_seen_ + malformed_own_;
+  counters_["sequence_gaps"] = sequences_.gaps();
+  counters_["missing_messages"] = sequences_.missing_messages();
+  board_->set_counters(counters_);
+  if (auto reload = board_->take_reload()) {
+    config_.mesh.log_level = reload->mesh.log_level;
+    config_.mesh.log_levels = reload->mesh.log_levels;
+    config_.mesh.risk = reload->mesh.risk;
+    apply_log_level();
+    for (auto& fn : reloaders_) fn(*reload);
+    log_->info("event=config_reloaded applied=\"mesh.log_level mesh.log_levels mesh.risk\" note=\"other keys take effect at restart\"");
+  }
+}
+
+void Service::flush_state() {
+  if (!redis_) return;
+  std::vector<std::vector<std::string>> cmds;
+  cmds.push_back({"HSET", key("service:" + name_), "last_input_seq", std::to_string(last_input_seq_), "updated_ns", std::to_string(wall_ns())});
+  for (auto& fn : flushers_) fn(cmds);
+  const bool ok = redis_->pipeline(cmds);
+  if (ok != redis_ok_) {
+    if (ok) log_->info("event=redis_recovered peer={}", redis_->url().text);
+    else log_->error("event=redis_unavailable peer={} error=\"{}\"", redis_->url().text, redis_->last_error());
+  }
+  if (!ok) metrics_->redis_errors().Increment();
+  redis_ok_ = ok;
+  if (metrics_) metrics_->redis_up().Set(ok ? 1 : 0);
+}
+
+}  // namespace fulcrum::runtime

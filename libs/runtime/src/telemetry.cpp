@@ -1,0 +1,71 @@
+#include "fulcrum/runtime/telemetry.h"
+
+#include <map>
+#include <stdexcept>
+
+namespace fulcrum::runtime {
+namespace {
+
+// 10 µs … ~10 s, ×2 per bucket: covers one ipc hop (tens of µs) to a stalled pipeline.
+prometheus::Histogram::BucketBoundaries latency_buckets() {
+  prometheus::Histogram::BucketBoundaries b;
+  for (double s = 10e-6; s < 12; s *= 2) b.push_back(s);
+  return b;
+}
+
+}  // namespace
+
+Telemetry::Telemetry(const std::string& service, const std::string& bind_address)
+    : service_(service), registry_(std::make_shared<prometheus::Registry>()) {
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(bind_address, 1);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("metrics exposer cannot bind " + bind_address + ": " + e.what());
+  }
+  exposer_->RegisterCollectable(registry_);
+  const std::map<std::string, std::string> labels{{"service", service}};
+  auto counter = [&](const char* name, const char* help) {
+    return &prometheus::BuildCounter().Name(name).Help(help).Labels(labels).Register(*registry_);
+  };
+  received_ = counter("fulcrum_messages_received_total", "Hot-path messages taken off a socket, by topic");
+  published_ = counter("fulcrum_messages_published_total", "Hot-path messages published, by topic");
+  malformed_ = counter("fulcrum_malformed_frames_total", "Frames dropped as malformed or foreign");
+  gaps_ = counter("fulcrum_sequence_gaps_total", "Jumps in an input stream's sequence numbers");
+  missing_ = counter("fulcrum_missing_messages_total", "Messages lost inside sequence gaps");
+  dropped_ = counter("fulcrum_messages_dropped_total", "Messages this service could not publish");
+  orders_ = counter("fulcrum_orders_total", "Orders accepted onto the venue, by account");
+  rejections_ = counter("fulcrum_order_rejections_total", "Orders refused, by account and reason");
+  redis_errors_ = counter("fulcrum_redis_errors_total", "Redis commands that failed or found Redis unreachable");
+  redis_up_ = &prometheus::BuildGauge().Name("fulcrum_redis_up").Help("1 while the last Redis command succeeded").Labels(labels).Register(*registry_);
+  hop_latency_ = &prometheus::BuildHistogram().Name("fulcrum_hop_latency_seconds").Help("Previous service's send to this service's receive").Labels(labels).Register(*registry_);
+  tick_to_order_ = &prometheus::BuildHistogram().Name("fulcrum_tick_to_order_latency_seconds").Help("market-data publish to order-router receipt of the resulting orders").Labels(labels).Register(*registry_);
+}
+
+int Telemetry::port() const {
+  const auto ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
+prometheus::Counter& Telemetry::received(const std::string& topic) { return received_->Add({{"topic", topic}}); }
+prometheus::Counter& Telemetry::published(const std::string& topic) { return published_->Add({{"topic", topic}}); }
+prometheus::Counter& Telemetry::malformed() { return malformed_->Add({}); }
+prometheus::Counter& Telemetry::gaps() { return gaps_->Add({}); }
+prometheus::Counter& Telemetry::missing_messages() { return missing_->Add({}); }
+prometheus::Counter& Telemetry::dropped() { return dropped_->Add({}); }
+prometheus::Counter& Telemetry::orders(const std::string& account) { return orders_->Add({{"account", account}}); }
+prometheus::Counter& Telemetry::rejections(const std::string& account, const std::string& reason) {
+  return rejections_->Add({{"account", account}, {"reason", reason}});
+}
+prometheus::Counter& Telemetry::redis_errors() { return redis_errors_->Add({}); }
+prometheus::Gauge& Telemetry::redis_up() { return redis_up_->Add({}); }
+prometheus::Histogram& Telemetry::hop_latency(const std::string& from_service) {
+  return hop_latency_->Add({{"from", from_service}}, latency_buckets());
+}
+prometheus::Histogram& Telemetry::tick_to_order_latency() { return tick_to_order_->Add({}, latency_buckets()); }
+
+prometheus::Gauge& Telemetry::account_gauge(const std::string& name, const std::string& help, const std::string& account) {
+  auto& family = prometheus::BuildGauge().Name(name).Help(help).Labels({{"service", service_}}).Register(*registry_);
+  return family.Add({{"account", account}});
+}
+
+}  // namespace fulcrum::runtime

@@ -1,0 +1,64 @@
+#pragma once
+// The account as the planner needs it, detached from the venue: the order router takes a
+// view after each instant's market events and ships it; the leverage service plans against
+// it through SnapshotGateway, which applies the venue's own acceptance rules
+// (venue::check_order) so its answers match what the router will do with the orders.
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "fulcrum/strategy/order_planner.h"
+
+namespace fulcrum::strategy {
+
+struct AccountView {
+  TimestampMs instant_ms = 0;
+  core::Money equity, available_balance, wallet_balance;
+  std::vector<venue::Position> positions;             // per symbol; qty 0 when flat
+  std::vector<bool> has_open_orders;                  // per symbol
+  std::vector<std::string> resting_stop_ids;
+  std::vector<std::optional<core::Price>> last_prices;  // per symbol
+  size_t closed_trade_count = 0;
+  std::vector<std::pair<core::Money, core::Money>> recent_closed;  // (net PnL, max margin), oldest first
+  double exposure_notional = 0;                       // Σ |qty| · mark
+  double margin_ratio = 0;                            // Σ maintenance margin / equity (Binance's account margin ratio)
+};
+
+AccountView view_of(const venue::PaperVenue& venue, size_t recent_window, TimestampMs instant_ms);
+
+// One thing the planner asked for, in order: a new order or a stop amendment.
+struct PlannedCommand {
+  bool is_amend = false;
+  model::OrderRequest order;            // !is_amend
+  std::string amend_id;                 // is_amend
+  core::Price amend_stop_price;         // is_amend
+  std::string decision_reason;
+};
+
+class SnapshotGateway final : public IAccountGateway {
+ public:
+  SnapshotGateway(const AccountView& view, const std::vector<model::InstrumentSpec>& specs, core::Rate taker_fee);
+  core::Money equity() const override { return view_.equity; }
+  core::Money available_balance() const override { return view_.available_balance; }
+  int open_position_count() const override;
+  const venue::Position& position(size_t s) const override { return view_.positions[s]; }
+  bool has_open_orders(size_t s) const override { return open_orders_[s]; }
+  size_t closed_trade_count() const override { return view_.closed_trade_count; }
+  std::pair<core::Money, core::Money> closed_trade(size_t index) const override;
+  venue::SubmitResult submit(const model::OrderRequest& req, TimestampMs now_ms, const std::string& decision_reason) override;
+  bool amend_stop(const std::string& client_order_id, core::Price new_stop) override;
+  std::vector<PlannedCommand> take_commands() { return std::move(commands_); }
+
+ private:
+  const AccountView& view_;
+  const std::vector<model::InstrumentSpec>& specs_;
+  std::unordered_map<std::string, size_t> index_;
+  std::unordered_set<std::string> resting_stops_;
+  core::Rate taker_fee_;
+  std::vector<bool> open_orders_;
+  std::vector<PlannedCommand> commands_;
+};
+
+}  // namespace fulcrum::strategy

@@ -1,0 +1,77 @@
+#include "fulcrum/strategy/account_view.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace fulcrum::strategy {
+
+AccountView view_of(const venue::PaperVenue& v, size_t recent_window, TimestampMs instant_ms) {
+  AccountView a;
+  a.instant_ms = instant_ms;
+  a.equity = v.equity();
+  a.available_balance = v.available_balance();
+  a.wallet_balance = v.wallet_balance();
+  double maintenance = 0;
+  for (size_t s = 0; s < v.symbol_count(); ++s) {
+    const auto& p = v.position(s);
+    a.positions.push_back(p);
+    a.has_open_orders.push_back(v.has_open_orders(s));
+    a.last_prices.push_back(v.last_price(s));
+    if (!p.qty.is_zero()) {
+      if (const auto mark = v.mark_price(s)) a.exposure_notional += core::notional(*mark, p.qty.abs()).to_double();
+      maintenance += v.maintenance_margin(s).to_double();
+    }
+  }
+  a.resting_stop_ids = v.resting_stop_ids();
+  const auto& closed = v.closed_trades();
+  a.closed_trade_count = closed.size();
+  for (size_t i = closed.size() - std::min(closed.size(), recent_window); i < closed.size(); ++i)
+    a.recent_closed.emplace_back(closed[i].net_pnl(), closed[i].max_margin);
+  const double equity = a.equity.to_double();
+  a.margin_ratio = equity > 0 ? maintenance / equity : (maintenance > 0 ? 1.0 : 0.0);
+  return a;
+}
+
+SnapshotGateway::SnapshotGateway(const AccountView& view, const std::vector<model::InstrumentSpec>& specs, core::Rate taker_fee)
+    : view_(view), specs_(specs), taker_fee_(taker_fee), open_orders_(view.has_open_orders) {
+  for (size_t s = 0; s < specs.size(); ++s) index_[specs[s].symbol] = s;
+  resting_stops_.insert(view.resting_stop_ids.begin(), view.resting_stop_ids.end());
+}
+
+int SnapshotGateway::open_position_count() const {
+  return static_cast<int>(std::count_if(view_.positions.begin(), view_.positions.end(), [](const venue::Position& p) { return !p.qty.is_zero(); }));
+}
+
+std::pair<core::Money, core::Money> SnapshotGateway::closed_trade(size_t index) const {
+  const size_t first_shipped = view_.closed_trade_count - view_.recent_closed.size();
+  // The planner reads only the newest stats_window_trades; the router ships exactly those.
+  if (index < first_shipped || index >= view_.closed_trade_count)
+    throw std::out_of_range("closed trade " + std::to_string(index) + " is outside the shipped window");
+  return view_.recent_closed[index - first_shipped];
+}
+
+venue::SubmitResult SnapshotGateway::submit(const model::OrderRequest& req, TimestampMs, const std::string& decision_reason) {
+  const auto it = index_.find(req.symbol);
+  if (it == index_.end()) return {venue::RejectReason::kUnknownSymbol, "symbol '" + req.symbol + "' is not listed"};
+  const size_t sym = it->second;
+  auto verdict = venue::check_order(specs_[sym], req, view_.last_prices[sym], view_.positions[sym], view_.available_balance, taker_fee_);
+  if (!verdict.accepted()) return verdict;
+  open_orders_[sym] = true;
+  PlannedCommand c;
+  c.order = req;
+  c.decision_reason = decision_reason;
+  commands_.push_back(std::move(c));
+  return verdict;
+}
+
+bool SnapshotGateway::amend_stop(const std::string& client_order_id, core::Price new_stop) {
+  if (!resting_stops_.count(client_order_id)) return false;
+  PlannedCommand c;
+  c.is_amend = true;
+  c.amend_id = client_order_id;
+  c.amend_stop_price = new_stop;
+  commands_.push_back(std::move(c));
+  return true;
+}
+
+}  // namespace fulcrum::strategy

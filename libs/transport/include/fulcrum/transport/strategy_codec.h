@@ -1,0 +1,37 @@
+#pragma once
+// Strategy and order values ↔ protobuf: features, instant signals, account snapshots,
+// order commands. Doubles and fixed-point raws travel bit-exact, so each stage computes in
+// its own process exactly what it computes inside the backtest.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fulcrum/strategy/account_view.h"
+#include "fulcrum/v1/orders.pb.h"
+#include "fulcrum/v1/strategy.pb.h"
+
+namespace fulcrum::transport {
+
+// A message that parsed but breaks the contract (unknown enum, index out of range); the
+// text names the field. Receivers count it as malformed, like an unparsable frame.
+class WireError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+void to_proto(const std::string& symbol, size_t symbol_index, const features::FeatureSnapshot& f, v1::FeatureSnapshot& out);
+features::FeatureSnapshot from_proto(const v1::FeatureSnapshot& in);
+
+void to_proto(const strategy::InstantSignals& in, const std::vector<std::string>& symbols, v1::InstantSignals& out);
+// Throws WireError naming the field when a symbol index is outside `symbols`.
+strategy::InstantSignals from_proto(const v1::InstantSignals& in, const std::vector<std::string>& symbols);
+
+void to_proto(const model::OrderRequest& in, v1::OrderRequest& out);
+model::OrderRequest from_proto(const v1::OrderRequest& in);
+
+void to_proto(const strategy::AccountView& in, v1::AccountSnapshot& out);
+strategy::AccountView from_proto(const v1::AccountSnapshot& in, size_t symbol_count);
+
+void to_proto(const strategy::PlannedCommand& in, v1::OrderCommand& out);
+
+}  // namespace fulcrum::transport

@@ -1,0 +1,56 @@
+#pragma once
+// The venue's order acceptance rules as one pure function: the paper venue applies them on
+// submit, and the leverage service applies the same rules to the order router's account
+// snapshot so it knows, before the round trip, what the venue will accept.
+#include <optional>
+#include <string>
+
+#include "fulcrum/model/instrument.h"
+#include "fulcrum/model/order.h"
+
+namespace fulcrum::venue {
+
+using core::Money;
+using core::TimestampMs;
+using model::Price;
+using model::Qty;
+using model::Rate;
+
+enum class RejectReason {
+  kNone,
+  kDuplicateClientOrderId,
+  kUnknownSymbol,
+  kInvalidQuantity,
+  kQuantityNotOnStep,
+  kPriceNotOnTick,
+  kBelowMinNotional,
+  kReduceOnlyWithoutPosition,
+  kLeverageAboveBracket,
+  kInsufficientMargin,
+  kNoPrice,
+};
+const char* to_string(RejectReason r);
+
+struct SubmitResult {
+  RejectReason reason = RejectReason::kNone;
+  std::string detail;
+  bool accepted() const { return reason == RejectReason::kNone; }
+};
+
+struct Position {
+  Qty qty;                // signed: + long, − short
+  Price entry_price;
+  Money isolated_margin;  // isolated mode: the position's own wallet
+  int leverage_x = 1;
+  TimestampMs opened_ms = 0;
+};
+
+// Initial margin of `q` at price `p`: notional / leverage, rounded half away from zero.
+Money initial_margin(Price p, Qty q, int leverage_x);
+
+// Every check of submit() except the duplicate client order id and the symbol lookup:
+// quantity and price grids, reduce-only, min notional, bracket leverage, margin.
+SubmitResult check_order(const model::InstrumentSpec& spec, const model::OrderRequest& req, std::optional<Price> last_price,
+                         const Position& position, Money available_balance, Rate taker_fee);
+
+}  // namespace fulcrum::venue

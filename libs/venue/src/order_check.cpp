@@ -1,0 +1,63 @@
+#include "fulcrum/venue/order_check.h"
+
+#include "fulcrum/risk/margin.h"
+
+namespace fulcrum::venue {
+
+using model::OrderType;
+using model::Side;
+
+const char* to_string(RejectReason r) {
+  switch (r) {
+    case RejectReason::kNone: return "NONE";
+    case RejectReason::kDuplicateClientOrderId: return "DUPLICATE_CLIENT_ORDER_ID";
+    case RejectReason::kUnknownSymbol: return "UNKNOWN_SYMBOL";
+    case RejectReason::kInvalidQuantity: return "INVALID_QUANTITY";
+    case RejectReason::kQuantityNotOnStep: return "QUANTITY_NOT_ON_STEP";
+    case RejectReason::kPriceNotOnTick: return "PRICE_NOT_ON_TICK";
+    case RejectReason::kBelowMinNotional: return "BELOW_MIN_NOTIONAL";
+    case RejectReason::kReduceOnlyWithoutPosition: return "REDUCE_ONLY_WITHOUT_POSITION";
+    case RejectReason::kLeverageAboveBracket: return "LEVERAGE_ABOVE_BRACKET";
+    case RejectReason::kInsufficientMargin: return "INSUFFICIENT_MARGIN";
+    case RejectReason::kNoPrice: return "NO_PRICE";
+  }
+  return "UNKNOWN";
+}
+
+Money initial_margin(Price p, Qty q, int leverage_x) {
+  return Money::from_raw(core::div_round(static_cast<core::int128>(core::notional(p, q.abs()).raw), leverage_x));
+}
+
+SubmitResult check_order(const model::InstrumentSpec& spec, const model::OrderRequest& req, std::optional<Price> last_price,
+                         const Position& pos, Money available_balance, Rate taker_fee) {
+  auto reject = [](RejectReason r, std::string d) { return SubmitResult{r, std::move(d)}; };
+  if (req.close_position && !(req.reduce_only && (req.type == OrderType::kStopMarket || req.type == OrderType::kTrailingStop)))
+    return reject(RejectReason::kInvalidQuantity, "close_position needs a reduce-only stop or trailing stop");
+  if (!req.close_position && req.quantity.raw <= 0) return reject(RejectReason::kInvalidQuantity, "quantity must be positive");
+  if (!req.close_position && !core::on_grid(req.quantity, spec.step_size))
+    return reject(RejectReason::kQuantityNotOnStep, "quantity " + req.quantity.str() + " is not a multiple of step " + spec.step_size.str());
+  if (req.type == OrderType::kLimit && !core::on_grid(req.limit_price, spec.tick_size))
+    return reject(RejectReason::kPriceNotOnTick, "limit price " + req.limit_price.str() + " is not on tick " + spec.tick_size.str());
+  if (req.type == OrderType::kStopMarket && !core::on_grid(req.stop_price, spec.tick_size))
+    return reject(RejectReason::kPriceNotOnTick, "stop price " + req.stop_price.str() + " is not on tick " + spec.tick_size.str());
+  const auto ref_price = req.type == OrderType::kLimit ? std::optional<Price>(req.limit_price) : last_price;
+  if (!ref_price) return reject(RejectReason::kNoPrice, "no price seen yet for " + req.symbol);
+  const bool reduces = !pos.qty.is_zero() && (pos.qty.raw > 0) != (req.side == Side::kBuy);
+  if (req.reduce_only && !reduces)
+    return reject(RejectReason::kReduceOnlyWithoutPosition, "reduce-only order but no opposite position in " + req.symbol);
+  if (!req.reduce_only) {
+    const Money order_notional = core::notional(*ref_price, req.quantity);
+    if (order_notional < spec.min_notional)
+      return reject(RejectReason::kBelowMinNotional, "notional " + order_notional.str() + " below min " + spec.min_notional.str());
+    const Money position_notional = core::notional(*ref_price, pos.qty.abs() + req.quantity);
+    const int max_x = risk::max_leverage_for_notional(spec.brackets, position_notional.to_double());
+    if (req.leverage_x < 1 || req.leverage_x > max_x)
+      return reject(RejectReason::kLeverageAboveBracket,
+                    std::to_string(req.leverage_x) + "x exceeds the bracket's " + std::to_string(max_x) + "x at notional " + position_notional.str());
+    const Money need = initial_margin(*ref_price, req.quantity, req.leverage_x) + core::apply_rate(order_notional, taker_fee);
+    if (need > available_balance) return reject(RejectReason::kInsufficientMargin, "needs " + need.str() + ", available " + available_balance.str());
+  }
+  return {};
+}
+
+}  // namespace fulcrum::venue
