@@ -187,3 +187,48 @@ void Service::flush_state() {
 }
 
 }  // namespace fulcrum::runtime
+
+namespace fulcrum::runtime {
+
+int run_service(const std::string& name, int argc, char** argv, const std::function<void(CLI::App&)>& add_options,
+                const std::function<int(Service&)>& body) {
+  CLI::App app("fulcrum " + name);
+  ServiceOptions opts;
+  add_common_options(app, opts);
+  add_options(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    Service svc(name, opts);
+    return body(svc);
+  } catch (const StartupError& e) {
+    std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+    return e.exit_code();
+  } catch (const zmq::error_t& e) {
+    std::fprintf(stderr, "%s: socket error: %s\n", name.c_str(), e.what());
+    return kExitStartup;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+    return kExitRuntime;
+  }
+}
+
+std::vector<size_t> poll_inputs(const std::vector<transport::Subscriber*>& subs, std::chrono::milliseconds timeout) {
+  std::vector<zmq::pollitem_t> items;
+  for (auto* s : subs) items.push_back({s->socket().handle(), 0, ZMQ_POLLIN, 0});
+  std::vector<size_t> ready;
+  try {
+    zmq::poll(items.data(), items.size(), timeout);
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return ready;
+    throw;
+  }
+  for (size_t i = 0; i < items.size(); ++i)
+    if (items[i].revents & ZMQ_POLLIN) ready.push_back(i);
+  return ready;
+}
+
+}  // namespace fulcrum::runtime

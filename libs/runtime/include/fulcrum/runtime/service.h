@@ -116,3 +116,15 @@ class StartupError : public std::runtime_error {
 };
 
 }  // namespace fulcrum::runtime
+
+namespace fulcrum::runtime {
+
+// Parses the common options plus the service's own, builds the Service, runs `body`, and
+// turns every failure into a one-line error and the right exit code. Never throws.
+int run_service(const std::string& name, int argc, char** argv, const std::function<void(CLI::App&)>& add_options,
+                const std::function<int(Service&)>& body);
+
+// Waits up to `timeout` for any of `subs` to have input; returns which ones do.
+std::vector<size_t> poll_inputs(const std::vector<transport::Subscriber*>& subs, std::chrono::milliseconds timeout);
+
+}  // namespace fulcrum::runtime

@@ -93,6 +93,8 @@ class Subscriber {
       malformed("unparsable payload on topic '" + frame->topic + "' (" + std::to_string(frame->payload.size()) + " bytes)");
     }
   }
+  // One SUB socket can take several publishers (A/B variants feeding one gatekeeper).
+  void connect(const std::string& endpoint) { socket_.connect(endpoint); }
   void set_reporter(RateLimitedReporter* reporter) { reporter_ = reporter; }
   const EndpointCounters& counters() const { return counters_; }
   zmq::socket_t& socket() { return socket_; }

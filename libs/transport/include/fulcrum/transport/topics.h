@@ -7,5 +7,6 @@ inline constexpr const char* kFeatures = "feat";     // feature-engine → signa
 inline constexpr const char* kSignals = "sig";       // signal-engine → leverage
 inline constexpr const char* kDecisions = "lev";     // leverage → risk-gatekeeper
 inline constexpr const char* kOrders = "ord";        // risk-gatekeeper → order-router
+inline constexpr const char* kAccounts = "acct";     // order-router → leverage (account snapshots)
 inline constexpr const char* kAcks = "ack";          // order-router → market-data (lockstep)
 }  // namespace fulcrum::transport::topics

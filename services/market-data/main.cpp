@@ -1,0 +1,153 @@
+// market-data: replays real Binance history onto the hot path, one instant at a time.
+// Lockstep waits for the order router's acknowledgement of each instant and re-sends an
+// instant that goes unacknowledged (every downstream stage drops what it has already done,
+// so a re-send is harmless); flat runs flat out; realtime paces by exchange time / speed.
+#include <thread>
+
+#include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/marketdata/replay_merge.h"
+#include "fulcrum/runtime/service.h"
+#include "fulcrum/transport/codec.h"
+#include "fulcrum/transport/topics.h"
+#include "fulcrum/v1/market.pb.h"
+#include "fulcrum/v1/orders.pb.h"
+
+using namespace fulcrum;
+using runtime::Service;
+namespace topics = transport::topics;
+
+namespace {
+
+struct Options {
+  std::string bind = "tcp://127.0.0.1:0";
+  std::string acks;
+  double rate = 0;        // events/s override (benchmarks); 0 = by config
+  size_t max_instants = 0;
+};
+
+int run(Service& svc, const Options& o) {
+  const auto& cfg = svc.config();
+  if (cfg.backtest.from_ms == 0 || cfg.backtest.to_ms == 0)
+    throw runtime::StartupError(runtime::kExitConfig, "config " + cfg.source + ": backtest.from and backtest.to are required by the mesh");
+  auto loaded = backtest::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
+  for (const auto& r : loaded.reports) svc.log().info("event=data_report detail=\"{}\"", r);
+  const auto& data = loaded.symbols;
+  std::vector<marketdata::SymbolStreams> streams;
+  for (const auto& d : data) streams.push_back({&d.bars, d.mark_bars.empty() ? nullptr : &d.mark_bars, d.funding.empty() ? nullptr : &d.funding});
+  const auto events = marketdata::merge_streams(streams, std::numeric_limits<core::TimestampMs>::min() / 2, cfg.backtest.to_ms);
+
+  transport::Publisher pub(svc.zmq(), o.bind);
+  svc.watch(pub);
+  std::unique_ptr<transport::Subscriber> acks;
+  if (!o.acks.empty()) {
+    acks = std::make_unique<transport::Subscriber>(svc.zmq(), o.acks, std::vector<std::string>{topics::kAcks});
+    svc.watch(*acks);
+  }
+  const bool lockstep = cfg.mesh.replay == config::ReplayMode::kLockstep && acks;
+  svc.log().info("event=replay_start symbols={} events={} mode={} bind={}", data.size(), events.size(),
+                 lockstep ? "lockstep" : (cfg.mesh.replay == config::ReplayMode::kFlat ? "flat" : "realtime"), pub.endpoint());
+  svc.ready();
+
+  v1::MarketEvent msg;
+  std::string payload;
+  uint64_t published = 0, resends = 0, instants = 0;
+  auto send = [&](const std::string& topic) {
+    msg.SerializeToString(&payload);
+    if (pub.publish(topic, payload)) ++published;
+    else svc.metrics().dropped().Increment();
+    svc.metrics().published(topic).Increment();
+  };
+  auto send_instant = [&](size_t begin, size_t end, core::TimestampMs t) {
+    for (size_t i = begin; i < end; ++i) {
+      const auto& ev = events[i];
+      const auto& d = data[ev.symbol_index];
+      msg.Clear();
+      const int64_t now = runtime::wall_ns();
+      svc.stamp(*msg.mutable_header(), "market-data", ev.time_ms, nullptr, now);
+      switch (ev.kind) {
+        case marketdata::ReplayKind::kBarClose: transport::to_proto(d.spec.symbol, d.bars[ev.seq], *msg.mutable_bar()); break;
+        case marketdata::ReplayKind::kMarkClose: transport::to_proto(d.spec.symbol, d.mark_bars[ev.seq], *msg.mutable_mark_bar()); break;
+        case marketdata::ReplayKind::kFunding: transport::to_proto(d.spec.symbol, d.funding[ev.seq], *msg.mutable_funding()); break;
+      }
+      send(topics::kMarket);
+    }
+    msg.Clear();
+    svc.stamp(*msg.mutable_header(), "market-data", t, nullptr, runtime::wall_ns());
+    msg.mutable_instant_end()->set_time_ms(t);
+    send(topics::kMarket);
+  };
+  // Waits for the router's ack of instant `t` (or of the replay end); re-sends on silence.
+  auto await_ack = [&](const std::function<void()>& resend, core::TimestampMs t, bool replay_end) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.mesh.resend_after_ms);
+    while (svc.running()) {
+      if (auto got = acks->receive_as<v1::InstantAck>(std::chrono::milliseconds(20))) {
+        svc.accept(got->second.header(), topics::kAcks, runtime::wall_ns());
+        if (got->second.instant_ms() == t && got->second.replay_end() == replay_end) return true;
+      }
+      svc.tick();
+      if (std::chrono::steady_clock::now() >= deadline) {
+        ++resends;
+        svc.log().warn("event=lockstep_resend instant_ms={} after_ms={}", t, cfg.mesh.resend_after_ms);
+        resend();
+        deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.mesh.resend_after_ms);
+      }
+    }
+    return false;
+  };
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  const core::TimestampMs first_t = events.empty() ? 0 : events.front().time_ms;
+  size_t begin = 0, sent_events = 0;
+  while (begin < events.size() && svc.running()) {
+    const auto t = events[begin].time_ms;
+    size_t end = begin;
+    while (end < events.size() && events[end].time_ms == t) ++end;
+    if (o.rate > 0) {
+      const auto due = wall_start + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(sent_events) * 1e9 / o.rate));
+      std::this_thread::sleep_until(due);
+    } else if (cfg.mesh.replay == config::ReplayMode::kRealtime) {
+      const auto due = wall_start + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(t - first_t) * 1e6 / cfg.mesh.speed));
+      while (svc.running() && std::chrono::steady_clock::now() < due) {
+        std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(due - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
+        svc.tick();
+      }
+    }
+    send_instant(begin, end, t);
+    sent_events += end - begin;
+    if (lockstep && !await_ack([&] { send_instant(begin, end, t); }, t, false)) break;
+    begin = end;
+    ++instants;
+    svc.set_counter("instants_replayed", instants);
+    svc.set_counter("lockstep_resends", resends);
+    svc.tick();
+    if (o.max_instants && instants >= o.max_instants) break;
+  }
+  if (svc.running()) {
+    auto send_end = [&] {
+      msg.Clear();
+      svc.stamp(*msg.mutable_header(), "market-data", cfg.backtest.to_ms, nullptr, runtime::wall_ns());
+      msg.mutable_replay_end()->set_to_ms(cfg.backtest.to_ms);
+      send(topics::kMarket);
+    };
+    send_end();
+    if (acks) await_ack(send_end, cfg.backtest.to_ms, true);
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  svc.log().info("event=replay_done instants={} messages={} resends={} seconds={:.2f}", instants, published, resends, secs);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  return runtime::run_service(
+      "market-data", argc, argv,
+      [&](CLI::App& app) {
+        app.add_option("--bind", o.bind, "PUB endpoint for market events");
+        app.add_option("--acks", o.acks, "order router's PUB endpoint (lockstep acknowledgements)");
+        app.add_option("--rate", o.rate, "publish at this many events/s (benchmarks)");
+        app.add_option("--max-instants", o.max_instants, "stop after this many instants");
+      },
+      [&](Service& svc) { return run(svc, o); });
+}

@@ -1,0 +1,285 @@
+// order-router: owns the paper venue, one account per policy. It applies market events to
+// every account, publishes each account's snapshot after every instant, applies the checked
+// order batches, and acknowledges an instant once every account's batch for it is in.
+// Account state and every fill go to Redis on each flush, off the per-tick path.
+#include <limits>
+#include <map>
+
+#include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/backtest/report_writer.h"
+#include "fulcrum/leverage/policies.h"
+#include "fulcrum/runtime/service.h"
+#include "fulcrum/strategy/account_view.h"
+#include "fulcrum/transport/codec.h"
+#include "fulcrum/transport/strategy_codec.h"
+#include "fulcrum/transport/topics.h"
+
+using namespace fulcrum;
+using runtime::Service;
+namespace topics = transport::topics;
+
+namespace {
+
+struct Options {
+  std::string bind = "tcp://127.0.0.1:0";
+  std::vector<std::string> market;
+  std::vector<std::string> orders;
+  std::vector<std::string> accounts;
+  std::string out;
+};
+
+struct AccountGauges {
+  prometheus::Gauge *equity, *exposure, *leverage, *margin_ratio;
+};
+
+int run(Service& svc, const Options& o) {
+  const auto& cfg = svc.config();
+  if (cfg.backtest.from_ms == 0 || cfg.backtest.to_ms == 0)
+    throw runtime::StartupError(runtime::kExitConfig, "config " + cfg.source + ": backtest.from and backtest.to are required by the mesh");
+  const auto symbols = backtest::symbol_list(cfg.data);
+  std::vector<model::InstrumentSpec> specs;
+  std::map<std::string, size_t> symbol_index;
+  for (size_t i = 0; i < symbols.size(); ++i) {
+    specs.push_back(cfg.spec_for(symbols[i]));
+    symbol_index[symbols[i]] = i;
+  }
+  const auto accounts = o.accounts.empty() ? (cfg.backtest.policy_names.empty() ? leverage::policy_names() : cfg.backtest.policy_names) : o.accounts;
+  backtest::BacktestResult result;
+  result.from_ms = cfg.backtest.from_ms;
+  result.to_ms = cfg.backtest.to_ms;
+  std::map<std::string, size_t> account_index;
+  std::vector<AccountGauges> gauges;
+  for (const auto& a : accounts) {
+    account_index[a] = result.runs.size();
+    backtest::PolicyRun run;
+    run.policy = a;
+    run.venue = std::make_unique<venue::PaperVenue>(cfg.backtest.venue, specs, core::Money::from_double(cfg.backtest.initial_equity), cfg.backtest.from_ms);
+    result.runs.push_back(std::move(run));
+    auto& m = svc.metrics();
+    gauges.push_back({&m.account_gauge("fulcrum_account_equity_usd", "Account equity at mark, USDT", a),
+                      &m.account_gauge("fulcrum_account_exposure_notional_usd", "Sum of |position| × mark, USDT", a),
+                      &m.account_gauge("fulcrum_account_leverage_ratio", "Exposure notional / equity", a),
+                      &m.account_gauge("fulcrum_account_margin_ratio", "Maintenance margin / equity (Binance margin ratio)", a)});
+  }
+
+  transport::Publisher pub(svc.zmq(), o.bind);
+  transport::Subscriber md_sub(svc.zmq(), o.market.front(), {topics::kMarket});
+  for (size_t i = 1; i < o.market.size(); ++i) md_sub.connect(o.market[i]);
+  transport::Subscriber ord_sub(svc.zmq(), o.orders.front(), {topics::kOrders});
+  for (size_t i = 1; i < o.orders.size(); ++i) ord_sub.connect(o.orders[i]);
+  svc.watch(pub);
+  svc.watch(md_sub);
+  svc.watch(ord_sub);
+
+  std::vector<size_t> fills_flushed(accounts.size(), 0);
+  svc.on_flush([&](std::vector<std::vector<std::string>>& cmds) {
+    for (size_t a = 0; a < accounts.size(); ++a) {
+      const auto& v = *result.runs[a].venue;
+      std::vector<std::string> hset{"HSET", svc.key("account:" + accounts[a]), "equity", v.equity().str(), "wallet_balance", v.wallet_balance().str(),
+                                    "available_balance", v.available_balance().str(), "open_positions", std::to_string(v.open_position_count()),
+                                    "fills", std::to_string(v.fills().size()), "closed_trades", std::to_string(v.closed_trades().size())};
+      for (size_t s = 0; s < symbols.size(); ++s) {
+        const auto& p = v.position(s);
+        if (p.qty.is_zero()) continue;
+        hset.push_back("position:" + symbols[s]);
+        hset.push_back(p.qty.str() + "@" + p.entry_price.str() + "x" + std::to_string(p.leverage_x));
+      }
+      cmds.push_back(std::move(hset));
+      std::vector<std::string> push{"RPUSH", svc.key("fills:" + accounts[a])};
+      const auto& fills = v.fills();
+      for (size_t i = fills_flushed[a]; i < fills.size(); ++i) {
+        const auto& f = fills[i];
+        push.push_back(f.client_order_id + "," + f.symbol + "," + model::to_string(f.side) + "," + f.price.str() + "," + f.quantity.str() + "," +
+                       f.fee.str() + "," + f.realized_pnl.str() + "," + std::to_string(f.time_ms));
+      }
+      if (push.size() > 2) cmds.push_back(std::move(push));
+    }
+  });
+  svc.ready();
+
+  auto sample_equity = [&](size_t r, core::TimestampMs t) {
+    auto& run = result.runs[r];
+    const double eq = run.venue->equity().to_double();
+    if (!run.equity_curve.empty() && run.equity_curve.back().time_ms == t) run.equity_curve.back().equity = eq;
+    else run.equity_curve.push_back({t, eq});
+  };
+
+  const bool lockstep = cfg.mesh.replay == config::ReplayMode::kLockstep;
+  core::TimestampMs md_done = std::numeric_limits<core::TimestampMs>::min();
+  std::vector<core::TimestampMs> applied(accounts.size(), std::numeric_limits<core::TimestampMs>::min());
+  std::vector<std::string> snapshot_cache;
+  core::TimestampMs last_acked = std::numeric_limits<core::TimestampMs>::min();
+  uint64_t orders_applied = 0, orders_rejected = 0, instants = 0;
+  bool finished = false;
+  std::string payload;
+
+  auto send_ack = [&](core::TimestampMs t, bool replay_end) {
+    v1::InstantAck ack;
+    ack.set_instant_ms(t);
+    ack.set_replay_end(replay_end);
+    ack.set_orders_applied(static_cast<uint32_t>(orders_applied));
+    ack.set_orders_rejected(static_cast<uint32_t>(orders_rejected));
+    svc.stamp(*ack.mutable_header(), "order-router/ack", t, nullptr, runtime::wall_ns());
+    pub.publish(topics::kAcks, ack.SerializeAsString());
+  };
+  auto maybe_ack = [&] {
+    if (md_done == std::numeric_limits<core::TimestampMs>::min()) return;
+    for (auto t : applied)
+      if (t != md_done) return;
+    if (last_acked == md_done) return;
+    last_acked = md_done;
+    send_ack(md_done, false);
+  };
+
+  auto on_market = [&](const v1::MarketEvent& ev, int64_t recv_ns) {
+    switch (ev.event_case()) {
+      case v1::MarketEvent::kBar:
+      case v1::MarketEvent::kMarkBar: {
+        const auto& c = ev.event_case() == v1::MarketEvent::kBar ? ev.bar() : ev.mark_bar();
+        const auto it = symbol_index.find(c.symbol());
+        if (it == symbol_index.end()) return svc.count_malformed("market event for unconfigured symbol '" + c.symbol() + "'");
+        const auto bar = transport::from_proto(c);
+        if (bar.close_time_ms() <= md_done) return;
+        for (auto& run : result.runs) {
+          if (ev.event_case() == v1::MarketEvent::kBar) run.venue->on_bar(it->second, bar);
+          else run.venue->on_mark_bar(it->second, bar);
+        }
+        return;
+      }
+      case v1::MarketEvent::kFunding: {
+        const auto it = symbol_index.find(ev.funding().symbol());
+        if (it == symbol_index.end()) return svc.count_malformed("funding for unconfigured symbol '" + ev.funding().symbol() + "'");
+        const auto f = transport::from_proto(ev.funding());
+        if (f.funding_time_ms <= md_done) return;
+        for (auto& run : result.runs) run.venue->on_funding(it->second, f);
+        return;
+      }
+      case v1::MarketEvent::kInstantEnd: {
+        const auto t = ev.instant_end().time_ms();
+        if (t < md_done) return;
+        if (t == md_done) {  // a re-sent instant: the snapshots again, and the ack if due
+          for (const auto& s : snapshot_cache) pub.publish(topics::kAccounts, s);
+          if (last_acked == md_done) send_ack(md_done, false);
+          return;
+        }
+        md_done = t;
+        ++instants;
+        if (t >= cfg.backtest.from_ms && t % core::kMsPerHour == 0)
+          for (size_t r = 0; r < result.runs.size(); ++r) sample_equity(r, t);
+        snapshot_cache.clear();
+        for (size_t a = 0; a < accounts.size(); ++a) {
+          const auto view = strategy::view_of(*result.runs[a].venue, cfg.backtest.strategy.stats_window_trades, t);
+          v1::AccountSnapshot snap;
+          snap.set_account(accounts[a]);
+          transport::to_proto(view, snap);
+          svc.stamp(*snap.mutable_header(), "order-router/acct", ev.header().exchange_ts_ms(), &ev.header(), recv_ns);
+          snapshot_cache.push_back(snap.SerializeAsString());
+          pub.publish(topics::kAccounts, snapshot_cache.back());
+          const double eq = view.equity.to_double();
+          gauges[a].equity->Set(eq);
+          gauges[a].exposure->Set(view.exposure_notional);
+          gauges[a].leverage->Set(eq > 0 ? view.exposure_notional / eq : 0);
+          gauges[a].margin_ratio->Set(view.margin_ratio);
+        }
+        if (!lockstep) last_acked = md_done;
+        return;
+      }
+      case v1::MarketEvent::kReplayEnd: {
+        if (!finished) {
+          for (size_t r = 0; r < result.runs.size(); ++r) sample_equity(r, cfg.backtest.to_ms);
+          if (!o.out.empty()) {
+            backtest::write_report(o.out, result, cfg.backtest.initial_equity);
+            svc.log().info("event=report_written dir={}", o.out);
+          }
+          finished = true;
+        }
+        send_ack(ev.replay_end().to_ms(), true);
+        return;
+      }
+      case v1::MarketEvent::EVENT_NOT_SET: return svc.count_malformed("market event with no event set");
+      default: return;
+    }
+  };
+
+  auto on_batch = [&](const v1::OrderBatch& batch, int64_t recv_ns) {
+    const auto it = account_index.find(batch.account());
+    if (it == account_index.end()) return svc.count_malformed("order batch for unknown account '" + batch.account() + "'");
+    const size_t a = it->second;
+    if (batch.instant_ms() <= applied[a]) return maybe_ack();  // a re-sent batch: never applied twice
+    if (batch.header().hops_size() > 0 && batch.header().hops(0).send_ns() > 0)
+      svc.metrics().tick_to_order_latency().Observe(static_cast<double>(recv_ns - batch.header().hops(0).send_ns()) * 1e-9);
+    auto& venue = *result.runs[a].venue;
+    for (const auto& c : batch.commands()) {
+      if (c.has_amend_stop()) {
+        venue.amend_stop(c.amend_stop().client_order_id(), core::Price::from_raw(c.amend_stop().stop_price_raw()));
+        continue;
+      }
+      if (!c.has_submit()) {
+        svc.count_malformed("order command with nothing set");
+        continue;
+      }
+      model::OrderRequest req;
+      try {
+        req = transport::from_proto(c.submit());
+      } catch (const transport::WireError& e) {
+        svc.count_malformed(std::string("order: ") + e.what());
+        continue;
+      }
+      const auto res = venue.submit(req, batch.instant_ms(), c.decision_reason());
+      if (res.accepted()) {
+        ++orders_applied;
+        svc.metrics().orders(batch.account()).Increment();
+      } else {
+        ++orders_rejected;
+        svc.metrics().rejections(batch.account(), venue::to_string(res.reason)).Increment();
+        svc.log().info("event=order_rejected account={} client_order_id={} reason={} detail=\"{}\"", batch.account(), req.client_order_id,
+                       venue::to_string(res.reason), res.detail);
+      }
+    }
+    for (const auto& d : batch.denied()) ++orders_rejected, (void)d;
+    applied[a] = batch.instant_ms();
+    maybe_ack();
+  };
+
+  const std::vector<transport::Subscriber*> inputs{&md_sub, &ord_sub};
+  while (svc.running()) {
+    for (size_t which : runtime::poll_inputs(inputs, std::chrono::milliseconds(50))) {
+      const int64_t recv_ns = runtime::wall_ns();
+      if (which == 0) {
+        // Drain market events first: an instant's events arrive as a burst.
+        for (int n = 0; n < 4096; ++n) {
+          auto got = md_sub.receive_as<v1::MarketEvent>(std::chrono::milliseconds(0));
+          if (!got) break;
+          svc.accept(got->second.header(), got->first, recv_ns);
+          on_market(got->second, recv_ns);
+        }
+      } else {
+        auto got = ord_sub.receive_as<v1::OrderBatch>(std::chrono::milliseconds(0));
+        if (!got) continue;
+        svc.accept(got->second.header(), got->first, recv_ns);
+        on_batch(got->second, recv_ns);
+      }
+    }
+    svc.set_counter("instants", instants);
+    svc.set_counter("orders_applied", orders_applied);
+    svc.set_counter("orders_rejected", orders_rejected);
+    svc.tick();
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  return runtime::run_service(
+      "order-router", argc, argv,
+      [&](CLI::App& app) {
+        app.add_option("--bind", o.bind, "PUB endpoint for account snapshots and acks");
+        app.add_option("--market", o.market, "market-data PUB endpoint(s)")->required();
+        app.add_option("--orders", o.orders, "risk-gatekeeper PUB endpoint(s)")->required();
+        app.add_option("--accounts", o.accounts, "accounts, one per policy (default: backtest.policies)");
+        app.add_option("--out", o.out, "write the report (ledgers, trades, summary) here at replay end");
+      },
+      [&](Service& svc) { return run(svc, o); });
+}

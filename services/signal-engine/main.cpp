@@ -1,0 +1,88 @@
+// signal-engine: features → universe, market context and breakout signals (libs/strategy
+// SignalStage), one InstantSignals per instant, re-sends answered from cache.
+#include <limits>
+
+#include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/runtime/service.h"
+#include "fulcrum/strategy/stages.h"
+#include "fulcrum/transport/strategy_codec.h"
+#include "fulcrum/transport/topics.h"
+
+using namespace fulcrum;
+using runtime::Service;
+namespace topics = transport::topics;
+
+namespace {
+
+struct Options {
+  std::string bind = "tcp://127.0.0.1:0";
+  std::vector<std::string> features;
+};
+
+int run(Service& svc, const Options& o) {
+  const auto& cfg = svc.config();
+  const auto symbols = backtest::symbol_list(cfg.data);
+  strategy::SignalStage stage(symbols, cfg.backtest.signal, cfg.backtest.strategy.signal_interval_ms, cfg.backtest.from_ms);
+
+  transport::Publisher pub(svc.zmq(), o.bind);
+  transport::Subscriber sub(svc.zmq(), o.features.front(), {topics::kFeatures});
+  for (size_t i = 1; i < o.features.size(); ++i) sub.connect(o.features[i]);
+  svc.watch(pub);
+  svc.watch(sub);
+  svc.ready();
+
+  core::TimestampMs done = std::numeric_limits<core::TimestampMs>::min();
+  std::string cached;
+  v1::InstantSignals out;
+  while (svc.running()) {
+    auto got = sub.receive_as<v1::FeatureUpdate>(std::chrono::milliseconds(50));
+    if (!got) {
+      svc.tick();
+      continue;
+    }
+    const int64_t recv_ns = runtime::wall_ns();
+    const auto& in = got->second;
+    svc.accept(in.header(), got->first, recv_ns);
+    const auto t = in.instant_ms();
+    if (t < done) continue;
+    if (t == done) {
+      pub.publish(topics::kSignals, cached);
+      continue;
+    }
+    std::vector<strategy::ClosedBar> closed;
+    bool bad = false;
+    for (const auto& snap : in.snapshots()) {
+      if (snap.symbol_index() >= symbols.size() || symbols[snap.symbol_index()] != snap.symbol()) {
+        svc.count_malformed("feature snapshot for '" + snap.symbol() + "' at index " + std::to_string(snap.symbol_index()) + " does not match the config's symbols");
+        bad = true;
+        break;
+      }
+      closed.push_back({snap.symbol_index(), transport::from_proto(snap)});
+    }
+    if (bad) continue;
+    done = t;
+    const auto signals = stage.on_instant(t, closed);
+    out.Clear();
+    transport::to_proto(signals, symbols, out);
+    svc.stamp(*out.mutable_header(), "signal-engine", in.header().exchange_ts_ms(), &in.header(), recv_ns);
+    out.SerializeToString(&cached);
+    pub.publish(topics::kSignals, cached);
+    svc.metrics().published(topics::kSignals).Increment();
+    svc.set_counter("signals", stage.signals_emitted());
+    svc.tick();
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  return runtime::run_service(
+      "signal-engine", argc, argv,
+      [&](CLI::App& app) {
+        app.add_option("--bind", o.bind, "PUB endpoint for instant signals");
+        app.add_option("--features", o.features, "feature-engine PUB endpoint(s)")->required();
+      },
+      [&](Service& svc) { return run(svc, o); });
+}
