@@ -10,4 +10,6 @@ Runner add_calc_command(CLI::App& app);
 Runner add_download_command(CLI::App& app);
 Runner add_validate_command(CLI::App& app);
 Runner add_config_command(CLI::App& app);
+Runner add_up_command(CLI::App& app);
+Runner add_status_command(CLI::App& app);
 }  // namespace fulcrum::cli

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   add(fulcrum::cli::add_download_command);
   add(fulcrum::cli::add_validate_command);
   add(fulcrum::cli::add_config_command);
+  add(fulcrum::cli::add_up_command);
+  add(fulcrum::cli::add_status_command);
   CLI11_PARSE(app, argc, argv);
   try {
     for (auto& [cmd, run] : commands)

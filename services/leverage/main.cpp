@@ -22,7 +22,8 @@ namespace {
 struct Options {
   std::string bind = "tcp://127.0.0.1:0";
   std::vector<std::string> signals;
-  std::string router;  // order router's PUB: account snapshots and acks
+  std::string router;       // order router's snapshot PUB
+  std::string router_acks;  // order router's ack PUB
   std::vector<std::string> accounts;
   std::string variant = "A";
 };
@@ -52,6 +53,7 @@ int run(Service& svc, const Options& o) {
   transport::Subscriber sig_sub(svc.zmq(), o.signals.front(), {topics::kSignals});
   for (size_t i = 1; i < o.signals.size(); ++i) sig_sub.connect(o.signals[i]);
   transport::Subscriber acct_sub(svc.zmq(), o.router, {topics::kAccounts, topics::kAcks});
+  if (!o.router_acks.empty()) acct_sub.connect(o.router_acks);
   svc.watch(pub);
   svc.watch(sig_sub);
   svc.watch(acct_sub);
@@ -177,7 +179,8 @@ int main(int argc, char** argv) {
       [&](CLI::App& app) {
         app.add_option("--bind", o.bind, "PUB endpoint for order batches");
         app.add_option("--signals", o.signals, "signal-engine PUB endpoint(s)")->required();
-        app.add_option("--router", o.router, "order-router PUB endpoint (account snapshots, acks)")->required();
+        app.add_option("--router", o.router, "order-router snapshot PUB endpoint")->required();
+        app.add_option("--router-acks", o.router_acks, "order-router ack PUB endpoint (re-sends stop once acknowledged)");
         app.add_option("--accounts", o.accounts, "policies to run, one account each (default: backtest.policies)");
         app.add_option("--variant", o.variant, "A/B variant label reported in status and on every batch");
       },

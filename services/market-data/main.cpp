@@ -20,7 +20,7 @@ namespace {
 
 struct Options {
   std::string bind = "tcp://127.0.0.1:0";
-  std::string acks;
+  std::vector<std::string> acks;
   double rate = 0;        // events/s override (benchmarks); 0 = by config
   size_t max_instants = 0;
 };
@@ -40,7 +40,8 @@ int run(Service& svc, const Options& o) {
   svc.watch(pub);
   std::unique_ptr<transport::Subscriber> acks;
   if (!o.acks.empty()) {
-    acks = std::make_unique<transport::Subscriber>(svc.zmq(), o.acks, std::vector<std::string>{topics::kAcks});
+    acks = std::make_unique<transport::Subscriber>(svc.zmq(), o.acks.front(), std::vector<std::string>{topics::kAcks});
+    for (size_t i = 1; i < o.acks.size(); ++i) acks->connect(o.acks[i]);
     svc.watch(*acks);
   }
   const bool lockstep = cfg.mesh.replay == config::ReplayMode::kLockstep && acks;
@@ -145,7 +146,7 @@ int main(int argc, char** argv) {
       "market-data", argc, argv,
       [&](CLI::App& app) {
         app.add_option("--bind", o.bind, "PUB endpoint for market events");
-        app.add_option("--acks", o.acks, "order router's PUB endpoint (lockstep acknowledgements)");
+        app.add_option("--acks", o.acks, "order router's ack PUB endpoint(s) (lockstep)");
         app.add_option("--rate", o.rate, "publish at this many events/s (benchmarks)");
         app.add_option("--max-instants", o.max_instants, "stop after this many instants");
       },

@@ -22,6 +22,7 @@ namespace {
 
 struct Options {
   std::string bind = "tcp://127.0.0.1:0";
+  std::string bind_acks = "tcp://127.0.0.1:0";
   std::vector<std::string> market;
   std::vector<std::string> orders;
   std::vector<std::string> accounts;
@@ -63,6 +64,10 @@ int run(Service& svc, const Options& o) {
   }
 
   transport::Publisher pub(svc.zmq(), o.bind);
+  // Acks get their own socket: market-data listens to nothing else, so any other topic it
+  // sees is foreign and counted.
+  transport::Publisher ack_pub(svc.zmq(), o.bind_acks);
+  svc.watch(ack_pub);
   transport::Subscriber md_sub(svc.zmq(), o.market.front(), {topics::kMarket});
   for (size_t i = 1; i < o.market.size(); ++i) md_sub.connect(o.market[i]);
   transport::Subscriber ord_sub(svc.zmq(), o.orders.front(), {topics::kOrders});
@@ -72,7 +77,8 @@ int run(Service& svc, const Options& o) {
   svc.watch(ord_sub);
 
   std::vector<size_t> fills_flushed(accounts.size(), 0);
-  svc.on_flush([&](std::vector<std::vector<std::string>>& cmds) {
+  svc.on_flush([&](std::vector<std::vector<std::string>>& cmds) -> std::function<void()> {
+    std::vector<size_t> written(accounts.size());
     for (size_t a = 0; a < accounts.size(); ++a) {
       const auto& v = *result.runs[a].venue;
       std::vector<std::string> hset{"HSET", svc.key("account:" + accounts[a]), "equity", v.equity().str(), "wallet_balance", v.wallet_balance().str(),
@@ -93,7 +99,9 @@ int run(Service& svc, const Options& o) {
                        f.fee.str() + "," + f.realized_pnl.str() + "," + std::to_string(f.time_ms));
       }
       if (push.size() > 2) cmds.push_back(std::move(push));
+      written[a] = fills.size();
     }
+    return [&fills_flushed, written] { fills_flushed = written; };
   });
   svc.ready();
 
@@ -120,7 +128,7 @@ int run(Service& svc, const Options& o) {
     ack.set_orders_applied(static_cast<uint32_t>(orders_applied));
     ack.set_orders_rejected(static_cast<uint32_t>(orders_rejected));
     svc.stamp(*ack.mutable_header(), "order-router/ack", t, nullptr, runtime::wall_ns());
-    pub.publish(topics::kAcks, ack.SerializeAsString());
+    ack_pub.publish(topics::kAcks, ack.SerializeAsString());
   };
   auto maybe_ack = [&] {
     if (md_done == std::numeric_limits<core::TimestampMs>::min()) return;
@@ -275,7 +283,8 @@ int main(int argc, char** argv) {
   return runtime::run_service(
       "order-router", argc, argv,
       [&](CLI::App& app) {
-        app.add_option("--bind", o.bind, "PUB endpoint for account snapshots and acks");
+        app.add_option("--bind", o.bind, "PUB endpoint for account snapshots");
+        app.add_option("--bind-acks", o.bind_acks, "PUB endpoint for instant acknowledgements");
         app.add_option("--market", o.market, "market-data PUB endpoint(s)")->required();
         app.add_option("--orders", o.orders, "risk-gatekeeper PUB endpoint(s)")->required();
         app.add_option("--accounts", o.accounts, "accounts, one per policy (default: backtest.policies)");

@@ -175,8 +175,12 @@ void Service::flush_state() {
   if (!redis_) return;
   std::vector<std::vector<std::string>> cmds;
   cmds.push_back({"HSET", key("service:" + name_), "last_input_seq", std::to_string(last_input_seq_), "updated_ns", std::to_string(wall_ns())});
-  for (auto& fn : flushers_) fn(cmds);
+  std::vector<std::function<void()>> commits;
+  for (auto& fn : flushers_)
+    if (auto commit = fn(cmds)) commits.push_back(std::move(commit));
   const bool ok = redis_->pipeline(cmds);
+  if (ok)
+    for (auto& commit : commits) commit();
   if (ok != redis_ok_) {
     if (ok) log_->info("event=redis_recovered peer={}", redis_->url().text);
     else log_->error("event=redis_unavailable peer={} error=\"{}\"", redis_->url().text, redis_->last_error());

@@ -75,8 +75,11 @@ class Service {
   void tick();
   void set_counter(const std::string& key, uint64_t value) { counters_[key] = value; }
   uint64_t last_input_seq() const { return last_input_seq_; }
-  // Writes on every flush go here; they are pipelined in one round trip.
-  void on_flush(std::function<void(std::vector<std::vector<std::string>>&)> fn) { flushers_.push_back(std::move(fn)); }
+  // State writes, pipelined in one round trip per flush. A flusher appends its commands and
+  // returns what to do once Redis has taken them (e.g. advance a "fills written" mark), so
+  // nothing is marked written that Redis never got.
+  using Flusher = std::function<std::function<void()>(std::vector<std::vector<std::string>>&)>;
+  void on_flush(Flusher fn) { flushers_.push_back(std::move(fn)); }
   void on_reload(std::function<void(const config::AppConfig&)> fn) { reloaders_.push_back(std::move(fn)); }
   bool redis_ok() const { return redis_ok_; }
 
@@ -99,7 +102,7 @@ class Service {
   std::map<std::string, uint64_t> counters_;
   std::vector<transport::Subscriber*> subscribers_;
   std::vector<transport::Publisher*> publishers_;
-  std::vector<std::function<void(std::vector<std::vector<std::string>>&)>> flushers_;
+  std::vector<Flusher> flushers_;
   std::vector<std::function<void(const config::AppConfig&)>> reloaders_;
   uint64_t malformed_seen_ = 0, malformed_own_ = 0, last_input_seq_ = 0;
   bool redis_ok_ = true;

@@ -1,0 +1,408 @@
+// `fulcrum up`: the whole mesh on one machine. An embedded redis-server (own port, own temp
+// folder) unless --redis is given, the six services on loopback ports, a lockstep replay
+// of the config's data, a live summary, and a clean stop on Ctrl-C, on --duration, or when
+// the replay is done. `fulcrum status` asks a running mesh how it is.
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "commands.h"
+#include "fulcrum/config/app_config.h"
+#include "fulcrum/core/error.h"
+#include "fulcrum/runtime/redis_client.h"
+#include "fulcrum/runtime/scrape.h"
+
+namespace fulcrum::cli {
+namespace {
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_interrupt(int) { g_interrupted.store(true); }
+
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    throw std::runtime_error("cannot find a free loopback port");
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+fs::path service_dir() {
+  // Beside the fulcrum binary in an install; build/bin in a build tree.
+  const auto self = fs::read_symlink("/proc/self/exe").parent_path();
+  for (const auto& dir : {self, self.parent_path().parent_path() / "bin", fs::path(FULCRUM_SERVICE_BIN_DIR)})
+    if (fs::exists(dir / "order-router")) return dir;
+  throw std::runtime_error("cannot find the service binaries (order-router …) beside " + self.string() + " or in " FULCRUM_SERVICE_BIN_DIR);
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed for " + argv.front());
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      ::dup2(fd, STDERR_FILENO);
+      ::dup2(fd, STDOUT_FILENO);
+      ::close(fd);
+    }
+    ::setpgid(0, 0);  // Ctrl-C reaches fulcrum up, which stops the children in order
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    std::fprintf(stderr, "exec %s failed\n", args[0]);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::map<std::string, std::string> read_kv(const fs::path& p) {
+  std::map<std::string, std::string> kv;
+  std::ifstream in(p);
+  std::string line;
+  while (std::getline(in, line))
+    if (const auto eq = line.find('='); eq != std::string::npos) kv[line.substr(0, eq)] = line.substr(eq + 1);
+  return kv;
+}
+
+std::string last_lines(const fs::path& log, size_t n) {
+  std::ifstream in(log);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  std::string out;
+  for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) out += "    " + lines[i] + "\n";
+  return out;
+}
+
+struct Child {
+  std::string name;
+  pid_t pid = -1;
+  fs::path log, ready;
+  int metrics_port = 0, control_port = 0;
+  int exit_code = -1;
+};
+
+struct UpOptions {
+  std::string config = "deploy/config/backtest.yaml";
+  std::string redis;
+  std::string out = "out/mesh";
+  std::string state_file;
+  double duration_s = 0;
+  int summary_every_ms = 1000;
+  std::vector<std::string> accounts;
+};
+
+std::string default_state_file() { return (fs::temp_directory_path() / ("fulcrum-up-" + std::to_string(::getuid()) + ".json")).string(); }
+
+class Mesh {
+ public:
+  explicit Mesh(const UpOptions& o) : o_(o) {}
+  ~Mesh() { stop(); }
+
+  int run() {
+    const auto cfg = config::load_app_config(o_.config);  // fail here, with every bad key, before starting anything
+    if (cfg.backtest.from_ms == 0 || cfg.backtest.to_ms == 0)
+      throw core::ConfigError(o_.config, {{"backtest.from/backtest.to", "the mesh replays a fixed window: set both"}});
+    const auto bin = service_dir();
+    work_ = fs::temp_directory_path() / ("fulcrum-up-" + std::to_string(::getpid()));
+    fs::create_directories(work_ / "logs");
+    std::string redis_url = o_.redis;
+    if (redis_url.empty()) redis_url = start_redis();
+    runtime::RedisClient probe(runtime::parse_redis_url(redis_url));
+    if (!probe.ping()) throw std::runtime_error("Redis unreachable at " + redis_url + ": " + probe.last_error());
+
+    const std::string ns = "fulcrum:" + std::to_string(::getpid());
+    std::map<std::string, std::string> ep;
+    for (const char* k : {"md", "feat", "sig", "lev", "ord", "router", "acks"}) ep[k] = "tcp://127.0.0.1:" + std::to_string(free_port());
+    std::vector<std::string> accounts_args;
+    for (const auto& a : o_.accounts) accounts_args.push_back(a);
+    auto common = [&](const std::string& name) {
+      return std::vector<std::string>{(bin / name).string(), "--config", fs::absolute(o_.config).string(), "--redis", redis_url, "--namespace", ns,
+                                      "--ready-file", (work_ / (name + ".ready")).string()};
+    };
+    auto with = [](std::vector<std::string> a, std::initializer_list<std::string> more) {
+      a.insert(a.end(), more);
+      return a;
+    };
+    std::vector<std::pair<std::string, std::vector<std::string>>> plan{
+        {"order-router", with(common("order-router"), {"--bind", ep["router"], "--bind-acks", ep["acks"], "--market", ep["md"], "--orders", ep["ord"], "--out", fs::absolute(o_.out).string()})},
+        {"risk-gatekeeper", with(common("risk-gatekeeper"), {"--bind", ep["ord"], "--decisions", ep["lev"]})},
+        {"leverage", with(common("leverage"), {"--bind", ep["lev"], "--signals", ep["sig"], "--router", ep["router"], "--router-acks", ep["acks"]})},
+        {"signal-engine", with(common("signal-engine"), {"--bind", ep["sig"], "--features", ep["feat"]})},
+        {"feature-engine", with(common("feature-engine"), {"--bind", ep["feat"], "--market", ep["md"]})},
+        {"market-data", with(common("market-data"), {"--bind", ep["md"], "--acks", ep["acks"]})},
+    };
+    for (auto& [name, args] : plan) {
+      if (!o_.accounts.empty() && (name == "order-router" || name == "leverage")) {
+        args.push_back("--accounts");
+        args.insert(args.end(), o_.accounts.begin(), o_.accounts.end());
+      }
+      Child c{name, -1, work_ / "logs" / (name + ".log"), work_ / (name + ".ready")};
+      c.pid = spawn(args, c.log);
+      children_.push_back(c);
+      if (!await_ready(children_.back())) return 1;
+    }
+    write_state(redis_url);
+    std::cout << "fulcrum up: 6 services, Redis " << redis_url << (o_.redis.empty() ? " (embedded)" : "") << ", logs " << (work_ / "logs").string()
+              << "\n           replaying " << cfg.data.klines << " " << "in lockstep; Ctrl-C stops\n";
+
+    const auto started = std::chrono::steady_clock::now();
+    auto next_summary = started;
+    int rc = 0;
+    while (!g_interrupted.load()) {
+      std::this_thread::sleep_for(50ms);
+      if (reap()) {
+        auto& md = child("market-data");
+        if (md.exit_code == 0) break;  // the replay is done and acknowledged: the report is written
+        for (const auto& c : children_)
+          if (c.exit_code > 0) {
+            std::cerr << "fulcrum up: " << c.name << " exited with " << c.exit_code << "; its log ends:\n" << last_lines(c.log, 8);
+            rc = 1;
+          }
+        if (rc) break;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_summary) {
+        print_summary(std::chrono::duration<double>(now - started).count(), false);
+        next_summary = now + std::chrono::milliseconds(o_.summary_every_ms);
+      }
+      if (o_.duration_s > 0 && now - started >= std::chrono::duration<double>(o_.duration_s)) {
+        std::cout << "fulcrum up: --duration reached\n";
+        break;
+      }
+    }
+    print_summary(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), true);
+    const bool finished = child("market-data").exit_code == 0;
+    stop();
+    if (finished && fs::exists(fs::path(o_.out) / "summary.md")) {
+      std::ifstream in(fs::path(o_.out) / "summary.md");
+      std::string line;
+      std::cout << "\n";
+      while (std::getline(in, line)) {
+        if (line.rfind("Monthly", 0) == 0) break;
+        std::cout << line << "\n";
+      }
+      std::cout << "report: " << o_.out << "/{summary.md,summary.csv,summary.json,equity.svg,ledger-*.csv,trades-*.csv}\n";
+    }
+    return rc;
+  }
+
+  void stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    // Upstream first, so nothing downstream waits on a message that will never come.
+    for (const char* name : {"market-data", "feature-engine", "signal-engine", "leverage", "risk-gatekeeper", "order-router"})
+      for (auto& c : children_)
+        if (c.name == name && c.exit_code < 0) ::kill(c.pid, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + 3s;
+    while (std::chrono::steady_clock::now() < deadline && !all_exited()) {
+      reap();
+      std::this_thread::sleep_for(20ms);
+    }
+    for (auto& c : children_)
+      if (c.exit_code < 0) ::kill(c.pid, SIGKILL), ::waitpid(c.pid, nullptr, 0);
+    if (redis_pid_ > 0) {
+      ::kill(redis_pid_, SIGTERM);
+      ::waitpid(redis_pid_, nullptr, 0);
+    }
+    std::error_code ec;
+    if (!state_file_.empty()) fs::remove(state_file_, ec);
+    if (!work_.empty() && !keep_logs_) fs::remove_all(work_, ec);
+  }
+
+ private:
+  std::string start_redis() {
+    const int port = free_port();
+    const auto dir = work_ / "redis";
+    fs::create_directories(dir);
+    redis_pid_ = spawn({"/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir.string(), "--save", "",
+                        "--appendonly", "no", "--daemonize", "no"},
+                       work_ / "logs" / "redis.log");
+    runtime::RedisClient probe(runtime::parse_redis_url("redis://127.0.0.1:" + std::to_string(port)));
+    for (int i = 0; i < 100; ++i) {
+      std::this_thread::sleep_for(50ms);
+      if (probe.ping()) return "redis://127.0.0.1:" + std::to_string(port);
+      if (::waitpid(redis_pid_, nullptr, WNOHANG) == redis_pid_) break;
+    }
+    throw std::runtime_error("embedded redis-server did not start; its log:\n" + last_lines(work_ / "logs" / "redis.log", 10));
+  }
+
+  bool await_ready(Child& c) {
+    for (int i = 0; i < 300 && !g_interrupted.load(); ++i) {
+      if (fs::exists(c.ready)) {
+        auto kv = read_kv(c.ready);
+        c.metrics_port = std::atoi(kv["metrics_port"].c_str());
+        c.control_port = std::atoi(kv["control_port"].c_str());
+        return true;
+      }
+      int status = 0;
+      if (::waitpid(c.pid, &status, WNOHANG) == c.pid) {
+        c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        keep_logs_ = true;
+        std::cerr << "fulcrum up: " << c.name << " failed to start (exit " << c.exit_code << "):\n" << last_lines(c.log, 8);
+        return false;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    std::cerr << "fulcrum up: " << c.name << " not ready after 15 s; log " << c.log << "\n";
+    keep_logs_ = true;
+    return false;
+  }
+
+  bool reap() {
+    bool any = false;
+    for (auto& c : children_) {
+      if (c.exit_code >= 0) continue;
+      int status = 0;
+      if (::waitpid(c.pid, &status, WNOHANG) == c.pid) {
+        c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (c.exit_code != 0) keep_logs_ = true;
+        any = true;
+      }
+    }
+    return any;
+  }
+  bool all_exited() const {
+    for (const auto& c : children_)
+      if (c.exit_code < 0) return false;
+    return true;
+  }
+  Child& child(const std::string& name) {
+    for (auto& c : children_)
+      if (c.name == name) return c;
+    throw std::logic_error("no child " + name);
+  }
+
+  void write_state(const std::string& redis_url) {
+    nlohmann::json j;
+    j["pid"] = ::getpid();
+    j["redis"] = redis_url;
+    j["logs"] = (work_ / "logs").string();
+    for (const auto& c : children_) j["services"][c.name] = {{"pid", c.pid}, {"metrics_port", c.metrics_port}, {"control_port", c.control_port}};
+    state_file_ = o_.state_file.empty() ? default_state_file() : o_.state_file;
+    std::ofstream(state_file_) << j.dump(2) << "\n";
+  }
+
+  void print_summary(double elapsed_s, bool final_line) {
+    std::vector<runtime::MetricSample> all, router;
+    for (const auto& c : children_) {
+      if (c.metrics_port == 0) continue;
+      if (auto text = runtime::http_get("127.0.0.1", c.metrics_port, "/metrics", 300)) {
+        auto samples = runtime::parse_prometheus_text(*text);
+        if (c.name == "order-router") router = samples;
+        all.insert(all.end(), samples.begin(), samples.end());
+      }
+    }
+    if (router.empty()) return;
+    std::string equity;
+    for (const auto& s : router)
+      if (s.name == "fulcrum_account_equity_usd") {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, " %s=%.0f", s.labels.at("account").c_str(), s.value);
+        equity += buf;
+      }
+    const auto p50 = runtime::histogram_quantile(router, "fulcrum_tick_to_order_latency_seconds", 0.5);
+    const auto p99 = runtime::histogram_quantile(router, "fulcrum_tick_to_order_latency_seconds", 0.99);
+    const double drops = runtime::metric_sum(all, "fulcrum_missing_messages_total") + runtime::metric_sum(all, "fulcrum_messages_dropped_total");
+    const double malformed = runtime::metric_sum(all, "fulcrum_malformed_frames_total");
+    std::printf("%s[%6.1fs] orders %.0f rejected %.0f | tick→order p50 %.2f ms p99 %.2f ms | drops %.0f malformed %.0f | equity%s\n",
+                final_line ? "final " : "", elapsed_s, runtime::metric_sum(router, "fulcrum_orders_total"),
+                runtime::metric_sum(router, "fulcrum_order_rejections_total"), p50.value_or(0) * 1e3, p99.value_or(0) * 1e3, drops, malformed,
+                equity.c_str());
+    std::fflush(stdout);
+  }
+
+  UpOptions o_;
+  fs::path work_;
+  std::vector<Child> children_;
+  pid_t redis_pid_ = -1;
+  std::string state_file_;
+  bool stopped_ = false, keep_logs_ = false;
+};
+
+}  // namespace
+
+Runner add_up_command(CLI::App& app) {
+  auto o = std::make_shared<UpOptions>();
+  auto* cmd = app.add_subcommand("up", "Run the six-service mesh locally on a replay of the config's data");
+  cmd->add_option("-c,--config", o->config, "YAML config")->capture_default_str();
+  cmd->add_option("--redis", o->redis, "use this Redis (redis://host:port[/db]) instead of an embedded one");
+  cmd->add_option("--out", o->out, "where the order router writes the report")->capture_default_str();
+  cmd->add_option("--duration", o->duration_s, "stop after this many seconds (0: when the replay ends)");
+  cmd->add_option("--accounts", o->accounts, "policies to trade, one account each (default: backtest.policies)");
+  cmd->add_option("--state-file", o->state_file, "where to record the running mesh for `fulcrum status`");
+  cmd->add_option("--summary-every-ms", o->summary_every_ms, "live summary period")->check(CLI::Range(100, 60'000));
+  return [o] {
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    std::signal(SIGPIPE, SIG_IGN);
+    Mesh mesh(*o);
+    return mesh.run();
+  };
+}
+
+Runner add_status_command(CLI::App& app) {
+  auto state = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("status", "Health and status of a mesh started by `fulcrum up`");
+  cmd->add_option("--state-file", *state, "the file `fulcrum up` wrote (default: in the temp folder)");
+  cmd->add_flag("--json", *json, "print JSON");
+  return [state, json] {
+    const std::string path = state->empty() ? default_state_file() : *state;
+    std::ifstream in(path);
+    if (!in) {
+      std::cerr << "fulcrum status: no running mesh (" << path << " not found); start one with `fulcrum up`\n";
+      return 1;
+    }
+    nlohmann::json s;
+    try {
+      in >> s;
+    } catch (const std::exception& e) {
+      std::cerr << "fulcrum status: " << path << " is not valid JSON: " << e.what() << "\n";
+      return 1;
+    }
+    nlohmann::json out;
+    int unhealthy = 0;
+    for (const auto& [name, svc] : s["services"].items()) {
+      const std::string addr = "127.0.0.1:" + std::to_string(svc["control_port"].get<int>());
+      const auto h = runtime::check_health(addr);
+      const auto st = runtime::fetch_status(addr);
+      if (!h.serving) ++unhealthy;
+      out[name] = {{"health", h.serving ? "SERVING" : (h.reachable ? "NOT_SERVING" : "UNREACHABLE")}, {"uptime_ms", st.uptime_ms},
+                   {"version", st.version}, {"config_hash", st.config_hash}, {"counters", st.counters}};
+      if (!st.policy.empty()) out[name]["policy"] = st.policy, out[name]["policy_version"] = st.policy_version;
+    }
+    if (*json) {
+      std::cout << out.dump(2) << "\n";
+    } else {
+      std::printf("%-16s %-12s %10s  %s\n", "service", "health", "uptime_s", "counters");
+      for (const auto& [name, v] : out.items()) {
+        std::string counters;
+        for (const auto& [k, c] : v["counters"].items()) counters += k + "=" + std::to_string(c.get<unsigned long long>()) + " ";
+        std::printf("%-16s %-12s %10.1f  %s\n", name.c_str(), v["health"].get<std::string>().c_str(), v["uptime_ms"].get<double>() / 1000.0, counters.c_str());
+      }
+    }
+    return unhealthy ? 1 : 0;
+  };
+}
+
+}  // namespace fulcrum::cli
