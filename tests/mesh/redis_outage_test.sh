@@ -1,0 +1,51 @@
+# Redis stopped mid-run: the services keep running, the risk gatekeeper denies every new
+# order while it cannot read risk state (fail closed), and orders flow again once Redis is
+# back on the same port; the order router's state writes resume.
+source "$(dirname "$0")/lib.sh"
+RP=$(port)
+start_redis "$RP"
+short_config 2025-03-01 > "$WORK/cfg.yaml"
+{ cat "$WORK/cfg.yaml"; printf 'mesh:\n  replay: realtime\n  speed: 60000\n  state_flush_ms: 100\n'; } > "$WORK/rt.yaml"
+ep() { echo "tcp://127.0.0.1:$(port)"; }
+MD=$(ep); FEAT=$(ep); SIG=$(ep); LEV=$(ep); ORD=$(ep); ROUTER=$(ep); ACKS=$(ep)
+common=(--config "$WORK/rt.yaml" --redis "redis://127.0.0.1:$RP" --namespace "t$$")
+launch order-router "${common[@]}" --bind "$ROUTER" --bind-acks "$ACKS" --market "$MD" --orders "$ORD" --accounts fixed
+launch risk-gatekeeper "${common[@]}" --bind "$ORD" --decisions "$LEV"
+launch leverage "${common[@]}" --bind "$LEV" --signals "$SIG" --router "$ROUTER" --router-acks "$ACKS" --accounts fixed
+launch signal-engine "${common[@]}" --bind "$SIG" --features "$FEAT"
+launch feature-engine "${common[@]}" --bind "$FEAT" --market "$MD"
+"$BIN/market-data" "${common[@]}" --bind "$MD" >"$WORK/market-data.log" 2>&1 &
+MD_PID=$!
+PIDS+=("$MD_PID")
+
+passed() { metric "$risk_gatekeeper_METRICS" fulcrum_messages_published_total; }
+denied() { metric "$risk_gatekeeper_METRICS" fulcrum_order_rejections_total reason=STATE_UNAVAILABLE; }
+orders() { metric "$order_router_METRICS" fulcrum_orders_total; }
+wait_for() {  # wait_for SECONDS CONDITION...
+  local t=$1; shift
+  for _ in $(seq $((t * 10))); do eval "$*" && return 0; sleep 0.1; done
+  return 1
+}
+wait_for 20 '[ "$(orders)" -gt 0 ]' || fail "no orders before the outage"
+echo "  orders flowing: $(orders)"
+kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null; REDIS_PID=
+echo "  Redis killed"
+wait_for 30 '[ "$(denied)" -gt 0 ]' || fail "no order was denied while Redis was down"
+wait_for 5 '[ "$(metric "$order_router_METRICS" fulcrum_redis_up)" -eq 0 ]' || fail "order-router does not report Redis down"
+before=$(orders)
+sleep 1
+[ "$(orders)" -eq "$before" ] || fail "orders reached the venue while Redis was down ($before → $(orders))"
+grep -q "event=order_denied.*reason=STATE_UNAVAILABLE" "$WORK/risk-gatekeeper.log" || fail "denials not logged"
+grep -q "event=redis_unavailable" "$WORK/order-router.log" || fail "order-router did not log the outage"
+for svc in order-router risk-gatekeeper leverage signal-engine feature-engine; do
+  kill -0 "$(eval echo \$${svc//-/_}_PID)" || fail "$svc died with Redis"
+done
+echo "  while down: $(denied) orders denied STATE_UNAVAILABLE, none reached the venue, all services alive"
+start_redis "$RP"
+echo "  Redis back on $RP"
+wait_for 30 '[ "$(orders)" -gt "$before" ]' || fail "orders did not resume after Redis came back"
+wait_for 10 '[ "$(metric "$order_router_METRICS" fulcrum_redis_up)" -eq 1 ]' || fail "order-router did not reconnect"
+wait_for 10 '[ "$(redis-cli -p "$RP" hget "t$$:account:fixed" equity)" != "" ]' || fail "account state not rewritten after recovery"
+grep -q "event=redis_recovered" "$WORK/order-router.log" || fail "no recovery logged"
+echo "  recovered: orders $before → $(orders), account state back in Redis"
+echo "PASS: Redis outage fails closed on orders and recovers"
