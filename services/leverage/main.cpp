@@ -26,6 +26,7 @@ struct Options {
   std::string router_acks;  // order router's ack PUB
   std::vector<std::string> accounts;
   std::string variant = "A";
+  bool force_orders = false;  // benchmarks: one order per account per instant
 };
 
 int run(Service& svc, const Options& o) {
@@ -97,6 +98,19 @@ int run(Service& svc, const Options& o) {
           if (const auto& lp = view.last_prices[static_cast<size_t>(sym)]) pc->mutable_submit()->set_reference_price_raw(lp->raw);
           ++orders;
         }
+      }
+      if (o.force_orders && batch.commands_size() == 0) {
+        // A reduce-only order that would add to the position (or open one): it travels the
+        // whole path and the venue refuses it without touching the account.
+        model::OrderRequest probe;
+        probe.client_order_id = accounts[a] + "-force-" + std::to_string(t);
+        probe.symbol = symbols.front();
+        probe.side = view.positions.front().qty.raw > 0 ? model::Side::kBuy : model::Side::kSell;
+        probe.quantity = specs.front().step_size;
+        probe.reduce_only = true;
+        auto* pc = batch.add_commands();
+        transport::to_proto(probe, *pc->mutable_submit());
+        if (const auto& lp = view.last_prices.front()) pc->mutable_submit()->set_reference_price_raw(lp->raw);
       }
       svc.stamp(*batch.mutable_header(), "leverage", pending_header.exchange_ts_ms(), &pending_header, pending_recv_ns);
       cached.push_back(batch.SerializeAsString());
@@ -182,6 +196,7 @@ int main(int argc, char** argv) {
         app.add_option("--router", o.router, "order-router snapshot PUB endpoint")->required();
         app.add_option("--router-acks", o.router_acks, "order-router ack PUB endpoint (re-sends stop once acknowledged)");
         app.add_option("--accounts", o.accounts, "policies to run, one account each (default: backtest.policies)");
+        app.add_flag("--force-orders", o.force_orders, "benchmarks: send an order for every instant");
         app.add_option("--variant", o.variant, "A/B variant label reported in status and on every batch");
       },
       [&](Service& svc) { return run(svc, o); });

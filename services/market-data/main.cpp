@@ -23,6 +23,7 @@ struct Options {
   std::vector<std::string> acks;
   double rate = 0;        // events/s override (benchmarks); 0 = by config
   size_t max_instants = 0;
+  int join_wait_ms = 1000;  // free-running modes: let subscribers connect before the first event
 };
 
 int run(Service& svc, const Options& o) {
@@ -96,6 +97,9 @@ int run(Service& svc, const Options& o) {
     return false;
   };
 
+  // PUB drops what it sends before a subscriber's connection is up. Lockstep recovers by
+  // re-sending; the free-running modes give subscribers this long to join instead.
+  if (!lockstep) std::this_thread::sleep_for(std::chrono::milliseconds(o.join_wait_ms));
   const auto wall_start = std::chrono::steady_clock::now();
   const core::TimestampMs first_t = events.empty() ? 0 : events.front().time_ms;
   size_t begin = 0, sent_events = 0;
@@ -149,6 +153,7 @@ int main(int argc, char** argv) {
         app.add_option("--acks", o.acks, "order router's ack PUB endpoint(s) (lockstep)");
         app.add_option("--rate", o.rate, "publish at this many events/s (benchmarks)");
         app.add_option("--max-instants", o.max_instants, "stop after this many instants");
+        app.add_option("--join-wait-ms", o.join_wait_ms, "flat/realtime: wait this long for subscribers before replaying")->check(CLI::Range(0, 60'000));
       },
       [&](Service& svc) { return run(svc, o); });
 }

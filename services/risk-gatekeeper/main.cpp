@@ -1,6 +1,7 @@
 // risk-gatekeeper: every order batch passes here on its way to the router. New orders are
 // checked against the pre-trade limits (mesh.risk) and the trading-halt flag in Redis; if
-// Redis cannot be read, new orders are denied (fail closed). Stop amendments only tighten
+// Redis cannot be read, new orders are denied (fail closed). The flag is re-read every
+// 100 ms between messages, never per order, and a reading older than 1 s counts as none. Stop amendments only tighten
 // protection and always pass. Denials travel with the batch so the router's books show them.
 #include <limits>
 #include <map>
@@ -40,12 +41,37 @@ int run(Service& svc, const Options& o) {
   svc.on_reload([&](const config::AppConfig& c) { limits = c.mesh.risk; });
   svc.ready();
 
+  using Clock = std::chrono::steady_clock;
+  constexpr auto kRefreshEvery = std::chrono::milliseconds(100);
+  constexpr auto kMaxStateAge = std::chrono::milliseconds(1000);
+  struct RiskState {
+    Clock::time_point read_at{};
+    Clock::time_point tried_at{};
+    std::string halted;  // non-empty and not "0": trading halted, with the reason
+    std::string error;
+  } state;
+  auto refresh_state = [&] {
+    const auto now = Clock::now();
+    if (now - state.tried_at < kRefreshEvery) return;
+    state.tried_at = now;
+    const auto halted = svc.redis().command({"GET", svc.key("trading_halted")});
+    if (!halted) {
+      state.error = svc.redis().last_error();
+      svc.metrics().redis_errors().Increment();
+      svc.metrics().redis_up().Set(0);
+      return;
+    }
+    svc.metrics().redis_up().Set(1);
+    state.read_at = now;
+    state.halted = halted->kind == runtime::RedisReply::Kind::kString && halted->str != "0" ? halted->str : "";
+  };
   std::map<std::string, core::TimestampMs> done;        // per account
   std::map<std::string, std::string> cached;            // per account: last forwarded batch
   uint64_t passed = 0, denied = 0;
   v1::OrderBatch out;
   while (svc.running()) {
     auto got = sub.receive_as<v1::OrderBatch>(std::chrono::milliseconds(50));
+    refresh_state();
     if (!got) {
       svc.tick();
       continue;
@@ -62,22 +88,16 @@ int run(Service& svc, const Options& o) {
 
     bool has_new_orders = false;
     for (const auto& c : in.commands()) has_new_orders |= c.has_submit();
-    // One Redis read per batch that opens risk, never per tick.
     std::optional<v1::DenyReason> batch_denial;
     std::string halt_detail;
     if (has_new_orders) {
-      const auto halted = svc.redis().command({"GET", svc.key("trading_halted")});
-      if (!halted) {
+      refresh_state();
+      if (Clock::now() - state.read_at > kMaxStateAge) {
         batch_denial = v1::DENY_REASON_STATE_UNAVAILABLE;
-        halt_detail = "risk state unreadable: " + svc.redis().last_error();
-        svc.metrics().redis_errors().Increment();
-        svc.metrics().redis_up().Set(0);
-      } else {
-        svc.metrics().redis_up().Set(1);
-        if (halted->kind == runtime::RedisReply::Kind::kString && !halted->str.empty() && halted->str != "0") {
-          batch_denial = v1::DENY_REASON_TRADING_HALTED;
-          halt_detail = "trading halted: " + halted->str;
-        }
+        halt_detail = "risk state unreadable: " + state.error;
+      } else if (!state.halted.empty()) {
+        batch_denial = v1::DENY_REASON_TRADING_HALTED;
+        halt_detail = "trading halted: " + state.halted;
       }
     }
 

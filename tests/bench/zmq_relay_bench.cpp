@@ -2,8 +2,11 @@
 // forwarding bytes untouched over ipc with the mesh's own socket settings (PUB/SUB,
 // kDefaultHwm, linger 0). Prints latency percentiles at paced rates and the highest
 // paced rate delivered without loss.
-// Usage: zmq_relay_bench [seconds_per_rate=3]
+// Usage: zmq_relay_bench [seconds_per_rate=3] [ipc|tcp=ipc] [rate …]
+// The mesh runs over tcp loopback; pass tcp to compare like with like.
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,11 +95,31 @@ Result run_rate(transport::Publisher& pub, transport::Subscriber& sink, double r
 }
 }  // namespace
 
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::stod(argv[1]) : 3.0;
+  const std::string transport_kind = argc > 2 ? argv[2] : "ipc";
+  std::vector<double> rates;
+  for (int i = 3; i < argc; ++i) rates.push_back(std::stod(argv[i]));
+  if (rates.empty()) rates = {1'000.0, 10'000.0, 50'000.0, 100'000.0, 200'000.0, 400'000.0};
   const auto dir = std::filesystem::temp_directory_path() / ("fulcrum-relay-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
-  auto ep = [&](int i) { return "ipc://" + (dir / ("hop" + std::to_string(i))).string(); };
+  std::vector<int> ports;
+  for (int i = 0; i <= kHops; ++i) ports.push_back(free_port());
+  auto ep = [&](int i) {
+    return transport_kind == "tcp" ? "tcp://127.0.0.1:" + std::to_string(ports[static_cast<size_t>(i)]) : "ipc://" + (dir / ("hop" + std::to_string(i))).string();
+  };
   std::vector<pid_t> children;
   for (int i = 1; i <= kHops; ++i) {
     const pid_t pid = fork();
@@ -121,11 +144,11 @@ int main(int argc, char** argv) {
       rc = 1;
     } else {
       uint64_t seq = 0;
-      std::printf("bare %d-hop ZeroMQ relay (PUB/SUB over ipc, one process per hop, HWM %d), %.0f s per rate\n", kHops,
-                  transport::kDefaultHwm, seconds);
+      std::printf("bare %d-hop ZeroMQ relay (PUB/SUB over %s, one process per hop, HWM %d), %.0f s per rate\n", kHops,
+                  transport_kind.c_str(), transport::kDefaultHwm, seconds);
       std::printf("%10s %9s %9s %10s %10s %10s\n", "msgs/s", "sent", "lost", "p50 µs", "p99 µs", "p99.9 µs");
       double best_lossless = 0;
-      for (double rate : {1'000.0, 10'000.0, 50'000.0, 100'000.0, 200'000.0, 400'000.0}) {
+      for (double rate : rates) {
         const auto r = run_rate(source, sink, rate, seconds, seq);
         std::printf("%10.0f %9zu %9zu %10.1f %10.1f %10.1f\n", r.rate, r.sent, r.sent - r.received, r.p50_us, r.p99_us, r.p999_us);
         if (r.received == r.sent) best_lossless = rate;

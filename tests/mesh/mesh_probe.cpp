@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -12,7 +13,10 @@
 #include <thread>
 #include <zmq.hpp>
 
+#include <grpcpp/grpcpp.h>
+
 #include "fulcrum/runtime/scrape.h"
+#include "fulcrum/v1/control.grpc.pb.h"
 
 using namespace fulcrum;
 
@@ -106,6 +110,30 @@ int main(int argc, char** argv) {
               << " policy_version=" << s.policy_version << " uptime_ms=" << s.uptime_ms;
     for (const auto& [k, v] : s.counters) std::cout << " " << k << "=" << v;
     std::cout << "\n";
+    return 0;
+  }
+  if (cmd == "quantile" && argc == 5) {  // quantile PORT HISTOGRAM Q
+    const auto text = runtime::http_get("127.0.0.1", std::atoi(argv[2]), "/metrics");
+    if (!text) return 1;
+    const auto samples = runtime::parse_prometheus_text(*text);
+    const auto q = runtime::histogram_quantile(samples, argv[3], std::atof(argv[4]));
+    std::printf("%.1f\n", q.value_or(0) * 1e6);  // µs
+    return 0;
+  }
+  if (cmd == "grpc-bench" && argc == 4) {  // grpc-bench CONTROL_PORT CALLS: GetStatus latency
+    std::vector<double> us;
+    // One channel, as a control client keeps it: the figure is the call, not the connect.
+    auto stub = v1::Control::NewStub(grpc::CreateChannel(std::string("127.0.0.1:") + argv[2], grpc::InsecureChannelCredentials()));
+    for (int i = 0; i < std::atoi(argv[3]); ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      grpc::ClientContext ctx;
+      v1::StatusRequest req;
+      v1::StatusReply reply;
+      if (!stub->GetStatus(&ctx, req, &reply).ok()) return 1;
+      us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(us.begin(), us.end());
+    std::printf("%.1f %.1f\n", us[us.size() / 2], us[std::min(us.size() - 1, us.size() * 99 / 100)]);
     return 0;
   }
   if (cmd == "reload" && argc == 4) {

@@ -114,10 +114,16 @@ void Service::stamp(v1::Header& out, const std::string& stream, int64_t exchange
 }
 
 bool Service::accept(const v1::Header& in, const std::string& topic, int64_t recv_ns) {
-  metrics_->received(topic).Increment();
+  auto& received = received_by_topic_[topic];
+  if (!received) received = &metrics_->received(topic);
+  received->Increment();
   if (in.hops_size() > 0) {
     const auto& last = in.hops(in.hops_size() - 1);
-    if (last.send_ns() > 0 && recv_ns >= last.send_ns()) metrics_->hop_latency(last.service()).Observe(static_cast<double>(recv_ns - last.send_ns()) * 1e-9);
+    if (last.send_ns() > 0 && recv_ns >= last.send_ns()) {
+      auto& hop = hop_by_service_[last.service()];
+      if (!hop) hop = &metrics_->hop_latency(last.service());
+      hop->Observe(static_cast<double>(recv_ns - last.send_ns()) * 1e-9);
+    }
   }
   const auto check = sequences_.check(in.stream(), in.stream_seq());
   last_input_seq_ = in.stream_seq();

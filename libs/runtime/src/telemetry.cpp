@@ -6,10 +6,11 @@
 namespace fulcrum::runtime {
 namespace {
 
-// 10 µs … ~10 s, ×2 per bucket: covers one ipc hop (tens of µs) to a stalled pipeline.
+// 10 µs … ~10 s, ×1.25 per bucket (62 buckets): fine enough that a quantile read off the
+// buckets is within 12 % of the true one, from one loopback hop to a stalled pipeline.
 prometheus::Histogram::BucketBoundaries latency_buckets() {
   prometheus::Histogram::BucketBoundaries b;
-  for (double s = 10e-6; s < 12; s *= 2) b.push_back(s);
+  for (double s = 10e-6; s < 12; s *= 1.25) b.push_back(s);
   return b;
 }
 
@@ -47,7 +48,11 @@ int Telemetry::port() const {
 }
 
 prometheus::Counter& Telemetry::received(const std::string& topic) { return received_->Add({{"topic", topic}}); }
-prometheus::Counter& Telemetry::published(const std::string& topic) { return published_->Add({{"topic", topic}}); }
+prometheus::Counter& Telemetry::published(const std::string& topic) {
+  auto& c = published_by_topic_[topic];
+  if (!c) c = &published_->Add({{"topic", topic}});
+  return *c;
+}
 prometheus::Counter& Telemetry::malformed() { return malformed_->Add({}); }
 prometheus::Counter& Telemetry::gaps() { return gaps_->Add({}); }
 prometheus::Counter& Telemetry::missing_messages() { return missing_->Add({}); }
@@ -61,7 +66,10 @@ prometheus::Gauge& Telemetry::redis_up() { return redis_up_->Add({}); }
 prometheus::Histogram& Telemetry::hop_latency(const std::string& from_service) {
   return hop_latency_->Add({{"from", from_service}}, latency_buckets());
 }
-prometheus::Histogram& Telemetry::tick_to_order_latency() { return tick_to_order_->Add({}, latency_buckets()); }
+prometheus::Histogram& Telemetry::tick_to_order_latency() {
+  if (!tick_to_order_all_) tick_to_order_all_ = &tick_to_order_->Add({}, latency_buckets());
+  return *tick_to_order_all_;
+}
 
 prometheus::Gauge& Telemetry::account_gauge(const std::string& name, const std::string& help, const std::string& account) {
   auto& family = prometheus::BuildGauge().Name(name).Help(help).Labels({{"service", service_}}).Register(*registry_);

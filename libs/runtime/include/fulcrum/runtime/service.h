@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -99,6 +100,10 @@ class Service {
   transport::SequenceTracker sequences_;
   transport::RateLimitedReporter reporter_;
   std::map<std::string, uint64_t> out_seq_;
+  // Resolved once per topic / upstream service: a Prometheus label lookup takes a lock and
+  // hashes a label map, too slow to do per message.
+  std::unordered_map<std::string, prometheus::Counter*> received_by_topic_;
+  std::unordered_map<std::string, prometheus::Histogram*> hop_by_service_;
   std::map<std::string, uint64_t> counters_;
   std::vector<transport::Subscriber*> subscribers_;
   std::vector<transport::Publisher*> publishers_;

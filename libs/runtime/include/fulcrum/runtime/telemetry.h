@@ -2,6 +2,7 @@
 // Prometheus metrics for one service, served by its own exposer. Names follow Prometheus
 // conventions: base units in the name (_seconds, _usd), _total on counters, and every
 // series labelled with the service.
+#include <map>
 #include <memory>
 #include <string>
 
@@ -54,6 +55,8 @@ class Telemetry {
   prometheus::Family<prometheus::Gauge>* redis_up_;
   prometheus::Family<prometheus::Histogram>* hop_latency_;
   prometheus::Family<prometheus::Histogram>* tick_to_order_;
+  prometheus::Histogram* tick_to_order_all_ = nullptr;
+  std::map<std::string, prometheus::Counter*> published_by_topic_;
 };
 
 }  // namespace fulcrum::runtime
