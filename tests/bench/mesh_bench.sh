@@ -16,10 +16,10 @@ source tests/mesh/lib.sh
 RP=$(port)
 start_redis "$RP"
 # One symbol, no mark or funding stream: one market event per instant, so events/s = instants/s.
-sed -e "s|\.\./sample|$SRC/deploy/sample|g" -e 's|^  symbols: \[\]|  symbols: [BTCUSDT]|' -e 's|^  mark_price: .*|  mark_price: ""|' \
-    -e 's|^  funding: .*|  funding: ""|' -e 's|^  from: .*|  from: 2025-01-02|' "$SRC/deploy/config/backtest.yaml" > "$WORK/one.yaml"
+base_config | sed -e 's|^  symbols: \[\]|  symbols: [BTCUSDT]|' -e 's|^  mark_price: .*|  mark_price: ""|' \
+    -e 's|^  funding: .*|  funding: ""|' -e 's|^  from: .*|  from: 2025-01-02|' > "$WORK/one.yaml"
 { cat "$WORK/one.yaml"; printf 'mesh:\n  replay: flat\n  log_level: warn\n'; } > "$WORK/flat.yaml"
-sed -e "s|\.\./sample|$SRC/deploy/sample|g" "$SRC/deploy/config/backtest.yaml" > "$WORK/all.yaml"
+base_config > "$WORK/all.yaml"
 { cat "$WORK/all.yaml"; printf 'mesh:\n  replay: flat\n  log_level: warn\n'; } > "$WORK/all-flat.yaml"
 
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }

@@ -3,7 +3,6 @@
 source "$(dirname "$0")/lib.sh"
 RP=$(port)
 start_redis "$RP"
-sed 's|^mesh:|mesh:|' "$SRC/deploy/config/backtest.yaml" > "$WORK/good.yaml"
 short_config 2025-02-01 > "$WORK/good.yaml"
 { cat "$WORK/good.yaml"; printf 'mesh:\n  replay: lockstep\n  risk:\n    max_leverge_x: 20\n'; } > "$WORK/typo.yaml"
 for svc in market-data feature-engine signal-engine leverage risk-gatekeeper order-router; do

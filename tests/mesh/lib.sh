@@ -20,9 +20,12 @@ start_redis() {  # start_redis PORT
   fail "redis-server did not start on $1"
 }
 
-# A config cut to a short window so a lockstep run takes seconds; same data and knobs.
+# The shipped config with its `mesh:` section (the file's last) removed, so a test can
+# append its own; data paths made absolute.
+base_config() { sed -e '/^mesh:/,$d' -e "s|\.\./sample|$SRC/deploy/sample|g" "$SRC/deploy/config/backtest.yaml"; }
+# Cut to a short window so a lockstep run takes seconds; same data and knobs.
 short_config() {  # short_config TO_DATE > file
-  sed -e "s|^  to: .*|  to: $1|" -e "s|\.\./sample|$SRC/deploy/sample|g" "$SRC/deploy/config/backtest.yaml"
+  base_config | sed -e "s|^  to: .*|  to: $1|"
 }
 
 # launch NAME ARGS... : starts a service, waits for its ready file, sets <NAME>_METRICS and

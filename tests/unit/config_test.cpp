@@ -78,3 +78,25 @@ TEST(Config, YamlSyntaxErrorsNameTheLine) {
     EXPECT_NE(std::string(e.what()).find("line"), std::string::npos);
   }
 }
+
+TEST(Config, DuplicateKeysAreErrorsNotSilentlyFirstWins) {
+  const auto issues = issues_of("mesh:\n  replay: flat\nmesh:\n  replay: lockstep\nsignal:\n  rsi_min: 60\n  rsi_min: 70\n");
+  EXPECT_TRUE(has_issue(issues, "mesh", "duplicate key"));
+  EXPECT_TRUE(has_issue(issues, "signal.rsi_min", "duplicate key"));
+}
+
+TEST(Config, MeshSectionDefaultsAndLimits) {
+  const auto defaults = config::parse_app_config("", "empty.yaml", ".");
+  EXPECT_EQ(defaults.mesh.replay, config::ReplayMode::kLockstep);
+  EXPECT_EQ(defaults.mesh.risk.max_leverage_x, 125);
+  const auto issues = issues_of(
+      "mesh:\n  replay: turbo\n  speed: 0\n  log_level: loud\n  log_levels: {order-router: debug, pricer: info}\n"
+      "  risk: {max_leverage_x: 126, max_orders_per_instant: 0}\n");
+  EXPECT_TRUE(has_issue(issues, "mesh.replay", "lockstep, flat or realtime"));
+  EXPECT_TRUE(has_issue(issues, "mesh.speed", "≥"));
+  EXPECT_TRUE(has_issue(issues, "mesh.log_level", "must be one of"));
+  EXPECT_TRUE(has_issue(issues, "mesh.log_levels.pricer", "unknown service"));
+  EXPECT_TRUE(has_issue(issues, "mesh.risk.max_leverage_x", "≤ 125"));
+  EXPECT_TRUE(has_issue(issues, "mesh.risk.max_orders_per_instant", "≥ 1"));
+  EXPECT_EQ(issues.size(), 6u);
+}

@@ -53,9 +53,12 @@ class Section {
   void finish() {
     if (finished_ || !node_ || !node_.IsMap()) return;
     finished_ = true;
+    std::set<std::string> seen;
     for (const auto& kv : node_) {
       const auto key = kv.first.as<std::string>();
-      if (!known_.count(key)) problem(key, "unknown key");
+      // yaml-cpp keeps both copies and lookups see only the first: say so, never guess.
+      if (!seen.insert(key).second) problem(key, "duplicate key");
+      else if (!known_.count(key)) problem(key, "unknown key");
     }
   }
 
