@@ -1,10 +1,10 @@
 // feature-engine: base bars → signal bars → features (libs/strategy FeatureStage), one
 // FeatureUpdate per instant. Instants at or before the last one finished are re-sends: the
 // last one is answered from cache, older ones are dropped.
-#include <limits>
 #include <unordered_map>
 
 #include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/runtime/instant_gate.h"
 #include "fulcrum/runtime/service.h"
 #include "fulcrum/strategy/stages.h"
 #include "fulcrum/transport/codec.h"
@@ -37,8 +37,7 @@ int run(Service& svc, const Options& o) {
   svc.watch(sub);
   svc.ready();
 
-  core::TimestampMs done = std::numeric_limits<core::TimestampMs>::min();
-  std::string cached;  // the last FeatureUpdate, for re-sends
+  runtime::InstantGate gate;
   uint64_t bars = 0, updates = 0;
   v1::FeatureUpdate out;
   while (svc.running()) {
@@ -58,25 +57,22 @@ int run(Service& svc, const Options& o) {
           break;
         }
         const auto bar = transport::from_proto(ev.bar());
-        if (bar.close_time_ms() <= done) break;  // a re-sent instant
+        if (gate.classify(bar.close_time_ms()) != runtime::InstantGate::Verdict::kNew) break;  // a re-sent instant
         stage.on_bar(it->second, bar);
         ++bars;
         break;
       }
       case v1::MarketEvent::kInstantEnd: {
         const auto t = ev.instant_end().time_ms();
-        if (t < done) break;
-        if (t == done) {
-          pub.publish(topics::kFeatures, cached);
-          break;
-        }
-        done = t;
+        const auto verdict = gate.classify(t);
+        if (verdict == runtime::InstantGate::Verdict::kRepeat) pub.publish(topics::kFeatures, gate.outputs().front());
+        if (verdict != runtime::InstantGate::Verdict::kNew) break;
         out.Clear();
         out.set_instant_ms(t);
         for (const auto& c : stage.take_closed()) transport::to_proto(symbols[c.symbol], c.symbol, c.features, *out.add_snapshots());
         svc.stamp(*out.mutable_header(), "feature-engine", ev.header().exchange_ts_ms(), &ev.header(), recv_ns);
-        out.SerializeToString(&cached);
-        pub.publish(topics::kFeatures, cached);
+        gate.finish(t, {out.SerializeAsString()});
+        pub.publish(topics::kFeatures, gate.outputs().front());
         svc.metrics().published(topics::kFeatures).Increment();
         ++updates;
         break;

@@ -3,8 +3,6 @@
 // of the config's data, a live summary, and a clean stop on Ctrl-C, on --duration, or when
 // the replay is done. `fulcrum status` asks a running mesh how it is.
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +21,7 @@
 #include "fulcrum/core/error.h"
 #include "fulcrum/runtime/redis_client.h"
 #include "fulcrum/runtime/scrape.h"
+#include "fulcrum/transport/endpoint.h"
 
 namespace fulcrum::cli {
 namespace {
@@ -32,18 +31,6 @@ using namespace std::chrono_literals;
 std::atomic<bool> g_interrupted{false};
 extern "C" void on_interrupt(int) { g_interrupted.store(true); }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    throw std::runtime_error("cannot find a free loopback port");
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 fs::path service_dir() {
   // Beside the fulcrum binary in an install; build/bin in a build tree.
@@ -132,7 +119,7 @@ class Mesh {
 
     const std::string ns = "fulcrum:" + std::to_string(::getpid());
     std::map<std::string, std::string> ep;
-    for (const char* k : {"md", "feat", "sig", "lev", "ord", "router", "acks"}) ep[k] = "tcp://127.0.0.1:" + std::to_string(free_port());
+    for (const char* k : {"md", "feat", "sig", "lev", "ord", "router", "acks"}) ep[k] = "tcp://127.0.0.1:" + std::to_string(transport::free_loopback_port());
     std::vector<std::string> accounts_args;
     for (const auto& a : o_.accounts) accounts_args.push_back(a);
     auto common = [&](const std::string& name) {
@@ -231,7 +218,7 @@ class Mesh {
 
  private:
   std::string start_redis() {
-    const int port = free_port();
+    const int port = transport::free_loopback_port();
     const auto dir = work_ / "redis";
     fs::create_directories(dir);
     redis_pid_ = spawn({"/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir.string(), "--save", "",

@@ -3,11 +3,12 @@
 // the venue's own acceptance rules, and emits one OrderBatch per account per instant.
 // A batch the router does not acknowledge in time is re-sent; client order ids make that
 // idempotent at the router.
-#include <limits>
 #include <map>
 
 #include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/backtest/engine.h"
 #include "fulcrum/leverage/policies.h"
+#include "fulcrum/runtime/instant_gate.h"
 #include "fulcrum/runtime/service.h"
 #include "fulcrum/strategy/account_view.h"
 #include "fulcrum/transport/strategy_codec.h"
@@ -34,7 +35,7 @@ int run(Service& svc, const Options& o) {
   const auto symbols = backtest::symbol_list(cfg.data);
   std::vector<model::InstrumentSpec> specs;
   for (const auto& s : symbols) specs.push_back(cfg.spec_for(s));
-  auto accounts = o.accounts.empty() ? (cfg.backtest.policy_names.empty() ? leverage::policy_names() : cfg.backtest.policy_names) : o.accounts;
+  const auto accounts = o.accounts.empty() ? backtest::policy_list(cfg.backtest) : o.accounts;
   const auto known = leverage::policy_names();
   for (const auto& a : accounts)
     if (std::find(known.begin(), known.end(), a) == known.end())
@@ -65,14 +66,13 @@ int run(Service& svc, const Options& o) {
   std::optional<strategy::InstantSignals> pending;
   v1::Header pending_header;
   int64_t pending_recv_ns = 0;
-  core::TimestampMs done = std::numeric_limits<core::TimestampMs>::min();
-  std::vector<std::string> cached;  // last instant's batches
+  runtime::InstantGate gate;
   auto last_sent = std::chrono::steady_clock::now();
   bool acked = true;
   uint64_t batches = 0, orders = 0;
 
   auto publish_cached = [&] {
-    for (const auto& c : cached) pub.publish(topics::kDecisions, c);
+    for (const auto& c : gate.outputs()) pub.publish(topics::kDecisions, c);
     last_sent = std::chrono::steady_clock::now();
   };
   auto try_plan = [&] {
@@ -80,7 +80,7 @@ int run(Service& svc, const Options& o) {
     const auto t = pending->time_ms;
     for (const auto& v : views)
       if (!v || (lockstep ? v->instant_ms != t : false)) return;
-    cached.clear();
+    std::vector<std::string> batches_out;
     for (size_t a = 0; a < planners.size(); ++a) {
       const auto& view = *views[a];
       if (t >= cfg.backtest.from_ms && t % core::kMsPerHour == 0) planners[a].observe_equity(view.equity.to_double());
@@ -113,14 +113,14 @@ int run(Service& svc, const Options& o) {
         if (const auto& lp = view.last_prices.front()) pc->mutable_submit()->set_reference_price_raw(lp->raw);
       }
       svc.stamp(*batch.mutable_header(), "leverage", pending_header.exchange_ts_ms(), &pending_header, pending_recv_ns);
-      cached.push_back(batch.SerializeAsString());
+      batches_out.push_back(batch.SerializeAsString());
     }
-    done = t;
+    gate.finish(t, std::move(batches_out));
     pending.reset();
     acked = false;
     ++batches;
     publish_cached();
-    svc.metrics().published(topics::kDecisions).Increment(static_cast<double>(cached.size()));
+    svc.metrics().published(topics::kDecisions).Increment(static_cast<double>(gate.outputs().size()));
   };
 
   const std::vector<transport::Subscriber*> inputs{&sig_sub, &acct_sub};
@@ -131,12 +131,9 @@ int run(Service& svc, const Options& o) {
         auto got = sig_sub.receive_as<v1::InstantSignals>(std::chrono::milliseconds(0));
         if (!got) continue;
         svc.accept(got->second.header(), got->first, recv_ns);
-        const auto t = got->second.instant_ms();
-        if (t < done) continue;
-        if (t == done) {
-          publish_cached();
-          continue;
-        }
+        const auto verdict = gate.classify(got->second.instant_ms());
+        if (verdict == runtime::InstantGate::Verdict::kRepeat) publish_cached();
+        if (verdict != runtime::InstantGate::Verdict::kNew) continue;
         try {
           pending = transport::from_proto(got->second, symbols);
         } catch (const transport::WireError& e) {
@@ -154,7 +151,7 @@ int run(Service& svc, const Options& o) {
             svc.count_malformed("unparsable ack");
             continue;
           }
-          if (ack.instant_ms() == done) acked = true;
+          if (gate.any() && ack.instant_ms() == gate.done()) acked = true;
           continue;
         }
         v1::AccountSnapshot snap;
@@ -174,7 +171,7 @@ int run(Service& svc, const Options& o) {
       try_plan();
     }
     if (!acked && lockstep && std::chrono::steady_clock::now() - last_sent > std::chrono::milliseconds(cfg.mesh.resend_after_ms)) {
-      svc.log().warn("event=batch_resend instant_ms={}", done);
+      svc.log().warn("event=batch_resend instant_ms={}", gate.done());
       publish_cached();
     }
     svc.set_counter("instants_planned", batches);

@@ -44,7 +44,7 @@ int run(Service& svc, const Options& o) {
     specs.push_back(cfg.spec_for(symbols[i]));
     symbol_index[symbols[i]] = i;
   }
-  const auto accounts = o.accounts.empty() ? (cfg.backtest.policy_names.empty() ? leverage::policy_names() : cfg.backtest.policy_names) : o.accounts;
+  const auto accounts = o.accounts.empty() ? backtest::policy_list(cfg.backtest) : o.accounts;
   backtest::BacktestResult result;
   result.from_ms = cfg.backtest.from_ms;
   result.to_ms = cfg.backtest.to_ms;
@@ -105,12 +105,6 @@ int run(Service& svc, const Options& o) {
   });
   svc.ready();
 
-  auto sample_equity = [&](size_t r, core::TimestampMs t) {
-    auto& run = result.runs[r];
-    const double eq = run.venue->equity().to_double();
-    if (!run.equity_curve.empty() && run.equity_curve.back().time_ms == t) run.equity_curve.back().equity = eq;
-    else run.equity_curve.push_back({t, eq});
-  };
 
   const bool lockstep = cfg.mesh.replay == config::ReplayMode::kLockstep;
   core::TimestampMs md_done = std::numeric_limits<core::TimestampMs>::min();
@@ -173,7 +167,7 @@ int run(Service& svc, const Options& o) {
         md_done = t;
         ++instants;
         if (t >= cfg.backtest.from_ms && t % core::kMsPerHour == 0)
-          for (size_t r = 0; r < result.runs.size(); ++r) sample_equity(r, t);
+          for (auto& run : result.runs) backtest::sample_equity(run, t);
         snapshot_cache.clear();
         for (size_t a = 0; a < accounts.size(); ++a) {
           const auto view = strategy::view_of(*result.runs[a].venue, cfg.backtest.strategy.stats_window_trades, t);
@@ -194,7 +188,7 @@ int run(Service& svc, const Options& o) {
       }
       case v1::MarketEvent::kReplayEnd: {
         if (!finished) {
-          for (size_t r = 0; r < result.runs.size(); ++r) sample_equity(r, cfg.backtest.to_ms);
+          for (auto& run : result.runs) backtest::sample_equity(run, cfg.backtest.to_ms);
           if (!o.out.empty()) {
             backtest::write_report(o.out, result, cfg.backtest.initial_equity);
             svc.log().info("event=report_written dir={}", o.out);

@@ -3,9 +3,9 @@
 // Redis cannot be read, new orders are denied (fail closed). The flag is re-read every
 // 100 ms between messages, never per order, and a reading older than 1 s counts as none. Stop amendments only tighten
 // protection and always pass. Denials travel with the batch so the router's books show them.
-#include <limits>
 #include <map>
 
+#include "fulcrum/runtime/instant_gate.h"
 #include "fulcrum/runtime/service.h"
 #include "fulcrum/transport/topics.h"
 #include "fulcrum/v1/orders.pb.h"
@@ -65,8 +65,7 @@ int run(Service& svc, const Options& o) {
     state.read_at = now;
     state.halted = halted->kind == runtime::RedisReply::Kind::kString && halted->str != "0" ? halted->str : "";
   };
-  std::map<std::string, core::TimestampMs> done;        // per account
-  std::map<std::string, std::string> cached;            // per account: last forwarded batch
+  std::map<std::string, runtime::InstantGate> gates;  // per account
   uint64_t passed = 0, denied = 0;
   v1::OrderBatch out;
   while (svc.running()) {
@@ -79,12 +78,10 @@ int run(Service& svc, const Options& o) {
     const int64_t recv_ns = runtime::wall_ns();
     const auto& in = got->second;
     svc.accept(in.header(), got->first, recv_ns);
-    const auto [it, fresh] = done.try_emplace(in.account(), std::numeric_limits<core::TimestampMs>::min());
-    if (in.instant_ms() < it->second) continue;
-    if (in.instant_ms() == it->second && !fresh) {
-      pub.publish(topics::kOrders, cached[in.account()]);
-      continue;
-    }
+    auto& gate = gates[in.account()];
+    const auto verdict = gate.classify(in.instant_ms());
+    if (verdict == runtime::InstantGate::Verdict::kRepeat) pub.publish(topics::kOrders, gate.outputs().front());
+    if (verdict != runtime::InstantGate::Verdict::kNew) continue;
 
     bool has_new_orders = false;
     for (const auto& c : in.commands()) has_new_orders |= c.has_submit();
@@ -147,10 +144,8 @@ int run(Service& svc, const Options& o) {
       *out.add_commands() = c;
     }
     svc.stamp(*out.mutable_header(), "risk-gatekeeper", in.header().exchange_ts_ms(), &in.header(), recv_ns);
-    auto& slot = cached[in.account()];
-    out.SerializeToString(&slot);
-    it->second = in.instant_ms();
-    pub.publish(topics::kOrders, slot);
+    gate.finish(in.instant_ms(), {out.SerializeAsString()});
+    pub.publish(topics::kOrders, gate.outputs().front());
     svc.metrics().published(topics::kOrders).Increment();
     svc.set_counter("orders_passed", passed);
     svc.set_counter("orders_denied", denied);

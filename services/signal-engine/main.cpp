@@ -1,8 +1,7 @@
 // signal-engine: features → universe, market context and breakout signals (libs/strategy
 // SignalStage), one InstantSignals per instant, re-sends answered from cache.
-#include <limits>
-
 #include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/runtime/instant_gate.h"
 #include "fulcrum/runtime/service.h"
 #include "fulcrum/strategy/stages.h"
 #include "fulcrum/transport/strategy_codec.h"
@@ -31,8 +30,7 @@ int run(Service& svc, const Options& o) {
   svc.watch(sub);
   svc.ready();
 
-  core::TimestampMs done = std::numeric_limits<core::TimestampMs>::min();
-  std::string cached;
+  runtime::InstantGate gate;
   v1::InstantSignals out;
   while (svc.running()) {
     auto got = sub.receive_as<v1::FeatureUpdate>(std::chrono::milliseconds(50));
@@ -44,11 +42,9 @@ int run(Service& svc, const Options& o) {
     const auto& in = got->second;
     svc.accept(in.header(), got->first, recv_ns);
     const auto t = in.instant_ms();
-    if (t < done) continue;
-    if (t == done) {
-      pub.publish(topics::kSignals, cached);
-      continue;
-    }
+    const auto verdict = gate.classify(t);
+    if (verdict == runtime::InstantGate::Verdict::kRepeat) pub.publish(topics::kSignals, gate.outputs().front());
+    if (verdict != runtime::InstantGate::Verdict::kNew) continue;
     std::vector<strategy::ClosedBar> closed;
     bool bad = false;
     for (const auto& snap : in.snapshots()) {
@@ -60,13 +56,12 @@ int run(Service& svc, const Options& o) {
       closed.push_back({snap.symbol_index(), transport::from_proto(snap)});
     }
     if (bad) continue;
-    done = t;
     const auto signals = stage.on_instant(t, closed);
     out.Clear();
     transport::to_proto(signals, symbols, out);
     svc.stamp(*out.mutable_header(), "signal-engine", in.header().exchange_ts_ms(), &in.header(), recv_ns);
-    out.SerializeToString(&cached);
-    pub.publish(topics::kSignals, cached);
+    gate.finish(t, {out.SerializeAsString()});
+    pub.publish(topics::kSignals, gate.outputs().front());
     svc.metrics().published(topics::kSignals).Increment();
     svc.set_counter("signals", stage.signals_emitted());
     svc.tick();

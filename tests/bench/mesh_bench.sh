@@ -24,7 +24,6 @@ base_config > "$WORK/all.yaml"
 
 div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
 stop_all() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null; PIDS=(); }
-ep() { echo "tcp://127.0.0.1:$(port)"; }
 # mesh_run RATE INSTANTS → "sent observed p50 p99 p999 grpc_p50 grpc_p99" (µs)
 mesh_run() {
   local rate=$1 n=$2

@@ -4,9 +4,7 @@
 // paced rate delivered without loss.
 // Usage: zmq_relay_bench [seconds_per_rate=3] [ipc|tcp=ipc] [rate …]
 // The mesh runs over tcp loopback; pass tcp to compare like with like.
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,17 +93,6 @@ Result run_rate(transport::Publisher& pub, transport::Subscriber& sink, double r
 }
 }  // namespace
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::stod(argv[1]) : 3.0;
@@ -116,7 +103,7 @@ int main(int argc, char** argv) {
   const auto dir = std::filesystem::temp_directory_path() / ("fulcrum-relay-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::vector<int> ports;
-  for (int i = 0; i <= kHops; ++i) ports.push_back(free_port());
+  for (int i = 0; i <= kHops; ++i) ports.push_back(transport::free_loopback_port());
   auto ep = [&](int i) {
     return transport_kind == "tcp" ? "tcp://127.0.0.1:" + std::to_string(ports[static_cast<size_t>(i)]) : "ipc://" + (dir / ("hop" + std::to_string(i))).string();
   };

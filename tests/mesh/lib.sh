@@ -12,6 +12,7 @@ cleanup() {
 }
 trap cleanup EXIT
 port() { "$PROBE" free-port; }
+ep() { echo "tcp://127.0.0.1:$(port)"; }
 
 start_redis() {  # start_redis PORT
   redis-server --port "$1" --bind 127.0.0.1 --dir "$WORK" --save "" --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 &

@@ -1,7 +1,5 @@
 // A test's hands on a running mesh: inject garbage frames on a socket, read a metric over
 // HTTP, call gRPC health, status and config reload, find a free port.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +14,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "fulcrum/runtime/scrape.h"
+#include "fulcrum/transport/endpoint.h"
 #include "fulcrum/v1/control.grpc.pb.h"
 
 using namespace fulcrum;
@@ -28,18 +27,6 @@ int usage() {
   return 64;
 }
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  std::cout << ntohs(addr.sin_port) << "\n";
-  return 0;
-}
 
 // Every kind of bad frame a subscriber can meet: one frame, three frames, a foreign topic,
 // random bytes on a real topic, an empty payload, and a truncated protobuf varint.
@@ -77,7 +64,10 @@ int garbage(const std::string& endpoint, int rounds, const std::vector<std::stri
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
   const std::string cmd = argv[1];
-  if (cmd == "free-port") return free_port();
+  if (cmd == "free-port") {
+    std::cout << transport::free_loopback_port() << "\n";
+    return 0;
+  }
   if (cmd == "garbage" && argc >= 4) return garbage(argv[2], std::atoi(argv[3]), std::vector<std::string>(argv + 4, argv + argc));
   if (cmd == "metric" && argc >= 4) {
     const auto text = runtime::http_get("127.0.0.1", std::atoi(argv[2]), "/metrics");

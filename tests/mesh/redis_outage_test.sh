@@ -6,7 +6,6 @@ RP=$(port)
 start_redis "$RP"
 short_config 2025-03-01 > "$WORK/cfg.yaml"
 { cat "$WORK/cfg.yaml"; printf 'mesh:\n  replay: realtime\n  speed: 60000\n  state_flush_ms: 100\n'; } > "$WORK/rt.yaml"
-ep() { echo "tcp://127.0.0.1:$(port)"; }
 MD=$(ep); FEAT=$(ep); SIG=$(ep); LEV=$(ep); ORD=$(ep); ROUTER=$(ep); ACKS=$(ep)
 common=(--config "$WORK/rt.yaml" --redis "redis://127.0.0.1:$RP" --namespace "t$$")
 launch order-router "${common[@]}" --bind "$ROUTER" --bind-acks "$ACKS" --market "$MD" --orders "$ORD" --accounts fixed

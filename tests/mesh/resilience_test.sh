@@ -9,7 +9,6 @@ start_redis "$RP"
 short_config 2025-02-10 > "$WORK/cfg.yaml"
 expect_exit 0 "$FULCRUM" backtest --config "$WORK/cfg.yaml" --no-progress --out "$WORK/backtest"
 
-ep() { echo "tcp://127.0.0.1:$(port)"; }
 MD=$(ep); FEAT=$(ep); SIG=$(ep); LEV=$(ep); ORD=$(ep); ROUTER=$(ep); ACKS=$(ep); JUNK=$(ep)
 common=(--config "$WORK/cfg.yaml" --redis "redis://127.0.0.1:$RP" --namespace "t$$")
 launch order-router "${common[@]}" --bind "$ROUTER" --bind-acks "$ACKS" --market "$MD" "$JUNK" --orders "$ORD" "$JUNK" --out "$WORK/mesh"

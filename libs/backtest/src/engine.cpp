@@ -20,7 +20,7 @@ class Engine {
         cfg_(cfg),
         feature_stage_(data.size(), cfg.features, cfg.strategy.signal_interval_ms),
         signal_stage_(symbol_names(data), cfg.signal, cfg.strategy.signal_interval_ms, cfg.from_ms) {
-    const auto names = cfg.policy_names.empty() ? leverage::policy_names() : cfg.policy_names;
+    const auto names = policy_list(cfg);
     std::vector<model::InstrumentSpec> specs;
     for (const auto& d : data) specs.push_back(d.spec);
     for (const auto& name : names) {
@@ -85,13 +85,7 @@ class Engine {
     }
   }
 
-  void sample_equity(size_t r, TimestampMs t) {
-    auto& run = result_.runs[r];
-    const double eq = run.venue->equity().to_double();
-    if (!run.equity_curve.empty() && run.equity_curve.back().time_ms == t) run.equity_curve.back().equity = eq;
-    else run.equity_curve.push_back({t, eq});
-    planners_[r].observe_equity(eq);
-  }
+  void sample_equity(size_t r, TimestampMs t) { planners_[r].observe_equity(backtest::sample_equity(result_.runs[r], t)); }
 
   void end_instant() {
     if (instant_ms_ == std::numeric_limits<TimestampMs>::min()) return;
@@ -117,6 +111,15 @@ class Engine {
 };
 
 }  // namespace
+
+std::vector<std::string> policy_list(const BacktestConfig& cfg) { return cfg.policy_names.empty() ? leverage::policy_names() : cfg.policy_names; }
+
+double sample_equity(PolicyRun& run, TimestampMs t) {
+  const double eq = run.venue->equity().to_double();
+  if (!run.equity_curve.empty() && run.equity_curve.back().time_ms == t) run.equity_curve.back().equity = eq;
+  else run.equity_curve.push_back({t, eq});
+  return eq;
+}
 
 BacktestResult run_backtest(const std::vector<SymbolData>& data, const BacktestConfig& cfg, const ProgressFn& progress) {
   Engine engine(data, cfg);

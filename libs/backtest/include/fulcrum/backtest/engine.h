@@ -54,6 +54,12 @@ struct BacktestResult {
 
 using ProgressFn = std::function<void(double fraction)>;
 
+// The policies a run trades, one account each: the config's list, or every policy.
+std::vector<std::string> policy_list(const BacktestConfig& cfg);
+// Records the account's equity at `t` on its curve (replacing a point already at `t`) and
+// returns it. The backtest and the mesh's order router sample at the same instants.
+double sample_equity(PolicyRun& run, TimestampMs t);
+
 BacktestResult run_backtest(const std::vector<SymbolData>& data, const BacktestConfig& cfg, const ProgressFn& progress = {});
 
 // Splits [from, to) into consecutive (train, test) windows stepped by the test length.

@@ -29,6 +29,10 @@ namespace fulcrum::transport {
 
 inline constexpr int kDefaultHwm = 100'000;
 
+// A TCP port free on 127.0.0.1 right now (the kernel picks it); throws std::runtime_error
+// when none can be had. Another process may take it before it is bound: callers retry.
+int free_loopback_port();
+
 struct ReceivedFrame {
   std::string topic;
   std::string payload;
