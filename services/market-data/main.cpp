@@ -2,10 +2,13 @@
 // Lockstep waits for the order router's acknowledgement of each instant and re-sends an
 // instant that goes unacknowledged (every downstream stage drops what it has already done,
 // so a re-send is harmless); flat runs flat out; realtime paces by exchange time / speed.
+// Sources: the config's kline/mark/funding files, or (--ws) a recorded Binance WebSocket
+// capture, replayed as book tops and trades.
 #include <thread>
 
 #include "fulcrum/backtest/data_loader.h"
 #include "fulcrum/marketdata/replay_merge.h"
+#include "fulcrum/marketdata/ws_capture.h"
 #include "fulcrum/runtime/service.h"
 #include "fulcrum/transport/codec.h"
 #include "fulcrum/transport/topics.h"
@@ -23,19 +26,51 @@ struct Options {
   std::vector<std::string> acks;
   double rate = 0;        // events/s override (benchmarks); 0 = by config
   size_t max_instants = 0;
-  int join_wait_ms = 1000;  // free-running modes: let subscribers connect before the first event
+  int join_wait_ms = 1000;
+  std::string ws_capture;  // free-running modes: let subscribers connect before the first event
 };
 
 int run(Service& svc, const Options& o) {
   const auto& cfg = svc.config();
   if (cfg.backtest.from_ms == 0 || cfg.backtest.to_ms == 0)
     throw runtime::StartupError(runtime::kExitConfig, "config " + cfg.source + ": backtest.from and backtest.to are required by the mesh");
-  auto loaded = backtest::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
-  for (const auto& r : loaded.reports) svc.log().info("event=data_report detail=\"{}\"", r);
-  const auto& data = loaded.symbols;
-  std::vector<marketdata::SymbolStreams> streams;
-  for (const auto& d : data) streams.push_back({&d.bars, d.mark_bars.empty() ? nullptr : &d.mark_bars, d.funding.empty() ? nullptr : &d.funding});
-  const auto events = marketdata::merge_streams(streams, std::numeric_limits<core::TimestampMs>::min() / 2, cfg.backtest.to_ms);
+  // The replay as a list of events, each with its instant (non-decreasing) and a way to
+  // write it into a message.
+  std::vector<core::TimestampMs> times;
+  std::function<void(size_t, v1::MarketEvent&)> fill;
+  backtest::LoadedData loaded;
+  std::vector<marketdata::ReplayEvent> events;
+  marketdata::WsCapture capture;
+  if (!o.ws_capture.empty()) {
+    capture = marketdata::read_ws_capture(o.ws_capture);
+    if (!capture.report.issues.empty()) svc.log().warn("event=data_report detail=\"{}\"", capture.report.summary());
+    core::TimestampMs t = std::numeric_limits<core::TimestampMs>::min();
+    // Exchange times in a capture step back now and then across streams; an instant never does.
+    for (const auto& e : capture.events) times.push_back(t = std::max(t, e.event_time_ms));
+    fill = [&](size_t i, v1::MarketEvent& msg) {
+      const auto& e = capture.events[i];
+      if (e.kind == marketdata::WsEvent::Kind::kBookTop) transport::to_proto(e.symbol, e.book, *msg.mutable_book_top());
+      else transport::to_proto(e.symbol, e.trade, *msg.mutable_trade());
+    };
+    svc.log().info("event=ws_capture file={} book_tops_and_trades={} depth_updates_skipped={}", o.ws_capture, capture.events.size(), capture.depth_updates);
+  } else {
+    loaded = backtest::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
+    for (const auto& r : loaded.reports) svc.log().info("event=data_report detail=\"{}\"", r);
+    std::vector<marketdata::SymbolStreams> streams;
+    for (const auto& d : loaded.symbols)
+      streams.push_back({&d.bars, d.mark_bars.empty() ? nullptr : &d.mark_bars, d.funding.empty() ? nullptr : &d.funding});
+    events = marketdata::merge_streams(streams, std::numeric_limits<core::TimestampMs>::min() / 2, cfg.backtest.to_ms);
+    for (const auto& e : events) times.push_back(e.time_ms);
+    fill = [&](size_t i, v1::MarketEvent& msg) {
+      const auto& ev = events[i];
+      const auto& d = loaded.symbols[ev.symbol_index];
+      switch (ev.kind) {
+        case marketdata::ReplayKind::kBarClose: transport::to_proto(d.spec.symbol, d.bars[ev.seq], *msg.mutable_bar()); break;
+        case marketdata::ReplayKind::kMarkClose: transport::to_proto(d.spec.symbol, d.mark_bars[ev.seq], *msg.mutable_mark_bar()); break;
+        case marketdata::ReplayKind::kFunding: transport::to_proto(d.spec.symbol, d.funding[ev.seq], *msg.mutable_funding()); break;
+      }
+    };
+  }
 
   transport::Publisher pub(svc.zmq(), o.bind);
   svc.watch(pub);
@@ -46,7 +81,7 @@ int run(Service& svc, const Options& o) {
     svc.watch(*acks);
   }
   const bool lockstep = cfg.mesh.replay == config::ReplayMode::kLockstep && acks;
-  svc.log().info("event=replay_start symbols={} events={} mode={} bind={}", data.size(), events.size(),
+  svc.log().info("event=replay_start events={} mode={} bind={}", times.size(),
                  lockstep ? "lockstep" : (cfg.mesh.replay == config::ReplayMode::kFlat ? "flat" : "realtime"), pub.endpoint());
   svc.ready();
 
@@ -61,16 +96,9 @@ int run(Service& svc, const Options& o) {
   };
   auto send_instant = [&](size_t begin, size_t end, core::TimestampMs t) {
     for (size_t i = begin; i < end; ++i) {
-      const auto& ev = events[i];
-      const auto& d = data[ev.symbol_index];
       msg.Clear();
-      const int64_t now = runtime::wall_ns();
-      svc.stamp(*msg.mutable_header(), "market-data", ev.time_ms, nullptr, now);
-      switch (ev.kind) {
-        case marketdata::ReplayKind::kBarClose: transport::to_proto(d.spec.symbol, d.bars[ev.seq], *msg.mutable_bar()); break;
-        case marketdata::ReplayKind::kMarkClose: transport::to_proto(d.spec.symbol, d.mark_bars[ev.seq], *msg.mutable_mark_bar()); break;
-        case marketdata::ReplayKind::kFunding: transport::to_proto(d.spec.symbol, d.funding[ev.seq], *msg.mutable_funding()); break;
-      }
+      svc.stamp(*msg.mutable_header(), "market-data", times[i], nullptr, runtime::wall_ns());
+      fill(i, msg);
       send(topics::kMarket);
     }
     msg.Clear();
@@ -101,12 +129,12 @@ int run(Service& svc, const Options& o) {
   // re-sending; the free-running modes give subscribers this long to join instead.
   if (!lockstep) std::this_thread::sleep_for(std::chrono::milliseconds(o.join_wait_ms));
   const auto wall_start = std::chrono::steady_clock::now();
-  const core::TimestampMs first_t = events.empty() ? 0 : events.front().time_ms;
+  const core::TimestampMs first_t = times.empty() ? 0 : times.front();
   size_t begin = 0, sent_events = 0;
-  while (begin < events.size() && svc.running()) {
-    const auto t = events[begin].time_ms;
+  while (begin < times.size() && svc.running()) {
+    const auto t = times[begin];
     size_t end = begin;
-    while (end < events.size() && events[end].time_ms == t) ++end;
+    while (end < times.size() && times[end] == t) ++end;
     if (o.rate > 0) {
       const auto due = wall_start + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(sent_events) * 1e9 / o.rate));
       std::this_thread::sleep_until(due);
@@ -153,6 +181,8 @@ int main(int argc, char** argv) {
         app.add_option("--acks", o.acks, "order router's ack PUB endpoint(s) (lockstep)");
         app.add_option("--rate", o.rate, "publish at this many events/s (benchmarks)");
         app.add_option("--max-instants", o.max_instants, "stop after this many instants");
+        app.add_option("--ws", o.ws_capture, "replay this Binance WebSocket capture (book tops, trades) instead of the config's files")
+            ->check(CLI::ExistingFile);
         app.add_option("--join-wait-ms", o.join_wait_ms, "flat/realtime: wait this long for subscribers before replaying")->check(CLI::Range(0, 60'000));
       },
       [&](Service& svc) { return run(svc, o); });

@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
       if (eq == std::string::npos) return usage();
       match[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
-    std::printf("%.0f\n", runtime::metric_sum(runtime::parse_prometheus_text(*text), argv[3], match));
+    std::printf("%.10g\n", runtime::metric_sum(runtime::parse_prometheus_text(*text), argv[3], match));
     return 0;
   }
   if (cmd == "health" && argc == 3) {

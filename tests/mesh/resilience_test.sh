@@ -70,7 +70,7 @@ ticks=$(metric "$order_router_METRICS" fulcrum_tick_to_order_latency_seconds_cou
 hops=$(metric "$order_router_METRICS" fulcrum_hop_latency_seconds_count from=risk-gatekeeper)
 [ "$hops" -gt 1000 ] || fail "hop latency from risk-gatekeeper has only $hops observations"
 eq=$(metric "$order_router_METRICS" fulcrum_account_equity_usd account=fixed)
-[ "$eq" -gt 0 ] || fail "equity gauge for account fixed is $eq"
+awk -v e="$eq" 'BEGIN { exit !(e > 0) }' || fail "equity gauge for account fixed is $eq"
 sleep 0.6  # one state flush
 fills=$(redis-cli -p "$RP" llen "t$$:fills:fixed")
 want=$(grep -cE ",(TRADE_FEE|LIQUIDATION_FEE)," "$WORK/mesh/ledger-fixed.csv" || true)

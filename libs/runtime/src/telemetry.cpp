@@ -72,8 +72,15 @@ prometheus::Histogram& Telemetry::tick_to_order_latency() {
 }
 
 prometheus::Gauge& Telemetry::account_gauge(const std::string& name, const std::string& help, const std::string& account) {
-  auto& family = prometheus::BuildGauge().Name(name).Help(help).Labels({{"service", service_}}).Register(*registry_);
-  return family.Add({{"account", account}});
+  return gauge(name, help, {{"account", account}});
+}
+
+prometheus::Gauge& Telemetry::gauge(const std::string& name, const std::string& help, const std::map<std::string, std::string>& labels) {
+  return prometheus::BuildGauge().Name(name).Help(help).Labels({{"service", service_}}).Register(*registry_).Add(labels);
+}
+
+prometheus::Counter& Telemetry::counter(const std::string& name, const std::string& help, const std::map<std::string, std::string>& labels) {
+  return prometheus::BuildCounter().Name(name).Help(help).Labels({{"service", service_}}).Register(*registry_).Add(labels);
 }
 
 }  // namespace fulcrum::runtime

@@ -39,4 +39,30 @@ model::FundingEvent from_proto(const v1::Funding& in) {
   return {in.funding_time_ms(), in.interval_hours(), core::Rate::from_raw(in.rate_raw())};
 }
 
+void to_proto(const std::string& symbol, const model::BookTop& book, v1::BookTop& out) {
+  out.set_symbol(symbol);
+  out.set_event_time_ms(book.event_time_ms);
+  out.set_bid_raw(book.bid.raw);
+  out.set_bid_qty_raw(book.bid_qty.raw);
+  out.set_ask_raw(book.ask.raw);
+  out.set_ask_qty_raw(book.ask_qty.raw);
+}
+
+model::BookTop from_proto(const v1::BookTop& in) {
+  return {in.event_time_ms(), core::Price::from_raw(in.bid_raw()), core::Price::from_raw(in.ask_raw()), core::Qty::from_raw(in.bid_qty_raw()),
+          core::Qty::from_raw(in.ask_qty_raw())};
+}
+
+void to_proto(const std::string& symbol, const model::Trade& trade, v1::Trade& out) {
+  out.set_symbol(symbol);
+  out.set_trade_time_ms(trade.trade_time_ms);
+  out.set_price_raw(trade.price.raw);
+  out.set_quantity_raw(trade.quantity.raw);
+  out.set_buyer_is_maker(trade.buyer_is_maker);
+}
+
+model::Trade from_proto(const v1::Trade& in) {
+  return {in.trade_time_ms(), core::Price::from_raw(in.price_raw()), core::Qty::from_raw(in.quantity_raw()), in.buyer_is_maker()};
+}
+
 }  // namespace fulcrum::transport

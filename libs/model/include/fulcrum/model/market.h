@@ -35,4 +35,13 @@ struct BookTop {
   Qty bid_qty, ask_qty;
 };
 
+// One public trade (from the WebSocket trade stream). buyer_is_maker: the seller was the
+// aggressor.
+struct Trade {
+  TimestampMs trade_time_ms = 0;
+  Price price;
+  Qty quantity;
+  bool buyer_is_maker = false;
+};
+
 }  // namespace fulcrum::model

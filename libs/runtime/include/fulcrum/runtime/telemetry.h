@@ -36,6 +36,8 @@ class Telemetry {
   // From market-data publishing an instant to the order router taking its orders.
   prometheus::Histogram& tick_to_order_latency();
   prometheus::Gauge& account_gauge(const std::string& name, const std::string& help, const std::string& account);
+  prometheus::Gauge& gauge(const std::string& name, const std::string& help, const std::map<std::string, std::string>& labels);
+  prometheus::Counter& counter(const std::string& name, const std::string& help, const std::map<std::string, std::string>& labels);
   prometheus::Registry& registry() { return *registry_; }
   int port() const;
 

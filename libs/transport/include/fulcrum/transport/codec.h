@@ -12,6 +12,10 @@ void to_proto(const std::string& symbol, const model::Bar& bar, v1::Candle& out)
 model::Bar from_proto(const v1::Candle& in);
 void to_proto(const std::string& symbol, const model::FundingEvent& ev, v1::Funding& out);
 model::FundingEvent from_proto(const v1::Funding& in);
+void to_proto(const std::string& symbol, const model::BookTop& book, v1::BookTop& out);
+model::BookTop from_proto(const v1::BookTop& in);
+void to_proto(const std::string& symbol, const model::Trade& trade, v1::Trade& out);
+model::Trade from_proto(const v1::Trade& in);
 
 // Parses a payload; nullopt (never an exception) for anything that is not a valid message.
 template <class Message>
