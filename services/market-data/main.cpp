@@ -108,7 +108,9 @@ int run(Service& svc, const Options& o) {
   };
   // Waits for the router's ack of instant `t` (or of the replay end); re-sends on silence.
   auto await_ack = [&](const std::function<void()>& resend, core::TimestampMs t, bool replay_end) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.mesh.resend_after_ms);
+    // Until the first ack the subscribers may still be connecting: retry sooner.
+    const auto wait = std::chrono::milliseconds(instants == 0 ? std::min(250, cfg.mesh.resend_after_ms) : cfg.mesh.resend_after_ms);
+    auto deadline = std::chrono::steady_clock::now() + wait;
     while (svc.running()) {
       if (auto got = acks->receive_as<v1::InstantAck>(std::chrono::milliseconds(20))) {
         svc.accept(got->second.header(), topics::kAcks, runtime::wall_ns());
@@ -119,7 +121,7 @@ int run(Service& svc, const Options& o) {
         ++resends;
         svc.log().warn("event=lockstep_resend instant_ms={} after_ms={}", t, cfg.mesh.resend_after_ms);
         resend();
-        deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(cfg.mesh.resend_after_ms);
+        deadline = std::chrono::steady_clock::now() + wait;
       }
     }
     return false;

@@ -2,6 +2,16 @@
 // every account, publishes each account's snapshot after every instant, applies the checked
 // order batches, and acknowledges an instant once every account's batch for it is in.
 // Account state and every fill go to Redis on each flush, off the per-tick path.
+//
+// Crash recovery: every input the router applies (market events, order batches) goes to a
+// journal in Redis. In lockstep the journal through instant T is written, in one pipelined
+// call, before T is acknowledged: the ack is the commit point. A router killed at any
+// moment restarts, replays the journal into fresh venues (the venue is deterministic, so
+// the state is exact), and the unacknowledged instant is re-sent by market-data and
+// answered from cache by every stage upstream. Nothing is lost and no order is applied
+// twice. Free-running modes journal on each flush instead, so a crash can lose the last
+// flush period.
+#include <deque>
 #include <limits>
 #include <map>
 
@@ -103,10 +113,12 @@ int run(Service& svc, const Options& o) {
     }
     return [&fills_flushed, written] { fills_flushed = written; };
   });
-  svc.ready();
 
 
   const bool lockstep = cfg.mesh.replay == config::ReplayMode::kLockstep;
+  const std::string journal_key = svc.key("router:journal");
+  std::vector<std::string> journal;  // applied inputs not yet in Redis
+  bool replaying = false, ack_pending = false;
   core::TimestampMs md_done = std::numeric_limits<core::TimestampMs>::min();
   std::vector<core::TimestampMs> applied(accounts.size(), std::numeric_limits<core::TimestampMs>::min());
   std::vector<std::string> snapshot_cache;
@@ -115,7 +127,16 @@ int run(Service& svc, const Options& o) {
   bool finished = false;
   std::string payload;
 
+  auto write_journal = [&] {
+    if (journal.empty()) return true;
+    std::vector<std::string> cmd{"RPUSH", journal_key};
+    cmd.insert(cmd.end(), journal.begin(), journal.end());
+    if (!svc.redis().command(cmd)) return false;
+    journal.clear();
+    return true;
+  };
   auto send_ack = [&](core::TimestampMs t, bool replay_end) {
+    if (replaying) return;
     v1::InstantAck ack;
     ack.set_instant_ms(t);
     ack.set_replay_end(replay_end);
@@ -128,63 +149,77 @@ int run(Service& svc, const Options& o) {
     if (md_done == std::numeric_limits<core::TimestampMs>::min()) return;
     for (auto t : applied)
       if (t != md_done) return;
-    if (last_acked == md_done) return;
+    if (last_acked == md_done || replaying) return;
+    if (lockstep && !write_journal()) {
+      // Not durable, not acknowledged: market-data waits and re-sends; retried each turn.
+      if (!ack_pending) svc.log().error("event=journal_write_failed instant_ms={} error=\"{}\"", md_done, svc.redis().last_error());
+      ack_pending = true;
+      return;
+    }
+    ack_pending = false;
     last_acked = md_done;
     send_ack(md_done, false);
   };
 
-  auto on_market = [&](const v1::MarketEvent& ev, int64_t recv_ns) {
+  auto publish_snapshots = [&](const v1::MarketEvent& ev, int64_t recv_ns) {
+    snapshot_cache.clear();
+    for (size_t a = 0; a < accounts.size(); ++a) {
+      const auto view = strategy::view_of(*result.runs[a].venue, cfg.backtest.strategy.stats_window_trades, md_done);
+      v1::AccountSnapshot snap;
+      snap.set_account(accounts[a]);
+      transport::to_proto(view, snap);
+      svc.stamp(*snap.mutable_header(), "order-router/acct", ev.header().exchange_ts_ms(), &ev.header(), recv_ns);
+      snapshot_cache.push_back(snap.SerializeAsString());
+      pub.publish(topics::kAccounts, snapshot_cache.back());
+      const double eq = view.equity.to_double();
+      gauges[a].equity->Set(eq);
+      gauges[a].exposure->Set(view.exposure_notional);
+      gauges[a].leverage->Set(eq > 0 ? view.exposure_notional / eq : 0);
+      gauges[a].margin_ratio->Set(view.margin_ratio);
+    }
+  };
+
+  // True when the event changed state (and so belongs in the journal).
+  auto on_market = [&](const v1::MarketEvent& ev, int64_t recv_ns) -> bool {
     switch (ev.event_case()) {
       case v1::MarketEvent::kBar:
       case v1::MarketEvent::kMarkBar: {
         const auto& c = ev.event_case() == v1::MarketEvent::kBar ? ev.bar() : ev.mark_bar();
         const auto it = symbol_index.find(c.symbol());
-        if (it == symbol_index.end()) return svc.count_malformed("market event for unconfigured symbol '" + c.symbol() + "'");
+        if (it == symbol_index.end()) return svc.count_malformed("market event for unconfigured symbol '" + c.symbol() + "'"), false;
         const auto bar = transport::from_proto(c);
-        if (bar.close_time_ms() <= md_done) return;
+        if (bar.close_time_ms() <= md_done) return false;
         for (auto& run : result.runs) {
           if (ev.event_case() == v1::MarketEvent::kBar) run.venue->on_bar(it->second, bar);
           else run.venue->on_mark_bar(it->second, bar);
         }
-        return;
+        return true;
       }
       case v1::MarketEvent::kFunding: {
         const auto it = symbol_index.find(ev.funding().symbol());
-        if (it == symbol_index.end()) return svc.count_malformed("funding for unconfigured symbol '" + ev.funding().symbol() + "'");
+        if (it == symbol_index.end()) return svc.count_malformed("funding for unconfigured symbol '" + ev.funding().symbol() + "'"), false;
         const auto f = transport::from_proto(ev.funding());
-        if (f.funding_time_ms <= md_done) return;
+        if (f.funding_time_ms <= md_done) return false;
         for (auto& run : result.runs) run.venue->on_funding(it->second, f);
-        return;
+        return true;
       }
       case v1::MarketEvent::kInstantEnd: {
         const auto t = ev.instant_end().time_ms();
-        if (t < md_done) return;
+        if (t < md_done) return false;
         if (t == md_done) {  // a re-sent instant: the snapshots again, and the ack if due
+          if (snapshot_cache.empty()) publish_snapshots(ev, recv_ns);  // restarted since: rebuild them
           for (const auto& s : snapshot_cache) pub.publish(topics::kAccounts, s);
           if (last_acked == md_done) send_ack(md_done, false);
-          return;
+          return false;
         }
         md_done = t;
         ++instants;
         if (t >= cfg.backtest.from_ms && t % core::kMsPerHour == 0)
           for (auto& run : result.runs) backtest::sample_equity(run, t);
         snapshot_cache.clear();
-        for (size_t a = 0; a < accounts.size(); ++a) {
-          const auto view = strategy::view_of(*result.runs[a].venue, cfg.backtest.strategy.stats_window_trades, t);
-          v1::AccountSnapshot snap;
-          snap.set_account(accounts[a]);
-          transport::to_proto(view, snap);
-          svc.stamp(*snap.mutable_header(), "order-router/acct", ev.header().exchange_ts_ms(), &ev.header(), recv_ns);
-          snapshot_cache.push_back(snap.SerializeAsString());
-          pub.publish(topics::kAccounts, snapshot_cache.back());
-          const double eq = view.equity.to_double();
-          gauges[a].equity->Set(eq);
-          gauges[a].exposure->Set(view.exposure_notional);
-          gauges[a].leverage->Set(eq > 0 ? view.exposure_notional / eq : 0);
-          gauges[a].margin_ratio->Set(view.margin_ratio);
-        }
+        if (!replaying) publish_snapshots(ev, recv_ns);
         if (!lockstep) last_acked = md_done;
-        return;
+        return true;
       }
       case v1::MarketEvent::kReplayEnd: {
         if (!finished) {
@@ -196,19 +231,19 @@ int run(Service& svc, const Options& o) {
           finished = true;
         }
         send_ack(ev.replay_end().to_ms(), true);
-        return;
+        return false;
       }
-      case v1::MarketEvent::EVENT_NOT_SET: return svc.count_malformed("market event with no event set");
-      default: return;
+      case v1::MarketEvent::EVENT_NOT_SET: return svc.count_malformed("market event with no event set"), false;
+      default: return false;
     }
   };
 
-  auto on_batch = [&](const v1::OrderBatch& batch, int64_t recv_ns) {
+  auto on_batch = [&](const v1::OrderBatch& batch, int64_t recv_ns) -> bool {
     const auto it = account_index.find(batch.account());
-    if (it == account_index.end()) return svc.count_malformed("order batch for unknown account '" + batch.account() + "'");
+    if (it == account_index.end()) return svc.count_malformed("order batch for unknown account '" + batch.account() + "'"), false;
     const size_t a = it->second;
-    if (batch.instant_ms() <= applied[a]) return maybe_ack();  // a re-sent batch: never applied twice
-    if (batch.header().hops_size() > 0 && batch.header().hops(0).send_ns() > 0)
+    if (batch.instant_ms() <= applied[a]) return maybe_ack(), false;  // a re-sent batch: never applied twice
+    if (!replaying && batch.header().hops_size() > 0 && batch.header().hops(0).send_ns() > 0)
       svc.metrics().tick_to_order_latency().Observe(static_cast<double>(recv_ns - batch.header().hops(0).send_ns()) * 1e-9);
     auto& venue = *result.runs[a].venue;
     for (const auto& c : batch.commands()) {
@@ -240,9 +275,56 @@ int run(Service& svc, const Options& o) {
     }
     for (const auto& d : batch.denied()) ++orders_rejected, (void)d;
     applied[a] = batch.instant_ms();
-    maybe_ack();
+    return true;
   };
 
+  if (!lockstep)
+    svc.on_flush([&](std::vector<std::vector<std::string>>& cmds) -> std::function<void()> {
+      if (journal.empty()) return {};
+      std::vector<std::string> cmd{"RPUSH", journal_key};
+      cmd.insert(cmd.end(), journal.begin(), journal.end());
+      cmds.push_back(std::move(cmd));
+      return [&journal, n = journal.size()] { journal.erase(journal.begin(), journal.begin() + static_cast<long>(n)); };
+    });
+
+  // Recovery: replay what an earlier run of this router (same namespace) journaled.
+  {
+    const auto len = svc.redis().command({"LLEN", journal_key});
+    if (!len) throw runtime::StartupError(runtime::kExitRedisUnreachable, "cannot read the journal " + journal_key + ": " + svc.redis().last_error());
+    replaying = true;
+    size_t replayed = 0;
+    for (long long from = 0; from < len->integer; from += 20'000) {
+      const auto chunk = svc.redis().command({"LRANGE", journal_key, std::to_string(from), std::to_string(from + 19'999)});
+      if (!chunk) throw runtime::StartupError(runtime::kExitRedisUnreachable, "journal read failed: " + svc.redis().last_error());
+      for (const auto& e : chunk->elements) {
+        const std::string_view body = std::string_view(e.str).substr(std::min<size_t>(1, e.str.size()));
+        if (!e.str.empty() && e.str[0] == 'm') {
+          v1::MarketEvent ev;
+          if (!ev.ParseFromArray(body.data(), static_cast<int>(body.size()))) throw runtime::StartupError(runtime::kExitRuntime, "journal entry " + std::to_string(replayed) + " is corrupt");
+          on_market(ev, 0);
+        } else if (!e.str.empty() && e.str[0] == 'o') {
+          v1::OrderBatch batch;
+          if (!batch.ParseFromArray(body.data(), static_cast<int>(body.size()))) throw runtime::StartupError(runtime::kExitRuntime, "journal entry " + std::to_string(replayed) + " is corrupt");
+          on_batch(batch, 0);
+        } else {
+          throw runtime::StartupError(runtime::kExitRuntime, "journal entry " + std::to_string(replayed) + " has an unknown kind");
+        }
+        ++replayed;
+      }
+    }
+    replaying = false;
+    if (replayed > 0) {
+      last_acked = md_done;  // everything journaled was acknowledged (lockstep) or flushed
+      for (size_t a = 0; a < accounts.size(); ++a) {
+        const auto have = svc.redis().command({"LLEN", svc.key("fills:" + accounts[a])});
+        fills_flushed[a] = std::min<size_t>(have ? static_cast<size_t>(have->integer) : 0, result.runs[a].venue->fills().size());
+      }
+      svc.log().warn("event=recovered journal_entries={} through_instant_ms={}", replayed, md_done);
+    }
+  }
+  svc.ready();
+
+  std::deque<v1::OrderBatch> early;
   const std::vector<transport::Subscriber*> inputs{&md_sub, &ord_sub};
   while (svc.running()) {
     for (size_t which : runtime::poll_inputs(inputs, std::chrono::milliseconds(50))) {
@@ -253,15 +335,29 @@ int run(Service& svc, const Options& o) {
           auto got = md_sub.receive_as<v1::MarketEvent>(std::chrono::milliseconds(0));
           if (!got) break;
           svc.accept(got->second.header(), got->first, recv_ns);
-          on_market(got->second, recv_ns);
+          if (on_market(got->second, recv_ns)) journal.push_back("m" + got->second.SerializeAsString());
+        }
+        while (!early.empty() && early.front().instant_ms() <= md_done) {
+          if (on_batch(early.front(), recv_ns)) journal.push_back("o" + early.front().SerializeAsString());
+          early.pop_front();
+          maybe_ack();
         }
       } else {
         auto got = ord_sub.receive_as<v1::OrderBatch>(std::chrono::milliseconds(0));
         if (!got) continue;
         svc.accept(got->second.header(), got->first, recv_ns);
-        on_batch(got->second, recv_ns);
+        if (got->second.instant_ms() > md_done) {
+          // Orders for an instant whose market events are not all in yet (possible only
+          // when a re-send races the direct market-data path): applying them now would fill
+          // them on the wrong bar. They wait for the instant's end.
+          early.push_back(std::move(got->second));
+          continue;
+        }
+        if (on_batch(got->second, recv_ns)) journal.push_back("o" + got->second.SerializeAsString());
+        maybe_ack();
       }
     }
+    if (ack_pending) maybe_ack();
     svc.set_counter("instants", instants);
     svc.set_counter("orders_applied", orders_applied);
     svc.set_counter("orders_rejected", orders_rejected);

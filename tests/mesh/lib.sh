@@ -8,7 +8,7 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   [ -n "${REDIS_PID:-}" ] && kill -9 "$REDIS_PID" 2>/dev/null
   wait 2>/dev/null
-  rm -rf "$WORK"
+  if [ -n "${KEEP_WORK:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 port() { "$PROBE" free-port; }

@@ -1,6 +1,7 @@
 # The six real services on loopback with a real Redis, replaying real data in lockstep while
-# (1) garbage frames are injected on every subscribing socket and (2) the risk gatekeeper
-# is killed with SIGKILL and restarted mid-run. Afterwards the ledgers must still equal the
+# (1) garbage frames are injected on every subscribing socket, (2) the risk gatekeeper and
+# (3) the order router (which owns the venue and the accounts) are each killed with SIGKILL
+# and restarted mid-run; the router rebuilds its accounts from its Redis journal. Afterwards the ledgers must still equal the
 # in-process backtest (no fill lost, no order applied twice), every service must have
 # counted the garbage, and gRPC health, status and a rejected and an accepted reload answer.
 source "$(dirname "$0")/lib.sh"
@@ -11,7 +12,8 @@ expect_exit 0 "$FULCRUM" backtest --config "$WORK/cfg.yaml" --no-progress --out 
 
 MD=$(ep); FEAT=$(ep); SIG=$(ep); LEV=$(ep); ORD=$(ep); ROUTER=$(ep); ACKS=$(ep); JUNK=$(ep)
 common=(--config "$WORK/cfg.yaml" --redis "redis://127.0.0.1:$RP" --namespace "t$$")
-launch order-router "${common[@]}" --bind "$ROUTER" --bind-acks "$ACKS" --market "$MD" "$JUNK" --orders "$ORD" "$JUNK" --out "$WORK/mesh"
+router=(order-router "${common[@]}" --bind "$ROUTER" --bind-acks "$ACKS" --market "$MD" "$JUNK" --orders "$ORD" "$JUNK" --out "$WORK/mesh")
+launch "${router[@]}"
 gatekeeper=(risk-gatekeeper "${common[@]}" --bind "$ORD" --decisions "$LEV" "$JUNK")
 launch "${gatekeeper[@]}"
 launch leverage "${common[@]}" --bind "$LEV" --signals "$SIG" "$JUNK" --router "$ROUTER" --router-acks "$ACKS"
@@ -42,12 +44,21 @@ expect_in "$WORK/reload" "accepted hash=$(sha256sum "$WORK/good-reload.yaml" | c
 "$BIN/market-data" "${common[@]}" --bind "$MD" --acks "$ACKS" "$JUNK" >"$WORK/market-data.log" 2>&1 &
 MD_PID=$!
 PIDS+=("$MD_PID")
-sleep 2
+routed() { metric "$order_router_METRICS" fulcrum_tick_to_order_latency_seconds_count; }
+until [ "$(routed)" -gt 2000 ]; do kill -0 "$MD_PID" || fail "replay ended early"; sleep 0.1; done
 kill -9 "$risk_gatekeeper_PID"
 echo "  killed risk-gatekeeper (SIGKILL) mid-run"
 sleep 0.5
 launch "${gatekeeper[@]}"
 echo "  restarted risk-gatekeeper"
+before=$(routed)
+until [ "$(routed)" -gt $((before + 3000)) ]; do kill -0 "$MD_PID" || fail "replay ended early"; sleep 0.1; done
+kill -9 "$order_router_PID"
+echo "  killed order-router (SIGKILL) mid-run"
+sleep 0.3
+launch "${router[@]}"
+grep -q "event=recovered journal_entries=[1-9]" "$WORK/order-router.log" || { tail -5 "$WORK/order-router.log"; fail "order-router did not recover from its journal"; }
+echo "  restarted order-router: $(grep -o 'event=recovered.*' "$WORK/order-router.log" | tail -1)"
 # Garbage on every subscribing socket, while the replay runs.
 "$PROBE" garbage "$JUNK" 50 md feat sig ord >"$WORK/garbage.out"
 kill -0 "$MD_PID" 2>/dev/null || fail "the replay ended before the garbage went in; the test proves nothing"
@@ -76,4 +87,4 @@ fills=$(redis-cli -p "$RP" llen "t$$:fills:fixed")
 want=$(grep -cE ",(TRADE_FEE|LIQUIDATION_FEE)," "$WORK/mesh/ledger-fixed.csv" || true)
 [ "$fills" -gt 0 ] && [ "$fills" -eq "$want" ] || fail "Redis holds $fills fills for account fixed, the ledger $want fee-paying fills"
 echo "  orders=$orders tick→order observations=$ticks; Redis fills for 'fixed' = ledger's $want"
-echo "PASS: mesh survives garbage and a gatekeeper kill with ledgers identical to the backtest"
+echo "PASS: mesh survives garbage, a gatekeeper kill and a router kill with ledgers identical to the backtest"
