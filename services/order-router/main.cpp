@@ -100,6 +100,10 @@ int run(Service& svc, const Options& o) {
         hset.push_back("position:" + symbols[s]);
         hset.push_back(p.qty.str() + "@" + p.entry_price.str() + "x" + std::to_string(p.leverage_x));
       }
+      std::string open_orders;
+      for (const auto& id : v.open_order_ids()) open_orders += (open_orders.empty() ? "" : ",") + id;
+      hset.push_back("open_orders");
+      hset.push_back(open_orders);
       cmds.push_back(std::move(hset));
       std::vector<std::string> push{"RPUSH", svc.key("fills:" + accounts[a])};
       const auto& fills = v.fills();

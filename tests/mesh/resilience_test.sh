@@ -86,5 +86,11 @@ sleep 0.6  # one state flush
 fills=$(redis-cli -p "$RP" llen "t$$:fills:fixed")
 want=$(grep -cE ",(TRADE_FEE|LIQUIDATION_FEE)," "$WORK/mesh/ledger-fixed.csv" || true)
 [ "$fills" -gt 0 ] && [ "$fills" -eq "$want" ] || fail "Redis holds $fills fills for account fixed, the ledger $want fee-paying fills"
-echo "  orders=$orders tick→order observations=$ticks; Redis fills for 'fixed' = ledger's $want"
+redis-cli -p "$RP" hgetall "t$$:account:fixed" >"$WORK/acct"
+for field in equity wallet_balance available_balance open_positions open_orders fills closed_trades; do
+  grep -qx "$field" "$WORK/acct" || fail "account hash in Redis lacks '$field'"
+done
+want_eq=$(tail -1 "$WORK/mesh/ledger-fixed.csv" | cut -d, -f7)
+[ "$(redis-cli -p "$RP" hget "t$$:account:fixed" wallet_balance)" = "$want_eq" ] || fail "Redis wallet balance differs from the ledger's last balance $want_eq"
+echo "  orders=$orders tick→order observations=$ticks; Redis fills for 'fixed' = ledger's $want; wallet $want_eq in Redis"
 echo "PASS: mesh survives garbage, a gatekeeper kill and a router kill with ledgers identical to the backtest"

@@ -87,6 +87,13 @@ bool PaperVenue::amend_stop(const std::string& client_order_id, Price new_stop) 
 
 bool PaperVenue::has_open_orders(size_t sym) const { return !orders_[sym].empty(); }
 
+std::vector<std::string> PaperVenue::open_order_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& book : orders_)
+    for (const auto& o : book) ids.push_back(o.req.client_order_id);
+  return ids;
+}
+
 std::vector<std::string> PaperVenue::resting_stop_ids() const {
   std::vector<std::string> ids;
   for (const auto& book : orders_)

@@ -92,6 +92,7 @@ class PaperVenue {
   std::optional<Price> last_price(size_t sym) const;
   bool has_open_orders(size_t sym) const;
   std::vector<std::string> resting_stop_ids() const;  // client ids of resting stop-market orders
+  std::vector<std::string> open_order_ids() const;    // client ids of every resting order
 
   const Ledger& ledger() const { return ledger_; }
   const std::vector<Fill>& fills() const { return fills_; }
