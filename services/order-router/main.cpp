@@ -9,8 +9,8 @@
 // moment restarts, replays the journal into fresh venues (the venue is deterministic, so
 // the state is exact), and the unacknowledged instant is re-sent by market-data and
 // answered from cache by every stage upstream. Nothing is lost and no order is applied
-// twice. Free-running modes journal on each flush instead, so a crash can lose the last
-// flush period.
+// twice. Free-running modes journal from a background thread instead, so a crash can lose
+// the entries still queued.
 #include <deque>
 #include <limits>
 #include <map>
@@ -18,6 +18,7 @@
 #include "fulcrum/backtest/data_loader.h"
 #include "fulcrum/backtest/report_writer.h"
 #include "fulcrum/leverage/policies.h"
+#include "fulcrum/runtime/async_appender.h"
 #include "fulcrum/runtime/service.h"
 #include "fulcrum/strategy/account_view.h"
 #include "fulcrum/transport/codec.h"
@@ -282,14 +283,13 @@ int run(Service& svc, const Options& o) {
     return true;
   };
 
-  if (!lockstep)
-    svc.on_flush([&](std::vector<std::vector<std::string>>& cmds) -> std::function<void()> {
-      if (journal.empty()) return {};
-      std::vector<std::string> cmd{"RPUSH", journal_key};
-      cmd.insert(cmd.end(), journal.begin(), journal.end());
-      cmds.push_back(std::move(cmd));
-      return [&journal, n = journal.size()] { journal.erase(journal.begin(), journal.begin() + static_cast<long>(n)); };
-    });
+  // Free-running modes journal from a background thread, so a big batch never stalls a tick.
+  std::unique_ptr<runtime::AsyncListAppender> async_journal;
+  if (!lockstep) async_journal = std::make_unique<runtime::AsyncListAppender>(svc.redis().url(), journal_key);
+  auto record = [&](std::string entry) {
+    if (async_journal) async_journal->append(std::move(entry));
+    else journal.push_back(std::move(entry));
+  };
 
   // Recovery: replay what an earlier run of this router (same namespace) journaled.
   {
@@ -339,10 +339,10 @@ int run(Service& svc, const Options& o) {
           auto got = md_sub.receive_as<v1::MarketEvent>(std::chrono::milliseconds(0));
           if (!got) break;
           svc.accept(got->second.header(), got->first, recv_ns);
-          if (on_market(got->second, recv_ns)) journal.push_back("m" + got->second.SerializeAsString());
+          if (on_market(got->second, recv_ns)) record("m" + got->second.SerializeAsString());
         }
         while (!early.empty() && early.front().instant_ms() <= md_done) {
-          if (on_batch(early.front(), recv_ns)) journal.push_back("o" + early.front().SerializeAsString());
+          if (on_batch(early.front(), recv_ns)) record("o" + early.front().SerializeAsString());
           early.pop_front();
           maybe_ack();
         }
@@ -357,7 +357,7 @@ int run(Service& svc, const Options& o) {
           early.push_back(std::move(got->second));
           continue;
         }
-        if (on_batch(got->second, recv_ns)) journal.push_back("o" + got->second.SerializeAsString());
+        if (on_batch(got->second, recv_ns)) record("o" + got->second.SerializeAsString());
         maybe_ack();
       }
     }

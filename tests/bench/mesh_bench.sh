@@ -84,9 +84,10 @@ for rate in 1000 10000 20000 50000; do
   rp50=$(relay "$rate" 4); rp99=$(relay "$rate" 5); rp999=$(relay "$rate" 6)
   printf '%9s %8s %8s %11s %11s %11s | %11s %11s %11s | %6s %6s\n' "$rate" "${SENT[$rate]}" "$lost" "${P50[$rate]}" "${P99[$rate]}" "${P999[$rate]}" \
     "$rp50" "$rp99" "$rp999" "$(div "${P50[$rate]}" "$rp50")" "$(div "${P99[$rate]}" "$rp99")"
-  [ "$lost" -eq 0 ] && best=$rate
+  # Sustained: nothing lost and not queueing (p50 within 2× the relay's at that rate).
+  [ "$lost" -eq 0 ] && awk -v m="${P50[$rate]}" -v r="$rp50" 'BEGIN { exit !(m <= 2 * r) }' && best=$rate
 done
-echo "highest paced rate without loss, full path: $best events/s (relay: $(grep -o '[0-9]* msgs/s' "$WORK/relay.txt" | tail -1))"
+echo "highest sustained rate (no loss, p50 ≤ 2× relay), full path: $best events/s (relay: $(grep -o '[0-9]* msgs/s' "$WORK/relay.txt" | tail -1))"
 echo
 echo "== ingest market-data → feature-engine (8 symbols, bars + mark + funding + instant ends) =="
 printf '%12s %12s %10s %8s\n' "asked msg/s" "achieved" sent lost

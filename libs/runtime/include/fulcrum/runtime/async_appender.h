@@ -1,0 +1,41 @@
+#pragma once
+// Appends strings to a Redis list from a background thread, in batches, on its own
+// connection: the hot path only moves a string into a queue. Entries that Redis refuses
+// stay queued and are retried (the client backs off), in order, so nothing is dropped
+// while the process lives. flush() waits until everything queued so far is written.
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "fulcrum/runtime/redis_client.h"
+
+namespace fulcrum::runtime {
+
+class AsyncListAppender {
+ public:
+  AsyncListAppender(RedisUrl url, std::string key);
+  ~AsyncListAppender();
+  AsyncListAppender(const AsyncListAppender&) = delete;
+  AsyncListAppender& operator=(const AsyncListAppender&) = delete;
+
+  void append(std::string entry);
+  // Blocks until every entry appended before the call is in Redis, or `timeout` passes.
+  bool flush(std::chrono::milliseconds timeout);
+  size_t pending() const;
+
+ private:
+  void run();
+
+  RedisClient client_;
+  std::string key_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_, written_;
+  std::deque<std::string> queue_;
+  uint64_t appended_ = 0, done_ = 0;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace fulcrum::runtime

@@ -1,0 +1,64 @@
+#include "fulcrum/runtime/async_appender.h"
+
+#include <vector>
+
+namespace fulcrum::runtime {
+
+AsyncListAppender::AsyncListAppender(RedisUrl url, std::string key)
+    : client_(std::move(url)), key_(std::move(key)), thread_([this] { run(); }) {}
+
+AsyncListAppender::~AsyncListAppender() {
+  flush(std::chrono::milliseconds(2000));
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+void AsyncListAppender::append(std::string entry) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(entry));
+    ++appended_;
+  }
+  wake_.notify_one();
+}
+
+bool AsyncListAppender::flush(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  const uint64_t target = appended_;
+  return written_.wait_for(lock, timeout, [&] { return done_ >= target; });
+}
+
+size_t AsyncListAppender::pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void AsyncListAppender::run() {
+  constexpr size_t kBatch = 2000;
+  for (;;) {
+    std::vector<std::string> cmd{"RPUSH", key_};
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stop requested and nothing left
+      for (size_t i = 0; i < kBatch && i < queue_.size(); ++i) cmd.push_back(queue_[i]);
+    }
+    const size_t n = cmd.size() - 2;
+    if (client_.command(cmd)) {
+      std::lock_guard lock(mu_);
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
+      done_ += n;
+      written_.notify_all();
+    } else {
+      std::unique_lock lock(mu_);
+      if (stop_) return;  // shutting down with Redis gone: nothing more can be done
+      wake_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_; });
+    }
+  }
+}
+
+}  // namespace fulcrum::runtime
