@@ -33,8 +33,7 @@ int run(Service& svc, const Options& o) {
   strategy::FeatureStage stage(symbols.size(), cfg.backtest.features, cfg.backtest.strategy.signal_interval_ms);
 
   transport::Publisher pub(svc.zmq(), o.bind);
-  transport::Subscriber sub(svc.zmq(), o.market.front(), {topics::kMarket});
-  for (size_t i = 1; i < o.market.size(); ++i) sub.connect(o.market[i]);
+  transport::Subscriber sub(svc.zmq(), o.market, {topics::kMarket});
   svc.watch(pub);
   svc.watch(sub);
   svc.ready();

@@ -74,6 +74,14 @@ config::AppConfig resolve_config(const BacktestOptions& o) {
   return cfg;
 }
 
+// The config file's text, for the run folder's copy and hash.
+std::string config_text(const config::AppConfig& cfg) {
+  std::ifstream in(cfg.source, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 // Fills from/to from the data when the config leaves them open.
 void default_window(config::AppConfig& cfg, const std::vector<backtest::SymbolData>& data) {
   core::TimestampMs first = std::numeric_limits<core::TimestampMs>::max(), last = 0;
@@ -84,9 +92,17 @@ void default_window(config::AppConfig& cfg, const std::vector<backtest::SymbolDa
   }
   if (cfg.backtest.from_ms == 0) cfg.backtest.from_ms = first + 7 * core::kMsPerDay;  // a week of warm-up
   if (cfg.backtest.to_ms == 0) cfg.backtest.to_ms = last;
-  if (cfg.backtest.to_ms <= cfg.backtest.from_ms)
-    throw core::ConfigError(cfg.source, {{"backtest.to", "the window " + core::format_utc_ms(cfg.backtest.from_ms) + " → " +
-                                                             core::format_utc_ms(cfg.backtest.to_ms) + " is empty for this data"}});
+  const std::string window = core::format_utc_ms(cfg.backtest.from_ms) + " → " + core::format_utc_ms(cfg.backtest.to_ms);
+  if (cfg.backtest.to_ms <= cfg.backtest.from_ms) throw core::ConfigError(cfg.source, {{"backtest.to", "the window " + window + " is empty"}});
+  // A window the data does not reach would print a table of zeros that looks like a result.
+  size_t inside = 0;
+  for (const auto& d : data)
+    inside += static_cast<size_t>(std::count_if(d.bars.begin(), d.bars.end(), [&](const model::Bar& b) {
+      return b.open_time_ms >= cfg.backtest.from_ms && b.open_time_ms < cfg.backtest.to_ms;
+    }));
+  if (inside == 0)
+    throw core::ConfigError(cfg.source, {{"backtest.from/to", "no bar of the data falls inside the window " + window + "; the data covers " +
+                                                                  core::format_utc_ms(first) + " → " + core::format_utc_ms(last)}});
 }
 
 int run_walk_forward(const BacktestOptions& o, config::AppConfig& cfg, const std::vector<backtest::SymbolData>& data) {
@@ -111,9 +127,11 @@ int run_walk_forward(const BacktestOptions& o, config::AppConfig& cfg, const std
   }
   const std::string table = analytics::render_walk_forward(rows);
   std::cout << "\nWalk-forward: in-sample (IS) next to out-of-sample (OOS)\n\n" << table;
-  fs::create_directories(cfg.output.dir);
-  backtest::write_file((fs::path(cfg.output.dir) / "walk_forward.md").string(), table);
-  std::cout << "\nwritten: " << (fs::path(cfg.output.dir) / "walk_forward.md").string() << "\n";
+  // Its own folder beside the backtest runs, never a file dropped into the root.
+  const fs::path dir = backtest::make_run_dir(cfg.output.dir, backtest::new_run_name(config_text(cfg)) + "-walk-forward", o.out.empty() ? "output.dir" : "--out");
+  backtest::write_file((dir / "walk_forward.md").string(), table);
+  backtest::point_latest(cfg.output.dir, dir.string());
+  std::cout << "\nwritten: " << (dir / "walk_forward.md").string() << "\n";
   return 0;
 }
 
@@ -121,6 +139,8 @@ int run(const BacktestOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   auto cfg = resolve_config(o);
   if (cfg.data.klines.empty()) throw core::ConfigError(cfg.source, {{"data.klines", "is required (or pass --data)"}});
+  // Refuse a folder of the user's before any work, not after a long run.
+  backtest::prepare_output_root(cfg.output.dir, o.out.empty() ? "output.dir" : "--out", false);
   auto loaded = backtest::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
   for (const auto& r : loaded.reports) std::cerr << "data: " << r << "\n";
   default_window(cfg, loaded.symbols);
@@ -134,17 +154,30 @@ int run(const BacktestOptions& o) {
   const auto result = backtest::run_backtest(loaded.symbols, cfg.backtest, std::ref(progress));
   const auto t_done = std::chrono::steady_clock::now();
 
-  const auto metrics = backtest::write_report(cfg.output.dir, result, cfg.backtest.initial_equity);
-  const fs::path out_dir = cfg.output.dir;
+  backtest::RunInfo info{"backtest", cfg.source, config_text(cfg), {}, true};
+  for (const auto& d : loaded.symbols) info.symbols.push_back(d.spec.symbol);
+  const auto run_dir = backtest::make_run_dir(cfg.output.dir, backtest::new_run_name(info.config_text), o.out.empty() ? "output.dir" : "--out");
+  backtest::WrittenReport written;
+  try {
+    written = backtest::write_report(run_dir, result, cfg.backtest.initial_equity, info);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(run_dir, ec);  // the empty folder made above; remove() leaves a non-empty one alone
+    throw;
+  }
+  backtest::point_latest(cfg.output.dir, written.dir);
+  const auto& metrics = written.metrics;
+  const fs::path out_dir = written.dir;
   std::cout << "\nFulcrum backtest: " << loaded.symbols.size() << " symbols, " << core::format_utc_ms(result.from_ms) << " → "
             << core::format_utc_ms(result.to_ms) << ", " << result.base_bars << " bars, " << result.signals << " signals, initial equity "
             << cfg.backtest.initial_equity << " USDT\n\n"
             << analytics::render_text_table(metrics) << "\n";
-  std::cout << "report: " << out_dir.string() << "/{summary.md,summary.csv,summary.json,equity.svg,ledger-*.csv,trades-*.csv,decisions-*.csv}\n";
+  std::cout << "report: " << out_dir.string() << "/{summary.md,summary.csv,summary.json,equity.svg,ledger-*.csv,trades-*.csv,decisions-*.csv,orders-*.csv}"
+            << " (also " << (fs::path(cfg.output.dir) / "latest").string() << ")\n";
   char timing[160];
   std::snprintf(timing, sizeof timing, "time: load %.2f s, backtest %.2f s (%.0f bars/s across %zu policies)\n",
                 std::chrono::duration<double>(t_loaded - t0).count(), std::chrono::duration<double>(t_done - t_loaded).count(),
-                static_cast<double>(result.base_bars) / std::chrono::duration<double>(t_done - t_loaded).count(), result.runs.size());
+                static_cast<double>(result.base_bars + result.warmup_bars) / std::chrono::duration<double>(t_done - t_loaded).count(), result.runs.size());
   std::cerr << timing;
   return 0;
 }

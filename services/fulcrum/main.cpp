@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "fulcrum/core/error.h"
+#include "fulcrum/core/fixed_point.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Fulcrum: dynamic-leverage research and trading for USDⓈ-M perpetuals"};
@@ -21,7 +22,16 @@ int main(int argc, char** argv) {
   add(fulcrum::cli::add_config_command);
   add(fulcrum::cli::add_up_command);
   add(fulcrum::cli::add_status_command);
-  CLI11_PARSE(app, argc, argv);
+  app.set_version_flag("--version", std::string("fulcrum ") + FULCRUM_VERSION);
+  // Usage errors exit 2, like every other bad input the user can fix (README: exit codes).
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
   try {
     for (auto& [cmd, run] : commands)
       if (cmd->parsed()) return run();
@@ -30,6 +40,9 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const fulcrum::core::DataError& e) {
     std::cerr << "error: " << e.what() << "\n";
+    return 3;
+  } catch (const fulcrum::core::ArithmeticOverflow& e) {
+    std::cerr << "error: a value is out of range: " << e.what() << "\n";
     return 3;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -11,12 +11,15 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "commands.h"
+#include "fulcrum/backtest/report_writer.h"
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
 #include "fulcrum/runtime/redis_client.h"
@@ -110,7 +113,10 @@ class Mesh {
     if (cfg.backtest.from_ms == 0 || cfg.backtest.to_ms == 0)
       throw core::ConfigError(o_.config, {{"backtest.from/backtest.to", "the mesh replays a fixed window: set both"}});
     const auto bin = service_dir();
-    work_ = fs::temp_directory_path() / ("fulcrum-up-" + std::to_string(::getpid()));
+    // The run's folder holds its logs from the start and its report at the end; nothing
+    // goes to /tmp, and nothing of the user's is written over (prepare_output_root).
+    config_text_ = read_file_text(o_.config);
+    work_ = fs::absolute(backtest::make_run_dir(o_.out, backtest::new_run_name(config_text_), "--out"));
     fs::create_directories(work_ / "logs");
     std::string redis_url = o_.redis;
     if (redis_url.empty()) redis_url = start_redis();
@@ -119,19 +125,26 @@ class Mesh {
 
     const std::string ns = "fulcrum:" + std::to_string(::getpid());
     std::map<std::string, std::string> ep;
-    for (const char* k : {"md", "feat", "sig", "lev", "ord", "router", "acks"}) ep[k] = "tcp://127.0.0.1:" + std::to_string(transport::free_loopback_port());
+    // Each probe frees its port before the next, so the kernel may hand the same one out
+    // twice: insist on seven distinct ports, or two services fight over one bind.
+    std::set<int> taken;
+    for (const char* k : {"md", "feat", "sig", "lev", "ord", "router", "acks"}) {
+      int port = transport::free_loopback_port();
+      while (!taken.insert(port).second) port = transport::free_loopback_port();
+      ep[k] = "tcp://127.0.0.1:" + std::to_string(port);
+    }
     std::vector<std::string> accounts_args;
     for (const auto& a : o_.accounts) accounts_args.push_back(a);
     auto common = [&](const std::string& name) {
       return std::vector<std::string>{(bin / name).string(), "--config", fs::absolute(o_.config).string(), "--redis", redis_url, "--namespace", ns,
-                                      "--ready-file", (work_ / (name + ".ready")).string()};
+                                      "--ready-file", (work_ / (".ready-" + name)).string()};
     };
     auto with = [](std::vector<std::string> a, std::initializer_list<std::string> more) {
       a.insert(a.end(), more);
       return a;
     };
     std::vector<std::pair<std::string, std::vector<std::string>>> plan{
-        {"order-router", with(common("order-router"), {"--bind", ep["router"], "--bind-acks", ep["acks"], "--market", ep["md"], "--orders", ep["ord"], "--out", fs::absolute(o_.out).string()})},
+        {"order-router", with(common("order-router"), {"--bind", ep["router"], "--bind-acks", ep["acks"], "--market", ep["md"], "--orders", ep["ord"], "--out", work_.string()})},
         {"risk-gatekeeper", with(common("risk-gatekeeper"), {"--bind", ep["ord"], "--decisions", ep["lev"]})},
         {"leverage", with(common("leverage"), {"--bind", ep["lev"], "--signals", ep["sig"], "--router", ep["router"], "--router-acks", ep["acks"]})},
         {"signal-engine", with(common("signal-engine"), {"--bind", ep["sig"], "--features", ep["feat"]})},
@@ -143,7 +156,7 @@ class Mesh {
         args.push_back("--accounts");
         args.insert(args.end(), o_.accounts.begin(), o_.accounts.end());
       }
-      Child c{name, -1, work_ / "logs" / (name + ".log"), work_ / (name + ".ready")};
+      Child c{name, -1, work_ / "logs" / (name + ".log"), work_ / (".ready-" + name)};
       c.pid = spawn(args, c.log);
       children_.push_back(c);
       if (!await_ready(children_.back())) return 1;
@@ -180,15 +193,23 @@ class Mesh {
     print_summary(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), true);
     const bool finished = child("market-data").exit_code == 0;
     stop();
-    if (finished && fs::exists(fs::path(o_.out) / "summary.md")) {
-      std::ifstream in(fs::path(o_.out) / "summary.md");
+    // A stop is clean only if every service exited 0 after its final flush.
+    for (const auto& c : children_)
+      if (c.exit_code != 0) {
+        std::cerr << "fulcrum up: " << c.name << " exited with " << c.exit_code << " at stop; its log ends:\n" << last_lines(c.log, 8);
+        rc = rc ? rc : 1;
+      }
+    if (finished && fs::exists(work_ / "summary.md")) {
+      backtest::point_latest(o_.out, work_.string());
+      std::ifstream in(work_ / "summary.md");
       std::string line;
       std::cout << "\n";
       while (std::getline(in, line)) {
         if (line.rfind("Monthly", 0) == 0) break;
         std::cout << line << "\n";
       }
-      std::cout << "report: " << o_.out << "/{summary.md,summary.csv,summary.json,equity.svg,ledger-*.csv,trades-*.csv}\n";
+      std::cout << "report: " << work_.string() << "/{summary.md,summary.csv,summary.json,equity.svg,ledger-*.csv,trades-*.csv,orders-*.csv}"
+                << " (also " << (fs::path(o_.out) / "latest").string() << ")\n";
     }
     return rc;
   }
@@ -206,20 +227,28 @@ class Mesh {
       std::this_thread::sleep_for(20ms);
     }
     for (auto& c : children_)
-      if (c.exit_code < 0) ::kill(c.pid, SIGKILL), ::waitpid(c.pid, nullptr, 0);
+      if (c.exit_code < 0) {
+        ::kill(c.pid, SIGKILL);
+        ::waitpid(c.pid, nullptr, 0);
+        c.exit_code = 128 + SIGKILL;  // did not stop within 3 s of SIGTERM
+      }
     if (redis_pid_ > 0) {
       ::kill(redis_pid_, SIGTERM);
       ::waitpid(redis_pid_, nullptr, 0);
     }
     std::error_code ec;
     if (!state_file_.empty()) fs::remove(state_file_, ec);
-    if (!work_.empty() && !keep_logs_) fs::remove_all(work_, ec);
+    // The logs stay with the run; only the launcher's scratch goes.
+    if (!work_.empty()) {
+      fs::remove_all(work_ / ".redis", ec);
+      for (const auto& c : children_) fs::remove(c.ready, ec);
+    }
   }
 
  private:
   std::string start_redis() {
     const int port = transport::free_loopback_port();
-    const auto dir = work_ / "redis";
+    const auto dir = work_ / ".redis";
     fs::create_directories(dir);
     redis_pid_ = spawn({"/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir.string(), "--save", "",
                         "--appendonly", "no", "--daemonize", "no"},
@@ -244,14 +273,14 @@ class Mesh {
       int status = 0;
       if (::waitpid(c.pid, &status, WNOHANG) == c.pid) {
         c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        keep_logs_ = true;
+
         std::cerr << "fulcrum up: " << c.name << " failed to start (exit " << c.exit_code << "):\n" << last_lines(c.log, 8);
         return false;
       }
       std::this_thread::sleep_for(50ms);
     }
     std::cerr << "fulcrum up: " << c.name << " not ready after 15 s; log " << c.log << "\n";
-    keep_logs_ = true;
+
     return false;
   }
 
@@ -262,7 +291,6 @@ class Mesh {
       int status = 0;
       if (::waitpid(c.pid, &status, WNOHANG) == c.pid) {
         c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        if (c.exit_code != 0) keep_logs_ = true;
         any = true;
       }
     }
@@ -318,12 +346,20 @@ class Mesh {
     std::fflush(stdout);
   }
 
+  static std::string read_file_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
   UpOptions o_;
+  std::string config_text_;
   fs::path work_;
   std::vector<Child> children_;
   pid_t redis_pid_ = -1;
   std::string state_file_;
-  bool stopped_ = false, keep_logs_ = false;
+  bool stopped_ = false;
 };
 
 }  // namespace

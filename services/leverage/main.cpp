@@ -52,8 +52,7 @@ int run(Service& svc, const Options& o) {
   svc.board().set_policy(joined, policy_version);
 
   transport::Publisher pub(svc.zmq(), o.bind);
-  transport::Subscriber sig_sub(svc.zmq(), o.signals.front(), {topics::kSignals});
-  for (size_t i = 1; i < o.signals.size(); ++i) sig_sub.connect(o.signals[i]);
+  transport::Subscriber sig_sub(svc.zmq(), o.signals, {topics::kSignals});
   transport::Subscriber acct_sub(svc.zmq(), o.router, {topics::kAccounts, topics::kAcks});
   if (!o.router_acks.empty()) acct_sub.connect(o.router_acks);
   svc.watch(pub);

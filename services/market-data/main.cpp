@@ -76,8 +76,7 @@ int run(Service& svc, const Options& o) {
   svc.watch(pub);
   std::unique_ptr<transport::Subscriber> acks;
   if (!o.acks.empty()) {
-    acks = std::make_unique<transport::Subscriber>(svc.zmq(), o.acks.front(), std::vector<std::string>{topics::kAcks});
-    for (size_t i = 1; i < o.acks.size(); ++i) acks->connect(o.acks[i]);
+    acks = std::make_unique<transport::Subscriber>(svc.zmq(), o.acks, std::vector<std::string>{topics::kAcks});
     svc.watch(*acks);
   }
   const bool lockstep = cfg.mesh.replay == config::ReplayMode::kLockstep && acks;

@@ -79,16 +79,15 @@ int run(Service& svc, const Options& o) {
   // sees is foreign and counted.
   transport::Publisher ack_pub(svc.zmq(), o.bind_acks);
   svc.watch(ack_pub);
-  transport::Subscriber md_sub(svc.zmq(), o.market.front(), {topics::kMarket});
-  for (size_t i = 1; i < o.market.size(); ++i) md_sub.connect(o.market[i]);
-  transport::Subscriber ord_sub(svc.zmq(), o.orders.front(), {topics::kOrders});
-  for (size_t i = 1; i < o.orders.size(); ++i) ord_sub.connect(o.orders[i]);
+  transport::Subscriber md_sub(svc.zmq(), o.market, {topics::kMarket});
+  transport::Subscriber ord_sub(svc.zmq(), o.orders, {topics::kOrders});
   svc.watch(pub);
   svc.watch(md_sub);
   svc.watch(ord_sub);
 
   std::vector<size_t> fills_flushed(accounts.size(), 0);
-  svc.on_flush([&](std::vector<std::vector<std::string>>& cmds) -> std::function<void()> {
+  // Declared after everything the flusher reads: its last flush runs before they go.
+  const auto flush_registration = svc.on_flush([&](std::vector<std::vector<std::string>>& cmds) -> std::function<void()> {
     std::vector<size_t> written(accounts.size());
     for (size_t a = 0; a < accounts.size(); ++a) {
       const auto& v = *result.runs[a].venue;
@@ -230,7 +229,8 @@ int run(Service& svc, const Options& o) {
         if (!finished) {
           for (auto& run : result.runs) backtest::sample_equity(run, cfg.backtest.to_ms);
           if (!o.out.empty()) {
-            backtest::write_report(o.out, result, cfg.backtest.initial_equity);
+            backtest::RunInfo info{"up", cfg.source, svc.config_text(), symbols, true};
+            backtest::write_report(o.out, result, cfg.backtest.initial_equity, info);
             svc.log().info("event=report_written dir={}", o.out);
           }
           finished = true;
@@ -382,7 +382,7 @@ int main(int argc, char** argv) {
         app.add_option("--market", o.market, "market-data PUB endpoint(s)")->required();
         app.add_option("--orders", o.orders, "risk-gatekeeper PUB endpoint(s)")->required();
         app.add_option("--accounts", o.accounts, "accounts, one per policy (default: backtest.policies)");
-        app.add_option("--out", o.out, "write the report (ledgers, trades, summary) here at replay end");
+        app.add_option("--out", o.out, "the run folder to write the report (ledgers, trades, summary) into at replay end");
       },
       [&](Service& svc) { return run(svc, o); });
 }

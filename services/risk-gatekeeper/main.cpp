@@ -33,8 +33,7 @@ const char* deny_name(v1::DenyReason r) {
 
 int run(Service& svc, const Options& o) {
   transport::Publisher pub(svc.zmq(), o.bind);
-  transport::Subscriber sub(svc.zmq(), o.decisions.front(), {topics::kDecisions});
-  for (size_t i = 1; i < o.decisions.size(); ++i) sub.connect(o.decisions[i]);
+  transport::Subscriber sub(svc.zmq(), o.decisions, {topics::kDecisions});
   svc.watch(pub);
   svc.watch(sub);
   config::RiskLimits limits = svc.config().mesh.risk;

@@ -24,8 +24,7 @@ int run(Service& svc, const Options& o) {
   strategy::SignalStage stage(symbols, cfg.backtest.signal, cfg.backtest.strategy.signal_interval_ms, cfg.backtest.from_ms);
 
   transport::Publisher pub(svc.zmq(), o.bind);
-  transport::Subscriber sub(svc.zmq(), o.features.front(), {topics::kFeatures});
-  for (size_t i = 1; i < o.features.size(); ++i) sub.connect(o.features[i]);
+  transport::Subscriber sub(svc.zmq(), o.features, {topics::kFeatures});
   svc.watch(pub);
   svc.watch(sub);
   svc.ready();

@@ -10,12 +10,12 @@ run "$WORK/b" >"$WORK/b.txt" 2>"$WORK/b.err" || fail "second run"
 cat "$WORK/a.txt"
 grep -E "^time:" "$WORK/a.err"
 n=0
-for f in "$WORK"/a/ledger-*.csv; do
-  cmp -s "$f" "$WORK/b/$(basename "$f")" || fail "$(basename "$f") differs between runs"
+for f in "$WORK"/a/latest/ledger-*.csv; do
+  cmp -s "$f" "$WORK/b/latest/$(basename "$f")" || fail "$(basename "$f") differs between runs"
   n=$((n + 1))
 done
 [ "$n" -eq 9 ] || fail "expected 9 ledgers, found $n"
 expect_in "$WORK/a.txt" "11 symbols"
-expect_in "$WORK/a/summary.md" "2026-01"
-grep -q "FUNDING" "$WORK/a/ledger-fixed.csv" || fail "no funding in the ledger"
+expect_in "$WORK/a/latest/summary.md" "2026-01"
+grep -q "FUNDING" "$WORK/a/latest/ledger-fixed.csv" || fail "no funding in the ledger"
 echo "full history: 9 ledgers byte-identical across two runs"

@@ -8,17 +8,29 @@ expect_exit 0 "$FULCRUM" backtest --config "$WORK/cfg.yaml" --out "$WORK/a" --no
 cp "$WORK/out" "$WORK/stdout-a"
 for p in fixed risk_parity vol_target trend_confirmation confidence rule_engine kelly fixed_ratio risk_percent; do
   expect_in "$WORK/stdout-a" "$p"
-  for f in summary.md summary.csv summary.json equity.svg; do expect_in "$WORK/a/$f" "$p"; done
-  [ -s "$WORK/a/ledger-$p.csv" ] || fail "no ledger for $p"
-  expect_in "$WORK/a/trades-$p.csv" "leverage_decision_reason"
+  for f in summary.md summary.csv summary.json equity.svg; do expect_in "$WORK/a/latest/$f" "$p"; done
+  [ -s "$WORK/a/latest/ledger-$p.csv" ] || fail "no ledger for $p"
+  expect_in "$WORK/a/latest/trades-$p.csv" "leverage_decision_reason"
 done
-expect_in "$WORK/a/summary.md" "| policy |"
-expect_in "$WORK/a/summary.md" "Monthly return by policy"
-python3 -c "import json,sys; d=json.load(open('$WORK/a/summary.json')); assert len(d)==9, len(d)" || fail "summary.json"
+expect_in "$WORK/a/latest/summary.md" "| policy |"
+expect_in "$WORK/a/latest/summary.md" "Monthly return by policy"
+python3 -c "import json,sys; d=json.load(open('$WORK/a/latest/summary.json')); assert len(d)==9, len(d)" || fail "summary.json"
 expect_exit 0 "$FULCRUM" backtest --config "$WORK/cfg.yaml" --out "$WORK/b" --no-progress
-for f in "$WORK"/a/ledger-*.csv "$WORK"/a/trades-*.csv; do cmp -s "$f" "$WORK/b/$(basename "$f")" || fail "$(basename "$f") differs between runs"; done
+for f in "$WORK"/a/latest/ledger-*.csv "$WORK"/a/latest/trades-*.csv; do cmp -s "$f" "$WORK/b/latest/$(basename "$f")" || fail "$(basename "$f") differs between runs"; done
 
 expect_exit 0 "$FULCRUM" backtest --config "$WORK/cfg.yaml" --walk-forward --train-days 30 --test-days 14 --out "$WORK/wf" --no-progress
 expect_in "$WORK/out" "IS monthly"
-expect_in "$WORK/wf/walk_forward.md" "OOS Sharpe"
+expect_in "$WORK/wf/latest/walk_forward.md" "OOS Sharpe"
+# Each run is a folder of its own, with what made it.
+python3 - "$WORK/a/latest/run.json" <<'PY' || fail "run.json"
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["complete"] is True and m["command"] == "backtest", m
+assert len(m["config_sha256"]) == 64 and len(m["symbols"]) == 8 and len(m["policies"]) == 9, m
+assert m["bars_in_window"] > 0 and m["warmup_bars"] > 0, m
+PY
+cmp -s "$WORK/cfg.yaml" "$WORK/a/latest/config.yaml" || fail "the run folder's config.yaml is not the config used"
+for p in fixed kelly; do expect_in "$WORK/a/latest/orders-$p.csv" "time_utc,client_order_id,symbol,end,reason"; done
+expect_exit 0 "$FULCRUM" backtest --config "$WORK/cfg.yaml" --out "$WORK/a" --no-progress
+[ "$(find "$WORK/a" -mindepth 1 -maxdepth 1 -type d | wc -l)" -eq 2 ] || fail "a second run into the same root must add a folder, not replace one"
 echo "report: all outputs present and reruns identical"

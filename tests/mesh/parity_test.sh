@@ -6,10 +6,10 @@ expect_exit 0 "$FULCRUM" up --config "$SRC/deploy/config/backtest.yaml" --out "$
 expect_in "$WORK/out" "(embedded)"
 expect_in "$WORK/out" "final ["
 expect_in "$WORK/out" "report: $WORK/mesh"
-same_files "$WORK/backtest" "$WORK/mesh" 'ledger-*.csv' 'trades-*.csv' summary.csv summary.json
-[ "$(ls "$WORK"/mesh/ledger-*.csv | wc -l)" -eq 9 ] || fail "expected a ledger for each of the 9 policies"
+same_files "$WORK/backtest/latest" "$WORK/mesh/latest" 'ledger-*.csv' 'trades-*.csv' summary.csv summary.json
+[ "$(ls "$WORK"/mesh/latest/ledger-*.csv | wc -l)" -eq 9 ] || fail "expected a ledger for each of the 9 policies"
 # The ledgers hold real activity, not two empty files that agree.
-[ "$(wc -l <"$WORK/mesh/ledger-fixed.csv")" -gt 100 ] || fail "fixed policy ledger is nearly empty"
+[ "$(wc -l <"$WORK/mesh/latest/ledger-fixed.csv")" -gt 100 ] || fail "fixed policy ledger is nearly empty"
 grep -q "final .*orders [1-9]" "$WORK/out" || fail "the live summary counted no orders"
 [ ! -e "$WORK/state.json" ] || fail "state file left behind after a clean stop"
 echo "PASS: mesh parity with the in-process backtest"

@@ -66,7 +66,7 @@ for _ in $(seq 600); do kill -0 "$MD_PID" 2>/dev/null || break; sleep 0.1; done
 wait "$MD_PID" || { tail "$WORK/market-data.log"; fail "market-data did not finish the replay cleanly"; }
 grep -q "event=replay_done" "$WORK/market-data.log" || fail "no replay_done"
 
-same_files "$WORK/backtest" "$WORK/mesh" 'ledger-*.csv' 'trades-*.csv' summary.csv
+same_files "$WORK/backtest/latest" "$WORK/mesh" 'ledger-*.csv' 'trades-*.csv' summary.csv
 for svc in order-router risk-gatekeeper leverage signal-engine feature-engine; do
   var=${svc//-/_}_METRICS
   n=$(metric "${!var}" fulcrum_malformed_frames_total)

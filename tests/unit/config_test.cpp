@@ -2,6 +2,7 @@
 
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
+#include "fulcrum/runtime/control_server.h"
 #include "test_support.h"
 
 using namespace fulcrum;
@@ -99,4 +100,66 @@ TEST(Config, MeshSectionDefaultsAndLimits) {
   EXPECT_TRUE(has_issue(issues, "mesh.risk.max_leverage_x", "≤ 125"));
   EXPECT_TRUE(has_issue(issues, "mesh.risk.max_orders_per_instant", "≥ 1"));
   EXPECT_EQ(issues.size(), 6u);
+}
+
+// ---- Hostile configs: every one is a ConfigError naming the field, never a crash.
+
+TEST(HostileConfig, AComplexKeyIsAnErrorNotAnAbort) {
+  // Reported: this 12-byte file aborted config check, backtest and up (exit 134) through
+  // an exception thrown from a destructor, and killed the mesh through a gRPC reload.
+  const std::string twelve_bytes = "? [a, b]\n: 1";
+  ASSERT_EQ(twelve_bytes.size(), 12u);
+  EXPECT_TRUE(has_issue(issues_of(twelve_bytes), "(top level)", "keys must be plain names"));
+  EXPECT_TRUE(has_issue(issues_of("venue:\n  ? {x: 1}\n  : 2\n"), "venue", "keys must be plain names"));
+  EXPECT_TRUE(has_issue(issues_of("venue:\n  instruments:\n    ? [BTC]\n    : {tick_size: '0.1'}\n"), "venue.instruments", "symbol names"));
+  // Through the gRPC reload: rejected with the problem listed, the old config kept.
+  runtime::ControlBoard board("signal-engine", "mesh:\n  log_level: info\n", "test.yaml");
+  const auto before = board.config().second;
+  std::vector<std::string> problems;
+  ASSERT_NO_THROW(problems = board.reload(twelve_bytes));
+  ASSERT_FALSE(problems.empty());
+  EXPECT_NE(problems[0].find("keys must be plain names"), std::string::npos) << problems[0];
+  EXPECT_EQ(board.config().second, before);
+  EXPECT_FALSE(board.take_reload().has_value());
+}
+
+TEST(HostileConfig, ListsOfTheWrongShapeNameTheFieldAndElement) {
+  EXPECT_TRUE(has_issue(issues_of("backtest:\n  policies: [[fixed]]\n"), "backtest.policies", "element [0] must be a plain string, got a list"));
+  EXPECT_TRUE(has_issue(issues_of("data:\n  symbols: [{a: 1}]\n"), "data.symbols", "element [0] must be a plain string, got a mapping"));
+  EXPECT_TRUE(has_issue(issues_of("data:\n  symbols: BTCUSDT\n"), "data.symbols", "must be a list"));
+}
+
+TEST(HostileConfig, NanAndInfinityFailEveryRangeCheck) {
+  for (const char* bad : {".nan", ".NaN", ".inf", "-.inf"}) {
+    const std::string v = bad;
+    EXPECT_TRUE(has_issue(issues_of("venue:\n  taker_fee: " + v + "\n"), "venue.taker_fee", "finite")) << v;
+    EXPECT_TRUE(has_issue(issues_of("mesh:\n  risk:\n    max_order_notional: " + v + "\n"), "mesh.risk.max_order_notional", "finite")) << v;
+    EXPECT_TRUE(has_issue(issues_of("leverage:\n  fixed: {margin_fraction: " + v + "}\n"), "leverage.fixed.margin_fraction", "finite")) << v;
+    EXPECT_TRUE(has_issue(issues_of("venue:\n  default_instrument:\n    brackets:\n      - {notional_cap: 1000, max_leverage_x: 10, maintenance_rate: " + v + "}\n"),
+                          "venue.default_instrument.brackets", "finite"))
+        << v;
+  }
+}
+
+TEST(HostileConfig, ImpossibleBracketTablesAreRefused) {
+  // Reported: maintenance_rate 0.9 on a 50x bracket gave 212 "liquidations" at prices
+  // better than the market and +1 007 %.
+  EXPECT_TRUE(has_issue(issues_of("venue:\n  default_instrument:\n    brackets:\n      - {notional_cap: 10000, max_leverage_x: 50, maintenance_rate: 0.9}\n"),
+                        "venue.default_instrument.brackets", "must be below the initial margin rate 1/50"));
+  EXPECT_TRUE(has_issue(issues_of("venue:\n  default_instrument:\n    brackets:\n"
+                                  "      - {notional_cap: 10000, max_leverage_x: 20, maintenance_rate: 0.01}\n"
+                                  "      - {notional_cap: 50000, max_leverage_x: 25, maintenance_rate: 0.02}\n"),
+                        "venue.default_instrument.brackets", "must not exceed the previous tier's 20x"));
+  EXPECT_TRUE(has_issue(issues_of("venue:\n  default_instrument:\n    brackets:\n"
+                                  "      - {notional_cap: 10000, max_leverage_x: 50, maintenance_rate: 0.01}\n"
+                                  "      - {notional_cap: 50000, max_leverage_x: 25, maintenance_rate: 0.02, cum: 99}\n"),
+                        "venue.default_instrument.brackets", "cum 99 disagrees with the derived 100"));
+  // A published cum that matches is accepted.
+  EXPECT_TRUE(issues_of("venue:\n  default_instrument:\n    brackets:\n"
+                        "      - {notional_cap: 10000, max_leverage_x: 50, maintenance_rate: 0.01}\n"
+                        "      - {notional_cap: 50000, max_leverage_x: 25, maintenance_rate: 0.02, cum: 100}\n")
+                  .empty());
+  EXPECT_TRUE(has_issue(issues_of("venue:\n  default_instrument: {max_qty: '0'}\n"), "venue.default_instrument.max_qty", "must be positive"));
+  EXPECT_TRUE(has_issue(issues_of("data:\n  max_abs_funding_rate: 5\n"), "data.max_abs_funding_rate", "must be ≤"));
+  EXPECT_TRUE(has_issue(issues_of("mesh:\n  max_message_bytes: 10\n"), "mesh.max_message_bytes", "must be ≥"));
 }

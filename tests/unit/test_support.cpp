@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
 #include <unistd.h>
 
 namespace fulcrum::test {
@@ -14,10 +15,27 @@ std::string shared_data_dir() {
   return fs::is_directory(p / "binance-um") ? p.lexically_normal().string() : "";
 }
 
+namespace {
+// Every folder temp_dir() made, removed when the test binary exits: a test run leaves
+// nothing in /tmp.
+struct TempDirs {
+  std::vector<fs::path> made;
+  ~TempDirs() {
+    std::error_code ec;
+    for (const auto& p : made) fs::remove_all(p, ec);
+  }
+};
+TempDirs& temp_dirs() {
+  static TempDirs dirs;
+  return dirs;
+}
+}  // namespace
+
 std::string temp_dir(const std::string& name) {
   const fs::path p = fs::temp_directory_path() / ("fulcrum-test-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(p);
   fs::create_directories(p);
+  temp_dirs().made.push_back(p);
   return p.string();
 }
 

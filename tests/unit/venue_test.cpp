@@ -179,8 +179,9 @@ TEST(PaperVenue, IsolatedLiquidationAtBinancesPriceWithTheFeeCappedByMargin) {
   ASSERT_TRUE(v.submit(market("L", model::Side::kBuy, "1", 20), kT0).accepted());
   v.on_bar(0, bar(kT0 + k5m, 50'000, 50'000, 50'000, 50'000));
   // WB = 2 500 → Binance LP 47 690.763… (see margin_test), on the 0.1 tick: 47 690.8.
-  const double lp = v.liquidation_price(0);
-  EXPECT_NEAR(lp, 47'500.0 / 0.996, 1e-6);
+  const auto lp = v.liquidation_price(0);
+  ASSERT_TRUE(lp.has_value());
+  EXPECT_NEAR(lp->to_double(), 47'500.0 / 0.996, 1e-7);
   v.on_bar(0, bar(kT0 + 2 * k5m, 50'000, 50'000, 47'000, 47'200));
   ASSERT_TRUE(v.position(0).qty.is_zero());
   EXPECT_EQ(v.liquidations(), 1u);
@@ -202,7 +203,8 @@ TEST(PaperVenue, CrossLiquidationUsesTheWholeWallet) {
   ASSERT_TRUE(v.submit(market("C", model::Side::kBuy, "1", 20), kT0).accepted());
   v.on_bar(0, bar(kT0 + k5m, 50'000, 50'000, 50'000, 50'000));
   // Cross wallet 3 000: (3 000 − 50 000) / (0.004 − 1) = 47 188.75…
-  EXPECT_NEAR(v.liquidation_price(0), 47'000.0 / 0.996, 1e-6);
+  ASSERT_TRUE(v.liquidation_price(0).has_value());
+  EXPECT_NEAR(v.liquidation_price(0)->to_double(), 47'000.0 / 0.996, 1e-7);
   v.on_bar(0, bar(kT0 + 2 * k5m, 50'000, 50'000, 47'500, 47'600));
   EXPECT_FALSE(v.position(0).qty.is_zero()) << "isolated at 2 500 would be gone; cross survives";
   v.on_bar(0, bar(kT0 + 3 * k5m, 47'600, 47'600, 47'000, 47'100));

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "fulcrum/core/error.h"
+#include "fulcrum/core/time_format.h"
 #include "fulcrum/marketdata/readers.h"
 
 namespace fulcrum::backtest {
@@ -54,10 +55,20 @@ LoadedData load_data(const DataSources& src, const std::function<model::Instrume
     if (!r.issues.empty()) out.reports.push_back(file + ": " + r.summary());
   };
   auto append_bars = [&](std::vector<model::Bar>& dst, const std::string& file) {
-    auto series = marketdata::read_klines(file, src.validation);
+    auto series = marketdata::read_klines(file, src.validation, src.plausibility);
+    if (!dst.empty()) {
+      const auto& first = series.bars.front();
+      if (first.open_time_ms <= dst.back().open_time_ms) throw core::DataError(file, 0, "overlaps the previous file of the same symbol");
+      // Monthly files are one series: a month missing between two files is a gap like any other.
+      const core::TimestampMs expected = dst.back().open_time_ms + series.interval_ms;
+      if (first.open_time_ms != expected) {
+        const std::string msg = "gap: " + std::to_string((first.open_time_ms - expected) / series.interval_ms) + " missing bar(s) between the previous file (last bar " +
+                                core::format_utc_ms(dst.back().open_time_ms) + ") and this one (first bar " + core::format_utc_ms(first.open_time_ms) + ")";
+        if (src.validation == marketdata::ValidationMode::kStrict) throw core::DataError(file, 0, msg);
+        series.report.issues.insert(series.report.issues.begin(), {file, 0, marketdata::IssueKind::kGap, msg});
+      }
+    }
     note(series.report, file);
-    if (!dst.empty() && !series.bars.empty() && series.bars.front().open_time_ms <= dst.back().open_time_ms)
-      throw core::DataError(file, 0, "overlaps the previous file of the same symbol");
     dst.insert(dst.end(), series.bars.begin(), series.bars.end());
   };
   for (const auto& sym : symbols) {
@@ -71,7 +82,7 @@ LoadedData load_data(const DataSources& src, const std::function<model::Instrume
     }
     if (!src.funding.empty()) {
       for (const auto& f : files_for_symbol(src.funding, sym)) {
-        auto series = marketdata::read_funding(f, src.validation);
+        auto series = marketdata::read_funding(f, src.validation, src.plausibility);
         note(series.report, f);
         d.funding.insert(d.funding.end(), series.events.begin(), series.events.end());
       }

@@ -71,7 +71,8 @@ class Engine {
     switch (ev.kind) {
       case ReplayKind::kBarClose: {
         const auto& bar = d.bars[ev.seq];
-        ++result_.base_bars;
+        // Bars before the window only warm the features up; the report counts the window's.
+        ++(bar.open_time_ms >= cfg_.from_ms ? result_.base_bars : result_.warmup_bars);
         for (auto& run : result_.runs) run.venue->on_bar(ev.symbol_index, bar);
         feature_stage_.on_bar(ev.symbol_index, bar);
         break;

@@ -2,12 +2,16 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "fulcrum/analytics/report.h"
+#include "fulcrum/core/digest.h"
+#include "fulcrum/core/error.h"
 #include "fulcrum/core/time_format.h"
 
 namespace fulcrum::backtest {
@@ -20,12 +24,18 @@ std::string csv_quote(const std::string& s) {
   return out + "\"";
 }
 
+constexpr const char* kRootMarker = ".fulcrum-output";
+
+void write_report_files(const fs::path& scratch, const BacktestResult& result, const std::vector<analytics::PolicyMetrics>& metrics,
+                        const std::vector<analytics::NamedCurve>& curves);
+
 }  // namespace
 
 void write_file(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);
   out << content;
-  if (!out) throw std::runtime_error(path + ": write failed");
+  out.flush();
+  if (!out) throw std::runtime_error(path + ": write failed (disk full or not writable?)");
 }
 
 analytics::PolicyMetrics metrics_for(const PolicyRun& run, const BacktestResult& result, double initial_equity) {
@@ -78,17 +88,118 @@ std::string decisions_csv(const std::vector<DecisionRecord>& decisions) {
   return out;
 }
 
-std::vector<analytics::PolicyMetrics> write_report(const std::string& out_dir_text, const BacktestResult& result, double initial_equity) {
+std::string order_outcomes_csv(const venue::PaperVenue& v) {
+  std::string out = "time_utc,client_order_id,symbol,end,reason\n";
+  for (const auto& o : v.order_outcomes())
+    out += core::format_utc_ms(o.time_ms) + "," + o.client_order_id + "," + o.symbol + "," + venue::to_string(o.end) + "," + csv_quote(o.reason) + "\n";
+  return out;
+}
+
+void prepare_output_root(const std::string& root_text, const std::string& field, bool create) {
+  const fs::path root = root_text.empty() ? fs::path(".") : fs::path(root_text);
+  std::error_code ec;
+  if (fs::exists(root, ec) && !fs::is_directory(root, ec))
+    throw core::ConfigError(field, {{field, "'" + root.string() + "' exists and is not a folder"}}, "refused");
+  if (fs::exists(root / kRootMarker, ec)) return;
+  if (fs::is_directory(root, ec) && !fs::is_empty(root, ec)) {
+    // A report written by an older Fulcrum straight into the folder is Fulcrum's too.
+    const bool older_report = fs::exists(root / "summary.json", ec) && fs::exists(root / "summary.md", ec);
+    if (!older_report)
+      throw core::ConfigError(field, {{field, "'" + root.string() + "' is not empty and was not made by Fulcrum; " +
+                                                  "choose a new or empty folder (Fulcrum never writes over files it did not write)"}},
+                              "refused");
+  }
+  if (!create) return;
+  fs::create_directories(root, ec);
+  if (ec) throw core::ConfigError(field, {{field, "cannot create '" + root.string() + "': " + ec.message()}}, "refused");
+  write_file((root / kRootMarker).string(), "Fulcrum report root: one folder per run, 'latest' links the newest.\n");
+}
+
+std::string new_run_name(const std::string& config_text) {
+  const auto now = std::chrono::system_clock::now();
+  const core::TimestampMs ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::string stamp = core::format_utc_ms(ms);  // 2026-11-24T04:15:00Z
+  std::string compact;
+  for (char c : stamp)
+    if (c != '-' && c != ':') compact += c;
+  return compact + "-" + core::sha256_hex(config_text).substr(0, 8);
+}
+
+std::string make_run_dir(const std::string& root_text, const std::string& run_name, const std::string& field) {
+  if (run_name.empty() || run_name.find('/') != std::string::npos || run_name[0] == '.')
+    throw std::invalid_argument("run name '" + run_name + "' must be a plain folder name");
+  prepare_output_root(root_text, field);
+  const fs::path root = root_text.empty() ? fs::path(".") : fs::path(root_text);
+  // create_directory is false when the folder exists: two runs in the same second each
+  // get their own, and neither touches the other's.
+  for (int n = 1;; ++n) {
+    const fs::path dir = root / (n == 1 ? run_name : run_name + "-" + std::to_string(n));
+    if (fs::create_directory(dir)) return dir.string();
+  }
+}
+
+void point_latest(const std::string& root_text, const std::string& run_dir) {
+  const fs::path root = root_text.empty() ? fs::path(".") : fs::path(root_text);
+  const fs::path link_tmp = root / (".latest-" + std::to_string(getpid()));
+  std::error_code ec;
+  fs::remove(link_tmp, ec);
+  fs::create_directory_symlink(fs::path(run_dir).filename(), link_tmp, ec);
+  if (!ec) fs::rename(link_tmp, root / "latest", ec);
+  if (ec) fs::remove(link_tmp, ec);
+}
+
+WrittenReport write_report(const std::string& run_dir_text, const BacktestResult& result, double initial_equity, const RunInfo& info) {
   std::vector<analytics::PolicyMetrics> metrics;
   std::vector<analytics::NamedCurve> curves;
   for (const auto& run : result.runs) {
     metrics.push_back(metrics_for(run, result, initial_equity));
     curves.push_back({run.policy, run.equity_curve});
   }
-  const fs::path out_dir = out_dir_text;
-  const fs::path scratch = out_dir.string() + ".partial-" + std::to_string(getpid());
-  fs::remove_all(scratch);
-  fs::create_directories(scratch);
+  const fs::path run_dir = run_dir_text;
+  fs::create_directories(run_dir);
+  if (fs::exists(run_dir / "run.json")) throw std::runtime_error(run_dir.string() + ": already holds a report; a run folder takes one report");
+  const fs::path scratch = run_dir / (".partial-" + std::to_string(getpid()));
+  try {
+    fs::create_directories(scratch);
+    nlohmann::json meta = {{"fulcrum_report", 1},
+                           {"command", info.command},
+                           {"complete", info.complete},
+                           {"config", info.config_source},
+                           {"config_sha256", core::sha256_hex(info.config_text)},
+                           {"from", core::format_utc_ms(result.from_ms)},
+                           {"to", core::format_utc_ms(result.to_ms)},
+                           {"symbols", info.symbols},
+                           {"policies", nlohmann::json::array()},
+                           {"bars_in_window", result.base_bars},
+                           {"warmup_bars", result.warmup_bars},
+                           {"sharpe_convention", "annualised from per-interval equity returns, risk-free rate 0"},
+                           {"written_utc", core::format_utc_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                                   std::chrono::system_clock::now().time_since_epoch())
+                                                                   .count())}};
+    for (const auto& run : result.runs) meta["policies"].push_back(run.policy);
+#ifdef FULCRUM_VERSION
+    meta["version"] = FULCRUM_VERSION;
+#endif
+    write_file((scratch / "config.yaml").string(), info.config_text);
+    write_report_files(scratch, result, metrics, curves);
+    write_file((scratch / "run.json").string(), meta.dump(2) + "\n");
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(scratch))
+      if (e.path().filename() != "run.json") files.push_back(e.path().filename());
+    for (const auto& f : files) fs::rename(scratch / f, run_dir / f);
+    fs::rename(scratch / "run.json", run_dir / "run.json");  // last: its presence means the report is whole
+    fs::remove(scratch);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(scratch, ec);  // ours alone: created above under a name no one else uses
+    throw;
+  }
+  return {run_dir.string(), std::move(metrics)};
+}
+
+namespace {
+void write_report_files(const fs::path& scratch, const BacktestResult& result, const std::vector<analytics::PolicyMetrics>& metrics,
+                        const std::vector<analytics::NamedCurve>& curves) {
   write_file((scratch / "summary.md").string(), analytics::render_markdown(metrics));
   write_file((scratch / "summary.csv").string(), analytics::render_csv(metrics));
   write_file((scratch / "summary.json").string(), analytics::render_json(metrics));
@@ -98,11 +209,9 @@ std::vector<analytics::PolicyMetrics> write_report(const std::string& out_dir_te
     write_file((scratch / ("ledger-" + run.policy + ".csv")).string(), ledger_csv(run.venue->ledger()));
     write_file((scratch / ("trades-" + run.policy + ".csv")).string(), trades_csv(*run.venue));
     if (!run.decisions.empty()) write_file((scratch / ("decisions-" + run.policy + ".csv")).string(), decisions_csv(run.decisions));
+    write_file((scratch / ("orders-" + run.policy + ".csv")).string(), order_outcomes_csv(*run.venue));
   }
-  fs::remove_all(out_dir);
-  fs::create_directories(out_dir.parent_path().empty() ? fs::path(".") : out_dir.parent_path());
-  fs::rename(scratch, out_dir);
-  return metrics;
 }
+}  // namespace
 
 }  // namespace fulcrum::backtest

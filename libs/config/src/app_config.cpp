@@ -36,6 +36,10 @@ void read_instrument(Section& s, model::InstrumentSpec& spec) {
   decimal("tick_size", spec.tick_size);
   decimal("step_size", spec.step_size);
   decimal("min_notional", spec.min_notional);
+  decimal("max_qty", spec.max_qty);
+  decimal("max_market_qty", spec.max_market_qty);
+  if (spec.max_qty.raw <= 0) s.problem("max_qty", "must be positive");
+  if (spec.max_market_qty.raw <= 0) s.problem("max_market_qty", "must be positive");
   if (spec.tick_size.raw <= 0) s.problem("tick_size", "must be positive");
   if (spec.step_size.raw <= 0) s.problem("step_size", "must be positive");
   if (s.has("brackets")) {
@@ -46,23 +50,34 @@ void read_instrument(Section& s, model::InstrumentSpec& spec) {
     }
     if (!list.IsSequence() || list.size() == 0) return s.problem("brackets", "must be 'binance_btcusdt' or a non-empty list");
     std::vector<model::MarginBracket> brackets;
+    std::vector<std::optional<double>> given_cums;
     double floor = 0;
+    bool readable = true;
     for (size_t i = 0; i < list.size(); ++i) {
       std::vector<core::ConfigIssue> sink;
       Section b(list[i], s.field("brackets") + "[" + std::to_string(i) + "]", sink);
-      double cap = 0, mmr = 0;
+      double cap = 0, mmr = 0, cum = -1;
       int lev = 0;
-      b.read<double>("notional_cap", cap, floor, 1e13);
+      // 1e10 USDT keeps every notional the venue forms inside 64-bit fixed point.
+      b.read<double>("notional_cap", cap, floor, 1e10);
       b.read<int>("max_leverage_x", lev, 1, 125);
       b.read<double>("maintenance_rate", mmr, 0.0, 1.0);
+      b.read<double>("cum", cum, 0.0, 1e10);
       if (cap <= floor) b.problem("notional_cap", "must be above the previous bracket's cap");
       if (lev == 0) b.problem("max_leverage_x", "is required");
       b.finish();
+      readable = readable && sink.empty();
       for (auto& issue : sink) s.problem("brackets", issue.field_path + ": " + issue.message);
       brackets.push_back({core::Money::from_double(floor), core::Money::from_double(cap), lev, core::Rate::from_double(mmr), {}});
+      given_cums.push_back(cum >= 0 ? std::optional<double>(cum) : std::nullopt);
       floor = cap;
     }
     model::derive_maintenance_amounts(brackets);
+    // A cum written in the file is checked against the derived one, not trusted.
+    for (size_t i = 0; i < brackets.size(); ++i)
+      if (given_cums[i]) brackets[i].maintenance_amount = core::Money::from_double(*given_cums[i]);
+    if (readable)
+      for (const auto& problem : model::bracket_table_problems(brackets)) s.problem("brackets", problem);
     spec.brackets = std::move(brackets);
   }
 }
@@ -258,6 +273,7 @@ void read_mesh(Section& m, MeshConfig& c) {
   m.read<int>("resend_after_ms", c.resend_after_ms, 10, 600'000);
   m.read<int>("state_flush_ms", c.state_flush_ms, 10, 60'000);
   m.read<int>("status_interval_ms", c.status_interval_ms, 50, 60'000);
+  m.read<int64_t>("max_message_bytes", c.max_message_bytes, int64_t{4096}, int64_t{1} << 30);
   m.read<std::string>("log_level", c.log_level);
   if (!valid_log_level(c.log_level)) m.problem("log_level", "must be one of trace, debug, info, warn, error, critical, off; got '" + c.log_level + "'");
   m.read<std::map<std::string, std::string>>("log_levels", c.log_levels);
@@ -302,14 +318,19 @@ AppConfig parse_app_config(const std::string& yaml_text, const std::string& sour
   } catch (const YAML::ParserException& e) {
     throw core::ConfigError(source, {{"(file)", "line " + std::to_string(e.mark.line + 1) + ": " + e.msg}});
   }
-  {
+  try {
     Section top(root, "", issues);
     {
       auto d = top.child("data");
       d.read<std::string>("klines", cfg.data.klines);
       d.read<std::string>("mark_price", cfg.data.mark_price);
       d.read<std::string>("funding", cfg.data.funding);
-      d.read<std::vector<std::string>>("symbols", cfg.data.symbols);
+      if (d.has("symbols")) {
+        if (auto list = d.string_list("symbols")) cfg.data.symbols = *list;
+        else d.problem("symbols", "must be a list of symbol names");
+      }
+      d.read<double>("max_price_jump_factor", cfg.data.plausibility.max_price_jump_factor, 1.5, 1e6);
+      d.read<double>("max_abs_funding_rate", cfg.data.plausibility.max_abs_funding_rate, 0.0001, 1.0);
       std::string mode = "report";
       d.read<std::string>("validation", mode);
       if (mode == "strict") cfg.data.validation = marketdata::ValidationMode::kStrict;
@@ -334,7 +355,7 @@ AppConfig parse_app_config(const std::string& yaml_text, const std::string& sour
         const auto node = b.raw("policies");
         std::vector<std::string> names;
         if (node.IsScalar() && node.Scalar() == "all") names = {};
-        else if (node.IsSequence()) for (const auto& n : node) names.push_back(n.as<std::string>());
+        else if (auto list = b.string_list("policies")) names = *list;
         else b.problem("policies", "must be 'all' or a list of policy names");
         const auto known = leverage::policy_names();
         for (const auto& n : names)
@@ -354,7 +375,11 @@ AppConfig parse_app_config(const std::string& yaml_text, const std::string& sour
         if (!node.IsMap()) v.problem("instruments", "must be a mapping of symbol → filters");
         else
           for (const auto& kv : node) {
-            const auto sym = kv.first.as<std::string>();
+            if (!kv.first.IsScalar()) {
+              v.problem("instruments", "keys must be symbol names, found a list or mapping used as a key");
+              continue;
+            }
+            const auto sym = kv.first.Scalar();
             model::InstrumentSpec spec = cfg.default_instrument;
             Section is(kv.second, v.field("instruments") + "." + sym, issues);
             read_instrument(is, spec);
@@ -366,6 +391,10 @@ AppConfig parse_app_config(const std::string& yaml_text, const std::string& sour
     { auto l = top.child("leverage"); read_leverage(l, cfg.backtest.policies); }
     { auto o = top.child("output"); o.read<std::string>("dir", cfg.output.dir); }
     { auto m = top.child("mesh"); read_mesh(m, cfg.mesh); }
+  } catch (const YAML::Exception& e) {
+    // Every read above records problems itself; this catches a YAML shape no reader
+    // expected, so it still names the file and line instead of aborting.
+    issues.push_back({"(file)", "line " + std::to_string(e.mark.line + 1) + ": " + e.msg});
   }
   if (!issues.empty()) throw core::ConfigError(source, issues);
   cfg.data.klines = resolve(base_dir, cfg.data.klines);

@@ -74,7 +74,14 @@ std::string format_decimal_raw(int64_t raw, int decimals) {
   return out;
 }
 
+int64_t narrow_checked(int128 value, const char* what) {
+  if (value > std::numeric_limits<int64_t>::max() || value < std::numeric_limits<int64_t>::min())
+    throw ArithmeticOverflow(std::string(what) + ": result does not fit 64-bit fixed point");
+  return static_cast<int64_t>(value);
+}
+
 int64_t div_round(int128 numerator, int128 denominator) {
+  if (denominator == 0) throw ArithmeticOverflow("div_round: division by zero");
   if (denominator < 0) {
     numerator = -numerator;
     denominator = -denominator;
@@ -82,8 +89,8 @@ int64_t div_round(int128 numerator, int128 denominator) {
   int128 q = numerator / denominator;
   int128 r = numerator % denominator;
   if (r < 0) r = -r;
-  if (2 * r >= denominator) q += numerator < 0 ? -1 : 1;
-  return static_cast<int64_t>(q);
+  if (r >= denominator - r) q += numerator < 0 ? -1 : 1;
+  return narrow_checked(q, "div_round");
 }
 
 }  // namespace fulcrum::core

@@ -1,9 +1,12 @@
 #include "fulcrum/marketdata/readers.h"
 
+#include <algorithm>
 #include <charconv>
 #include <map>
+#include <optional>
 
 #include "fulcrum/core/error.h"
+#include "fulcrum/core/number_format.h"
 #include "fulcrum/marketdata/file_source.h"
 
 namespace fulcrum::marketdata {
@@ -101,9 +104,29 @@ TimestampMs most_common_spacing(const std::vector<ParsedBar>& rows) {
   return best;
 }
 
+// What a file that produced no usable row says about itself.
+[[noreturn]] void throw_unusable(const std::string& source, const ValidationReport& report, const char* what) {
+  if (report.rows_read == 0) throw core::DataError(source, 0, std::string("no data rows (empty or header-only file; expected ") + what + ")");
+  const auto& first = report.issues.front();
+  throw core::DataError(source, first.line,
+                        std::string("no usable row among ") + std::to_string(report.rows_read) + " (expected " + what + "); first problem: " +
+                            to_string(first.kind) + ": " + first.message);
+}
+
+// True when row i jumps ahead of the rows after it while they continue the series: the
+// jump is the bad row, not everything after it. Two following rows must agree (one when
+// only one follows), so a single backwards row is still the one reported as going back.
+template <class T, class TimeOf>
+bool out_of_sequence(const std::vector<T>& rows, size_t i, std::optional<TimestampMs> last_kept, TimeOf time_of) {
+  if (i + 1 >= rows.size()) return false;
+  const TimestampMs t = time_of(rows[i]);
+  auto continues_without_it = [&](size_t j) { return time_of(rows[j]) < t && (!last_kept || time_of(rows[j]) > *last_kept); };
+  return continues_without_it(i + 1) && (i + 2 >= rows.size() || continues_without_it(i + 2));
+}
+
 }  // namespace
 
-BarSeries parse_klines(const std::string& text, const std::string& source, ValidationMode mode) {
+BarSeries parse_klines(const std::string& text, const std::string& source, ValidationMode mode, const Plausibility& limits) {
   BarSeries out;
   out.source = source;
   IssueSink sink(source, mode, out.report);
@@ -164,14 +187,32 @@ BarSeries parse_klines(const std::string& text, const std::string& source, Valid
     rows.push_back({bar, row.line});
   });
 
-  if (out.report.rows_read == 0) throw core::DataError(source, 0, "no data rows (empty or header-only file)");
+  if (rows.empty()) throw_unusable(source, out.report, "open_time,open,high,low,close,volume[,…12 columns]");
   out.interval_ms = interval_from_close > 0 ? interval_from_close : most_common_spacing(rows);
   if (out.interval_ms <= 0 && rows.size() > 1) throw core::DataError(source, 0, "cannot determine the bar interval");
 
   out.bars.reserve(rows.size());
-  for (auto& r : rows) {
+  const auto bar_time = [](const ParsedBar& p) { return p.bar.open_time_ms; };
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto& r = rows[i];
     r.bar.interval_ms = out.interval_ms;
+    const auto last_kept = out.bars.empty() ? std::nullopt : std::optional<TimestampMs>(out.bars.back().open_time_ms);
+    if (out_of_sequence(rows, i, last_kept, bar_time)) {
+      sink.add(r.line, IssueKind::kNonMonotonic,
+               "open_time " + std::to_string(r.bar.open_time_ms) + " is out of sequence: the next row (line " + std::to_string(rows[i + 1].line) +
+                   ") is at " + std::to_string(rows[i + 1].bar.open_time_ms));
+      continue;
+    }
     if (!out.bars.empty()) {
+      // A price ×f or ÷f away from the previous close in one bar is a corrupt row.
+      const double prev = out.bars.back().close.to_double();
+      const double f = limits.max_price_jump_factor;
+      if (r.bar.high.to_double() > prev * f || r.bar.low.to_double() < prev / f) {
+        sink.add(r.line, IssueKind::kImplausible,
+                 "high " + r.bar.high.str() + " / low " + r.bar.low.str() + " moves more than ×" + core::short_number(f) + " from the previous close " +
+                     out.bars.back().close.str());
+        continue;
+      }
       const TimestampMs last = out.bars.back().open_time_ms;
       const TimestampMs t = r.bar.open_time_ms;
       if (t == last) {
@@ -190,13 +231,20 @@ BarSeries parse_klines(const std::string& text, const std::string& source, Valid
     out.bars.push_back(r.bar);
   }
   out.report.rows_kept = out.bars.size();
+  if (out.bars.empty()) throw_unusable(source, out.report, "open_time,open,high,low,close,volume[,…12 columns]");
   return out;
 }
 
-FundingSeries parse_funding(const std::string& text, const std::string& source, ValidationMode mode) {
+FundingSeries parse_funding(const std::string& text, const std::string& source, ValidationMode mode, const Plausibility& limits) {
   FundingSeries out;
   out.source = source;
   IssueSink sink(source, mode, out.report);
+  struct ParsedEvent {
+    FundingEvent ev;
+    size_t line;
+  };
+  std::vector<ParsedEvent> rows;
+  const core::Rate max_rate = core::Rate::from_double(limits.max_abs_funding_rate);
   for_each_row(text, [&](const Row& row) {
     ++out.report.rows_read;
     if (row.n_fields != 3) {
@@ -209,23 +257,50 @@ FundingSeries parse_funding(const std::string& text, const std::string& source, 
       return sink.add(row.line, IssueKind::kNonNumeric, "field funding_interval_hours: '" + std::string(row.fields[1]) + "'");
     auto rate = core::Rate::parse(row.fields[2]);
     if (!rate) return sink.add(row.line, IssueKind::kNonNumeric, "field last_funding_rate: '" + std::string(row.fields[2]) + "'");
-    FundingEvent ev{normalise_ms(t), static_cast<int>(hours), *rate};
+    if (rate->abs() > max_rate)
+      return sink.add(row.line, IssueKind::kImplausible,
+                      "funding rate " + rate->str() + " exceeds the plausible ±" + max_rate.str() + " per interval");
+    rows.push_back({FundingEvent{normalise_ms(t), static_cast<int>(hours), *rate}, row.line});
+  });
+  const auto event_time = [](const ParsedEvent& p) { return p.ev.funding_time_ms; };
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& [ev, line] = rows[i];
+    const auto last_kept = out.events.empty() ? std::nullopt : std::optional<TimestampMs>(out.events.back().funding_time_ms);
+    if (out_of_sequence(rows, i, last_kept, event_time)) {
+      sink.add(line, IssueKind::kNonMonotonic, "calc_time " + std::to_string(ev.funding_time_ms) + " is out of sequence: the next row (line " +
+                                                   std::to_string(rows[i + 1].line) + ") is earlier");
+      continue;
+    }
     if (!out.events.empty()) {
       const auto& prev = out.events.back();
-      if (ev.funding_time_ms == prev.funding_time_ms) return sink.add(row.line, IssueKind::kDuplicate, "calc_time repeats");
-      if (ev.funding_time_ms < prev.funding_time_ms) return sink.add(row.line, IssueKind::kNonMonotonic, "calc_time goes backwards");
-      // Real calc times drift by a few ms; a gap is a whole missed interval.
-      if (ev.funding_time_ms - prev.funding_time_ms > prev.interval_hours * core::kMsPerHour + core::kMsPerMinute)
-        sink.add(row.line, IssueKind::kGap, "funding event(s) missing before calc_time " + std::to_string(ev.funding_time_ms));
+      if (ev.funding_time_ms == prev.funding_time_ms) {
+        sink.add(line, IssueKind::kDuplicate, "calc_time repeats");
+        continue;
+      }
+      if (ev.funding_time_ms < prev.funding_time_ms) {
+        sink.add(line, IssueKind::kNonMonotonic, "calc_time goes backwards");
+        continue;
+      }
+      // Real calc times drift by a few ms; a gap is a whole missed interval. When a contract
+      // moves between 8 h, 4 h and 1 h funding, either interval may separate the two events.
+      const int interval_hours = std::max(prev.interval_hours, ev.interval_hours);
+      if (ev.funding_time_ms - prev.funding_time_ms > interval_hours * core::kMsPerHour + core::kMsPerMinute)
+        sink.add(line, IssueKind::kGap, "funding event(s) missing before calc_time " + std::to_string(ev.funding_time_ms));
     }
     out.events.push_back(ev);
-  });
-  if (out.report.rows_read == 0) throw core::DataError(source, 0, "no data rows (empty or header-only file)");
+  }
   out.report.rows_kept = out.events.size();
+  if (out.events.empty()) throw_unusable(source, out.report, "calc_time,funding_interval_hours,last_funding_rate");
   return out;
 }
 
-BarSeries read_klines(const std::string& path, ValidationMode mode) { return parse_klines(read_file_bytes(path), path, mode); }
-FundingSeries read_funding(const std::string& path, ValidationMode mode) { return parse_funding(read_file_bytes(path), path, mode); }
+BarSeries read_klines(const std::string& path, ValidationMode mode, const Plausibility& limits) {
+  const auto file = read_data_file(path);
+  return parse_klines(file.bytes, file.name, mode, limits);
+}
+FundingSeries read_funding(const std::string& path, ValidationMode mode, const Plausibility& limits) {
+  const auto file = read_data_file(path);
+  return parse_funding(file.bytes, file.name, mode, limits);
+}
 
 }  // namespace fulcrum::marketdata

@@ -12,6 +12,7 @@ const char* to_string(IssueKind k) {
     case IssueKind::kImpossibleOhlc: return "impossible-ohlc";
     case IssueKind::kNonNumeric: return "non-numeric";
     case IssueKind::kBadColumnCount: return "bad-column-count";
+    case IssueKind::kImplausible: return "implausible";
   }
   return "unknown";
 }
@@ -23,7 +24,7 @@ size_t ValidationReport::count(IssueKind k) const {
 std::string ValidationReport::summary() const {
   std::string out = std::to_string(rows_read) + " rows read, " + std::to_string(rows_kept) + " kept";
   for (auto k : {IssueKind::kGap, IssueKind::kDuplicate, IssueKind::kNonMonotonic, IssueKind::kImpossibleOhlc,
-                 IssueKind::kNonNumeric, IssueKind::kBadColumnCount}) {
+                 IssueKind::kNonNumeric, IssueKind::kBadColumnCount, IssueKind::kImplausible}) {
     if (const size_t n = count(k)) out += ", " + std::to_string(n) + " " + to_string(k);
   }
   constexpr size_t kShown = 3;

@@ -44,6 +44,34 @@ std::vector<MarginBracket> default_binance_brackets() {
   return out;
 }
 
+std::vector<std::string> bracket_table_problems(const std::vector<MarginBracket>& brackets) {
+  std::vector<std::string> out;
+  if (brackets.empty()) return {"the table is empty"};
+  std::vector<MarginBracket> derived = brackets;
+  derive_maintenance_amounts(derived);
+  for (size_t i = 0; i < brackets.size(); ++i) {
+    const auto& b = brackets[i];
+    const std::string at = "bracket " + std::to_string(i + 1) + ": ";
+    const Money expected_floor = i == 0 ? Money{} : brackets[i - 1].notional_cap;
+    if (b.notional_floor != expected_floor)
+      out.push_back(at + "notional floor " + b.notional_floor.str() + " must equal " + (i == 0 ? std::string("0") : "the previous cap " + expected_floor.str()));
+    if (b.notional_cap <= b.notional_floor) out.push_back(at + "notional cap " + b.notional_cap.str() + " must exceed its floor " + b.notional_floor.str());
+    if (b.max_leverage_x < 1) out.push_back(at + "max leverage must be at least 1x");
+    if (b.maintenance_rate.raw <= 0) out.push_back(at + "maintenance rate must be positive");
+    // MMR < 1/L ⇔ MMR·L < 1, compared exactly in Rate raw units.
+    if (b.max_leverage_x >= 1 && static_cast<core::int128>(b.maintenance_rate.raw) * b.max_leverage_x >= Rate::kScale)
+      out.push_back(at + "maintenance rate " + b.maintenance_rate.str() + " must be below the initial margin rate 1/" + std::to_string(b.max_leverage_x));
+    if (i > 0 && b.max_leverage_x > brackets[i - 1].max_leverage_x)
+      out.push_back(at + "max leverage " + std::to_string(b.max_leverage_x) + "x must not exceed the previous tier's " + std::to_string(brackets[i - 1].max_leverage_x) + "x");
+    if (i > 0 && b.maintenance_rate < brackets[i - 1].maintenance_rate)
+      out.push_back(at + "maintenance rate " + b.maintenance_rate.str() + " must not be below the previous tier's " + brackets[i - 1].maintenance_rate.str());
+    // Published cums are rounded to the cent; anything further off is a different table.
+    if ((b.maintenance_amount - derived[i].maintenance_amount).abs() > Money::from_raw(Money::kScale / 100))
+      out.push_back(at + "cum " + b.maintenance_amount.str() + " disagrees with the derived " + derived[i].maintenance_amount.str());
+  }
+  return out;
+}
+
 const MarginBracket& bracket_for(const std::vector<MarginBracket>& brackets, Money position_notional) {
   if (brackets.empty()) throw std::invalid_argument("bracket_for: empty bracket table");
   const Money abs_notional = position_notional.abs();

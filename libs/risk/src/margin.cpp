@@ -1,44 +1,66 @@
 #include "fulcrum/risk/margin.h"
 
-#include <cmath>
+#include <stdexcept>
 
 namespace fulcrum::risk {
 namespace {
-size_t bracket_index_for(const std::vector<MarginBracket>& brackets, double notional) {
+using core::int128;
+
+size_t bracket_index_for(const std::vector<MarginBracket>& brackets, Money notional) {
+  if (brackets.empty()) throw std::invalid_argument("margin: empty bracket table");
+  const Money abs_notional = notional.abs();
   for (size_t i = 0; i < brackets.size(); ++i)
-    if (std::fabs(notional) < brackets[i].notional_cap.to_double()) return i;
+    if (abs_notional < brackets[i].notional_cap) return i;
   return brackets.size() - 1;
+}
+
+int128 mul_checked(int128 a, int128 b) {
+  int128 r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) throw core::ArithmeticOverflow("liquidation price: inputs too large to represent");
+  return r;
 }
 }  // namespace
 
-double initial_margin(double notional, double leverage_x) { return std::fabs(notional) / leverage_x; }
-
-double maintenance_margin(const std::vector<MarginBracket>& brackets, double notional) {
-  const auto& b = brackets[bracket_index_for(brackets, notional)];
-  return std::fabs(notional) * b.maintenance_rate.to_double() - b.maintenance_amount.to_double();
+Money initial_margin(Money notional, int leverage_x) {
+  if (leverage_x < 1) throw std::invalid_argument("initial_margin: leverage must be at least 1x");
+  return Money::from_raw(core::div_round(notional.abs().raw, leverage_x));
 }
 
-int max_leverage_for_notional(const std::vector<MarginBracket>& brackets, double notional) {
+Money maintenance_margin(const std::vector<MarginBracket>& brackets, Money notional) {
+  const auto& b = brackets[bracket_index_for(brackets, notional)];
+  return core::apply_rate(notional.abs(), b.maintenance_rate) - b.maintenance_amount;
+}
+
+int max_leverage_for_notional(const std::vector<MarginBracket>& brackets, Money notional) {
   return brackets[bracket_index_for(brackets, notional)].max_leverage_x;
 }
 
 LiquidationResult liquidation_price(const std::vector<MarginBracket>& brackets, const LiquidationInput& in) {
   LiquidationResult r;
-  if (in.quantity <= 0 || brackets.empty()) return r;
-  size_t idx = bracket_index_for(brackets, in.quantity * in.entry_price);
-  // The bracket depends on the answer; a handful of passes settles it (brackets are monotone).
+  if (in.quantity.raw <= 0 || brackets.empty() || (in.side != 1 && in.side != -1)) return r;
+  const Money entry_notional = core::notional(in.entry_price, in.quantity);
+  size_t idx = bracket_index_for(brackets, entry_notional);
+  // The bracket depends on the answer; a few passes settle it (brackets are monotone).
   for (int pass = 0; pass < 8; ++pass) {
-    const double mmr = brackets[idx].maintenance_rate.to_double();
-    const double cum = brackets[idx].maintenance_amount.to_double();
-    const double s = static_cast<double>(in.side);
-    const double numerator = in.wallet_balance - in.other_maintenance + in.other_unrealized_pnl + cum - s * in.quantity * in.entry_price;
-    const double denominator = in.quantity * mmr - s * in.quantity;
-    r.price = numerator / denominator;
-    r.mmr = mmr;
-    r.cum = cum;
+    const auto& b = brackets[idx];
+    r.mmr = b.maintenance_rate;
+    r.cum = b.maintenance_amount;
     r.bracket_index = static_cast<int>(idx);
-    if (r.price <= 0) break;
-    const size_t at_liq = bracket_index_for(brackets, in.quantity * r.price);
+    // Numerator in Money raw units (1e-8 USDT): WB − TMM1 + UPNL1 + cum − side·Q·EP.
+    const int128 numerator = static_cast<int128>(in.wallet_balance.raw) - in.other_maintenance.raw + in.other_unrealized_pnl.raw +
+                             b.maintenance_amount.raw - static_cast<int128>(in.side) * entry_notional.raw;
+    // Denominator Q·(MMR − side) in Qty raw × Rate raw units (1e-8 · 1e-12).
+    const int128 rate_term = static_cast<int128>(b.maintenance_rate.raw) - static_cast<int128>(in.side) * Rate::kScale;
+    const int128 denominator = static_cast<int128>(in.quantity.raw) * rate_term;
+    // Price raw = numerator/1e8 ÷ (denominator/1e20) · 1e8 = numerator · 1e20 / denominator.
+    constexpr int128 kScale20 = static_cast<int128>(Qty::kScale) * Rate::kScale;
+    const int64_t price_raw = core::div_round(mul_checked(numerator, kScale20), denominator);
+    if (price_raw <= 0) {
+      r.price.reset();
+      break;
+    }
+    r.price = Price::from_raw(price_raw);
+    const size_t at_liq = bracket_index_for(brackets, core::notional(*r.price, in.quantity));
     if (at_liq == idx) break;
     idx = at_liq;
   }

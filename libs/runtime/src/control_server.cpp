@@ -1,7 +1,6 @@
 #include "fulcrum/runtime/control_server.h"
 
 #include <grpcpp/grpcpp.h>
-#include <openssl/sha.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -11,18 +10,6 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace fulcrum::runtime {
-
-std::string sha256_hex(const std::string& text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  std::string hex;
-  char buf[3];
-  for (unsigned char c : digest) {
-    std::snprintf(buf, sizeof buf, "%02x", c);
-    hex += buf;
-  }
-  return hex;
-}
 
 ControlBoard::ControlBoard(std::string service, std::string config_yaml, std::string config_source)
     : service_(std::move(service)), yaml_(std::move(config_yaml)), source_(std::move(config_source)), hash_(sha256_hex(yaml_)) {}

@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -49,13 +52,15 @@ Service::Service(std::string name, ServiceOptions opts)
   log_ = std::make_shared<spdlog::logger>(name_, std::make_shared<spdlog::sinks::stderr_sink_mt>());
   log_->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%fZ level=%l service=%n %v", spdlog::pattern_time_type::utc);
   try {
-    config_ = config::load_app_config(opts_.config_path);
+    config_text_ = read_text(opts_.config_path);
+    config_ = config::parse_app_config(config_text_, opts_.config_path, std::filesystem::path(opts_.config_path).parent_path().string());
   } catch (const core::ConfigError& e) {
     std::string detail;
     for (const auto& i : e.issues()) detail += "\n  " + i.field_path + ": " + i.message;
     throw StartupError(kExitConfig, "config " + opts_.config_path + " rejected:" + detail);
   }
   apply_log_level();
+  transport::set_max_message_bytes(config_.mesh.max_message_bytes);
   try {
     redis_ = std::make_unique<RedisClient>(parse_redis_url(opts_.redis_url));
   } catch (const std::invalid_argument& e) {
@@ -65,7 +70,7 @@ Service::Service(std::string name, ServiceOptions opts)
     throw StartupError(kExitRedisUnreachable, "Redis unreachable at start (" + redis_->last_error() + "); start redis-server or pass --redis");
   try {
     metrics_ = std::make_unique<Telemetry>(name_, opts_.metrics_address);
-    board_ = std::make_unique<ControlBoard>(name_, read_text(opts_.config_path), opts_.config_path);
+    board_ = std::make_unique<ControlBoard>(name_, config_text_, opts_.config_path);
     control_ = std::make_unique<ControlServer>(opts_.control_address, *board_);
   } catch (const std::exception& e) {
     throw StartupError(kExitStartup, e.what());
@@ -77,8 +82,32 @@ Service::Service(std::string name, ServiceOptions opts)
 }
 
 Service::~Service() {
-  flush_state();
-  if (board_) board_->set_serving(false);
+  // Only the service's own bookkeeping is left to flush here: every caller's flusher was
+  // flushed and removed by its registration. A destructor must not throw.
+  try {
+    flush_state();
+    if (board_) board_->set_serving(false);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: final flush failed: %s\n", name_.c_str(), e.what());
+  } catch (...) {
+  }
+}
+
+Service::FlushRegistration Service::on_flush(Flusher fn) {
+  flushers_.emplace_back(++next_flusher_id_, std::move(fn));
+  return FlushRegistration(*this, next_flusher_id_);
+}
+
+Service::FlushRegistration::~FlushRegistration() {
+  if (!svc_) return;
+  try {
+    svc_->flush_state();
+  } catch (const std::exception& e) {
+    svc_->log().error("event=final_flush_failed error=\"{}\"", e.what());
+  } catch (...) {
+  }
+  auto& f = svc_->flushers_;
+  f.erase(std::remove_if(f.begin(), f.end(), [this](const auto& entry) { return entry.first == id_; }), f.end());
 }
 
 bool Service::running() const { return !g_stop.load(); }
@@ -182,7 +211,7 @@ void Service::flush_state() {
   std::vector<std::vector<std::string>> cmds;
   cmds.push_back({"HSET", key("service:" + name_), "last_input_seq", std::to_string(last_input_seq_), "updated_ns", std::to_string(wall_ns())});
   std::vector<std::function<void()>> commits;
-  for (auto& fn : flushers_)
+  for (auto& [id, fn] : flushers_)
     if (auto commit = fn(cmds)) commits.push_back(std::move(commit));
   const bool ok = redis_->pipeline(cmds);
   if (ok)
@@ -213,7 +242,16 @@ int run_service(const std::string& name, int argc, char** argv, const std::funct
   }
   try {
     Service svc(name, opts);
-    return body(svc);
+    try {
+      return body(svc);
+    } catch (const zmq::error_t& e) {
+      // A blocking call interrupted by the stop signal is a stop, not a failure.
+      if (e.num() == EINTR && !svc.running()) {
+        svc.log().info("event=stopped reason=signal");
+        return 0;
+      }
+      throw;
+    }
   } catch (const StartupError& e) {
     std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
     return e.exit_code();

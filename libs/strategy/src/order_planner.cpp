@@ -73,10 +73,34 @@ leverage::TradeStats OrderPlanner::stats(const IAccountGateway& account) const {
   return st;
 }
 
+int OrderPlanner::committed_positions(const IAccountGateway& account) const {
+  // A flat symbol with working orders holds an entry that has not filled yet; it counts
+  // toward the position cap as if it had, or one instant could overshoot the cap.
+  int pending = 0;
+  for (size_t s = 0; s < specs_.size(); ++s)
+    if (account.position(s).qty.is_zero() && account.has_open_orders(s)) ++pending;
+  return account.open_position_count() + pending;
+}
+
+void OrderPlanner::record_blocked(const signals::Signal& sig, TimestampMs t, const std::string& why) {
+  DecisionRecord rec;
+  rec.time_ms = t;
+  rec.symbol = sig.symbol;
+  rec.side = model::to_string(sig.side);
+  rec.outcome = "BLOCKED: " + why;
+  rec.reason_json = reasons_to_json(sig.reasons());
+  decisions_.push_back(std::move(rec));
+}
+
 void OrderPlanner::open_position(size_t sym, const signals::Signal& sig, const InstantSignals& ctx, IAccountGateway& account) {
   auto& plan = plans_[sym];
-  if (!account.position(sym).qty.is_zero() || account.has_open_orders(sym)) return;
-  if (account.open_position_count() >= cfg_.max_open_positions) return;
+  // Every signal leaves a decision record, blocked ones too, so the decisions file is an
+  // unbiased sample of the signals rather than of the ones that happened to be tradable.
+  if (!account.position(sym).qty.is_zero()) return record_blocked(sig, ctx.time_ms, "POSITION_OPEN in " + sig.symbol);
+  if (account.has_open_orders(sym)) return record_blocked(sig, ctx.time_ms, "ENTRY_PENDING in " + sig.symbol);
+  if (const int committed = committed_positions(account); committed >= cfg_.max_open_positions)
+    return record_blocked(sig, ctx.time_ms,
+                          "MAX_OPEN_POSITIONS: " + std::to_string(committed) + " open or pending, cap " + std::to_string(cfg_.max_open_positions));
 
   leverage::LeverageInputs in;
   in.signal = &sig;
@@ -103,27 +127,39 @@ void OrderPlanner::open_position(size_t sym, const signals::Signal& sig, const I
   rec.time_ms = ctx.time_ms;
   rec.symbol = sig.symbol;
   rec.side = model::to_string(sig.side);
-  rec.leverage_x = decision.leverage_x;
   rec.notional = decision.notional;
 
   const auto& spec = specs_[sym];
-  const double tranche = decision.notional * decision.pyramid.initial_fraction;
-  const core::Qty qty = core::floor_to(core::Qty::from_double(tranche / sig.reference_price), spec.step_size);
-  // The bracket at this notional may allow less leverage than the policy wants.
-  const int bracket_max = risk::max_leverage_for_notional(spec.brackets, decision.notional);
-  if (decision.leverage_x > bracket_max) {
-    decision.leverage_x = bracket_max;
-    decision.reasons["bracket_cap_x"] = std::to_string(bracket_max);
+  core::Qty qty;
+  std::string invalid;
+  if (!std::isfinite(decision.notional) || decision.notional < 0 || !(sig.reference_price > 0)) {
+    invalid = "INVALID_DECISION: notional " + std::to_string(decision.notional) + " at reference price " + std::to_string(sig.reference_price);
+  } else {
+    try {
+      const double tranche = decision.notional * decision.pyramid.initial_fraction;
+      qty = core::floor_to(core::Qty::from_double(tranche / sig.reference_price), spec.step_size);
+      // The bracket at this notional may allow less leverage than the policy wants.
+      const int bracket_max = risk::max_leverage_for_notional(spec.brackets, core::Money::from_double(decision.notional));
+      if (decision.leverage_x > bracket_max) {
+        decision.leverage_x = bracket_max;
+        decision.reasons["bracket_cap_x"] = std::to_string(bracket_max);
+      }
+    } catch (const core::ArithmeticOverflow& e) {
+      invalid = std::string("VALUE_OUT_OF_RANGE: ") + e.what();
+    }
   }
+  // The leverage recorded is the one after every cap: the one the order carries.
+  rec.leverage_x = decision.leverage_x;
   auto reasons = sig.reasons();
   for (const auto& [k, v] : decision.reasons) reasons[k] = v;
   rec.reason_json = reasons_to_json(reasons);
   rec.quantity = qty.str();
-  if (!decision.trade || qty.is_zero()) {
-    rec.outcome = "SKIPPED";
+  if (!invalid.empty() || !decision.trade || qty.is_zero()) {
+    rec.outcome = invalid.empty() ? "SKIPPED" : invalid;
     decisions_.push_back(std::move(rec));
     return;
   }
+  const double tranche = decision.notional * decision.pyramid.initial_fraction;
 
   model::OrderRequest req;
   req.client_order_id = next_id();

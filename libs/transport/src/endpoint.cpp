@@ -4,11 +4,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <stdexcept>
 
-#include <algorithm>
-
 namespace fulcrum::transport {
+namespace {
+std::atomic<int64_t> g_max_message_bytes{kDefaultMaxMessageBytes};
+}  // namespace
+
+void set_max_message_bytes(int64_t bytes) { g_max_message_bytes.store(bytes); }
+int64_t max_message_bytes() { return g_max_message_bytes.load(); }
 
 int free_loopback_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -63,10 +70,16 @@ Subscriber::Subscriber(zmq::context_t& ctx, const std::string& connect_endpoint,
     : socket_(ctx, zmq::socket_type::sub), topics_(topics) {
   socket_.set(zmq::sockopt::rcvhwm, hwm);
   socket_.set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::maxmsgsize, max_message_bytes());
   // Subscribe to everything and filter here: a foreign topic is then visible and counted
   // instead of silently discarded inside ZeroMQ.
   socket_.set(zmq::sockopt::subscribe, "");
   socket_.connect(connect_endpoint);
+}
+
+Subscriber::Subscriber(zmq::context_t& ctx, const std::vector<std::string>& connect_endpoints, const std::vector<std::string>& topics, int hwm)
+    : Subscriber(ctx, connect_endpoints.at(0), topics, hwm) {
+  for (size_t i = 1; i < connect_endpoints.size(); ++i) connect(connect_endpoints[i]);
 }
 
 void Subscriber::malformed(const std::string& why) {
@@ -79,7 +92,14 @@ std::optional<ReceivedFrame> Subscriber::receive(std::chrono::milliseconds timeo
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, std::max(left, std::chrono::milliseconds(0))) <= 0) return std::nullopt;
+    try {
+      if (zmq::poll(&item, 1, std::max(left, std::chrono::milliseconds(0))) <= 0) return std::nullopt;
+    } catch (const zmq::error_t& e) {
+      // A signal (SIGTERM, Ctrl-C) interrupts the wait: no message, and the caller's loop
+      // sees that the service is stopping. Only that is expected here.
+      if (e.num() == EINTR) return std::nullopt;
+      throw;
+    }
     std::vector<zmq::message_t> parts;
     try {
       zmq::message_t part;

@@ -24,6 +24,15 @@ Price ceil_to(Price p, Price tick) {
 }
 }  // namespace
 
+const char* to_string(OrderEnd e) {
+  switch (e) {
+    case OrderEnd::kRejectedAtFill: return "REJECTED_AT_FILL";
+    case OrderEnd::kCancelled: return "CANCELLED";
+    case OrderEnd::kExpired: return "EXPIRED";
+  }
+  return "UNKNOWN";
+}
+
 PaperVenue::PaperVenue(VenueConfig cfg, std::vector<InstrumentSpec> instruments, Money deposit, TimestampMs start_ms)
     : cfg_(cfg), instruments_(std::move(instruments)), now_ms_(start_ms) {
   const size_t n = instruments_.size();
@@ -51,7 +60,13 @@ SubmitResult PaperVenue::submit(const OrderRequest& req, TimestampMs now_ms, std
     return reject(RejectReason::kDuplicateClientOrderId, "client_order_id '" + req.client_order_id + "' was already used");
   const auto sym = symbol_index(req.symbol);
   if (!sym) return reject(RejectReason::kUnknownSymbol, "symbol '" + req.symbol + "' is not listed");
-  if (auto verdict = check_order(instruments_[*sym], req, last_[*sym], positions_[*sym], available_balance(), cfg_.taker_fee); !verdict.accepted())
+  Money available;
+  try {
+    available = available_balance();
+  } catch (const core::ArithmeticOverflow& e) {
+    return reject(RejectReason::kValueOutOfRange, std::string("account values out of range: ") + e.what());
+  }
+  if (auto verdict = check_order(instruments_[*sym], req, last_[*sym], positions_[*sym], available, cfg_.taker_fee); !verdict.accepted())
     return verdict;
   seen_client_ids_[req.client_order_id] = true;
   RestingOrder o{req, std::move(decision_reason), false, false, Price{}};
@@ -59,10 +74,15 @@ SubmitResult PaperVenue::submit(const OrderRequest& req, TimestampMs now_ms, std
   return {};
 }
 
+void PaperVenue::end_order(const RestingOrder& o, OrderEnd end, std::string reason) {
+  outcomes_.push_back({now_ms_, o.req.client_order_id, o.req.symbol, end, std::move(reason)});
+}
+
 bool PaperVenue::cancel(const std::string& client_order_id) {
   for (auto& book : orders_) {
     auto it = std::find_if(book.begin(), book.end(), [&](const RestingOrder& o) { return o.req.client_order_id == client_order_id; });
     if (it != book.end()) {
+      end_order(*it, OrderEnd::kCancelled, "cancelled on request");
       book.erase(it);
       return true;
     }
@@ -70,7 +90,17 @@ bool PaperVenue::cancel(const std::string& client_order_id) {
   return false;
 }
 
-void PaperVenue::cancel_all(size_t sym) { orders_[sym].clear(); }
+void PaperVenue::cancel_all(size_t sym) {
+  for (const auto& o : orders_[sym]) end_order(o, OrderEnd::kCancelled, "cancel-all on " + instruments_[sym].symbol);
+  orders_[sym].clear();
+}
+
+size_t PaperVenue::pending_entry_count() const {
+  size_t n = 0;
+  for (const auto& book : orders_)
+    for (const auto& o : book) n += o.req.reduce_only ? 0 : 1;
+  return n;
+}
 
 bool PaperVenue::amend_stop(const std::string& client_order_id, Price new_stop) {
   for (auto& book : orders_) {
@@ -121,8 +151,7 @@ Money PaperVenue::maintenance_margin(size_t sym) const {
   const auto& p = positions_[sym];
   const auto m = mark_price(sym);
   if (p.qty.is_zero() || !m) return {};
-  const double n = core::notional(*m, p.qty.abs()).to_double();
-  return Money::from_double(risk::maintenance_margin(instruments_[sym].brackets, n));
+  return risk::maintenance_margin(instruments_[sym].brackets, core::notional(*m, p.qty.abs()));
 }
 
 Money PaperVenue::available_balance() const {
@@ -147,25 +176,23 @@ int PaperVenue::open_position_count() const {
   return static_cast<int>(std::count_if(positions_.begin(), positions_.end(), [](const Position& p) { return !p.qty.is_zero(); }));
 }
 
-double PaperVenue::cross_liquidation_price(size_t sym) const {
+std::optional<Price> PaperVenue::cross_liquidation_price(size_t sym) const {
   const auto& p = positions_[sym];
-  double other_mm = 0, other_upnl = 0;
+  Money other_mm, other_upnl;
   for (size_t i = 0; i < positions_.size(); ++i) {
     if (i == sym || positions_[i].qty.is_zero()) continue;
-    other_mm += maintenance_margin(i).to_double();
-    other_upnl += unrealized_pnl(i).to_double();
+    other_mm += maintenance_margin(i);
+    other_upnl += unrealized_pnl(i);
   }
-  risk::LiquidationInput in{p.qty.raw > 0 ? 1 : -1, p.qty.abs().to_double(), p.entry_price.to_double(),
-                            wallet_balance().to_double(), other_mm, other_upnl};
+  risk::LiquidationInput in{p.qty.raw > 0 ? 1 : -1, p.qty.abs(), p.entry_price, wallet_balance(), other_mm, other_upnl};
   return risk::liquidation_price(instruments_[sym].brackets, in).price;
 }
 
-double PaperVenue::liquidation_price(size_t sym) const {
+std::optional<Price> PaperVenue::liquidation_price(size_t sym) const {
   const auto& p = positions_[sym];
-  if (p.qty.is_zero()) return 0;
+  if (p.qty.is_zero()) return std::nullopt;
   if (cfg_.margin_mode == MarginMode::kCross) return cross_liquidation_price(sym);
-  risk::LiquidationInput in{p.qty.raw > 0 ? 1 : -1, p.qty.abs().to_double(), p.entry_price.to_double(),
-                            p.isolated_margin.to_double(), 0, 0};
+  risk::LiquidationInput in{p.qty.raw > 0 ? 1 : -1, p.qty.abs(), p.entry_price, p.isolated_margin, {}, {}};
   return risk::liquidation_price(instruments_[sym].brackets, in).price;
 }
 
@@ -265,9 +292,8 @@ bool PaperVenue::process_segment(size_t sym, Price from, Price to, bool is_mark,
     // Liquidation watches both paths: mark bars arrive hourly, and between them the trade
     // path stands in, so a stop can never fill beyond the liquidation price.
     if (!positions_[sym].qty.is_zero()) {
-      const double lp = liquidation_price(sym);
-      if (lp > 0) {
-        const Price lp_price = core::round_to(Price::from_double(lp), spec.tick_size);
+      if (const auto lp = liquidation_price(sym)) {
+        const Price lp_price = core::round_to(*lp, spec.tick_size);
         const bool is_long = positions_[sym].qty.raw > 0;
         if (is_long ? touched_down(lp_price) : touched_up(lp_price)) {
           // Liquidation yields to an order at the same price: the trader's stop goes first.
@@ -310,12 +336,15 @@ void PaperVenue::fill(size_t sym, RestingOrder& o, Price price, Liquidity liquid
   const Position& pos = positions_[sym];
   if (r.reduce_only) {
     const bool reduces = !pos.qty.is_zero() && (pos.qty.raw > 0) != (r.side == Side::kBuy);
-    if (!reduces) return;  // position already gone: the order expires unfilled
+    if (!reduces) return end_order(o, OrderEnd::kExpired, "reduce-only with no position left to reduce");
     qty = r.close_position ? pos.qty.abs() : std::min(qty, pos.qty.abs());
   } else {
-    // Margin is checked again at the fill price; an order that no longer fits is dropped.
+    // Margin is checked again at the fill price; an order that no longer fits is rejected
+    // there, as Binance rejects it at matching, and the rejection is recorded.
     const Money need = required_initial_margin(price, qty, r.leverage_x);
-    if (need > available_balance()) return;
+    const Money available = available_balance();
+    if (need > available)
+      return end_order(o, OrderEnd::kRejectedAtFill, "INSUFFICIENT_MARGIN at fill " + price.str() + ": needs " + need.str() + ", available " + available.str());
   }
   const Rate fee_rate = liquidity == Liquidity::kMaker ? cfg_.maker_fee : cfg_.taker_fee;
   const Money fee = core::apply_rate(core::notional(price, qty), fee_rate);
@@ -407,12 +436,16 @@ void PaperVenue::apply_fill(size_t sym, Side side, Qty qty, Price price, Money f
 
 void PaperVenue::drop_reduce_only_if_flat(size_t sym) {
   auto& book = orders_[sym];
+  for (const auto& o : book)
+    if (o.req.reduce_only) end_order(o, OrderEnd::kExpired, "position closed");
   book.erase(std::remove_if(book.begin(), book.end(), [](const RestingOrder& o) { return o.req.reduce_only; }), book.end());
 }
 
 void PaperVenue::liquidate(size_t sym, Price price, TimestampMs t) {
   ++liquidations_;
-  auto close_at = [&](size_t i, Price at) {
+  // Σ (realised − fee) of this liquidation's closes so far: it must end ≤ 0.
+  Money event_net;
+  auto close_at = [&](size_t i, Price at, bool last) {
     Position& p = positions_[i];
     if (p.qty.is_zero()) return;
     const Side side = p.qty.raw > 0 ? Side::kSell : Side::kBuy;
@@ -422,14 +455,20 @@ void PaperVenue::liquidate(size_t sym, Price price, TimestampMs t) {
     const Money left = cfg_.margin_mode == MarginMode::kIsolated ? p.isolated_margin + realized : wallet_balance() + realized;
     Money fee = core::apply_rate(core::notional(at, q), cfg_.liquidation_fee);
     fee = std::max(Money{}, std::min(fee, left));
+    // A liquidation never pays the account: any gain it would book (funding that drained
+    // an isolated margin, a degenerate cross wallet) goes to the clearance, as the
+    // remaining margin goes to Binance's insurance fund.
+    if (last && event_net + realized - fee > Money{}) fee = event_net + realized;
+    event_net += realized - fee;
+    for (const auto& o : orders_[i]) end_order(o, OrderEnd::kCancelled, "liquidation");
     orders_[i].clear();
     apply_fill(i, side, q, at, fee, p.leverage_x, "liquidation-" + std::to_string(liquidations_), "", t, Liquidity::kLiquidation);
   };
   if (cfg_.margin_mode == MarginMode::kCross) {
     for (size_t i = 0; i < positions_.size(); ++i)
-      if (i != sym && !positions_[i].qty.is_zero()) close_at(i, *mark_price(i));
+      if (i != sym && !positions_[i].qty.is_zero()) close_at(i, *mark_price(i), false);
   }
-  close_at(sym, price);
+  close_at(sym, price, true);
 }
 
 void PaperVenue::on_funding(size_t sym, const FundingEvent& ev) {

@@ -17,6 +17,7 @@ struct DataSources {
   std::string funding;     // optional folder
   std::vector<std::string> symbols;  // empty: every symbol with a kline file
   marketdata::ValidationMode validation = marketdata::ValidationMode::kReport;
+  marketdata::Plausibility plausibility;
 };
 
 struct LoadedData {

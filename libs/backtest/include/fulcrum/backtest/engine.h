@@ -48,7 +48,9 @@ struct PolicyRun {
 
 struct BacktestResult {
   TimestampMs from_ms = 0, to_ms = 0;
-  size_t base_bars = 0, signal_bars = 0, signals = 0;
+  size_t base_bars = 0;    // inside [from, to)
+  size_t warmup_bars = 0;  // before from: features only
+  size_t signal_bars = 0, signals = 0;
   std::vector<PolicyRun> runs;
 };
 

@@ -1,8 +1,12 @@
 #pragma once
 // A backtest's (or the mesh order router's) results on disk: summary table (md, csv, json),
-// equity chart, and per account the cash ledger, closed trades and leverage decisions.
-// Written to a scratch folder and renamed into place, so a failed run leaves no report
-// that looks complete.
+// equity chart, and per account the cash ledger, closed trades, leverage decisions and
+// the orders that ended without a fill.
+//
+// Every run gets its own folder under an output root, <root>/<UTC time>-<config hash>/,
+// with <root>/latest pointing at the newest, so a run never overwrites another and never
+// deletes anything: the only thing Fulcrum removes is its own scratch folder. A root that
+// holds files Fulcrum did not write is refused before the run starts.
 #include <string>
 #include <vector>
 
@@ -18,8 +22,39 @@ std::string trades_csv(const venue::PaperVenue& venue);
 std::string decisions_csv(const std::vector<DecisionRecord>& decisions);
 analytics::PolicyMetrics metrics_for(const PolicyRun& run, const BacktestResult& result, double initial_equity);
 
-// Writes every file; decisions-*.csv only for runs that recorded decisions (the mesh's
-// order router does not see them). Returns the metrics it tabulated.
-std::vector<analytics::PolicyMetrics> write_report(const std::string& out_dir, const BacktestResult& result, double initial_equity);
+std::string order_outcomes_csv(const venue::PaperVenue& venue);
+
+// What a run folder says about the run that made it (run.json, config.yaml).
+struct RunInfo {
+  std::string command;        // "backtest", "up"
+  std::string config_source;  // the config file's path
+  std::string config_text;    // copied verbatim; its sha256 names the folder
+  std::vector<std::string> symbols;
+  bool complete = true;       // false: a stopped or failed run's partial report
+};
+
+// Makes `root` an output root: creates it with a marker, or accepts one that is Fulcrum's
+// (marked, or holding an older Fulcrum report). Anything else non-empty throws
+// core::ConfigError on `field`, so nothing of the user's is ever written over.
+// With create = false it only checks, so a command can refuse a bad folder before it
+// starts working without leaving an empty root behind when the work then fails.
+void prepare_output_root(const std::string& root, const std::string& field, bool create = true);
+// "20261124T041500Z-1a2b3c4d": wall-clock UTC and the config's sha256 prefix.
+std::string new_run_name(const std::string& config_text);
+
+// Creates a fresh run folder <root>/<run_name> (suffixed -2, -3 … if taken) after
+// prepare_output_root, and returns its path. Nothing existing is reused.
+std::string make_run_dir(const std::string& root, const std::string& run_name, const std::string& field);
+// Points <root>/latest at `run_dir`, swapped in atomically.
+void point_latest(const std::string& root, const std::string& run_dir);
+
+// Writes every file into `run_dir` (which may hold the run's logs, but no report yet)
+// through a scratch folder that is removed on any failure; run.json goes last, so a
+// report with run.json is whole. decisions-*.csv only for runs that recorded decisions.
+struct WrittenReport {
+  std::string dir;
+  std::vector<analytics::PolicyMetrics> metrics;
+};
+WrittenReport write_report(const std::string& run_dir, const BacktestResult& result, double initial_equity, const RunInfo& info);
 
 }  // namespace fulcrum::backtest

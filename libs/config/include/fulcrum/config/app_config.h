@@ -29,6 +29,7 @@ struct MeshConfig {
   int resend_after_ms = 2000;               // leverage re-sends an unacknowledged order batch
   int state_flush_ms = 250;                 // Redis writes, batched off the hot path
   int status_interval_ms = 1000;            // counters to gRPC status; the launcher's summary
+  int64_t max_message_bytes = 1 << 20;      // ZMQ_MAXMSGSIZE on every subscriber
   std::string log_level = "info";           // trace|debug|info|warn|error|critical|off
   std::map<std::string, std::string> log_levels;  // per service, overrides log_level
   RiskLimits risk;

@@ -28,7 +28,8 @@ struct ConfigIssue {
 // All problems found in one config, reported together.
 class ConfigError : public std::runtime_error {
  public:
-  ConfigError(std::string source, std::vector<ConfigIssue> issues);
+  // `what_kind` heads the message: "invalid config", or "invalid argument" for the CLI.
+  ConfigError(std::string source, std::vector<ConfigIssue> issues, const std::string& what_kind = "invalid config");
   const std::vector<ConfigIssue>& issues() const { return issues_; }
 
  private:

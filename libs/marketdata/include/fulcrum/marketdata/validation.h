@@ -6,7 +6,7 @@
 
 namespace fulcrum::marketdata {
 
-enum class IssueKind { kGap, kDuplicate, kNonMonotonic, kImpossibleOhlc, kNonNumeric, kBadColumnCount };
+enum class IssueKind { kGap, kDuplicate, kNonMonotonic, kImpossibleOhlc, kNonNumeric, kBadColumnCount, kImplausible };
 const char* to_string(IssueKind k);
 
 struct DataIssue {
@@ -23,6 +23,13 @@ struct ValidationReport {
   size_t rows_kept = 0;
   size_t count(IssueKind k) const;
   std::string summary() const;  // one line per kind with counts, then the first few issues
+};
+
+// Values that parse but cannot be real: each is a reported, skipped row (an error in
+// strict mode), because one such row would otherwise move every later trade.
+struct Plausibility {
+  double max_price_jump_factor = 10.0;  // a price beyond ×f or ÷f of the previous close
+  double max_abs_funding_rate = 0.03;   // per funding interval (Binance caps far below)
 };
 
 enum class ValidationMode {

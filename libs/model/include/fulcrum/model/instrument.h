@@ -28,11 +28,23 @@ struct InstrumentSpec {
   Price tick_size = Price::from_raw(1);
   Qty step_size = Qty::from_raw(1);
   Money min_notional;
+  // LOT_SIZE.maxQty (limit and stop orders) and MARKET_LOT_SIZE.maxQty (market orders).
+  // With the last bracket's cap on position notional they bound every product the venue
+  // forms, so no fee, margin or PnL can leave the 64-bit range.
+  Qty max_qty = Qty::from_int(10'000'000);
+  Qty max_market_qty = Qty::from_int(1'000'000);
   std::vector<MarginBracket> brackets;
 };
 
 // Fills in maintenance_amount: cum_n = cum_{n-1} + floor_n · (mmr_n − mmr_{n−1}).
 void derive_maintenance_amounts(std::vector<MarginBracket>& brackets);
+// Every reason the table cannot be Binance's, one line each; empty when it is sound:
+// floors start at 0 and each floor is the previous cap, caps increase, maximum leverage
+// does not increase and maintenance rates do not decrease with notional, every
+// maintenance rate lies below its tier's initial margin rate (1 / max leverage), and each
+// cum equals the derived one. A table that breaks the rate rule lets a "liquidation" close
+// at a profit, which is why it is an error, not a warning.
+std::vector<std::string> bracket_table_problems(const std::vector<MarginBracket>& brackets);
 // Binance's published BTCUSDT table, the default for any symbol without its own.
 std::vector<MarginBracket> default_binance_brackets();
 // The bracket holding `position_notional`; the last one when beyond every cap.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fulcrum/config/app_config.h"
+#include "fulcrum/core/digest.h"
 
 namespace grpc {
 class Server;
@@ -21,7 +22,7 @@ class Server;
 
 namespace fulcrum::runtime {
 
-std::string sha256_hex(const std::string& text);
+using core::sha256_hex;
 
 class ControlBoard {
  public:

@@ -6,8 +6,9 @@
 #include <atomic>
 #include <chrono>
 #include <map>
-#include <unordered_map>
 #include <memory>
+#include <unordered_map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,7 @@ class Service {
 
   const std::string& name() const { return name_; }
   const config::AppConfig& config() const { return config_; }
+  const std::string& config_text() const { return config_text_; }  // the file as read at start
   spdlog::logger& log() { return *log_; }
   Telemetry& metrics() { return *metrics_; }
   ControlBoard& board() { return *board_; }
@@ -80,7 +82,23 @@ class Service {
   // returns what to do once Redis has taken them (e.g. advance a "fills written" mark), so
   // nothing is marked written that Redis never got.
   using Flusher = std::function<std::function<void()>(std::vector<std::vector<std::string>>&)>;
-  void on_flush(Flusher fn) { flushers_.push_back(std::move(fn)); }
+  // While the returned registration lives, `fn` runs at every flush; when it dies it runs
+  // one last flush and unregisters. Declare it after everything `fn` captures, so the
+  // final write happens while those are still alive (never from ~Service).
+  class FlushRegistration {
+   public:
+    FlushRegistration(Service& svc, uint64_t id) : svc_(&svc), id_(id) {}
+    FlushRegistration(FlushRegistration&& o) noexcept : svc_(std::exchange(o.svc_, nullptr)), id_(o.id_) {}
+    FlushRegistration(const FlushRegistration&) = delete;
+    FlushRegistration& operator=(const FlushRegistration&) = delete;
+    FlushRegistration& operator=(FlushRegistration&&) = delete;
+    ~FlushRegistration();
+
+   private:
+    Service* svc_;
+    uint64_t id_;
+  };
+  [[nodiscard]] FlushRegistration on_flush(Flusher fn);
   void on_reload(std::function<void(const config::AppConfig&)> fn) { reloaders_.push_back(std::move(fn)); }
   bool redis_ok() const { return redis_ok_; }
 
@@ -91,6 +109,7 @@ class Service {
   std::string name_;
   ServiceOptions opts_;
   config::AppConfig config_;
+  std::string config_text_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<Telemetry> metrics_;
   std::unique_ptr<ControlBoard> board_;
@@ -107,7 +126,8 @@ class Service {
   std::map<std::string, uint64_t> counters_;
   std::vector<transport::Subscriber*> subscribers_;
   std::vector<transport::Publisher*> publishers_;
-  std::vector<Flusher> flushers_;
+  std::vector<std::pair<uint64_t, Flusher>> flushers_;
+  uint64_t next_flusher_id_ = 0;
   std::vector<std::function<void(const config::AppConfig&)>> reloaders_;
   uint64_t malformed_seen_ = 0, malformed_own_ = 0, last_input_seq_ = 0;
   bool redis_ok_ = true;

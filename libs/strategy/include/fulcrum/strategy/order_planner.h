@@ -69,7 +69,7 @@ struct DecisionRecord {
   int leverage_x = 0;
   double notional = 0;
   std::string quantity;
-  std::string outcome;  // SUBMITTED, SKIPPED, or the venue's reject reason
+  std::string outcome;  // SUBMITTED, SKIPPED, BLOCKED: why, or the venue's reject reason
   std::string reason_json;
 };
 
@@ -100,6 +100,8 @@ class OrderPlanner {
   void manage_position(size_t sym, const features::FeatureSnapshot& f, IAccountGateway& account, TimestampMs t);
   void open_position(size_t sym, const signals::Signal& sig, const InstantSignals& in, IAccountGateway& account);
   leverage::TradeStats stats(const IAccountGateway& account) const;
+  int committed_positions(const IAccountGateway& account) const;
+  void record_blocked(const signals::Signal& sig, TimestampMs t, const std::string& why);
   std::string next_id() { return policy_name_ + "-" + std::to_string(++order_seq_); }
 
   std::string policy_name_;

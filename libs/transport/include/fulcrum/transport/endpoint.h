@@ -28,6 +28,14 @@
 namespace fulcrum::transport {
 
 inline constexpr int kDefaultHwm = 100'000;
+// The largest frame a subscriber accepts (ZMQ_MAXMSGSIZE): a peer that sends more is
+// disconnected by ZeroMQ before the frame is buffered, so one forged 100 MB frame cannot
+// cost every subscriber 100 MB. The mesh's largest message is a few KiB. A process sets
+// its own cap once, before it opens sockets (the services do it from
+// mesh.max_message_bytes).
+inline constexpr int64_t kDefaultMaxMessageBytes = 1 << 20;
+void set_max_message_bytes(int64_t bytes);
+int64_t max_message_bytes();
 
 // A TCP port free on 127.0.0.1 right now (the kernel picks it); throws std::runtime_error
 // when none can be had. Another process may take it before it is bound: callers retry.
@@ -78,6 +86,8 @@ class RateLimitedReporter {
 class Subscriber {
  public:
   Subscriber(zmq::context_t& ctx, const std::string& connect_endpoint, const std::vector<std::string>& topics, int hwm = kDefaultHwm);
+  // One socket on several publishers (A/B variants feeding one gatekeeper, test taps).
+  Subscriber(zmq::context_t& ctx, const std::vector<std::string>& connect_endpoints, const std::vector<std::string>& topics, int hwm = kDefaultHwm);
   // Waits up to `timeout` for one well-formed two-frame message on a subscribed topic.
   // Anything else is counted as malformed, reported, and skipped; never thrown.
   std::optional<ReceivedFrame> receive(std::chrono::milliseconds timeout);

@@ -28,6 +28,11 @@ enum class RejectReason {
   kLeverageAboveBracket,
   kInsufficientMargin,
   kNoPrice,
+  kInvalidLeverage,       // below 1x
+  kInvalidPrice,          // a limit or stop price that is not positive
+  kAboveMaxQuantity,      // LOT_SIZE / MARKET_LOT_SIZE maxQty
+  kAboveMaxNotional,      // the position would exceed the last bracket's cap
+  kValueOutOfRange,       // a product that does not fit 64-bit fixed point
 };
 const char* to_string(RejectReason r);
 
@@ -49,7 +54,8 @@ struct Position {
 Money initial_margin(Price p, Qty q, int leverage_x);
 
 // Every check of submit() except the duplicate client order id and the symbol lookup:
-// quantity and price grids, reduce-only, min notional, bracket leverage, margin.
+// quantity and price grids and limits, reduce-only, min notional, position cap, bracket
+// leverage, margin. Never throws: a value too large to compute is kValueOutOfRange.
 SubmitResult check_order(const model::InstrumentSpec& spec, const model::OrderRequest& req, std::optional<Price> last_price,
                          const Position& position, Money available_balance, Rate taker_fee);
 

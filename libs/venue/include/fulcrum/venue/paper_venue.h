@@ -60,6 +60,18 @@ struct ClosedTrade {
   Money net_pnl() const { return realized_pnl - fees + funding; }
 };
 
+// How an order left the book without filling (a fill is in fills()). With fills() this
+// accounts for every accepted order: none disappears without a recorded end.
+enum class OrderEnd { kRejectedAtFill, kCancelled, kExpired };
+const char* to_string(OrderEnd e);
+struct OrderOutcome {
+  TimestampMs time_ms = 0;
+  std::string client_order_id;
+  std::string symbol;
+  OrderEnd end = OrderEnd::kCancelled;
+  std::string reason;
+};
+
 class PaperVenue {
  public:
   PaperVenue(VenueConfig cfg, std::vector<InstrumentSpec> instruments, Money deposit, TimestampMs start_ms);
@@ -84,8 +96,8 @@ class PaperVenue {
   Money equity() const;  // wallet + Σ unrealised PnL at mark
   Money available_balance() const;
   Money maintenance_margin(size_t sym) const;
-  // Binance's liquidation price for the position now; 0 when flat or unliquidatable.
-  double liquidation_price(size_t sym) const;
+  // Binance's liquidation price for the position now; nullopt when flat or unliquidatable.
+  std::optional<Price> liquidation_price(size_t sym) const;
   const Position& position(size_t sym) const { return positions_[sym]; }
   int open_position_count() const;
   std::optional<Price> mark_price(size_t sym) const;
@@ -97,6 +109,9 @@ class PaperVenue {
   const Ledger& ledger() const { return ledger_; }
   const std::vector<Fill>& fills() const { return fills_; }
   const std::vector<ClosedTrade>& closed_trades() const { return closed_; }
+  const std::vector<OrderOutcome>& order_outcomes() const { return outcomes_; }
+  // Accepted orders resting now, whose end is not known yet (entries waiting for a bar).
+  size_t pending_entry_count() const;
   size_t liquidations() const { return liquidations_; }
   const VenueConfig& config() const { return cfg_; }
 
@@ -118,7 +133,8 @@ class PaperVenue {
   void apply_fill(size_t sym, model::Side side, Qty qty, Price price, Money fee, int leverage_x, const std::string& ref,
                   const std::string& decision_reason, TimestampMs t, model::Liquidity liquidity);
   void liquidate(size_t sym, Price price, TimestampMs t);
-  double cross_liquidation_price(size_t sym) const;
+  std::optional<Price> cross_liquidation_price(size_t sym) const;
+  void end_order(const RestingOrder& o, OrderEnd end, std::string reason);
   Price adverse(Price p, model::Side side) const;
   Money required_initial_margin(Price p, Qty q, int leverage_x) const;
   void drop_reduce_only_if_flat(size_t sym);
@@ -134,6 +150,7 @@ class PaperVenue {
   Ledger ledger_;
   std::vector<Fill> fills_;
   std::vector<ClosedTrade> closed_;
+  std::vector<OrderOutcome> outcomes_;
   size_t liquidations_ = 0;
   TimestampMs now_ms_ = 0;
 };
