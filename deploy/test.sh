@@ -5,10 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/bootstrap.sh
 build_dir=build
-flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
+flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DFULCRUM_WERROR=ON)
 if [ "${FULCRUM_SANITIZE:-0}" = 1 ]; then
   build_dir=build-asan
-  flags=(-DCMAKE_BUILD_TYPE=Debug -DFULCRUM_SANITIZE=ON)
+  flags=(-DCMAKE_BUILD_TYPE=Debug -DFULCRUM_SANITIZE=ON -DFULCRUM_WERROR=ON)
 fi
 cmake -S . -B "$build_dir" -G Ninja "${flags[@]}" >/dev/null
 cmake --build "$build_dir"

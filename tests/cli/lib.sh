@@ -1,7 +1,7 @@
 # Helpers for tests that drive the real `fulcrum` binary. Each test prints what it
 # checked and exits non-zero on the first mismatch.
 set -uo pipefail
-FULCRUM=${FULCRUM_BIN:?FULCRUM_BIN must name the fulcrum binary}
+FULCRUM=$(realpath "${FULCRUM_BIN:?FULCRUM_BIN must name the fulcrum binary}")
 SRC=${FULCRUM_SOURCE_DIR:?}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
+#include <string_view>
 #include <nlohmann/json.hpp>
 
 #include "fulcrum/core/time_format.h"
@@ -123,24 +125,32 @@ std::string render_text_table(const std::vector<PolicyMetrics>& metrics) {
 std::string render_markdown(const std::vector<PolicyMetrics>& metrics) {
   const auto& cols = columns();
   std::string out = "|";
-  for (const auto& c : cols) out += " " + std::string(c.header) + " |";
+  // Appended piece by piece: `" " + std::string(…)` trips GCC 12's false -Wrestrict
+  // (bug 105329) in optimised builds.
+  auto cell = [&out](std::string_view text) {
+    out += ' ';
+    out += text;
+    out += " |";
+  };
+  for (const auto& c : cols) cell(c.header);
   out += "\n|";
   for (size_t i = 0; i < cols.size(); ++i) out += i == 0 ? "---|" : "---:|";
   out += "\n";
   for (const auto& m : metrics) {
     out += "|";
-    for (const auto& c : cols) out += " " + c.value(m) + " |";
+    for (const auto& c : cols) cell(c.value(m));
     out += "\n";
   }
   const auto months = months_of(metrics);
   out += "\nMonthly return by policy:\n\n| policy |";
-  for (const auto& mo : months) out += " " + mo + " |";
+  for (const auto& mo : months) cell(mo);
   out += "\n|---|";
   for (size_t i = 0; i < months.size(); ++i) out += "---:|";
   out += "\n";
   for (const auto& m : metrics) {
-    out += "| " + m.policy + " |";
-    for (const auto& mo : months) out += " " + month_value(m, mo) + " |";
+    out += '|';
+    cell(m.policy);
+    for (const auto& mo : months) cell(month_value(m, mo));
     out += "\n";
   }
   return out;

@@ -404,6 +404,9 @@ AppConfig parse_app_config(const std::string& yaml_text, const std::string& sour
 }
 
 AppConfig load_app_config(const std::string& path) {
+  // An ifstream opens a folder and reads nothing, which would parse as the empty config.
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) throw core::ConfigError(path, {{"(file)", "cannot open config file: not a regular file"}});
   std::ifstream in(path);
   if (!in) throw core::ConfigError(path, {{"(file)", "cannot open config file"}});
   std::stringstream ss;
