@@ -16,6 +16,9 @@ PACKAGES=(
   prometheus
 )
 
+# --fuzz adds what tests/fuzz/run.sh needs: clang with its libFuzzer runtime, and time(1).
+[ "${1:-}" = "--fuzz" ] && PACKAGES+=(clang libclang-rt-14-dev time)
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -34,7 +34,7 @@ int run(Service& svc, const Options& o) {
 
   transport::Publisher pub(svc.zmq(), o.bind);
   transport::Subscriber sub(svc.zmq(), o.market, {topics::kMarket});
-  svc.watch(pub);
+  svc.watch(pub, {topics::kFeatures});
   svc.watch(sub);
   svc.ready();
 
@@ -73,6 +73,10 @@ int run(Service& svc, const Options& o) {
     const int64_t recv_ns = runtime::wall_ns();
     const auto& ev = got->second;
     svc.accept(ev.header(), got->first, recv_ns);
+    if (auto problem = transport::market_event_problem(ev)) {
+      svc.count_malformed("market event: " + *problem);
+      continue;
+    }
     switch (ev.event_case()) {
       case v1::MarketEvent::kBar: {
         const auto it = index.find(ev.bar().symbol());

@@ -55,7 +55,7 @@ int run(Service& svc, const Options& o) {
   transport::Subscriber sig_sub(svc.zmq(), o.signals, {topics::kSignals});
   transport::Subscriber acct_sub(svc.zmq(), o.router, {topics::kAccounts, topics::kAcks});
   if (!o.router_acks.empty()) acct_sub.connect(o.router_acks);
-  svc.watch(pub);
+  svc.watch(pub, {topics::kDecisions});
   svc.watch(sig_sub);
   svc.watch(acct_sub);
   svc.ready();

@@ -73,7 +73,7 @@ int run(Service& svc, const Options& o) {
   }
 
   transport::Publisher pub(svc.zmq(), o.bind);
-  svc.watch(pub);
+  svc.watch(pub, {topics::kMarket});
   std::unique_ptr<transport::Subscriber> acks;
   if (!o.acks.empty()) {
     acks = std::make_unique<transport::Subscriber>(svc.zmq(), o.acks, std::vector<std::string>{topics::kAcks});

@@ -78,12 +78,16 @@ int run(Service& svc, const Options& o) {
   // Acks get their own socket: market-data listens to nothing else, so any other topic it
   // sees is foreign and counted.
   transport::Publisher ack_pub(svc.zmq(), o.bind_acks);
-  svc.watch(ack_pub);
+  svc.watch(ack_pub, {topics::kAcks});
   transport::Subscriber md_sub(svc.zmq(), o.market, {topics::kMarket});
   transport::Subscriber ord_sub(svc.zmq(), o.orders, {topics::kOrders});
-  svc.watch(pub);
+  svc.watch(pub, {topics::kAccounts});
   svc.watch(md_sub);
   svc.watch(ord_sub);
+  for (const auto& account : accounts) {
+    svc.metrics().orders(account);
+    for (const auto reason : venue::all_reject_reasons()) svc.metrics().rejections(account, venue::to_string(reason));
+  }
 
   std::vector<size_t> fills_flushed(accounts.size(), 0);
   // Declared after everything the flusher reads: its last flush runs before they go.
@@ -185,6 +189,7 @@ int run(Service& svc, const Options& o) {
 
   // True when the event changed state (and so belongs in the journal).
   auto on_market = [&](const v1::MarketEvent& ev, int64_t recv_ns) -> bool {
+    if (auto problem = transport::market_event_problem(ev)) return svc.count_malformed("market event: " + *problem), false;
     switch (ev.event_case()) {
       case v1::MarketEvent::kBar:
       case v1::MarketEvent::kMarkBar: {

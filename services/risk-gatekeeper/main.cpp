@@ -34,7 +34,7 @@ const char* deny_name(v1::DenyReason r) {
 int run(Service& svc, const Options& o) {
   transport::Publisher pub(svc.zmq(), o.bind);
   transport::Subscriber sub(svc.zmq(), o.decisions, {topics::kDecisions});
-  svc.watch(pub);
+  svc.watch(pub, {topics::kOrders});
   svc.watch(sub);
   config::RiskLimits limits = svc.config().mesh.risk;
   svc.on_reload([&](const config::AppConfig& c) { limits = c.mesh.risk; });

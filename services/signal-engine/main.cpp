@@ -25,7 +25,7 @@ int run(Service& svc, const Options& o) {
 
   transport::Publisher pub(svc.zmq(), o.bind);
   transport::Subscriber sub(svc.zmq(), o.features, {topics::kFeatures});
-  svc.watch(pub);
+  svc.watch(pub, {topics::kSignals});
   svc.watch(sub);
   svc.ready();
 
@@ -52,7 +52,13 @@ int run(Service& svc, const Options& o) {
         bad = true;
         break;
       }
-      closed.push_back({snap.symbol_index(), transport::from_proto(snap)});
+      try {
+        closed.push_back({snap.symbol_index(), transport::from_proto(snap)});
+      } catch (const transport::WireError& e) {
+        svc.count_malformed(std::string("feature snapshot: ") + e.what());
+        bad = true;
+        break;
+      }
     }
     if (bad) continue;
     const auto signals = stage.on_instant(t, closed);

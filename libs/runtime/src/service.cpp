@@ -167,6 +167,16 @@ bool Service::accept(const v1::Header& in, const std::string& topic, int64_t rec
   return true;
 }
 
+void Service::watch(transport::Subscriber& sub) {
+  subscribers_.push_back(&sub);
+  for (const auto& topic : sub.topics()) received_by_topic_[topic] = &metrics_->received(topic);
+}
+
+void Service::watch(transport::Publisher& pub, const std::vector<std::string>& topics) {
+  publishers_.push_back(&pub);
+  for (const auto& topic : topics) metrics_->published(topic);
+}
+
 void Service::count_malformed(const std::string& why) {
   ++malformed_own_;
   metrics_->malformed().Increment();

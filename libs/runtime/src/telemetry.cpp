@@ -40,6 +40,22 @@ Telemetry::Telemetry(const std::string& service, const std::string& bind_address
   redis_up_ = &prometheus::BuildGauge().Name("fulcrum_redis_up").Help("1 while the last Redis command succeeded").Labels(labels).Register(*registry_);
   hop_latency_ = &prometheus::BuildHistogram().Name("fulcrum_hop_latency_seconds").Help("Previous service's send to this service's receive").Labels(labels).Register(*registry_);
   tick_to_order_ = &prometheus::BuildHistogram().Name("fulcrum_tick_to_order_latency_seconds").Help("market-data publish to order-router receipt of the resulting orders").Labels(labels).Register(*registry_);
+  // Every unlabelled series exists at 0 from the start, so rate() and alerts have a series
+  // before the first event (a counter born at its first increment hides that increment).
+  malformed_->Add({});
+  gaps_->Add({});
+  missing_->Add({});
+  dropped_->Add({});
+  redis_errors_->Add({});
+  redis_up_->Add({});
+  tick_to_order_latency();
+  prometheus::BuildGauge()
+      .Name("fulcrum_build_info")
+      .Help("Always 1; the labels say which build is running")
+      .Labels(labels)
+      .Register(*registry_)
+      .Add({{"version", FULCRUM_VERSION}})
+      .Set(1);
 }
 
 int Telemetry::port() const {

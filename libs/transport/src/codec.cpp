@@ -1,5 +1,7 @@
 #include "fulcrum/transport/codec.h"
 
+#include <algorithm>
+
 namespace fulcrum::transport {
 
 void to_proto(const std::string& symbol, const model::Bar& bar, v1::Candle& out) {
@@ -15,6 +17,8 @@ void to_proto(const std::string& symbol, const model::Bar& bar, v1::Candle& out)
   else out.clear_taker_buy_volume_raw();
 }
 
+// A market event that cannot be real is refused here, before any venue sees it: the same
+// rules the file readers apply to a row.
 model::Bar from_proto(const v1::Candle& in) {
   model::Bar bar;
   bar.open_time_ms = in.open_time_ms();
@@ -25,6 +29,10 @@ model::Bar from_proto(const v1::Candle& in) {
   bar.close = core::Price::from_raw(in.close_raw());
   bar.volume = core::Qty::from_raw(in.volume_raw());
   if (in.has_taker_buy_volume_raw()) bar.taker_buy_volume = core::Qty::from_raw(in.taker_buy_volume_raw());
+  if (bar.interval_ms <= 0) throw WireError("candle.interval_ms: must be positive");
+  if (bar.low.raw <= 0 || bar.high < std::max(bar.open, bar.close) || bar.low > std::min(bar.open, bar.close) || bar.volume.raw < 0 ||
+      (bar.taker_buy_volume && (bar.taker_buy_volume->raw < 0 || *bar.taker_buy_volume > bar.volume)))
+    throw WireError("candle: impossible OHLC or volume for " + in.symbol());
   return bar;
 }
 
@@ -36,6 +44,7 @@ void to_proto(const std::string& symbol, const model::FundingEvent& ev, v1::Fund
 }
 
 model::FundingEvent from_proto(const v1::Funding& in) {
+  if (in.interval_hours() < 1 || in.interval_hours() > 24) throw WireError("funding.interval_hours: must be 1–24");
   return {in.funding_time_ms(), in.interval_hours(), core::Rate::from_raw(in.rate_raw())};
 }
 
@@ -49,6 +58,8 @@ void to_proto(const std::string& symbol, const model::BookTop& book, v1::BookTop
 }
 
 model::BookTop from_proto(const v1::BookTop& in) {
+  if (in.bid_raw() <= 0 || in.ask_raw() <= 0 || in.bid_qty_raw() < 0 || in.ask_qty_raw() < 0)
+    throw WireError("book_top: prices must be positive and sizes not negative for " + in.symbol());
   return {in.event_time_ms(), core::Price::from_raw(in.bid_raw()), core::Price::from_raw(in.ask_raw()), core::Qty::from_raw(in.bid_qty_raw()),
           core::Qty::from_raw(in.ask_qty_raw())};
 }
@@ -62,7 +73,24 @@ void to_proto(const std::string& symbol, const model::Trade& trade, v1::Trade& o
 }
 
 model::Trade from_proto(const v1::Trade& in) {
+  if (in.price_raw() <= 0 || in.quantity_raw() <= 0) throw WireError("trade: price and quantity must be positive for " + in.symbol());
   return {in.trade_time_ms(), core::Price::from_raw(in.price_raw()), core::Qty::from_raw(in.quantity_raw()), in.buyer_is_maker()};
+}
+
+std::optional<std::string> market_event_problem(const v1::MarketEvent& ev) {
+  try {
+    switch (ev.event_case()) {
+      case v1::MarketEvent::kBar: from_proto(ev.bar()); break;
+      case v1::MarketEvent::kMarkBar: from_proto(ev.mark_bar()); break;
+      case v1::MarketEvent::kFunding: from_proto(ev.funding()); break;
+      case v1::MarketEvent::kBookTop: from_proto(ev.book_top()); break;
+      case v1::MarketEvent::kTrade: from_proto(ev.trade()); break;
+      default: break;
+    }
+  } catch (const WireError& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
 }
 
 }  // namespace fulcrum::transport

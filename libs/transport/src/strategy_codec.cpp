@@ -1,5 +1,8 @@
 #include "fulcrum/transport/strategy_codec.h"
 
+#include <cmath>
+#include <string>
+
 
 namespace fulcrum::transport {
 namespace {
@@ -27,6 +30,12 @@ model::OrderType type_from_proto(v1::OrderType t) {
     case v1::ORDER_TYPE_TRAILING_STOP: return model::OrderType::kTrailingStop;
     default: throw WireError("order type: unspecified or unknown (" + std::to_string(t) + ")");
   }
+}
+
+// NaN or infinity on the wire is a forged or corrupt frame, never a feature value.
+double finite(double v, const char* field) {
+  if (!std::isfinite(v)) throw WireError(std::string(field) + ": not a finite number");
+  return v;
 }
 
 size_t checked_index(uint32_t index, size_t count, const char* field) {
@@ -68,27 +77,27 @@ features::FeatureSnapshot from_proto(const v1::FeatureSnapshot& in) {
   features::FeatureSnapshot f;
   f.time_ms = in.time_ms();
   f.ready = in.ready();
-  f.close = in.close();
-  f.open = in.open();
-  f.high = in.high();
-  f.low = in.low();
-  f.volume = in.volume();
-  f.ema_fast = in.ema_fast();
-  f.ema_slow = in.ema_slow();
-  f.rsi = in.rsi();
-  f.adx = in.adx();
-  f.plus_di = in.plus_di();
-  f.minus_di = in.minus_di();
-  f.atr = in.atr();
-  f.atr_pct = in.atr_pct();
-  f.atr_ratio = in.atr_ratio();
-  f.ewma_vol = in.ewma_vol();
-  f.volume_ratio = in.volume_ratio();
-  f.upper_wick_to_close = in.upper_wick_to_close();
-  f.upper_wick_to_body = in.upper_wick_to_body();
-  f.signed_volume = in.signed_volume();
-  f.vpin = in.vpin();
-  f.change_24h = in.change_24h();
+  f.close = finite(in.close(), "features.close");
+  f.open = finite(in.open(), "features.open");
+  f.high = finite(in.high(), "features.high");
+  f.low = finite(in.low(), "features.low");
+  f.volume = finite(in.volume(), "features.volume");
+  f.ema_fast = finite(in.ema_fast(), "features.ema_fast");
+  f.ema_slow = finite(in.ema_slow(), "features.ema_slow");
+  f.rsi = finite(in.rsi(), "features.rsi");
+  f.adx = finite(in.adx(), "features.adx");
+  f.plus_di = finite(in.plus_di(), "features.plus_di");
+  f.minus_di = finite(in.minus_di(), "features.minus_di");
+  f.atr = finite(in.atr(), "features.atr");
+  f.atr_pct = finite(in.atr_pct(), "features.atr_pct");
+  f.atr_ratio = finite(in.atr_ratio(), "features.atr_ratio");
+  f.ewma_vol = finite(in.ewma_vol(), "features.ewma_vol");
+  f.volume_ratio = finite(in.volume_ratio(), "features.volume_ratio");
+  f.upper_wick_to_close = finite(in.upper_wick_to_close(), "features.upper_wick_to_close");
+  f.upper_wick_to_body = finite(in.upper_wick_to_body(), "features.upper_wick_to_body");
+  f.signed_volume = finite(in.signed_volume(), "features.signed_volume");
+  f.vpin = finite(in.vpin(), "features.vpin");
+  f.change_24h = finite(in.change_24h(), "features.change_24h");
   return f;
 }
 
@@ -117,8 +126,8 @@ strategy::InstantSignals from_proto(const v1::InstantSignals& in, const std::vec
   strategy::InstantSignals out;
   out.time_ms = in.instant_ms();
   out.trading = in.trading();
-  out.reference_volatility = in.reference_volatility();
-  out.market_atr_ratio = in.market_atr_ratio();
+  out.reference_volatility = finite(in.reference_volatility(), "reference_volatility");
+  out.market_atr_ratio = finite(in.market_atr_ratio(), "market_atr_ratio");
   for (int i = 0; i < in.entries_size(); ++i) {
     const auto& pe = in.entries(i);
     strategy::InstantEntry e;
@@ -128,10 +137,10 @@ strategy::InstantSignals from_proto(const v1::InstantSignals& in, const std::vec
       signals::Signal s;
       s.symbol = symbols[e.symbol];
       s.side = side_from_proto(pe.signal().side());
-      s.reference_price = pe.signal().reference_price();
-      s.stop_price = pe.signal().stop_price();
-      s.score = pe.signal().score();
-      s.confidence = pe.signal().confidence();
+      s.reference_price = finite(pe.signal().reference_price(), "signal.reference_price");
+      s.stop_price = finite(pe.signal().stop_price(), "signal.stop_price");
+      s.score = finite(pe.signal().score(), "signal.score");
+      s.confidence = finite(pe.signal().confidence(), "signal.confidence");
       s.features = e.features;
       e.signal = std::move(s);
     }
@@ -237,8 +246,8 @@ strategy::AccountView from_proto(const v1::AccountSnapshot& in, size_t symbol_co
   if (static_cast<size_t>(in.recent_closed_size()) > a.closed_trade_count)
     throw WireError("recent_closed: more trades than closed_trade_count");
   for (const auto& c : in.recent_closed()) a.recent_closed.emplace_back(core::Money::from_raw(c.net_pnl_raw()), core::Money::from_raw(c.max_margin_raw()));
-  a.exposure_notional = in.exposure_notional();
-  a.margin_ratio = in.margin_ratio();
+  a.exposure_notional = finite(in.exposure_notional(), "exposure_notional");
+  a.margin_ratio = finite(in.margin_ratio(), "margin_ratio");
   return a;
 }
 

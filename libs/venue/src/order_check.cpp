@@ -29,6 +29,13 @@ const char* to_string(RejectReason r) {
   return "UNKNOWN";
 }
 
+std::vector<RejectReason> all_reject_reasons() {
+  std::vector<RejectReason> out;
+  for (int r = static_cast<int>(RejectReason::kDuplicateClientOrderId); r <= static_cast<int>(RejectReason::kValueOutOfRange); ++r)
+    out.push_back(static_cast<RejectReason>(r));
+  return out;
+}
+
 Money initial_margin(Price p, Qty q, int leverage_x) { return risk::initial_margin(core::notional(p, q.abs()), leverage_x); }
 
 namespace {

@@ -70,8 +70,9 @@ class Service {
   // latency from its last hop. Returns false for a duplicate or step back (already seen).
   bool accept(const v1::Header& in, const std::string& topic, int64_t recv_ns);
   void count_malformed(const std::string& why);
-  void watch(transport::Subscriber& sub) { subscribers_.push_back(&sub); }
-  void watch(transport::Publisher& pub) { publishers_.push_back(&pub); }
+  // Watching a socket also creates its per-topic message counters at 0.
+  void watch(transport::Subscriber& sub);
+  void watch(transport::Publisher& pub, const std::vector<std::string>& topics = {});
 
   // Housekeeping between messages: counters to the control board, malformed counts to
   // Prometheus, an accepted config reload, Redis health. Cheap when nothing is due.

@@ -1,12 +1,21 @@
 #pragma once
 // Domain values ↔ protobuf messages. Protobuf types stop here; domain libs never see them.
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "fulcrum/model/market.h"
 #include "fulcrum/v1/market.pb.h"
 
 namespace fulcrum::transport {
+
+// A message that parsed but breaks the contract (unknown enum, index out of range, NaN,
+// an impossible candle); the text names the field. Receivers count it as malformed, like
+// an unparsable frame, and carry on.
+class WireError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 void to_proto(const std::string& symbol, const model::Bar& bar, v1::Candle& out);
 model::Bar from_proto(const v1::Candle& in);
@@ -16,6 +25,10 @@ void to_proto(const std::string& symbol, const model::BookTop& book, v1::BookTop
 model::BookTop from_proto(const v1::BookTop& in);
 void to_proto(const std::string& symbol, const model::Trade& trade, v1::Trade& out);
 model::Trade from_proto(const v1::Trade& in);
+
+// What is wrong with a market event's payload (the from_proto checks, without throwing),
+// or nullopt when it can be applied. Every consumer checks before it applies anything.
+std::optional<std::string> market_event_problem(const v1::MarketEvent& ev);
 
 // Parses a payload; nullopt (never an exception) for anything that is not a valid message.
 template <class Message>

@@ -88,6 +88,7 @@ class Subscriber {
   Subscriber(zmq::context_t& ctx, const std::string& connect_endpoint, const std::vector<std::string>& topics, int hwm = kDefaultHwm);
   // One socket on several publishers (A/B variants feeding one gatekeeper, test taps).
   Subscriber(zmq::context_t& ctx, const std::vector<std::string>& connect_endpoints, const std::vector<std::string>& topics, int hwm = kDefaultHwm);
+  const std::vector<std::string>& topics() const { return topics_; }
   // Waits up to `timeout` for one well-formed two-frame message on a subscribed topic.
   // Anything else is counted as malformed, reported, and skipped; never thrown.
   std::optional<ReceivedFrame> receive(std::chrono::milliseconds timeout);

@@ -7,17 +7,12 @@
 #include <vector>
 
 #include "fulcrum/strategy/account_view.h"
+#include "fulcrum/transport/codec.h"
 #include "fulcrum/v1/orders.pb.h"
 #include "fulcrum/v1/strategy.pb.h"
 
 namespace fulcrum::transport {
 
-// A message that parsed but breaks the contract (unknown enum, index out of range); the
-// text names the field. Receivers count it as malformed, like an unparsable frame.
-class WireError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 void to_proto(const std::string& symbol, size_t symbol_index, const features::FeatureSnapshot& f, v1::FeatureSnapshot& out);
 features::FeatureSnapshot from_proto(const v1::FeatureSnapshot& in);

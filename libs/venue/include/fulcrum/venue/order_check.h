@@ -4,6 +4,7 @@
 // snapshot so it knows, before the round trip, what the venue will accept.
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fulcrum/model/instrument.h"
 #include "fulcrum/model/order.h"
@@ -35,6 +36,8 @@ enum class RejectReason {
   kValueOutOfRange,       // a product that does not fit 64-bit fixed point
 };
 const char* to_string(RejectReason r);
+// Every reason but kNone, for metrics that must exist before the first rejection.
+std::vector<RejectReason> all_reject_reasons();
 
 struct SubmitResult {
   RejectReason reason = RejectReason::kNone;
