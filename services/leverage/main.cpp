@@ -58,6 +58,9 @@ int run(Service& svc, const Options& o) {
   svc.watch(pub, {topics::kDecisions});
   svc.watch(sig_sub);
   svc.watch(acct_sub);
+  svc.on_reload([&](const config::AppConfig& c) {
+    for (auto& p : planners) p.set_pre_trade_limits(c.mesh.risk);
+  });
   svc.ready();
 
   const bool lockstep = cfg.mesh.replay == config::ReplayMode::kLockstep;

@@ -1,12 +1,15 @@
 // risk-gatekeeper: every order batch passes here on its way to the router. New orders are
-// checked against the pre-trade limits (mesh.risk) and the trading-halt flag in Redis; if
+// checked by risk::PreTradeGate, the same object the planner runs (limits in mesh.risk),
+// with the trading-halt flag in Redis as its state input; if
 // Redis cannot be read, new orders are denied (fail closed). The flag is re-read every
 // 100 ms between messages, never per order, and a reading older than 1 s counts as none. Stop amendments only tighten
 // protection and always pass. Denials travel with the batch so the router's books show them.
 #include <map>
 
+#include "fulcrum/risk/pre_trade_gate.h"
 #include "fulcrum/runtime/instant_gate.h"
 #include "fulcrum/runtime/service.h"
+#include "fulcrum/transport/strategy_codec.h"
 #include "fulcrum/transport/topics.h"
 #include "fulcrum/v1/orders.pb.h"
 
@@ -21,23 +24,16 @@ struct Options {
   std::vector<std::string> decisions;
 };
 
-const char* deny_name(v1::DenyReason r) {
-  switch (r) {
-    case v1::DENY_REASON_TRADING_HALTED: return "TRADING_HALTED";
-    case v1::DENY_REASON_STATE_UNAVAILABLE: return "STATE_UNAVAILABLE";
-    case v1::DENY_REASON_LEVERAGE_ABOVE_BRACKET: return "LEVERAGE_LIMIT";
-    case v1::DENY_REASON_INVALID_QUANTITY: return "ORDER_LIMIT";
-    default: return "OTHER";
-  }
-}
-
 int run(Service& svc, const Options& o) {
   transport::Publisher pub(svc.zmq(), o.bind);
   transport::Subscriber sub(svc.zmq(), o.decisions, {topics::kDecisions});
   svc.watch(pub, {topics::kOrders});
   svc.watch(sub);
-  config::RiskLimits limits = svc.config().mesh.risk;
-  svc.on_reload([&](const config::AppConfig& c) { limits = c.mesh.risk; });
+  // One pre-trade gate per account: its per-instant count is per account, as in the planner.
+  std::map<std::string, risk::PreTradeGate> pre_trade;
+  svc.on_reload([&](const config::AppConfig& c) {
+    for (auto& [account, g] : pre_trade) g.set_limits(c.mesh.risk);
+  });
   svc.ready();
 
   using Clock = std::chrono::steady_clock;
@@ -84,61 +80,43 @@ int run(Service& svc, const Options& o) {
 
     bool has_new_orders = false;
     for (const auto& c : in.commands()) has_new_orders |= c.has_submit();
-    std::optional<v1::DenyReason> batch_denial;
-    std::string halt_detail;
+    std::optional<risk::GateVerdict> state_denial;
     if (has_new_orders) {
       refresh_state();
-      if (Clock::now() - state.read_at > kMaxStateAge) {
-        batch_denial = v1::DENY_REASON_STATE_UNAVAILABLE;
-        halt_detail = "risk state unreadable: " + state.error;
-      } else if (!state.halted.empty()) {
-        batch_denial = v1::DENY_REASON_TRADING_HALTED;
-        halt_detail = "trading halted: " + state.halted;
-      }
+      if (Clock::now() - state.read_at > kMaxStateAge)
+        state_denial = risk::GateVerdict{risk::GateReason::kStateUnavailable, 0, 0, "risk state unreadable: " + state.error};
+      else if (!state.halted.empty())
+        state_denial = risk::GateVerdict{risk::GateReason::kTradingHalted, 0, 0, "trading halted: " + state.halted};
     }
+    auto& account_gate = pre_trade.try_emplace(in.account(), svc.config().mesh.risk).first->second;
+    account_gate.begin_instant();
 
     out.Clear();
     out.set_account(in.account());
     out.set_policy_version(in.policy_version());
     out.set_instant_ms(in.instant_ms());
-    int new_orders = 0;
     for (const auto& c : in.commands()) {
       if (!c.has_submit()) {
         *out.add_commands() = c;
         continue;
       }
       const auto& order = c.submit();
-      const double notional = static_cast<double>(order.quantity_raw()) * 1e-8 * static_cast<double>(order.reference_price_raw()) * 1e-8;
-      std::optional<v1::DenyReason> reason = batch_denial;
-      std::string detail = halt_detail;
-      double observed = 0, limit = 0;
-      if (!reason && order.leverage_x() > limits.max_leverage_x) {
-        reason = v1::DENY_REASON_LEVERAGE_ABOVE_BRACKET;
-        observed = order.leverage_x(), limit = limits.max_leverage_x;
-        detail = "leverage above mesh.risk.max_leverage_x";
-      } else if (!reason && notional > limits.max_order_notional) {
-        reason = v1::DENY_REASON_INVALID_QUANTITY;
-        observed = notional, limit = limits.max_order_notional;
-        detail = "notional above mesh.risk.max_order_notional";
-      } else if (!reason && new_orders >= limits.max_orders_per_instant) {
-        reason = v1::DENY_REASON_INVALID_QUANTITY;
-        observed = new_orders + 1, limit = limits.max_orders_per_instant;
-        detail = "more orders this instant than mesh.risk.max_orders_per_instant";
-      }
-      if (reason) {
-        auto* v = out.add_denied();
-        v->set_allowed(false);
-        v->set_reason(*reason);
-        v->set_observed(observed);
-        v->set_limit(limit);
-        v->set_detail(detail);
-        *v->mutable_order() = order;
+      const auto v = account_gate.check({core::Qty::from_raw(order.quantity_raw()), core::Price::from_raw(order.reference_price_raw()), order.leverage_x()},
+                                        state_denial);
+      if (!v.allowed()) {
+        auto* d = out.add_denied();
+        d->set_allowed(false);
+        d->set_reason(transport::to_proto(v.reason));
+        d->set_observed(v.observed);
+        d->set_limit(v.limit);
+        d->set_detail(v.detail);
+        *d->mutable_order() = order;
         ++denied;
-        svc.metrics().rejections(in.account(), deny_name(*reason)).Increment();
-        svc.log().warn("event=order_denied account={} client_order_id={} reason={} detail=\"{}\"", in.account(), order.client_order_id(), deny_name(*reason), detail);
+        svc.metrics().rejections(in.account(), risk::to_string(v.reason)).Increment();
+        svc.log().warn("event=order_denied account={} client_order_id={} reason={} observed={} limit={} detail=\"{}\"", in.account(),
+                       order.client_order_id(), risk::to_string(v.reason), v.observed, v.limit, v.detail);
         continue;
       }
-      ++new_orders;
       ++passed;
       *out.add_commands() = c;
     }

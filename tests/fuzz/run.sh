@@ -18,14 +18,14 @@ cmake --build build-fuzz --target $targets
 seed=build-fuzz/seed
 rm -rf "$seed" && mkdir -p "$seed"/{fuzz_klines,fuzz_funding,fuzz_config,fuzz_ws_json,fuzz_proto}
 for f in deploy/sample/klines-5m/*.csv.gz deploy/sample/markprice-1h/*.csv.gz; do
-  zcat "$f" | head -60 >"$seed/fuzz_klines/$(basename "$f" .csv.gz)-$(basename "$(dirname "$f")")"
+  { zcat "$f" | head -60 || true; } >"$seed/fuzz_klines/$(basename "$f" .csv.gz)-$(basename "$(dirname "$f")")"
 done
-for f in deploy/sample/funding/*.csv.gz; do zcat "$f" | head -40 >"$seed/fuzz_funding/$(basename "$f" .csv.gz)"; done
+for f in deploy/sample/funding/*.csv.gz; do { zcat "$f" | head -40 || true; } >"$seed/fuzz_funding/$(basename "$f" .csv.gz)"; done
 cp deploy/config/*.yaml "$seed/fuzz_config/"
 printf '? [a, b]\n: 1' >"$seed/fuzz_config/complex-key.yaml"
 capture=../shared/data/binance-um/ws/btcusdt_20240808.gz
 if [ -f "$capture" ]; then
-  zcat "$capture" | head -300 | awk '{ print > ("'"$seed"'/fuzz_ws_json/line-" NR) }'
+  { zcat "$capture" | head -300 || true; } | awk '{ print > ("'"$seed"'/fuzz_ws_json/line-" NR) }'
 else
   echo '1 {"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":1,"s":"BTCUSDT","b":"61800.20","B":"2.507","a":"61800.30","A":"2.510","T":1,"E":1}}' >"$seed/fuzz_ws_json/book"
   echo '2 {"stream":"btcusdt@trade","data":{"e":"trade","E":1,"T":1,"s":"BTCUSDT","t":5,"p":"61800.30","q":"0.006","X":"MARKET","m":false}}' >"$seed/fuzz_ws_json/trade"

@@ -285,7 +285,7 @@ void read_mesh(Section& m, MeshConfig& c) {
   }
   auto r = m.child("risk");
   r.read<int>("max_leverage_x", c.risk.max_leverage_x, 1, 125);
-  r.read<double>("max_order_notional", c.risk.max_order_notional, 1.0, 1e12);
+  read_fixed(r, "max_order_notional", c.risk.max_order_notional, 1.0, 1e10);
   r.read<int>("max_orders_per_instant", c.risk.max_orders_per_instant, 1, 100'000);
 }
 
@@ -397,6 +397,8 @@ AppConfig parse_app_config(const std::string& yaml_text, const std::string& sour
     issues.push_back({"(file)", "line " + std::to_string(e.mark.line + 1) + ": " + e.msg});
   }
   if (!issues.empty()) throw core::ConfigError(source, issues);
+  // One set of limits: the gatekeeper enforces them and the planner applies them first.
+  cfg.backtest.strategy.pre_trade = cfg.mesh.risk;
   cfg.data.klines = resolve(base_dir, cfg.data.klines);
   cfg.data.mark_price = resolve(base_dir, cfg.data.mark_price);
   cfg.data.funding = resolve(base_dir, cfg.data.funding);

@@ -39,9 +39,18 @@ OrderPlanner::OrderPlanner(const std::string& policy, const leverage::PolicySuit
       specs_(std::move(specs)),
       initial_equity_(initial_equity),
       peak_equity_(initial_equity),
-      plans_(specs_.size()) {}
+      plans_(specs_.size()),
+      gate_(cfg.pre_trade) {}
+
+bool OrderPlanner::passes_gate(const model::OrderRequest& req, size_t sym, const IAccountGateway& account, DecisionRecord& rec) {
+  const auto verdict = gate_.check({req.quantity, account.last_price(sym).value_or(core::Price{}), req.leverage_x});
+  if (verdict.allowed()) return true;
+  rec.outcome = std::string("DENIED: ") + risk::to_string(verdict.reason) + ": " + verdict.detail;
+  return false;
+}
 
 void OrderPlanner::on_instant(const InstantSignals& in, IAccountGateway& account) {
+  gate_.begin_instant();
   if (!in.trading) return;
   // Per symbol in order: first the open position's adds and stops, then a new entry.
   for (const auto& e : in.entries) {
@@ -175,6 +184,10 @@ void OrderPlanner::open_position(size_t sym, const signals::Signal& sig, const I
     req.attached_trailing_activation = core::Price::from_double(activation);
     req.attached_trailing_callback = core::Rate::from_double(cfg_.trailing_callback);
   }
+  if (!passes_gate(req, sym, account, rec)) {
+    decisions_.push_back(std::move(rec));
+    return;
+  }
   const auto result = account.submit(req, ctx.time_ms, rec.reason_json);
   rec.outcome = outcome_of(result);
   decisions_.push_back(std::move(rec));
@@ -221,6 +234,10 @@ void OrderPlanner::manage_position(size_t sym, const features::FeatureSnapshot& 
   req.leverage_x = plan.leverage_x;
   DecisionRecord rec{t, spec.symbol, model::to_string(req.side), plan.leverage_x, plan.tranche_notional, qty.str(), "",
                      "{\"policy\":\"" + policy_name_ + "\",\"pyramid_add\":\"" + std::to_string(plan.adds_done + 1) + "\"}"};
+  if (!passes_gate(req, sym, account, rec)) {
+    decisions_.push_back(std::move(rec));
+    return;
+  }
   const auto res = account.submit(req, t, rec.reason_json);
   rec.outcome = outcome_of(res);
   decisions_.push_back(std::move(rec));

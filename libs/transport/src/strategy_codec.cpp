@@ -45,6 +45,19 @@ size_t checked_index(uint32_t index, size_t count, const char* field) {
 
 }  // namespace
 
+v1::DenyReason to_proto(risk::GateReason reason) {
+  switch (reason) {
+    case risk::GateReason::kNone: return v1::DENY_REASON_UNSPECIFIED;
+    case risk::GateReason::kTradingHalted: return v1::DENY_REASON_TRADING_HALTED;
+    case risk::GateReason::kStateUnavailable: return v1::DENY_REASON_STATE_UNAVAILABLE;
+    case risk::GateReason::kLeverageAboveLimit: return v1::DENY_REASON_LEVERAGE_ABOVE_LIMIT;
+    case risk::GateReason::kNotionalAboveLimit: return v1::DENY_REASON_NOTIONAL_ABOVE_LIMIT;
+    case risk::GateReason::kOrdersPerInstantAboveLimit: return v1::DENY_REASON_ORDERS_PER_INSTANT_ABOVE_LIMIT;
+    case risk::GateReason::kValueOutOfRange: return v1::DENY_REASON_VALUE_OUT_OF_RANGE;
+  }
+  return v1::DENY_REASON_UNSPECIFIED;
+}
+
 void to_proto(const std::string& symbol, size_t symbol_index, const features::FeatureSnapshot& f, v1::FeatureSnapshot& out) {
   out.set_symbol(symbol);
   out.set_symbol_index(static_cast<uint32_t>(symbol_index));

@@ -7,6 +7,7 @@
 
 #include "fulcrum/backtest/data_loader.h"
 #include "fulcrum/backtest/engine.h"
+#include "fulcrum/risk/pre_trade_gate.h"
 
 namespace fulcrum::config {
 
@@ -16,12 +17,9 @@ struct OutputConfig {
 
 enum class ReplayMode { kLockstep, kFlat, kRealtime };
 
-// Pre-trade limits the risk gatekeeper enforces on every order, whatever the policy asked.
-struct RiskLimits {
-  int max_leverage_x = 125;
-  double max_order_notional = 5'000'000;    // USDT
-  int max_orders_per_instant = 50;          // per account
-};
+// Pre-trade limits on every order, whatever the policy asked: the planner applies them in
+// the backtest and the leverage service, the risk gatekeeper enforces them (libs/risk).
+using RiskLimits = risk::PreTradeLimits;
 
 struct MeshConfig {
   ReplayMode replay = ReplayMode::kLockstep;

@@ -44,6 +44,7 @@ class SnapshotGateway final : public IAccountGateway {
   core::Money available_balance() const override { return view_.available_balance; }
   int open_position_count() const override;
   const venue::Position& position(size_t s) const override { return view_.positions[s]; }
+  std::optional<core::Price> last_price(size_t s) const override { return view_.last_prices[s]; }
   bool has_open_orders(size_t s) const override { return open_orders_[s]; }
   size_t closed_trade_count() const override { return view_.closed_trade_count; }
   std::pair<core::Money, core::Money> closed_trade(size_t index) const override;

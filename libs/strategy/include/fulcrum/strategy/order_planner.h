@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fulcrum/leverage/policies.h"
+#include "fulcrum/risk/pre_trade_gate.h"
 #include "fulcrum/strategy/stages.h"
 #include "fulcrum/venue/paper_venue.h"
 
@@ -20,6 +21,8 @@ class IAccountGateway {
   virtual core::Money available_balance() const = 0;
   virtual int open_position_count() const = 0;
   virtual const venue::Position& position(size_t symbol) const = 0;
+  // The last trade price the account has seen: what risk sizes an order's notional on.
+  virtual std::optional<core::Price> last_price(size_t symbol) const = 0;
   virtual bool has_open_orders(size_t symbol) const = 0;
   virtual size_t closed_trade_count() const = 0;
   // Net PnL and maximum margin of closed trade `index` (0 = oldest). The planner reads
@@ -37,6 +40,7 @@ class VenueGateway final : public IAccountGateway {
   core::Money available_balance() const override { return v_.available_balance(); }
   int open_position_count() const override { return v_.open_position_count(); }
   const venue::Position& position(size_t s) const override { return v_.position(s); }
+  std::optional<core::Price> last_price(size_t s) const override { return v_.last_price(s); }
   bool has_open_orders(size_t s) const override { return v_.has_open_orders(s); }
   size_t closed_trade_count() const override { return v_.closed_trades().size(); }
   std::pair<core::Money, core::Money> closed_trade(size_t i) const override {
@@ -60,6 +64,7 @@ struct PlannerConfig {
   double warning_drawdown = 0.05;     // RiskLevel thresholds for the rule engine
   double critical_drawdown = 0.10;
   size_t stats_window_trades = 50;
+  risk::PreTradeLimits pre_trade;     // mesh.risk: applied before every submit
 };
 
 struct DecisionRecord {
@@ -69,7 +74,7 @@ struct DecisionRecord {
   int leverage_x = 0;
   double notional = 0;
   std::string quantity;
-  std::string outcome;  // SUBMITTED, SKIPPED, BLOCKED: why, or the venue's reject reason
+  std::string outcome;  // SUBMITTED, SKIPPED, BLOCKED: why, DENIED: gate reason, or the venue's reject reason
   std::string reason_json;
 };
 
@@ -80,6 +85,8 @@ class OrderPlanner {
   const std::string& policy() const { return policy_name_; }
   // The equity high-water mark, for drawdown; fed at each hourly equity sample.
   void observe_equity(double equity) { peak_equity_ = std::max(peak_equity_, equity); }
+  // A reload of mesh.risk reaches the planner's gate as it reaches the gatekeeper's.
+  void set_pre_trade_limits(const risk::PreTradeLimits& limits) { gate_.set_limits(limits); }
   void on_instant(const InstantSignals& in, IAccountGateway& account);
   const std::vector<DecisionRecord>& decisions() const { return decisions_; }
   std::vector<DecisionRecord> take_decisions() { return std::move(decisions_); }
@@ -103,6 +110,8 @@ class OrderPlanner {
   int committed_positions(const IAccountGateway& account) const;
   void record_blocked(const signals::Signal& sig, TimestampMs t, const std::string& why);
   std::string next_id() { return policy_name_ + "-" + std::to_string(++order_seq_); }
+  // The gate's verdict on `req`; a denial is recorded in `rec` and the order not sent.
+  bool passes_gate(const model::OrderRequest& req, size_t sym, const IAccountGateway& account, DecisionRecord& rec);
 
   std::string policy_name_;
   std::unique_ptr<leverage::LeveragePolicy> policy_;
@@ -114,6 +123,7 @@ class OrderPlanner {
   uint64_t order_seq_ = 0;
   std::vector<PositionPlan> plans_;
   std::vector<DecisionRecord> decisions_;
+  risk::PreTradeGate gate_;
 };
 
 }  // namespace fulcrum::strategy

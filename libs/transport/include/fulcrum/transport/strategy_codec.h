@@ -7,12 +7,16 @@
 #include <vector>
 
 #include "fulcrum/strategy/account_view.h"
+#include "fulcrum/risk/pre_trade_gate.h"
 #include "fulcrum/transport/codec.h"
 #include "fulcrum/v1/orders.pb.h"
 #include "fulcrum/v1/strategy.pb.h"
 
 namespace fulcrum::transport {
 
+
+// The gate's reasons on the wire, one to one.
+v1::DenyReason to_proto(risk::GateReason reason);
 
 void to_proto(const std::string& symbol, size_t symbol_index, const features::FeatureSnapshot& f, v1::FeatureSnapshot& out);
 features::FeatureSnapshot from_proto(const v1::FeatureSnapshot& in);
