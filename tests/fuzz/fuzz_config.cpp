@@ -14,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const auto cfg = config::parse_app_config(text, "fuzz.yaml", ".");
     // Whatever is accepted is finite and in range.
-    if (!std::isfinite(cfg.mesh.risk.max_order_notional) || !std::isfinite(cfg.backtest.initial_equity)) __builtin_trap();
+    if (cfg.mesh.risk.max_order_notional.raw <= 0 || !std::isfinite(cfg.backtest.initial_equity)) __builtin_trap();
     if (cfg.backtest.venue.taker_fee.raw < 0) __builtin_trap();
     for (const auto& [sym, spec] : cfg.instruments)
       if (spec.tick_size.raw <= 0 || spec.step_size.raw <= 0 || !model::bracket_table_problems(spec.brackets).empty()) __builtin_trap();

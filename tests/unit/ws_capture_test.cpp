@@ -89,3 +89,15 @@ TEST(WsCapture, TheRealCaptureParsesCompletely) {
   EXPECT_GE(cap.depth_snapshots, 1u) << "the recorder's REST snapshot";
   EXPECT_EQ(books + trades + cap.depth_updates + cap.depth_snapshots + cap.other_messages, cap.report.rows_read);
 }
+
+TEST(WsCapture, FuzzFoundAnEmptyEventTypeIsAnErrorNotAnIgnoredKind) {
+  // tests/fuzz/fuzz_ws_json, crash-74148ad8…: broken JSON after an empty "e" was returned
+  // as neither an event, an error nor a kind, so a capture counted it as an ignored message.
+  const std::string line =
+      "1723161255454137566 {\"stream\":\"btcusdt@bookTicker\",\"data\":{\"e\":\"\":\"61800.172316125510\",\"B\":\"0.600\",\"a\":\"61804\","
+      "\"X\":\"MA:1723161256RKET\",\"m\":t723}}\nrue}}\n";
+  std::string error, kind;
+  EXPECT_FALSE(marketdata::parse_ws_line(line, error, kind));
+  EXPECT_EQ(error, "field 'e' (event type) is empty");
+  EXPECT_TRUE(kind.empty());
+}

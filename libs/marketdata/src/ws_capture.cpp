@@ -77,6 +77,12 @@ std::optional<WsEvent> parse_ws_line(std::string_view line, std::string& error, 
     error = "field 'e' (event type) missing";
     return std::nullopt;
   }
+  // The on-demand parser reads lazily, so a line can be broken after "e": an empty type is
+  // never a message kind and must not be counted as an ignorable one (found by fuzzing).
+  if (type.empty()) {
+    error = "field 'e' (event type) is empty";
+    return std::nullopt;
+  }
   kind = std::string(type);
   std::string_view symbol;
   if (kind == "bookTicker") {
