@@ -72,7 +72,7 @@ int run(Service& svc, const Options& o) {
     }
     const int64_t recv_ns = runtime::wall_ns();
     const auto& ev = got->second;
-    svc.accept(ev.header(), got->first, recv_ns);
+    if (!svc.accept(ev.header(), got->first, recv_ns)) continue;
     if (auto problem = transport::market_event_problem(ev)) {
       svc.count_malformed("market event: " + *problem);
       continue;
@@ -85,6 +85,7 @@ int run(Service& svc, const Options& o) {
           break;
         }
         const auto bar = transport::from_proto(ev.bar());
+        if (!svc.admit_instant(bar.close_time_ms(), "bar")) break;
         if (gate.classify(bar.close_time_ms()) != runtime::InstantGate::Verdict::kNew) break;  // a re-sent instant
         stage.on_bar(it->second, bar);
         ++bars;
@@ -99,6 +100,7 @@ int run(Service& svc, const Options& o) {
           svc.count_malformed("book or trade for unconfigured symbol '" + symbol + "'");
           break;
         }
+        if (!svc.admit_instant(ev.header().exchange_ts_ms(), "book or trade")) break;
         if (gate.classify(ev.header().exchange_ts_ms()) != runtime::InstantGate::Verdict::kNew) break;
         auto& b = book_for(it->second);
         b.moved = true;
@@ -120,6 +122,7 @@ int run(Service& svc, const Options& o) {
       }
       case v1::MarketEvent::kInstantEnd: {
         const auto t = ev.instant_end().time_ms();
+        if (!svc.admit_instant(t, "instant end")) break;
         const auto verdict = gate.classify(t);
         if (verdict == runtime::InstantGate::Verdict::kRepeat) pub.publish(topics::kFeatures, gate.outputs().front());
         if (verdict != runtime::InstantGate::Verdict::kNew) break;

@@ -132,7 +132,8 @@ int run(Service& svc, const Options& o) {
       if (which == 0) {
         auto got = sig_sub.receive_as<v1::InstantSignals>(std::chrono::milliseconds(0));
         if (!got) continue;
-        svc.accept(got->second.header(), got->first, recv_ns);
+        if (!svc.accept(got->second.header(), got->first, recv_ns)) continue;
+        if (!svc.admit_instant(got->second.instant_ms(), "instant signals")) continue;
         const auto verdict = gate.classify(got->second.instant_ms());
         if (verdict == runtime::InstantGate::Verdict::kRepeat) publish_cached();
         if (verdict != runtime::InstantGate::Verdict::kNew) continue;
@@ -153,6 +154,7 @@ int run(Service& svc, const Options& o) {
             svc.count_malformed("unparsable ack");
             continue;
           }
+          if (!svc.accept(ack.header(), frame->topic, recv_ns)) continue;
           if (gate.any() && ack.instant_ms() == gate.done()) acked = true;
           continue;
         }
@@ -161,7 +163,8 @@ int run(Service& svc, const Options& o) {
           svc.count_malformed("unparsable account snapshot (" + std::to_string(frame->payload.size()) + " bytes)");
           continue;
         }
-        svc.accept(snap.header(), frame->topic, recv_ns);
+        if (!svc.accept(snap.header(), frame->topic, recv_ns)) continue;
+        if (!svc.admit_instant(snap.instant_ms(), "account snapshot")) continue;
         const auto it = account_index.find(snap.account());
         if (it == account_index.end()) continue;  // another variant's account
         try {

@@ -112,8 +112,7 @@ int run(Service& svc, const Options& o) {
     auto deadline = std::chrono::steady_clock::now() + wait;
     while (svc.running()) {
       if (auto got = acks->receive_as<v1::InstantAck>(std::chrono::milliseconds(20))) {
-        svc.accept(got->second.header(), topics::kAcks, runtime::wall_ns());
-        if (got->second.instant_ms() == t && got->second.replay_end() == replay_end) return true;
+        if (svc.accept(got->second.header(), topics::kAcks, runtime::wall_ns()) && got->second.instant_ms() == t && got->second.replay_end() == replay_end) return true;
       }
       svc.tick();
       if (std::chrono::steady_clock::now() >= deadline) {
@@ -161,6 +160,8 @@ int run(Service& svc, const Options& o) {
       msg.Clear();
       svc.stamp(*msg.mutable_header(), "market-data", cfg.backtest.to_ms, nullptr, runtime::wall_ns());
       msg.mutable_replay_end()->set_to_ms(cfg.backtest.to_ms);
+      msg.mutable_replay_end()->set_last_instant_ms(begin > 0 ? times[begin - 1] : 0);
+      msg.mutable_replay_end()->set_instants(instants);
       send(topics::kMarket);
     };
     send_end();

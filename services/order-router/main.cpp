@@ -197,6 +197,7 @@ int run(Service& svc, const Options& o) {
         const auto it = symbol_index.find(c.symbol());
         if (it == symbol_index.end()) return svc.count_malformed("market event for unconfigured symbol '" + c.symbol() + "'"), false;
         const auto bar = transport::from_proto(c);
+        if (!svc.admit_instant(bar.close_time_ms(), "bar")) return false;
         if (bar.close_time_ms() <= md_done) return false;
         for (auto& run : result.runs) {
           if (ev.event_case() == v1::MarketEvent::kBar) run.venue->on_bar(it->second, bar);
@@ -208,12 +209,14 @@ int run(Service& svc, const Options& o) {
         const auto it = symbol_index.find(ev.funding().symbol());
         if (it == symbol_index.end()) return svc.count_malformed("funding for unconfigured symbol '" + ev.funding().symbol() + "'"), false;
         const auto f = transport::from_proto(ev.funding());
+        if (!svc.admit_instant(f.funding_time_ms, "funding")) return false;
         if (f.funding_time_ms <= md_done) return false;
         for (auto& run : result.runs) run.venue->on_funding(it->second, f);
         return true;
       }
       case v1::MarketEvent::kInstantEnd: {
         const auto t = ev.instant_end().time_ms();
+        if (!svc.admit_instant(t, "instant end")) return false;
         if (t < md_done) return false;
         if (t == md_done) {  // a re-sent instant: the snapshots again, and the ack if due
           if (snapshot_cache.empty()) publish_snapshots(ev, recv_ns);  // restarted since: rebuild them
@@ -231,10 +234,18 @@ int run(Service& svc, const Options& o) {
         return true;
       }
       case v1::MarketEvent::kReplayEnd: {
+        // Only the end of this replay counts: in lockstep the router has applied exactly its
+        // last instant by then, so a forged end mid-run is refused and counted.
+        const auto last = ev.replay_end().last_instant_ms();
+        if (ev.replay_end().to_ms() != cfg.backtest.to_ms || (lockstep && last != md_done))
+          return svc.count_malformed("replay end for instant " + std::to_string(last) + " (to " + std::to_string(ev.replay_end().to_ms()) +
+                                     ") while the router has applied through " + std::to_string(md_done)),
+                 false;
         if (!finished) {
           for (auto& run : result.runs) backtest::sample_equity(run, cfg.backtest.to_ms);
           if (!o.out.empty()) {
-            backtest::RunInfo info{"up", cfg.source, svc.config_text(), symbols, true};
+            // Free-running modes can lose instants at a full queue: the report says so.
+            backtest::RunInfo info{"up", cfg.source, svc.config_text(), symbols, last == md_done};
             backtest::write_report(o.out, result, cfg.backtest.initial_equity, info);
             svc.log().info("event=report_written dir={}", o.out);
           }
@@ -343,7 +354,7 @@ int run(Service& svc, const Options& o) {
         for (int n = 0; n < 4096; ++n) {
           auto got = md_sub.receive_as<v1::MarketEvent>(std::chrono::milliseconds(0));
           if (!got) break;
-          svc.accept(got->second.header(), got->first, recv_ns);
+          if (!svc.accept(got->second.header(), got->first, recv_ns)) continue;
           if (on_market(got->second, recv_ns)) record("m" + got->second.SerializeAsString());
         }
         while (!early.empty() && early.front().instant_ms() <= md_done) {
@@ -354,7 +365,8 @@ int run(Service& svc, const Options& o) {
       } else {
         auto got = ord_sub.receive_as<v1::OrderBatch>(std::chrono::milliseconds(0));
         if (!got) continue;
-        svc.accept(got->second.header(), got->first, recv_ns);
+        if (!svc.accept(got->second.header(), got->first, recv_ns)) continue;
+        if (!svc.admit_instant(got->second.instant_ms(), "order batch")) continue;
         if (got->second.instant_ms() > md_done) {
           // Orders for an instant whose market events are not all in yet (possible only
           // when a re-send races the direct market-data path): applying them now would fill

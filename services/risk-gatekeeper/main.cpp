@@ -72,7 +72,8 @@ int run(Service& svc, const Options& o) {
     }
     const int64_t recv_ns = runtime::wall_ns();
     const auto& in = got->second;
-    svc.accept(in.header(), got->first, recv_ns);
+    if (!svc.accept(in.header(), got->first, recv_ns)) continue;
+    if (!svc.admit_instant(in.instant_ms(), "order batch")) continue;
     auto& gate = gates[in.account()];
     const auto verdict = gate.classify(in.instant_ms());
     if (verdict == runtime::InstantGate::Verdict::kRepeat) pub.publish(topics::kOrders, gate.outputs().front());

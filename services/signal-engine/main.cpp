@@ -39,8 +39,9 @@ int run(Service& svc, const Options& o) {
     }
     const int64_t recv_ns = runtime::wall_ns();
     const auto& in = got->second;
-    svc.accept(in.header(), got->first, recv_ns);
+    if (!svc.accept(in.header(), got->first, recv_ns)) continue;
     const auto t = in.instant_ms();
+    if (!svc.admit_instant(t, "feature update")) continue;
     const auto verdict = gate.classify(t);
     if (verdict == runtime::InstantGate::Verdict::kRepeat) pub.publish(topics::kSignals, gate.outputs().front());
     if (verdict != runtime::InstantGate::Verdict::kNew) continue;

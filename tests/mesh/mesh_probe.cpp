@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -16,13 +18,17 @@
 #include "fulcrum/runtime/scrape.h"
 #include "fulcrum/transport/endpoint.h"
 #include "fulcrum/v1/control.grpc.pb.h"
+#include "fulcrum/v1/market.pb.h"
+#include "fulcrum/v1/orders.pb.h"
+#include "fulcrum/v1/strategy.pb.h"
 
 using namespace fulcrum;
 
 namespace {
 
 int usage() {
-  std::cerr << "usage: mesh_probe free-port | garbage BIND_ENDPOINT ROUNDS TOPIC... | metric PORT NAME [label=value...]\n"
+  std::cerr << "usage: mesh_probe free-port | garbage BIND_ENDPOINT ROUNDS TOPIC... | forge BIND_ENDPOINT RUN_ID TO_MS SYMBOL [oversized]\n"
+               "       | metric PORT NAME [label=value...]\n"
                "       | health CONTROL_PORT | status CONTROL_PORT | reload CONTROL_PORT YAML_FILE\n";
   return 64;
 }
@@ -59,11 +65,104 @@ int garbage(const std::string& endpoint, int rounds, const std::vector<std::stri
   return 0;
 }
 
+// Well-formed protobuf frames that break the contract one way each, on every hot-path
+// topic; each line printed names a case. The oversized frame (optional) goes last: ZeroMQ
+// drops a connection that sends one (ZMQ_MAXMSGSIZE) and does not connect to that peer again.
+int forge(const std::string& endpoint, const std::string& run_id, int64_t to_ms, const std::string& symbol, bool oversized) {
+  zmq::context_t ctx(1);
+  zmq::socket_t pub(ctx, zmq::socket_type::pub);
+  pub.set(zmq::sockopt::linger, 2000);
+  pub.bind(endpoint);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // let the subscribers connect
+  constexpr int64_t k2100 = 4'102'444'800'000;
+  int cases = 0;
+  auto send = [&](const char* name, const std::string& topic, const google::protobuf::Message& m) {
+    pub.send(zmq::buffer(topic), zmq::send_flags::sndmore);
+    pub.send(zmq::buffer(m.SerializeAsString()), zmq::send_flags::none);
+    std::cout << "forged " << name << " on " << topic << "\n";
+    ++cases;
+  };
+  auto header = [&](v1::Header& h, const std::string& run, int64_t ts) {
+    h.set_run_id(run);
+    h.set_stream("forger");
+    h.set_stream_seq(static_cast<uint64_t>(cases) + 1);
+    h.set_exchange_ts_ms(ts);
+  };
+  auto market = [&](const std::string& run, int64_t ts) {
+    v1::MarketEvent ev;
+    header(*ev.mutable_header(), run, ts);
+    return ev;
+  };
+  auto candle = [&](v1::Candle& c, int64_t open_ms, int64_t o, int64_t h, int64_t l, int64_t cl, const std::string& sym) {
+    c.set_symbol(sym);
+    c.set_open_time_ms(open_ms);
+    c.set_interval_ms(300'000);
+    c.set_open_raw(o), c.set_high_raw(h), c.set_low_raw(l), c.set_close_raw(cl), c.set_volume_raw(100'000'000);
+  };
+  const int64_t px = 50'000'00000000;
+  { auto ev = market("another-run", to_ms); ev.mutable_instant_end()->set_time_ms(to_ms); send("foreign-run-instant-end", "md", ev); }
+  { auto ev = market(run_id, k2100); ev.mutable_instant_end()->set_time_ms(k2100); send("instant-end-2100", "md", ev); }
+  { auto ev = market(run_id, to_ms); ev.mutable_replay_end()->set_to_ms(to_ms); ev.mutable_replay_end()->set_last_instant_ms(1); send("replay-end-mid-run", "md", ev); }
+  { auto ev = market(run_id, to_ms); ev.mutable_replay_end()->set_to_ms(to_ms - 1); send("replay-end-wrong-window", "md", ev); }
+  { auto ev = market(run_id, to_ms); candle(*ev.mutable_bar(), to_ms - 300'000, px, px - 1, px + 1, px, symbol); send("bar-high-below-low", "md", ev); }
+  { auto ev = market(run_id, to_ms); candle(*ev.mutable_bar(), to_ms - 300'000, -px, px, -px, px, symbol); send("bar-negative-price", "md", ev); }
+  { auto ev = market(run_id, to_ms); candle(*ev.mutable_bar(), to_ms - 300'000, px, px, px, px, "FAKEUSDT"); send("bar-unknown-symbol", "md", ev); }
+  { auto ev = market(run_id, k2100); candle(*ev.mutable_bar(), k2100, px, px, px, px, symbol); send("bar-2100", "md", ev); }
+  { auto ev = market(run_id, to_ms); auto* f = ev.mutable_funding(); f->set_symbol(symbol), f->set_funding_time_ms(to_ms - 1), f->set_interval_hours(0), f->set_rate_raw(9'000'000'000'000'000'000LL); send("funding-interval-0", "md", ev); }
+  { auto ev = market(run_id, k2100); auto* f = ev.mutable_funding(); f->set_symbol(symbol), f->set_funding_time_ms(k2100), f->set_interval_hours(8); send("funding-2100", "md", ev); }
+  { auto ev = market(run_id, to_ms); auto* b = ev.mutable_book_top(); b->set_symbol(symbol), b->set_bid_raw(-1), b->set_ask_raw(px); send("book-negative-bid", "md", ev); }
+  { auto ev = market(run_id, to_ms); auto* t = ev.mutable_trade(); t->set_symbol(symbol), t->set_price_raw(px), t->set_quantity_raw(0); send("trade-zero-quantity", "md", ev); }
+  {
+    v1::FeatureUpdate u;
+    header(*u.mutable_header(), run_id, to_ms);
+    u.set_instant_ms(to_ms);
+    auto* s = u.add_snapshots();
+    s->set_symbol(symbol), s->set_symbol_index(0), s->set_close(std::nan(""));
+    send("features-nan-close", "feat", u);
+    u.set_instant_ms(k2100);
+    send("features-2100", "feat", u);
+  }
+  {
+    v1::InstantSignals sig;
+    header(*sig.mutable_header(), run_id, to_ms);
+    sig.set_instant_ms(to_ms);
+    sig.set_reference_volatility(std::numeric_limits<double>::infinity());
+    send("signals-infinite-volatility", "sig", sig);
+    sig.set_reference_volatility(0.01);
+    auto* e = sig.add_entries();
+    e->mutable_features()->set_symbol_index(999);
+    send("signals-symbol-index-999", "sig", sig);
+  }
+  {
+    v1::OrderBatch b;
+    header(*b.mutable_header(), run_id, k2100);
+    b.set_account("fixed");
+    b.set_instant_ms(k2100);
+    send("decisions-2100", "lev", b);
+    send("orders-2100", "ord", b);
+    header(*b.mutable_header(), "another-run", to_ms);
+    b.set_instant_ms(to_ms);
+    send("decisions-foreign-run", "lev", b);
+    header(*b.mutable_header(), run_id, to_ms);
+    b.set_account("nobody");
+    send("orders-unknown-account", "ord", b);
+  }
+  if (oversized) {
+    v1::MarketEvent big = market(run_id, to_ms);
+    big.mutable_bar()->set_symbol(std::string(2u << 20, 'X'));  // a 2 MiB frame, over the 1 MiB cap
+    send("oversized-2MiB", "md", big);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::cout << cases << " cases\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
   const std::string cmd = argv[1];
+  if (cmd == "forge" && (argc == 6 || argc == 7)) return forge(argv[2], argv[3], std::atoll(argv[4]), argv[5], argc == 7 && std::string(argv[6]) == "oversized");
   if (cmd == "free-port") {
     std::cout << transport::free_loopback_port() << "\n";
     return 0;

@@ -37,6 +37,7 @@ void add_common_options(CLI::App& app, ServiceOptions& o) {
   app.add_option("--redis", o.redis_url, "Redis URL, redis://host:port[/db]");
   app.add_option("--namespace", o.redis_namespace, "prefix of every Redis key this mesh writes");
   app.add_option("--ready-file", o.ready_file, "written once listening, with the bound ports");
+  app.add_option("--run-id", o.run_id, "the run every message must belong to (default: the --namespace)");
 }
 
 int64_t wall_ns() {
@@ -45,7 +46,10 @@ int64_t wall_ns() {
 
 Service::Service(std::string name, ServiceOptions opts)
     : name_(std::move(name)),
-      opts_(std::move(opts)),
+      opts_([&] {
+        if (opts.run_id.empty()) opts.run_id = opts.redis_namespace;
+        return std::move(opts);
+      }()),
       reporter_([this](const std::string& msg, uint64_t suppressed) {
         log_->warn("event=malformed_frame detail=\"{}\" suppressed_since_last={}", msg, suppressed);
       }, std::chrono::seconds(1)) {
@@ -132,6 +136,7 @@ void Service::apply_log_level() {
 
 void Service::stamp(v1::Header& out, const std::string& stream, int64_t exchange_ts_ms, const v1::Header* cause, int64_t recv_ns) {
   out.set_stream(stream);
+  out.set_run_id(opts_.run_id);
   out.set_stream_seq(++out_seq_[stream]);
   out.set_exchange_ts_ms(exchange_ts_ms);
   out.clear_hops();
@@ -143,6 +148,10 @@ void Service::stamp(v1::Header& out, const std::string& stream, int64_t exchange
 }
 
 bool Service::accept(const v1::Header& in, const std::string& topic, int64_t recv_ns) {
+  if (in.run_id() != opts_.run_id) {
+    count_malformed("frame on '" + topic + "' from another run '" + in.run_id().substr(0, 64) + "'");
+    return false;
+  }
   auto& received = received_by_topic_[topic];
   if (!received) received = &metrics_->received(topic);
   received->Increment();
@@ -175,6 +184,12 @@ void Service::watch(transport::Subscriber& sub) {
 void Service::watch(transport::Publisher& pub, const std::vector<std::string>& topics) {
   publishers_.push_back(&pub);
   for (const auto& topic : topics) metrics_->published(topic);
+}
+
+bool Service::admit_instant(core::TimestampMs t, const char* what) {
+  if (config_.backtest.to_ms == 0 || t <= config_.backtest.to_ms) return true;
+  count_malformed(std::string(what) + " at " + std::to_string(t) + " is beyond the replay window's end " + std::to_string(config_.backtest.to_ms));
+  return false;
 }
 
 void Service::count_malformed(const std::string& why) {

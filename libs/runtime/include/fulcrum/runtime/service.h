@@ -38,6 +38,7 @@ struct ServiceOptions {
   std::string redis_url = "redis://127.0.0.1:6379";
   std::string redis_namespace = "fulcrum";
   std::string ready_file;  // written once listening: "metrics_port=… control_port=…"
+  std::string run_id;      // stamped on every message and required of every input (default: the namespace)
 };
 void add_common_options(CLI::App& app, ServiceOptions& opts);
 
@@ -67,8 +68,14 @@ class Service {
   // of the message that caused it with this service's hop appended.
   void stamp(v1::Header& out, const std::string& stream, int64_t exchange_ts_ms, const v1::Header* cause, int64_t recv_ns);
   // Books an input message: counts it, checks its stream's sequence, records the hop
-  // latency from its last hop. Returns false for a duplicate or step back (already seen).
+  // latency from its last hop. Returns false, counted as malformed, for a frame of another
+  // run (its run_id differs): the caller must drop it.
   bool accept(const v1::Header& in, const std::string& topic, int64_t recv_ns);
+  // False, counted as malformed, for an instant beyond the replay window (backtest.to): a
+  // forged far-future instant would otherwise make every real one look stale and stall
+  // the run. `what` names the message in the report.
+  bool admit_instant(core::TimestampMs t, const char* what);
+  const std::string& run_id() const { return opts_.run_id; }
   void count_malformed(const std::string& why);
   // Watching a socket also creates its per-topic message counters at 0.
   void watch(transport::Subscriber& sub);
