@@ -33,8 +33,7 @@ struct Options {
 int run(Service& svc, const Options& o) {
   const auto& cfg = svc.config();
   const auto symbols = backtest::symbol_list(cfg.data);
-  std::vector<model::InstrumentSpec> specs;
-  for (const auto& s : symbols) specs.push_back(cfg.spec_for(s));
+  const auto specs = cfg.mesh_specs(symbols);
   const auto accounts = o.accounts.empty() ? backtest::policy_list(cfg.backtest) : o.accounts;
   const auto known = leverage::policy_names();
   for (const auto& a : accounts)

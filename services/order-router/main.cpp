@@ -49,12 +49,9 @@ int run(Service& svc, const Options& o) {
   if (cfg.backtest.from_ms == 0 || cfg.backtest.to_ms == 0)
     throw runtime::StartupError(runtime::kExitConfig, "config " + cfg.source + ": backtest.from and backtest.to are required by the mesh");
   const auto symbols = backtest::symbol_list(cfg.data);
-  std::vector<model::InstrumentSpec> specs;
+  const auto specs = cfg.mesh_specs(symbols);
   std::map<std::string, size_t> symbol_index;
-  for (size_t i = 0; i < symbols.size(); ++i) {
-    specs.push_back(cfg.spec_for(symbols[i]));
-    symbol_index[symbols[i]] = i;
-  }
+  for (size_t i = 0; i < symbols.size(); ++i) symbol_index[symbols[i]] = i;
   const auto accounts = o.accounts.empty() ? backtest::policy_list(cfg.backtest) : o.accounts;
   backtest::BacktestResult result;
   result.from_ms = cfg.backtest.from_ms;

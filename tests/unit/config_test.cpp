@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "fulcrum/backtest/data_loader.h"
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
 #include "fulcrum/runtime/control_server.h"
@@ -27,8 +28,13 @@ TEST(Config, TheShippedConfigLoadsAndTheEmptyConfigIsTheDefaults) {
   const auto cfg = config::load_app_config(std::string(FULCRUM_SOURCE_DIR) + "/deploy/config/backtest.yaml");
   EXPECT_EQ(cfg.instruments.size(), 8u);
   EXPECT_EQ(cfg.spec_for("BTCUSDT").tick_size, *core::Price::parse("0.1"));
-  EXPECT_EQ(cfg.spec_for("SOLUSDT").brackets.size(), 9u) << "inherits default_instrument's table";
-  EXPECT_EQ(cfg.spec_for("BTCUSDT").brackets.size(), 10u);
+  // Each symbol's own table from Binance's leverageBracket response of 2024-10-24.
+  const auto sol = cfg.spec_for("SOLUSDT").brackets;
+  ASSERT_EQ(sol.size(), 10u);
+  EXPECT_EQ(sol[0].max_leverage_x, 100);
+  EXPECT_EQ(sol[0].notional_cap, core::Money::from_int(20'000));
+  EXPECT_EQ(sol[0].maintenance_rate, core::Rate::from_double(0.005));
+  EXPECT_EQ(cfg.spec_for("BTCUSDT").brackets.size(), 12u);
   const auto defaults = config::parse_app_config("", "empty.yaml", ".");
   EXPECT_EQ(defaults.backtest.policies.fixed.leverage_x, 20);
   EXPECT_DOUBLE_EQ(defaults.backtest.signal.rsi_min, 65);
@@ -162,4 +168,46 @@ TEST(HostileConfig, ImpossibleBracketTablesAreRefused) {
   EXPECT_TRUE(has_issue(issues_of("venue:\n  default_instrument: {max_qty: '0'}\n"), "venue.default_instrument.max_qty", "must be positive"));
   EXPECT_TRUE(has_issue(issues_of("data:\n  max_abs_funding_rate: 5\n"), "data.max_abs_funding_rate", "must be ≤"));
   EXPECT_TRUE(has_issue(issues_of("mesh:\n  max_message_bytes: 10\n"), "mesh.max_message_bytes", "must be ≥"));
+}
+
+TEST(Instruments, TheBuiltInBinanceTableHas318SoundContracts) {
+  const auto& tables = model::binance_usdm_brackets();
+  EXPECT_EQ(tables.size(), 318u);
+  for (const auto& [symbol, table] : tables) EXPECT_TRUE(model::bracket_table_problems(table).empty()) << symbol;
+  // Spot checks against the response itself: ZECUSDT's first tier, and BTCSTUSDT's
+  // "no cap" (Long.MAX_VALUE) read as the venue's 1e10 USDT bound.
+  EXPECT_EQ(tables.at("ZECUSDT")[0].max_leverage_x, 50);
+  EXPECT_EQ(tables.at("ZECUSDT")[0].maintenance_rate, core::Rate::from_double(0.015));
+  EXPECT_EQ(tables.at("BTCSTUSDT").back().notional_cap, core::Money::from_int(10'000'000'000));
+}
+
+TEST(Instruments, ASymbolWithoutBracketsIsNamedAndTheMeshNeedsListedFilters) {
+  const auto cfg = config::load_app_config(std::string(FULCRUM_SOURCE_DIR) + "/deploy/config/backtest.yaml");
+  try {
+    cfg.spec_for("ORCAUSDT");  // listed after 2024-10-24, and not under venue.instruments here
+    FAIL() << "a symbol with no brackets anywhere must be an error";
+  } catch (const core::ConfigError& e) {
+    EXPECT_TRUE(has_issue(e.issues(), "venue.instruments.ORCAUSDT.brackets", "not in Binance's bracket table"));
+  }
+  EXPECT_FALSE(cfg.spec_for("BNBUSDT").filters_from_config) << "in the table but not listed: brackets known, filters not";
+  EXPECT_TRUE(cfg.spec_for("SOLUSDT").filters_from_config);
+  try {
+    cfg.mesh_specs({"SOLUSDT", "BNBUSDT"});
+    FAIL() << "the mesh cannot infer filters";
+  } catch (const core::ConfigError& e) {
+    EXPECT_TRUE(has_issue(e.issues(), "venue.instruments.BNBUSDT", "tick_size and step_size are not listed"));
+  }
+}
+
+TEST(Instruments, UnlistedFiltersAreInferredFromTheDatasOwnIncrements) {
+  // A sub-cent coin: prices on a 0.0001 grid, volumes in whole units.
+  auto spec = config::default_app_config().default_instrument;
+  std::vector<model::Bar> bars{test::bar(0, 0.1234, 0.1250, 0.1201, 0.1240, 1500), test::bar(300'000, 0.1240, 0.1262, 0.1239, 0.1262, 20)};
+  backtest::infer_filters(spec, bars);
+  EXPECT_EQ(spec.tick_size, *core::Price::parse("0.0001"));
+  EXPECT_EQ(spec.step_size, core::Qty::from_int(1)) << "whole units; the inferred increment is at most 1";
+  bars = {test::bar(0, 101.5, 102, 101, 101.5, 0.15), test::bar(300'000, 101.5, 103, 101.5, 102.5, 2.3)};
+  backtest::infer_filters(spec, bars);
+  EXPECT_EQ(spec.tick_size, *core::Price::parse("0.1"));
+  EXPECT_EQ(spec.step_size, *core::Qty::parse("0.01"));
 }

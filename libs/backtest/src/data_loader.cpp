@@ -22,7 +22,27 @@ std::string symbol_of(const std::string& filename) {
   const size_t cut = filename.find_first_of(".-");
   return filename.substr(0, cut);
 }
+// The largest power of ten (at most 1) that divides every value: the finest increment the
+// data shows. Prices move in ticks; bar volumes are sums of trades, so in steps.
+template <class F>
+F finest_power_of_ten(const std::vector<F>& values) {
+  int64_t unit = F::kScale;
+  for (const auto& v : values)
+    while (unit > 1 && v.raw % unit != 0) unit /= 10;
+  return F::from_raw(unit);
+}
 }  // namespace
+
+void infer_filters(model::InstrumentSpec& spec, const std::vector<model::Bar>& bars) {
+  std::vector<core::Price> prices;
+  std::vector<core::Qty> volumes;
+  for (const auto& b : bars) {
+    prices.insert(prices.end(), {b.open, b.high, b.low, b.close});
+    if (b.volume.raw > 0) volumes.push_back(b.volume);
+  }
+  spec.tick_size = finest_power_of_ten(prices);
+  spec.step_size = finest_power_of_ten(volumes);
+}
 
 std::vector<std::string> files_for_symbol(const std::string& folder, const std::string& symbol) {
   std::vector<std::string> out;
@@ -77,6 +97,11 @@ LoadedData load_data(const DataSources& src, const std::function<model::Instrume
     const auto kline_files = files_for_symbol(src.klines, sym);
     if (kline_files.empty()) throw core::DataError(src.klines, 0, "no kline file for symbol " + sym);
     for (const auto& f : kline_files) append_bars(d.bars, f);
+    if (!d.spec.filters_from_config) {
+      infer_filters(d.spec, d.bars);
+      out.reports.push_back(sym + ": not listed under venue.instruments; inferred tick_size " + d.spec.tick_size.str() + " and step_size " +
+                            d.spec.step_size.str() + " from the data's own increments");
+    }
     if (!src.mark_price.empty()) {
       for (const auto& f : files_for_symbol(src.mark_price, sym)) append_bars(d.mark_bars, f);
     }

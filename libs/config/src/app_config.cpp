@@ -48,7 +48,11 @@ void read_instrument(Section& s, model::InstrumentSpec& spec) {
       spec.brackets = model::default_binance_brackets();
       return;
     }
-    if (!list.IsSequence() || list.size() == 0) return s.problem("brackets", "must be 'binance_btcusdt' or a non-empty list");
+    if (list.IsScalar() && list.Scalar() == "binance") {
+      spec.brackets.clear();  // the symbol's own table from Binance's response
+      return;
+    }
+    if (!list.IsSequence() || list.size() == 0) return s.problem("brackets", "must be 'binance', 'binance_btcusdt' or a non-empty list");
     std::vector<model::MarginBracket> brackets;
     std::vector<std::optional<double>> given_cums;
     double floor = 0;
@@ -295,8 +299,30 @@ model::InstrumentSpec AppConfig::spec_for(const std::string& symbol) const {
   auto it = instruments.find(symbol);
   model::InstrumentSpec spec = it != instruments.end() ? it->second : default_instrument;
   spec.symbol = symbol;
-  if (spec.brackets.empty()) spec.brackets = model::default_binance_brackets();
+  spec.filters_from_config = it != instruments.end();
+  if (spec.brackets.empty()) {
+    // No table of its own: the exchange's, never a guess from another contract.
+    const auto& tables = model::binance_usdm_brackets();
+    const auto table = tables.find(symbol);
+    if (table == tables.end())
+      throw core::ConfigError(source, {{"venue.instruments." + symbol + ".brackets",
+                                        symbol + " is not in Binance's bracket table of 2024-10-24 (libs/model/data): list its brackets"}});
+    spec.brackets = table->second;
+  }
   return spec;
+}
+
+std::vector<model::InstrumentSpec> AppConfig::mesh_specs(const std::vector<std::string>& symbols) const {
+  std::vector<model::InstrumentSpec> specs;
+  std::vector<core::ConfigIssue> missing;
+  for (const auto& symbol : symbols) {
+    specs.push_back(spec_for(symbol));
+    if (!specs.back().filters_from_config)
+      missing.push_back({"venue.instruments." + symbol, "tick_size and step_size are not listed; the backtest infers them from the data, "
+                                                        "the mesh's services do not read the data and need them listed"});
+  }
+  if (!missing.empty()) throw core::ConfigError(source, missing);
+  return specs;
 }
 
 AppConfig default_app_config() {
@@ -304,7 +330,6 @@ AppConfig default_app_config() {
   cfg.default_instrument.tick_size = core::Price::parse("0.00001").value();
   cfg.default_instrument.step_size = core::Qty::parse("0.001").value();
   cfg.default_instrument.min_notional = core::Money::from_int(5);
-  cfg.default_instrument.brackets = model::default_binance_brackets();
   return cfg;
 }
 

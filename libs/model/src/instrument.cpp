@@ -1,5 +1,7 @@
 #include "fulcrum/model/instrument.h"
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 namespace fulcrum::model {
@@ -70,6 +72,49 @@ std::vector<std::string> bracket_table_problems(const std::vector<MarginBracket>
       out.push_back(at + "cum " + b.maintenance_amount.str() + " disagrees with the derived " + derived[i].maintenance_amount.str());
   }
   return out;
+}
+
+std::map<std::string, std::vector<MarginBracket>> parse_binance_bracket_json(const std::string& json_text, const std::string& source) {
+  std::map<std::string, std::vector<MarginBracket>> out;
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(json_text);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(source + ": not JSON: " + e.what());
+  }
+  if (!doc.is_array()) throw std::invalid_argument(source + ": expected the leverageBracket response, an array of {symbol, brackets}");
+  for (const auto& entry : doc) {
+    try {
+      const std::string symbol = entry.at("symbol").get<std::string>();
+      std::vector<MarginBracket> table;
+      for (const auto& t : entry.at("brackets")) {
+        // The exchange prints these as JSON numbers; from_double rounds once onto our grid.
+        // A last tier "without cap" is printed as Java's Long.MAX_VALUE (BTCSTUSDT): read
+        // any cap beyond 1e10 USDT, the largest notional the venue forms, as 1e10.
+        constexpr double kMaxCap = 1e10;
+        table.push_back({Money::from_double(t.at("notionalFloor").get<double>()), Money::from_double(std::min(t.at("notionalCap").get<double>(), kMaxCap)),
+                         t.at("initialLeverage").get<int>(), Rate::from_double(t.at("maintMarginRatio").get<double>()),
+                         Money::from_double(t.at("cum").get<double>())});
+      }
+      if (const auto problems = bracket_table_problems(table); !problems.empty())
+        throw std::invalid_argument(source + ": " + symbol + ": " + problems.front());
+      out[symbol] = std::move(table);
+    } catch (const nlohmann::json::exception& e) {
+      throw std::invalid_argument(source + ": entry " + entry.dump().substr(0, 80) + ": " + e.what());
+    } catch (const core::ArithmeticOverflow& e) {
+      throw std::invalid_argument(source + ": a value out of range: " + e.what());
+    }
+  }
+  return out;
+}
+
+namespace detail {
+extern const char kBinanceUsdmBracketsJson[];
+}  // namespace detail
+
+const std::map<std::string, std::vector<MarginBracket>>& binance_usdm_brackets() {
+  static const auto tables = parse_binance_bracket_json(detail::kBinanceUsdmBracketsJson, "built-in binance-um-usdt-2024-10-24.json");
+  return tables;
 }
 
 const MarginBracket& bracket_for(const std::vector<MarginBracket>& brackets, Money position_notional) {

@@ -280,6 +280,9 @@ int run_service(const std::string& name, int argc, char** argv, const std::funct
   } catch (const StartupError& e) {
     std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
     return e.exit_code();
+  } catch (const core::ConfigError& e) {
+    std::fprintf(stderr, "%s: %s\n", name.c_str(), e.what());
+    return kExitConfig;
   } catch (const zmq::error_t& e) {
     std::fprintf(stderr, "%s: socket error: %s\n", name.c_str(), e.what());
     return kExitStartup;

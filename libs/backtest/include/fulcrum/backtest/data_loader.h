@@ -28,6 +28,10 @@ struct LoadedData {
 // `spec_for(symbol)` supplies each symbol's instrument spec. Throws core::DataError.
 LoadedData load_data(const DataSources& src, const std::function<model::InstrumentSpec(const std::string&)>& spec_for);
 
+// Tick and step for a symbol the config does not list: the finest power of ten that divides
+// every price, and every non-zero bar volume.
+void infer_filters(model::InstrumentSpec& spec, const std::vector<model::Bar>& bars);
+
 std::vector<std::string> files_for_symbol(const std::string& folder, const std::string& symbol);
 std::vector<std::string> symbols_in(const std::string& folder);
 // The symbols a run covers, in index order: data.symbols as listed, else every symbol

@@ -42,7 +42,13 @@ struct AppConfig {
   MeshConfig mesh;
   std::string source;  // file the config came from
 
+  // The symbol's filters (venue.instruments, else default_instrument with
+  // filters_from_config false) and brackets (its own, else Binance's table for it). Throws
+  // core::ConfigError naming the symbol when neither has brackets for it.
   model::InstrumentSpec spec_for(const std::string& symbol) const;
+  // spec_for() of each, refusing (one ConfigError naming all) symbols whose tick and step
+  // are not listed: the mesh cannot infer them.
+  std::vector<model::InstrumentSpec> mesh_specs(const std::vector<std::string>& symbols) const;
 };
 
 // Relative paths in the file are taken relative to the file's folder.

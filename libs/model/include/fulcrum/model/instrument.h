@@ -1,6 +1,7 @@
 #pragma once
 // What a venue says about one symbol: price and quantity grids, minimum notional, and the
 // maintenance-margin brackets by notional.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,10 @@ struct InstrumentSpec {
   // forms, so no fee, margin or PnL can leave the 64-bit range.
   Qty max_qty = Qty::from_int(10'000'000);
   Qty max_market_qty = Qty::from_int(1'000'000);
-  std::vector<MarginBracket> brackets;
+  std::vector<MarginBracket> brackets;  // empty in config: Binance's table for the symbol
+  // False when tick and step were not listed for the symbol: the backtest infers them from
+  // the data and says so; the mesh refuses to start.
+  bool filters_from_config = true;
 };
 
 // Fills in maintenance_amount: cum_n = cum_{n-1} + floor_n · (mmr_n − mmr_{n−1}).
@@ -45,8 +49,14 @@ void derive_maintenance_amounts(std::vector<MarginBracket>& brackets);
 // cum equals the derived one. A table that breaks the rate rule lets a "liquidation" close
 // at a profit, which is why it is an error, not a warning.
 std::vector<std::string> bracket_table_problems(const std::vector<MarginBracket>& brackets);
-// Binance's published BTCUSDT table, the default for any symbol without its own.
+// Binance's published BTCUSDT table ("binance_btcusdt" in config).
 std::vector<MarginBracket> default_binance_brackets();
+// Parses Binance's GET /fapi/v1/leverageBracket response. Throws std::invalid_argument
+// naming `source`, the symbol and the tier when a table breaks bracket_table_problems().
+std::map<std::string, std::vector<MarginBracket>> parse_binance_bracket_json(const std::string& json_text, const std::string& source);
+// The response of 2024-10-24 for 318 USDⓈ-M contracts, compiled in (libs/model/data/):
+// the default table of every symbol that lists no brackets of its own.
+const std::map<std::string, std::vector<MarginBracket>>& binance_usdm_brackets();
 // The bracket holding `position_notional`; the last one when beyond every cap.
 const MarginBracket& bracket_for(const std::vector<MarginBracket>& brackets, Money position_notional);
 
