@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -89,7 +91,19 @@ struct Child {
   fs::path log, ready;
   int metrics_port = 0, control_port = 0;
   int exit_code = -1;
+  std::vector<std::string> args;
+  int restarts = 0;
+  std::optional<std::chrono::steady_clock::time_point> restart_due;
 };
+
+// A restart of these picks up exactly where the chain left off: the router replays its
+// journal, the gatekeeper keeps no state, market-data resumes after the router's last
+// acknowledged instant. The others restart cold (indicator windows, planner state and
+// order ids are not persisted yet), so the run's results may then differ from the backtest.
+bool restarts_exactly(const std::string& service) {
+  return service == "order-router" || service == "risk-gatekeeper" || service == "market-data";
+}
+constexpr int kMaxRestarts = 5;
 
 struct UpOptions {
   std::string config = "deploy/config/backtest.yaml";
@@ -101,7 +115,22 @@ struct UpOptions {
   std::vector<std::string> accounts;
 };
 
-std::string default_state_file() { return (fs::temp_directory_path() / ("fulcrum-up-" + std::to_string(::getuid()) + ".json")).string(); }
+// One state file per running `fulcrum up` (two runs at once each keep their own); removed at
+// a clean stop. `fulcrum status` finds every live one.
+std::string state_file_prefix() { return "fulcrum-up-" + std::to_string(::getuid()) + "-"; }
+std::string default_state_file() { return (fs::temp_directory_path() / (state_file_prefix() + std::to_string(::getpid()) + ".json")).string(); }
+std::vector<std::string> live_state_files() {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+    const auto name = e.path().filename().string();
+    if (name.rfind(state_file_prefix(), 0) != 0 || e.path().extension() != ".json") continue;
+    const auto pid = std::atoi(name.substr(state_file_prefix().size()).c_str());
+    if (pid > 0 && ::kill(pid, 0) == 0) out.push_back(e.path().string());  // a crashed launcher's file is stale
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 class Mesh {
  public:
@@ -156,7 +185,11 @@ class Mesh {
         args.push_back("--accounts");
         args.insert(args.end(), o_.accounts.begin(), o_.accounts.end());
       }
-      Child c{name, -1, work_ / "logs" / (name + ".log"), work_ / (".ready-" + name)};
+      Child c;
+      c.name = name;
+      c.log = work_ / "logs" / (name + ".log");
+      c.ready = work_ / (".ready-" + name);
+      c.args = args;
       c.pid = spawn(args, c.log);
       children_.push_back(c);
       if (!await_ready(children_.back())) return 1;
@@ -168,18 +201,38 @@ class Mesh {
     const auto started = std::chrono::steady_clock::now();
     auto next_summary = started;
     int rc = 0;
+    std::string stopped_by = "interrupt";
     while (!g_interrupted.load()) {
       std::this_thread::sleep_for(50ms);
       if (reap()) {
         auto& md = child("market-data");
-        if (md.exit_code == 0) break;  // the replay is done and acknowledged: the report is written
-        for (const auto& c : children_)
-          if (c.exit_code > 0) {
-            std::cerr << "fulcrum up: " << c.name << " exited with " << c.exit_code << "; its log ends:\n" << last_lines(c.log, 8);
+        if (md.exit_code == 0) {  // the replay is done and acknowledged: the report is written
+          stopped_by = "replay end";
+          break;
+        }
+        // Supervision: a service that died is restarted with backoff and the run goes on.
+        for (auto& c : children_) {
+          if (c.exit_code < 0 || c.restart_due) continue;
+          if (c.restarts >= kMaxRestarts) {
+            std::cerr << "fulcrum up: " << c.name << " died " << c.restarts + 1 << " times; giving up. Its log ends:\n" << last_lines(c.log, 8);
             rc = 1;
+            stopped_by = c.name + " kept dying";
+            break;
           }
+          const auto backoff = std::min(std::chrono::milliseconds(250) * (1 << c.restarts), std::chrono::milliseconds(5000));
+          c.restart_due = std::chrono::steady_clock::now() + backoff;
+          std::cerr << "fulcrum up: " << c.name << " exited with " << c.exit_code << "; restart " << c.restarts + 1 << " of " << kMaxRestarts << " in "
+                    << backoff.count() << " ms" << (restarts_exactly(c.name) ? "" : " (cold: results may now differ from the backtest)")
+                    << "; its log ends:\n" << last_lines(c.log, 5);
+        }
         if (rc) break;
       }
+      for (auto& c : children_)
+        if (c.restart_due && std::chrono::steady_clock::now() >= *c.restart_due && !respawn(c, redis_url)) {
+          rc = 1;
+          stopped_by = c.name + " could not be restarted";
+        }
+      if (rc) break;
       const auto now = std::chrono::steady_clock::now();
       if (now >= next_summary) {
         print_summary(std::chrono::duration<double>(now - started).count(), false);
@@ -187,6 +240,7 @@ class Mesh {
       }
       if (o_.duration_s > 0 && now - started >= std::chrono::duration<double>(o_.duration_s)) {
         std::cout << "fulcrum up: --duration reached\n";
+        stopped_by = "--duration";
         break;
       }
     }
@@ -199,6 +253,13 @@ class Mesh {
         std::cerr << "fulcrum up: " << c.name << " exited with " << c.exit_code << " at stop; its log ends:\n" << last_lines(c.log, 8);
         rc = rc ? rc : 1;
       }
+    write_launcher_record(finished, stopped_by);
+    if (!finished) {
+      std::cout << "fulcrum up: run incomplete (stopped by " << stopped_by << "); the partial report in " << work_.string()
+                << " is marked complete: false\n";
+      // Only a stop asked for in advance is a success; Ctrl-C is 130 as for any command.
+      if (!rc) rc = stopped_by == "--duration" ? 0 : stopped_by == "interrupt" ? 130 : 1;
+    }
     if (finished && fs::exists(work_ / "summary.md")) {
       backtest::point_latest(o_.out, work_.string());
       std::ifstream in(work_ / "summary.md");
@@ -262,6 +323,39 @@ class Mesh {
     throw std::runtime_error("embedded redis-server did not start; its log:\n" + last_lines(work_ / "logs" / "redis.log", 10));
   }
 
+  bool respawn(Child& c, const std::string& redis_url) {
+    c.restart_due.reset();
+    ++c.restarts;
+    std::error_code ec;
+    fs::remove(c.ready, ec);
+    c.exit_code = -1;
+    c.pid = spawn(c.args, c.log);
+    if (!await_ready(c)) return false;
+    write_state(redis_url);  // its metrics and control ports are new
+    std::cout << "fulcrum up: " << c.name << " restarted (" << c.restarts << " of " << kMaxRestarts << ")\n";
+    return true;
+  }
+
+  // launcher.json in the run folder: whether the run completed, what stopped it, and every
+  // restart, so a partial or cold-restarted run never passes for a clean one.
+  void write_launcher_record(bool finished, const std::string& stopped_by) {
+    nlohmann::json j;
+    j["complete"] = finished;
+    j["stopped_by"] = stopped_by;
+    bool exact = true;
+    for (const auto& c : children_) {
+      j["restarts"][c.name] = c.restarts;
+      if (c.restarts > 0 && !restarts_exactly(c.name)) {
+        j["cold_restarts"].push_back(c.name);
+        exact = false;
+      }
+    }
+    j["results_match_an_uninterrupted_run"] = finished && exact;
+    std::ofstream(work_ / "launcher.json") << j.dump(2) << "\n";
+    if (finished && !exact)
+      std::cout << "fulcrum up: " << j["cold_restarts"].dump() << " restarted without their state: the results may differ from the backtest\n";
+  }
+
   bool await_ready(Child& c) {
     for (int i = 0; i < 300 && !g_interrupted.load(); ++i) {
       if (fs::exists(c.ready)) {
@@ -311,6 +405,8 @@ class Mesh {
     nlohmann::json j;
     j["pid"] = ::getpid();
     j["redis"] = redis_url;
+    if (redis_pid_ > 0) j["redis_pid"] = redis_pid_;  // embedded: this launcher's own
+    j["run_dir"] = work_.string();
     j["logs"] = (work_ / "logs").string();
     for (const auto& c : children_) j["services"][c.name] = {{"pid", c.pid}, {"metrics_port", c.metrics_port}, {"control_port", c.control_port}};
     state_file_ = o_.state_file.empty() ? default_state_file() : o_.state_file;
@@ -390,38 +486,63 @@ Runner add_status_command(CLI::App& app) {
   cmd->add_option("--state-file", *state, "the file `fulcrum up` wrote (default: in the temp folder)");
   cmd->add_flag("--json", *json, "print JSON");
   return [state, json] {
-    const std::string path = state->empty() ? default_state_file() : *state;
-    std::ifstream in(path);
-    if (!in) {
-      std::cerr << "fulcrum status: no running mesh (" << path << " not found); start one with `fulcrum up`\n";
+    const auto paths = state->empty() ? live_state_files() : std::vector<std::string>{*state};
+    if (paths.empty()) {
+      std::cerr << "fulcrum status: no running mesh (no live " << (fs::temp_directory_path() / (state_file_prefix() + "*.json")).string()
+                << "); start one with `fulcrum up`\n";
       return 1;
     }
-    nlohmann::json s;
-    try {
-      in >> s;
-    } catch (const std::exception& e) {
-      std::cerr << "fulcrum status: " << path << " is not valid JSON: " << e.what() << "\n";
-      return 1;
-    }
-    nlohmann::json out;
     int unhealthy = 0;
-    for (const auto& [name, svc] : s["services"].items()) {
-      const std::string addr = "127.0.0.1:" + std::to_string(svc["control_port"].get<int>());
-      const auto h = runtime::check_health(addr);
-      const auto st = runtime::fetch_status(addr);
-      if (!h.serving) ++unhealthy;
-      out[name] = {{"health", h.serving ? "SERVING" : (h.reachable ? "NOT_SERVING" : "UNREACHABLE")}, {"uptime_ms", st.uptime_ms},
-                   {"version", st.version}, {"config_hash", st.config_hash}, {"counters", st.counters}};
-      if (!st.policy.empty()) out[name]["policy"] = st.policy, out[name]["policy_version"] = st.policy_version;
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& path : paths) {
+      std::ifstream in(path);
+      nlohmann::json s;
+      try {
+        if (!in) throw std::runtime_error("cannot open it");
+        in >> s;
+      } catch (const std::exception& e) {
+        std::cerr << "fulcrum status: " << path << ": " << e.what() << "\n";
+        ++unhealthy;
+        continue;
+      }
+      nlohmann::json out;
+      out["state_file"] = path;
+      // Services keep serving through a Redis outage (risk fails closed); the mesh is
+      // degraded all the same, and says so.
+      const std::string redis_url = s.value("redis", "");
+      bool redis_up = false;
+      try {
+        runtime::RedisClient probe(runtime::parse_redis_url(redis_url));
+        redis_up = probe.ping();
+      } catch (const std::exception&) {
+      }
+      out["redis"] = {{"url", redis_url}, {"up", redis_up}};
+      bool all_serving = true;
+      for (const auto& [name, svc] : s["services"].items()) {
+        const std::string addr = "127.0.0.1:" + std::to_string(svc["control_port"].get<int>());
+        const auto h = runtime::check_health(addr);
+        const auto st = runtime::fetch_status(addr);
+        all_serving = all_serving && h.serving;
+        out["services"][name] = {{"health", h.serving ? "SERVING" : (h.reachable ? "NOT_SERVING" : "UNREACHABLE")}, {"uptime_ms", st.uptime_ms},
+                                 {"version", st.version}, {"config_hash", st.config_hash}, {"counters", st.counters}};
+        if (!st.policy.empty()) out["services"][name]["policy"] = st.policy, out["services"][name]["policy_version"] = st.policy_version;
+      }
+      out["mesh"] = all_serving && redis_up ? "HEALTHY" : "DEGRADED";
+      if (out["mesh"] != "HEALTHY") ++unhealthy;
+      all.push_back(out);
     }
     if (*json) {
-      std::cout << out.dump(2) << "\n";
+      std::cout << (all.size() == 1 ? all[0] : all).dump(2) << "\n";
     } else {
-      std::printf("%-16s %-12s %10s  %s\n", "service", "health", "uptime_s", "counters");
-      for (const auto& [name, v] : out.items()) {
-        std::string counters;
-        for (const auto& [k, c] : v["counters"].items()) counters += k + "=" + std::to_string(c.get<unsigned long long>()) + " ";
-        std::printf("%-16s %-12s %10.1f  %s\n", name.c_str(), v["health"].get<std::string>().c_str(), v["uptime_ms"].get<double>() / 1000.0, counters.c_str());
+      for (const auto& out : all) {
+        std::printf("mesh %s (%s): redis %s %s\n", out["mesh"].get<std::string>().c_str(), out["state_file"].get<std::string>().c_str(),
+                    out["redis"]["url"].get<std::string>().c_str(), out["redis"]["up"].get<bool>() ? "UP" : "DOWN");
+        std::printf("%-16s %-12s %10s  %s\n", "service", "health", "uptime_s", "counters");
+        for (const auto& [name, v] : out["services"].items()) {
+          std::string counters;
+          for (const auto& [k, c] : v["counters"].items()) counters += k + "=" + std::to_string(c.get<unsigned long long>()) + " ";
+          std::printf("%-16s %-12s %10.1f  %s\n", name.c_str(), v["health"].get<std::string>().c_str(), v["uptime_ms"].get<double>() / 1000.0, counters.c_str());
+        }
       }
     }
     return unhealthy ? 1 : 0;

@@ -4,6 +4,7 @@
 // so a re-send is harmless); flat runs flat out; realtime paces by exchange time / speed.
 // Sources: the config's kline/mark/funding files, or (--ws) a recorded Binance WebSocket
 // capture, replayed as book tops and trades.
+#include <charconv>
 #include <thread>
 
 #include "fulcrum/backtest/data_loader.h"
@@ -131,6 +132,18 @@ int run(Service& svc, const Options& o) {
   const auto wall_start = std::chrono::steady_clock::now();
   const core::TimestampMs first_t = times.empty() ? 0 : times.front();
   size_t begin = 0, sent_events = 0;
+  // A restarted market-data resumes after the last instant the router acknowledged (the
+  // router commits it with its journal), instead of replaying from the start and stalling.
+  if (lockstep) {
+    if (const auto acked = svc.redis().command({"GET", svc.key("router:acked")}); acked && acked->kind == runtime::RedisReply::Kind::kString) {
+      core::TimestampMs after = 0;
+      const auto [end, ec] = std::from_chars(acked->str.data(), acked->str.data() + acked->str.size(), after);
+      if (ec != std::errc() || end != acked->str.data() + acked->str.size())
+        throw runtime::StartupError(runtime::kExitRuntime, svc.key("router:acked") + " holds '" + acked->str.substr(0, 40) + "', not an instant");
+      while (begin < times.size() && times[begin] <= after) ++begin;
+      if (begin > 0) svc.log().warn("event=resumed after_instant_ms={} skipped_events={}", after, begin);
+    }
+  }
   while (begin < times.size() && svc.running()) {
     const auto t = times[begin];
     size_t end = begin;

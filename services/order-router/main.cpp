@@ -132,11 +132,16 @@ int run(Service& svc, const Options& o) {
   bool finished = false;
   std::string payload;
 
-  auto write_journal = [&] {
-    if (journal.empty()) return true;
-    std::vector<std::string> cmd{"RPUSH", journal_key};
-    cmd.insert(cmd.end(), journal.begin(), journal.end());
-    if (!svc.redis().command(cmd)) return false;
+  // The lockstep commit: the journal through instant `t` and the acknowledged instant, in
+  // one round trip before the ack, so a restarted market-data resumes right after `t`.
+  auto write_journal = [&](core::TimestampMs t) {
+    std::vector<std::vector<std::string>> cmds;
+    if (!journal.empty()) {
+      cmds.push_back({"RPUSH", journal_key});
+      cmds.back().insert(cmds.back().end(), journal.begin(), journal.end());
+    }
+    cmds.push_back({"SET", svc.key("router:acked"), std::to_string(t)});
+    if (!svc.redis().pipeline(cmds)) return false;
     journal.clear();
     return true;
   };
@@ -155,7 +160,7 @@ int run(Service& svc, const Options& o) {
     for (auto t : applied)
       if (t != md_done) return;
     if (last_acked == md_done || replaying) return;
-    if (lockstep && !write_journal()) {
+    if (lockstep && !write_journal(md_done)) {
       // Not durable, not acknowledged: market-data waits and re-sends; retried each turn.
       if (!ack_pending) svc.log().error("event=journal_write_failed instant_ms={} error=\"{}\"", md_done, svc.redis().last_error());
       ack_pending = true;
@@ -380,6 +385,19 @@ int run(Service& svc, const Options& o) {
     svc.set_counter("orders_applied", orders_applied);
     svc.set_counter("orders_rejected", orders_rejected);
     svc.tick();
+  }
+  // Stopped before the replay's end: the accounts as they stand, marked incomplete, so a
+  // stopped run still leaves its ledgers (and never passes for a finished one).
+  if (!finished && !o.out.empty() && md_done != std::numeric_limits<core::TimestampMs>::min()) {
+    result.to_ms = md_done;
+    for (auto& run : result.runs) backtest::sample_equity(run, md_done);
+    backtest::RunInfo info{"up", cfg.source, svc.config_text(), symbols, false};
+    try {
+      backtest::write_report(o.out, result, cfg.backtest.initial_equity, info);
+      svc.log().info("event=partial_report_written dir={} through_instant_ms={}", o.out, md_done);
+    } catch (const std::exception& e) {
+      svc.log().error("event=partial_report_failed dir={} error=\"{}\"", o.out, e.what());
+    }
   }
   return 0;
 }

@@ -13,12 +13,12 @@
 #include "test_support.h"
 
 using namespace fulcrum;
+using test::kT0;
 using core::Money;
 using core::Price;
 using core::Qty;
 
 namespace {
-constexpr core::TimestampMs kT0 = 1'735'689'600'000;  // 2025-01-01
 
 model::OrderRequest market(const std::string& id, model::Side side, const char* qty, int lev, bool reduce_only = false) {
   model::OrderRequest r;

@@ -14,6 +14,9 @@ void PrintTo(const Fixed<Tag, D>& v, std::ostream* os) { *os << v.str(); }
 
 namespace fulcrum::test {
 
+inline constexpr core::TimestampMs kT0 = 1'735'689'600'000;  // 2025-01-01, where hand-made sessions start
+inline constexpr core::TimestampMs k5m = 300'000;
+
 // The repo's bundled sample (always present).
 std::string sample_dir();
 // ../shared/data, or "" when this checkout has no shared folder beside it.

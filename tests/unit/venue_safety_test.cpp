@@ -15,11 +15,11 @@ using core::Price;
 using core::Qty;
 using core::Rate;
 using test::bar;
+using test::k5m;
+using test::kT0;
 
 namespace {
 
-constexpr core::TimestampMs kT0 = 1'735'689'600'000;  // 2025-01-01
-constexpr core::TimestampMs k5m = 300'000;
 
 model::OrderRequest order(const std::string& id, model::Side side, Qty qty, int lev, model::OrderType type = model::OrderType::kMarket) {
   model::OrderRequest r;
@@ -30,6 +30,16 @@ model::OrderRequest order(const std::string& id, model::Side side, Qty qty, int 
   r.quantity = qty;
   r.leverage_x = lev;
   return r;
+}
+
+// One BTCUSDT account with no slippage and no taker fee, priced at 50 000.
+venue::PaperVenue frictionless_venue(int64_t deposit) {
+  venue::VenueConfig cfg;
+  cfg.slippage = Rate{};
+  cfg.taker_fee = Rate{};
+  venue::PaperVenue v(cfg, {test::spec("BTCUSDT")}, Money::from_int(deposit), kT0);
+  v.on_bar(0, bar(kT0, 50'000, 50'000, 50'000, 50'000));
+  return v;
 }
 
 Money ledger_sum(const venue::PaperVenue& v) {
@@ -82,11 +92,7 @@ TEST(VenueSafety, ALiquidationNeverPaysTheAccount) {
   // Funding drains an isolated long's margin below zero, which puts Binance's liquidation
   // price above the entry. The liquidation then closes at a price that books a gain; the
   // clearance takes it, so the liquidation's realised PnL minus its fee is 0, never more.
-  venue::VenueConfig cfg;
-  cfg.slippage = Rate{};
-  cfg.taker_fee = Rate{};
-  venue::PaperVenue v(cfg, {test::spec("BTCUSDT")}, Money::from_int(10'000), kT0);
-  v.on_bar(0, bar(kT0, 50'000, 50'000, 50'000, 50'000));
+  auto v = frictionless_venue(10'000);
   ASSERT_TRUE(v.submit(order("L", model::Side::kBuy, Qty::from_int(1), 20), kT0).accepted());
   v.on_bar(0, bar(kT0 + k5m, 50'000, 50'000, 50'000, 50'000));
   ASSERT_EQ(v.position(0).isolated_margin, Money::from_int(2'500));
@@ -106,11 +112,7 @@ TEST(VenueSafety, ALiquidationNeverPaysTheAccount) {
 }
 
 TEST(VenueSafety, EveryAcceptedOrderEndsInARecordedState) {
-  venue::VenueConfig cfg;
-  cfg.slippage = Rate{};
-  cfg.taker_fee = Rate{};
-  venue::PaperVenue v(cfg, {test::spec("BTCUSDT")}, Money::from_int(10'000), kT0);
-  v.on_bar(0, bar(kT0, 50'000, 50'000, 50'000, 50'000));
+  auto v = frictionless_venue(10'000);
   // Each needs 5 500 of margin: both pass at submit, only the first fits at the fill.
   ASSERT_TRUE(v.submit(order("a", model::Side::kBuy, *Qty::parse("1.1"), 10), kT0).accepted());
   ASSERT_TRUE(v.submit(order("b", model::Side::kBuy, *Qty::parse("1.1"), 10), kT0).accepted());

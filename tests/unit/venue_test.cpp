@@ -12,11 +12,11 @@ using core::Price;
 using core::Qty;
 using core::Rate;
 using test::bar;
+using test::k5m;
+using test::kT0;
 
 namespace {
 
-constexpr core::TimestampMs kT0 = 1'735'689'600'000;  // 2025-01-01
-constexpr core::TimestampMs k5m = 300'000;
 
 venue::VenueConfig zero_cost() {
   venue::VenueConfig c;
