@@ -70,3 +70,21 @@ TEST(Report, EveryFormatCarriesEveryPolicy) {
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find("polyline"), std::string::npos);
 }
+
+TEST(Metrics, APolicyThatStoppedTradingIsFlaggedInactive) {
+  analytics::MetricsInput in;
+  in.policy = "kelly";
+  in.from_ms = kJan1;
+  in.to_ms = *core::parse_utc_ms("2025-05-01");  // 120 days: a quarter is 30 days
+  in.initial_equity = 100;
+  in.trades = {{kJan1 + 5 * kDay, kJan1 + 6 * kDay, -1, 10, 100, false}, {kJan1 + 40 * kDay, kJan1 + 41 * kDay, 2, 10, 99, false}};
+  auto m = analytics::compute_metrics(in);
+  ASSERT_TRUE(m.inactive_since.has_value()) << "no entry in the last 80 days";
+  EXPECT_EQ(*m.inactive_since, kJan1 + 40 * kDay);
+  EXPECT_NE(analytics::render_markdown({m}).find("**kelly is inactive**: no trade opened since 2025-02-10"), std::string::npos);
+  EXPECT_NE(analytics::render_json({m}).find("\"inactive_since\": \"2025-02-10T00:00:00Z\""), std::string::npos);
+  in.trades.push_back({in.to_ms - 10 * kDay, in.to_ms - 9 * kDay, 1, 10, 101, false});
+  EXPECT_FALSE(analytics::compute_metrics(in).inactive_since.has_value()) << "an entry 10 days before the end";
+  in.trades.clear();
+  EXPECT_EQ(analytics::compute_metrics(in).inactive_since, kJan1) << "never traded: inactive since the start";
+}

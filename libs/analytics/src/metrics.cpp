@@ -59,6 +59,12 @@ double sortino_ratio(const std::vector<double>& daily) {
 PolicyMetrics compute_metrics(const MetricsInput& in) {
   PolicyMetrics m;
   m.policy = in.policy;
+  {
+    TimestampMs last_open = in.from_ms;
+    for (const auto& t : in.trades) last_open = std::max(last_open, t.open_ms);
+    const TimestampMs quiet = std::max<TimestampMs>(30 * core::kMsPerDay, (in.to_ms - in.from_ms) / 4);
+    if (in.to_ms - last_open > quiet) m.inactive_since = last_open;
+  }
   m.final_equity = in.equity_curve.empty() ? in.initial_equity : in.equity_curve.back().equity;
   m.total_return = in.initial_equity > 0 ? m.final_equity / in.initial_equity - 1 : 0;
 

@@ -70,7 +70,7 @@ std::string month_value(const PolicyMetrics& m, const std::string& month) {
 nlohmann::json metrics_json(const PolicyMetrics& m) {
   nlohmann::json monthly = nlohmann::json::object();
   for (const auto& mr : m.monthly) monthly[mr.month] = mr.return_fraction;
-  return {{"policy", m.policy},
+  nlohmann::json j = {{"policy", m.policy},
           {"monthly_returns", monthly},
           {"mean_monthly_return", m.mean_monthly_return},
           {"total_return", m.total_return},
@@ -90,6 +90,8 @@ nlohmann::json metrics_json(const PolicyMetrics& m) {
           {"fees_paid", m.fees_paid},
           {"funding_net", m.funding_net},
           {"time_in_market", m.time_in_market}};
+  j["inactive_since"] = m.inactive_since ? nlohmann::json(core::format_utc_ms(*m.inactive_since)) : nlohmann::json(nullptr);
+  return j;
 }
 
 }  // namespace
@@ -142,6 +144,10 @@ std::string render_markdown(const std::vector<PolicyMetrics>& metrics) {
     out += "\n";
   }
   const auto months = months_of(metrics);
+  for (const auto& m : metrics)
+    if (m.inactive_since)
+      out += "\n**" + m.policy + " is inactive**: no trade opened since " + core::format_utc_ms(*m.inactive_since).substr(0, 10) +
+             ". A policy that stopped trading is a finding about the policy, not a result to rank.\n";
   out += "\nMonthly return by policy:\n\n| policy |";
   for (const auto& mo : months) cell(mo);
   out += "\n|---|";

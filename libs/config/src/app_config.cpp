@@ -92,7 +92,13 @@ void read_strategy(Section& s, strategy::PlannerConfig& c) {
   c.signal_interval_ms = minutes * core::kMsPerMinute;
   s.read<int>("max_open_positions", c.max_open_positions, 1, 1000);
   s.read<bool>("use_trailing_stop", c.use_trailing_stop);
+  std::string arm = c.trailing_arm == strategy::PlannerConfig::TrailingArm::kRoe ? "roe" : "price";
+  s.read<std::string>("trailing_arm", arm);
+  if (arm == "roe") c.trailing_arm = strategy::PlannerConfig::TrailingArm::kRoe;
+  else if (arm == "price") c.trailing_arm = strategy::PlannerConfig::TrailingArm::kPrice;
+  else s.problem("trailing_arm", "must be 'roe' (the seed's +ROE rule) or 'price' (a fixed price move), got '" + arm + "'");
   s.read<double>("trailing_arm_roe", c.trailing_arm_roe, 0.0, 100.0);
+  s.read<double>("trailing_arm_price_move", c.trailing_arm_price_move, 0.0001, 1.0);
   s.read<double>("trailing_callback", c.trailing_callback, 0.001, 0.10);  // Binance allows 0.1 %–10 %
   s.read<double>("high_confidence_score", c.high_confidence_score, 0.0, 100.0);
   s.read<double>("warning_drawdown", c.warning_drawdown, 0.0, 1.0);
@@ -240,6 +246,8 @@ void read_leverage(Section& s, leverage::PolicySuiteConfig& c) {
     p.read<double>("prior_win_rate", c.kelly.prior_win_rate, 0.0, 1.0);
     p.read<double>("prior_payoff", c.kelly.prior_payoff, 0.01, 100.0);
     p.read<double>("max_margin_fraction", c.kelly.max_margin_fraction, 0.0, 1.0);
+    p.read<size_t>("probe_after_signals", c.kelly.probe_after_signals, size_t{0}, size_t{1'000'000});
+    p.read<double>("probe_risk_fraction", c.kelly.probe_risk_fraction, 0.0, 0.05);
   }
   {
     auto p = s.child("fixed_ratio");

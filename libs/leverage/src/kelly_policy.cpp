@@ -23,12 +23,21 @@ class KellyPolicy final : public LeveragePolicy {
     d.reasons["payoff"] = core::short_number(b);
     d.reasons["kelly_f"] = core::short_number(f);
     d.reasons["source"] = warm ? "rolling" : "prior";
-    if (f <= 0 || stop_distance <= 0) {
-      d.reasons["skipped"] = "no edge";
+    if (stop_distance <= 0) {
+      d.reasons["skipped"] = "no stop distance";
       return d;
     }
+    double risk_fraction = f;
+    if (f <= 0) {
+      if (c_.probe_after_signals == 0 || in.signals_since_last_entry < c_.probe_after_signals) {
+        d.reasons["skipped"] = "no edge";
+        return d;
+      }
+      risk_fraction = c_.probe_risk_fraction;
+      d.reasons["probe"] = "no edge for " + std::to_string(in.signals_since_last_entry) + " signals: a probe trade refreshes the statistics";
+    }
     const double max_notional = std::min(in.equity * c_.max_margin_fraction, in.available_balance) * c_.leverage_x;
-    d.notional = std::min(f * in.equity / stop_distance, std::max(0.0, max_notional));
+    d.notional = std::min(risk_fraction * in.equity / stop_distance, std::max(0.0, max_notional));
     d.trade = d.notional > 0;
     return d;
   }

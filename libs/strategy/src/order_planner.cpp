@@ -126,7 +126,9 @@ void OrderPlanner::open_position(size_t sym, const signals::Signal& sig, const I
                   : in.current_drawdown >= cfg_.warning_drawdown ? leverage::RiskLevel::kWarning
                                                                  : leverage::RiskLevel::kSafe;
   in.stats = stats(account);
+  in.signals_since_last_entry = signals_since_entry_;
 
+  ++signals_since_entry_;  // back to 0 below if this signal becomes an entry
   auto decision = policy_->decide(in);
   risk::MarketRiskContext market;
   market.atr_ratio = sig.features.atr_ratio;
@@ -179,7 +181,8 @@ void OrderPlanner::open_position(size_t sym, const signals::Signal& sig, const I
   req.leverage_x = decision.leverage_x;
   req.attached_stop_price = core::Price::from_double(sig.stop_price);
   if (cfg_.use_trailing_stop) {
-    const double arm_move = cfg_.trailing_arm_roe / decision.leverage_x;
+    const double arm_move =
+        cfg_.trailing_arm == PlannerConfig::TrailingArm::kPrice ? cfg_.trailing_arm_price_move : cfg_.trailing_arm_roe / decision.leverage_x;
     const double activation = sig.side == Side::kBuy ? sig.reference_price * (1 + arm_move) : sig.reference_price * (1 - arm_move);
     req.attached_trailing_activation = core::Price::from_double(activation);
     req.attached_trailing_callback = core::Rate::from_double(cfg_.trailing_callback);
@@ -192,6 +195,7 @@ void OrderPlanner::open_position(size_t sym, const signals::Signal& sig, const I
   rec.outcome = outcome_of(result);
   decisions_.push_back(std::move(rec));
   if (!result.accepted()) return;
+  signals_since_entry_ = 0;
   plan = PositionPlan{};
   plan.active = true;
   plan.tranche_notional = tranche;

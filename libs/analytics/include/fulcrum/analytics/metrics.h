@@ -1,5 +1,6 @@
 #pragma once
 // Performance figures of one policy's account, in the seed report's terms.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,10 @@ struct PolicyMetrics {
   double fees_paid = 0;
   double funding_net = 0;  // + received, − paid
   double time_in_market = 0;  // fraction of the window with any position open
+  // Set when the policy opened no trade in the window's last 30 days (or its last quarter,
+  // whichever is longer): since its last entry, or since the window's start. A policy that
+  // has stopped trading is a finding about the policy, not a result to rank.
+  std::optional<TimestampMs> inactive_since;
 };
 
 struct MetricsInput {

@@ -72,6 +72,11 @@ struct KellyConfig {
   double prior_win_rate = 0.5;
   double prior_payoff = 1.5;
   double max_margin_fraction = 0.25;
+  // A policy that sizes from its own recent trades and finds no edge would never trade
+  // again, so its statistics could never change. After this many signals without an
+  // entry it takes one small probe trade, risking probe_risk_fraction of equity.
+  size_t probe_after_signals = 50;
+  double probe_risk_fraction = 0.005;
 };
 
 struct FixedRatioConfig {

@@ -34,6 +34,7 @@ struct LeverageInputs {
   double current_drawdown = 0;      // fraction below the equity high-water mark
   RiskLevel risk_level = RiskLevel::kSafe;
   TradeStats stats;
+  size_t signals_since_last_entry = 0;  // this account's signals that ended in no order
 };
 
 // How a position grows after entry (trend confirmation). Zero adds means one entry.

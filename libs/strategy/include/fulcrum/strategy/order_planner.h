@@ -58,7 +58,13 @@ struct PlannerConfig {
   TimestampMs signal_interval_ms = 15 * core::kMsPerMinute;
   int max_open_positions = 10;
   bool use_trailing_stop = true;
-  double trailing_arm_roe = 0.15;     // arm once the position is +15 % on margin
+  // The seed arms the trailing stop at +15 % return on margin, a price move of 0.15 /
+  // leverage: leverage then moves the exit too, and a study cannot tell sizing from exit.
+  // kPrice arms it at a fixed price move instead, so leverage is studied as sizing alone.
+  enum class TrailingArm { kRoe, kPrice };
+  TrailingArm trailing_arm = TrailingArm::kRoe;
+  double trailing_arm_roe = 0.15;          // kRoe: +15 % on margin
+  double trailing_arm_price_move = 0.0075; // kPrice: +0.75 %, the seed's ROE rule at 20x
   double trailing_callback = 0.015;
   double high_confidence_score = 80;
   double warning_drawdown = 0.05;     // RiskLevel thresholds for the rule engine
@@ -121,6 +127,7 @@ class OrderPlanner {
   double initial_equity_;
   double peak_equity_;
   uint64_t order_seq_ = 0;
+  size_t signals_since_entry_ = 0;
   std::vector<PositionPlan> plans_;
   std::vector<DecisionRecord> decisions_;
   risk::PreTradeGate gate_;
