@@ -121,7 +121,7 @@ int run_walk_forward(const BacktestOptions& o, config::AppConfig& cfg, const std
     window.from_ms = f.test_from_ms, window.to_ms = f.test_to_ms;
     const auto oos = backtest::run_backtest(data, window);
     const std::string label = core::format_utc_ms(f.train_from_ms).substr(0, 10) + ".." + core::format_utc_ms(f.train_to_ms).substr(0, 10) +
-                              " \\| " + core::format_utc_ms(f.test_from_ms).substr(0, 10) + ".." + core::format_utc_ms(f.test_to_ms).substr(0, 10);
+                              " → " + core::format_utc_ms(f.test_from_ms).substr(0, 10) + ".." + core::format_utc_ms(f.test_to_ms).substr(0, 10);
     for (size_t p = 0; p < is.runs.size(); ++p)
       rows.push_back({label, backtest::metrics_for(is.runs[p], is, cfg.backtest.initial_equity), backtest::metrics_for(oos.runs[p], oos, cfg.backtest.initial_equity)});
   }

@@ -19,8 +19,27 @@ expect_exit 0 "$FULCRUM" backtest --config "$WORK/cfg.yaml" --out "$WORK/b" --no
 for f in "$WORK"/a/latest/ledger-*.csv "$WORK"/a/latest/trades-*.csv; do cmp -s "$f" "$WORK/b/latest/$(basename "$f")" || fail "$(basename "$f") differs between runs"; done
 
 expect_exit 0 "$FULCRUM" backtest --config "$WORK/cfg.yaml" --walk-forward --train-days 30 --test-days 14 --out "$WORK/wf" --no-progress
-expect_in "$WORK/out" "IS monthly"
+expect_in "$WORK/out" "IS per 30 d"
 expect_in "$WORK/wf/latest/walk_forward.md" "OOS Sharpe"
+expect_in "$WORK/wf/latest/walk_forward.md" "Across folds, out of sample"
+# Valid Markdown: every row of every table has as many cells as its header.
+python3 - "$WORK/wf/latest/walk_forward.md" <<'PY' || fail "walk_forward.md has a table row with the wrong number of cells"
+import sys
+header = None
+rows = 0
+for line in open(sys.argv[1]):
+    if not line.startswith("|"):
+        header = None
+        continue
+    cells = line.rstrip("\n").strip("|").split("|")
+    if header is None:
+        header = len(cells)
+    else:
+        assert len(cells) == header, (len(cells), header, line)
+        rows += 1
+assert rows > 10, rows
+PY
+[ "$(grep -c '^| [a-z_]* | [0-9]* |' "$WORK/wf/latest/walk_forward.md")" -eq 9 ] || fail "the summary across folds lacks a row per policy"
 # Each run is a folder of its own, with what made it.
 python3 - "$WORK/a/latest/run.json" <<'PY' || fail "run.json"
 import json, sys

@@ -56,9 +56,15 @@ double sortino_ratio(const std::vector<double>& daily) {
   return dd > 0 ? mean(daily) / dd * std::sqrt(365.0) : 0;
 }
 
+double PolicyMetrics::return_per_30_days() const {
+  if (!(window_days > 0) || total_return <= -1) return total_return;
+  return std::pow(1 + total_return, 30.0 / window_days) - 1;
+}
+
 PolicyMetrics compute_metrics(const MetricsInput& in) {
   PolicyMetrics m;
   m.policy = in.policy;
+  m.window_days = static_cast<double>(in.to_ms - in.from_ms) / static_cast<double>(core::kMsPerDay);
   {
     TimestampMs last_open = in.from_ms;
     for (const auto& t : in.trades) last_open = std::max(last_open, t.open_ms);

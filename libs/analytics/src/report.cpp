@@ -252,13 +252,39 @@ std::string render_equity_svg(const std::vector<NamedCurve>& curves, const std::
 }
 
 std::string render_walk_forward(const std::vector<WalkForwardRow>& rows) {
-  std::string out = "| fold (train | test) | policy | IS monthly | OOS monthly | IS Sharpe | OOS Sharpe | IS max DD | OOS max DD | IS trades | OOS trades | OOS liquidations |\n";
+  // Returns are compounded to 30 days: a 14-day test window has no "monthly" return.
+  std::string out =
+      "| fold (train → test) | policy | IS per 30 d | OOS per 30 d | IS Sharpe | OOS Sharpe | IS max DD | OOS max DD | IS trades | OOS trades | OOS liquidations |\n";
   out += "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  struct Across {
+    double oos_return_sum = 0, oos_sharpe_sum = 0, worst_oos_dd = 0;
+    size_t folds = 0, positive = 0, oos_trades = 0, oos_liquidations = 0;
+  };
+  std::vector<std::pair<std::string, Across>> across;  // in first-seen order
   for (const auto& r : rows) {
-    out += "| " + r.fold + " | " + r.in_sample.policy + " | " + pct(r.in_sample.mean_monthly_return) + " | " + pct(r.out_of_sample.mean_monthly_return) +
-           " | " + num(r.in_sample.sharpe) + " | " + num(r.out_of_sample.sharpe) + " | " + pct(r.in_sample.max_drawdown) + " | " +
-           pct(r.out_of_sample.max_drawdown) + " | " + std::to_string(r.in_sample.trades) + " | " + std::to_string(r.out_of_sample.trades) + " | " +
-           std::to_string(r.out_of_sample.liquidations) + " |\n";
+    const auto& is = r.in_sample;
+    const auto& oos = r.out_of_sample;
+    out += "| " + r.fold + " | " + is.policy + " | " + pct(is.return_per_30_days()) + " | " + pct(oos.return_per_30_days()) + " | " + num(is.sharpe) +
+           " | " + num(oos.sharpe) + " | " + pct(is.max_drawdown) + " | " + pct(oos.max_drawdown) + " | " + std::to_string(is.trades) + " | " +
+           std::to_string(oos.trades) + " | " + std::to_string(oos.liquidations) + " |\n";
+    auto it = std::find_if(across.begin(), across.end(), [&](const auto& a) { return a.first == is.policy; });
+    if (it == across.end()) it = across.insert(across.end(), {is.policy, Across{}});
+    auto& a = it->second;
+    ++a.folds;
+    a.oos_return_sum += oos.return_per_30_days();
+    a.oos_sharpe_sum += oos.sharpe;
+    a.worst_oos_dd = std::max(a.worst_oos_dd, oos.max_drawdown);
+    a.positive += oos.total_return > 0 ? 1 : 0;
+    a.oos_trades += oos.trades;
+    a.oos_liquidations += oos.liquidations;
+  }
+  out += "\nAcross folds, out of sample:\n\n| policy | folds | mean OOS per 30 d | mean OOS Sharpe | worst OOS max DD | folds with OOS gain | OOS trades | OOS liquidations |\n";
+  out += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& [policy, a] : across) {
+    const double n = static_cast<double>(a.folds);
+    out += "| " + policy + " | " + std::to_string(a.folds) + " | " + pct(a.oos_return_sum / n) + " | " + num(a.oos_sharpe_sum / n) + " | " + pct(a.worst_oos_dd) +
+           " | " + std::to_string(a.positive) + " of " + std::to_string(a.folds) + " | " + std::to_string(a.oos_trades) + " | " +
+           std::to_string(a.oos_liquidations) + " |\n";
   }
   return out;
 }

@@ -45,6 +45,10 @@ struct PolicyMetrics {
   double fees_paid = 0;
   double funding_net = 0;  // + received, − paid
   double time_in_market = 0;  // fraction of the window with any position open
+  double window_days = 0;
+  // Total return compounded to a 30-day rate: comparable across windows of any length,
+  // unlike a mean of calendar months that a short window cuts into pieces.
+  double return_per_30_days() const;
   // Set when the policy opened no trade in the window's last 30 days (or its last quarter,
   // whichever is longer): since its last entry, or since the window's start. A policy that
   // has stopped trading is a finding about the policy, not a result to rank.

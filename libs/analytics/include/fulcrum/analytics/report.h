@@ -22,7 +22,7 @@ std::string render_equity_svg(const std::vector<NamedCurve>& curves, const std::
 
 // In-sample next to out-of-sample, one row per (fold, policy).
 struct WalkForwardRow {
-  std::string fold;  // "2025-01-01..2025-03-01 | 2025-03-01..2025-04-01"
+  std::string fold;  // "2025-01-01..2025-03-01 → 2025-03-01..2025-04-01"
   PolicyMetrics in_sample, out_of_sample;
 };
 std::string render_walk_forward(const std::vector<WalkForwardRow>& rows);
