@@ -91,6 +91,7 @@ int run(Service& svc, const Options& o) {
       batch.set_account(accounts[a]);
       batch.set_policy_version(policy_version);
       batch.set_instant_ms(t);
+      for (const auto& d : planners[a].take_decisions()) transport::to_proto(d, *batch.add_decisions());
       for (const auto& c : gateway.take_commands()) {
         auto* pc = batch.add_commands();
         transport::to_proto(c, *pc);

@@ -269,6 +269,7 @@ int run(Service& svc, const Options& o) {
     if (!replaying && batch.header().hops_size() > 0 && batch.header().hops(0).send_ns() > 0)
       svc.metrics().tick_to_order_latency().Observe(static_cast<double>(recv_ns - batch.header().hops(0).send_ns()) * 1e-9);
     auto& venue = *result.runs[a].venue;
+    for (const auto& d : batch.decisions()) result.runs[a].decisions.push_back(transport::from_proto(d));
     for (const auto& c : batch.commands()) {
       if (c.has_amend_stop()) {
         venue.amend_stop(c.amend_stop().client_order_id(), core::Price::from_raw(c.amend_stop().stop_price_raw()));

@@ -96,6 +96,7 @@ int run(Service& svc, const Options& o) {
     out.set_account(in.account());
     out.set_policy_version(in.policy_version());
     out.set_instant_ms(in.instant_ms());
+    *out.mutable_decisions() = in.decisions();  // the planner's records travel to the router's report
     for (const auto& c : in.commands()) {
       if (!c.has_submit()) {
         *out.add_commands() = c;

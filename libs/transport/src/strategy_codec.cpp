@@ -45,6 +45,21 @@ size_t checked_index(uint32_t index, size_t count, const char* field) {
 
 }  // namespace
 
+void to_proto(const strategy::DecisionRecord& in, v1::Decision& out) {
+  out.set_time_ms(in.time_ms);
+  out.set_symbol(in.symbol);
+  out.set_side(in.side);
+  out.set_leverage_x(in.leverage_x);
+  out.set_notional(in.notional);
+  out.set_quantity(in.quantity);
+  out.set_outcome(in.outcome);
+  out.set_reason_json(in.reason_json);
+}
+
+strategy::DecisionRecord from_proto(const v1::Decision& in) {
+  return {in.time_ms(), in.symbol(), in.side(), in.leverage_x(), in.notional(), in.quantity(), in.outcome(), in.reason_json()};
+}
+
 v1::DenyReason to_proto(risk::GateReason reason) {
   switch (reason) {
     case risk::GateReason::kNone: return v1::DENY_REASON_UNSPECIFIED;

@@ -15,6 +15,9 @@
 namespace fulcrum::transport {
 
 
+void to_proto(const strategy::DecisionRecord& in, v1::Decision& out);
+strategy::DecisionRecord from_proto(const v1::Decision& in);
+
 // The gate's reasons on the wire, one to one.
 v1::DenyReason to_proto(risk::GateReason reason);
 
