@@ -4,9 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "commands.h"
 #include "fulcrum/backtest/report_writer.h"
@@ -74,14 +72,6 @@ config::AppConfig resolve_config(const BacktestOptions& o) {
   return cfg;
 }
 
-// The config file's text, for the run folder's copy and hash.
-std::string config_text(const config::AppConfig& cfg) {
-  std::ifstream in(cfg.source, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Fills from/to from the data when the config leaves them open.
 void default_window(config::AppConfig& cfg, const std::vector<backtest::SymbolData>& data) {
   core::TimestampMs first = std::numeric_limits<core::TimestampMs>::max(), last = 0;
@@ -128,7 +118,7 @@ int run_walk_forward(const BacktestOptions& o, config::AppConfig& cfg, const std
   const std::string table = analytics::render_walk_forward(rows);
   std::cout << "\nWalk-forward: in-sample (IS) next to out-of-sample (OOS)\n\n" << table;
   // Its own folder beside the backtest runs, never a file dropped into the root.
-  const fs::path dir = backtest::make_run_dir(cfg.output.dir, backtest::new_run_name(config_text(cfg)) + "-walk-forward", o.out.empty() ? "output.dir" : "--out");
+  const fs::path dir = backtest::make_run_dir(cfg.output.dir, backtest::new_run_name(cfg.source_text) + "-walk-forward", o.out.empty() ? "output.dir" : "--out");
   backtest::write_file((dir / "walk_forward.md").string(), table);
   backtest::point_latest(cfg.output.dir, dir.string());
   std::cout << "\nwritten: " << (dir / "walk_forward.md").string() << "\n";
@@ -154,7 +144,7 @@ int run(const BacktestOptions& o) {
   const auto result = backtest::run_backtest(loaded.symbols, cfg.backtest, std::ref(progress));
   const auto t_done = std::chrono::steady_clock::now();
 
-  backtest::RunInfo info{"backtest", cfg.source, config_text(cfg), {}, true};
+  backtest::RunInfo info{"backtest", cfg.source, cfg.source_text, {}, true};
   for (const auto& d : loaded.symbols) info.symbols.push_back(d.spec.symbol);
   const auto run_dir = backtest::make_run_dir(cfg.output.dir, backtest::new_run_name(info.config_text), o.out.empty() ? "output.dir" : "--out");
   backtest::WrittenReport written;

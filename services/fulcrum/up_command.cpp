@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -144,8 +143,7 @@ class Mesh {
     const auto bin = service_dir();
     // The run's folder holds its logs from the start and its report at the end; nothing
     // goes to /tmp, and nothing of the user's is written over (prepare_output_root).
-    config_text_ = read_file_text(o_.config);
-    work_ = fs::absolute(backtest::make_run_dir(o_.out, backtest::new_run_name(config_text_), "--out"));
+    work_ = fs::absolute(backtest::make_run_dir(o_.out, backtest::new_run_name(cfg.source_text), "--out"));
     fs::create_directories(work_ / "logs");
     std::string redis_url = o_.redis;
     if (redis_url.empty()) redis_url = start_redis();
@@ -367,7 +365,6 @@ class Mesh {
       int status = 0;
       if (::waitpid(c.pid, &status, WNOHANG) == c.pid) {
         c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-
         std::cerr << "fulcrum up: " << c.name << " failed to start (exit " << c.exit_code << "):\n" << last_lines(c.log, 8);
         return false;
       }
@@ -442,15 +439,7 @@ class Mesh {
     std::fflush(stdout);
   }
 
-  static std::string read_file_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
   UpOptions o_;
-  std::string config_text_;
   fs::path work_;
   std::vector<Child> children_;
   pid_t redis_pid_ = -1;

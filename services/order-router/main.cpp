@@ -189,6 +189,16 @@ int run(Service& svc, const Options& o) {
     }
   };
 
+  // The run's report as the accounts stand at `through`: at the replay's end, or partial
+  // (complete false) when the router stops first.
+  auto write_run_report = [&](core::TimestampMs through, bool complete) {
+    result.to_ms = through;
+    for (auto& run : result.runs) backtest::sample_equity(run, through);
+    if (o.out.empty()) return;
+    backtest::write_report(o.out, result, cfg.backtest.initial_equity, {"up", cfg.source, cfg.source_text, symbols, complete});
+    svc.log().info("event=report_written dir={} through_instant_ms={} complete={}", o.out, through, complete);
+  };
+
   // True when the event changed state (and so belongs in the journal).
   auto on_market = [&](const v1::MarketEvent& ev, int64_t recv_ns) -> bool {
     if (auto problem = transport::market_event_problem(ev)) return svc.count_malformed("market event: " + *problem), false;
@@ -244,13 +254,8 @@ int run(Service& svc, const Options& o) {
                                      ") while the router has applied through " + std::to_string(md_done)),
                  false;
         if (!finished) {
-          for (auto& run : result.runs) backtest::sample_equity(run, cfg.backtest.to_ms);
-          if (!o.out.empty()) {
-            // Free-running modes can lose instants at a full queue: the report says so.
-            backtest::RunInfo info{"up", cfg.source, svc.config_text(), symbols, last == md_done};
-            backtest::write_report(o.out, result, cfg.backtest.initial_equity, info);
-            svc.log().info("event=report_written dir={}", o.out);
-          }
+          // Free-running modes can lose instants at a full queue: the report says so.
+          write_run_report(cfg.backtest.to_ms, last == md_done);
           finished = true;
         }
         send_ack(ev.replay_end().to_ms(), true);
@@ -390,12 +395,8 @@ int run(Service& svc, const Options& o) {
   // Stopped before the replay's end: the accounts as they stand, marked incomplete, so a
   // stopped run still leaves its ledgers (and never passes for a finished one).
   if (!finished && !o.out.empty() && md_done != std::numeric_limits<core::TimestampMs>::min()) {
-    result.to_ms = md_done;
-    for (auto& run : result.runs) backtest::sample_equity(run, md_done);
-    backtest::RunInfo info{"up", cfg.source, svc.config_text(), symbols, false};
     try {
-      backtest::write_report(o.out, result, cfg.backtest.initial_equity, info);
-      svc.log().info("event=partial_report_written dir={} through_instant_ms={}", o.out, md_done);
+      write_run_report(md_done, false);
     } catch (const std::exception& e) {
       svc.log().error("event=partial_report_failed dir={} error=\"{}\"", o.out, e.what());
     }

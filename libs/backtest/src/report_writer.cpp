@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +9,7 @@
 #include <stdexcept>
 
 #include "fulcrum/analytics/report.h"
+#include "fulcrum/core/clock.h"
 #include "fulcrum/core/digest.h"
 #include "fulcrum/core/error.h"
 #include "fulcrum/core/time_format.h"
@@ -25,6 +25,8 @@ std::string csv_quote(const std::string& s) {
 }
 
 constexpr const char* kRootMarker = ".fulcrum-output";
+
+fs::path root_path(const std::string& root) { return root.empty() ? fs::path(".") : fs::path(root); }
 
 void write_report_files(const fs::path& scratch, const BacktestResult& result, const std::vector<analytics::PolicyMetrics>& metrics,
                         const std::vector<analytics::NamedCurve>& curves);
@@ -96,7 +98,7 @@ std::string order_outcomes_csv(const venue::PaperVenue& v) {
 }
 
 void prepare_output_root(const std::string& root_text, const std::string& field, bool create) {
-  const fs::path root = root_text.empty() ? fs::path(".") : fs::path(root_text);
+  const fs::path root = root_path(root_text);
   std::error_code ec;
   if (fs::exists(root, ec) && !fs::is_directory(root, ec))
     throw core::ConfigError(field, {{field, "'" + root.string() + "' exists and is not a folder"}}, "refused");
@@ -116,9 +118,7 @@ void prepare_output_root(const std::string& root_text, const std::string& field,
 }
 
 std::string new_run_name(const std::string& config_text) {
-  const auto now = std::chrono::system_clock::now();
-  const core::TimestampMs ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::string stamp = core::format_utc_ms(ms);  // 2026-11-24T04:15:00Z
+  const std::string stamp = core::format_utc_ms(core::WallClock().now_ms());  // 2026-11-24T04:15:00Z
   std::string compact;
   for (char c : stamp)
     if (c != '-' && c != ':') compact += c;
@@ -129,7 +129,7 @@ std::string make_run_dir(const std::string& root_text, const std::string& run_na
   if (run_name.empty() || run_name.find('/') != std::string::npos || run_name[0] == '.')
     throw std::invalid_argument("run name '" + run_name + "' must be a plain folder name");
   prepare_output_root(root_text, field);
-  const fs::path root = root_text.empty() ? fs::path(".") : fs::path(root_text);
+  const fs::path root = root_path(root_text);
   // create_directory is false when the folder exists: two runs in the same second each
   // get their own, and neither touches the other's.
   for (int n = 1;; ++n) {
@@ -139,7 +139,7 @@ std::string make_run_dir(const std::string& root_text, const std::string& run_na
 }
 
 void point_latest(const std::string& root_text, const std::string& run_dir) {
-  const fs::path root = root_text.empty() ? fs::path(".") : fs::path(root_text);
+  const fs::path root = root_path(root_text);
   const fs::path link_tmp = root / (".latest-" + std::to_string(getpid()));
   std::error_code ec;
   fs::remove(link_tmp, ec);
@@ -173,9 +173,7 @@ WrittenReport write_report(const std::string& run_dir_text, const BacktestResult
                            {"bars_in_window", result.base_bars},
                            {"warmup_bars", result.warmup_bars},
                            {"sharpe_convention", "annualised from per-interval equity returns, risk-free rate 0"},
-                           {"written_utc", core::format_utc_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                                   std::chrono::system_clock::now().time_since_epoch())
-                                                                   .count())}};
+                           {"written_utc", core::format_utc_ms(core::WallClock().now_ms())}};
     for (const auto& run : result.runs) meta["policies"].push_back(run.policy);
 #ifdef FULCRUM_VERSION
     meta["version"] = FULCRUM_VERSION;

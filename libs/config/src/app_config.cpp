@@ -344,6 +344,7 @@ AppConfig default_app_config() {
 AppConfig parse_app_config(const std::string& yaml_text, const std::string& source, const std::string& base_dir) {
   AppConfig cfg = default_app_config();
   cfg.source = source;
+  cfg.source_text = yaml_text;
   std::vector<core::ConfigIssue> issues;
   YAML::Node root;
   try {

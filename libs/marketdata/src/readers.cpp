@@ -104,6 +104,8 @@ TimestampMs most_common_spacing(const std::vector<ParsedBar>& rows) {
   return best;
 }
 
+constexpr const char* kKlineColumns = "open_time,open,high,low,close,volume[,…12 columns]";
+
 // What a file that produced no usable row says about itself.
 [[noreturn]] void throw_unusable(const std::string& source, const ValidationReport& report, const char* what) {
   if (report.rows_read == 0) throw core::DataError(source, 0, std::string("no data rows (empty or header-only file; expected ") + what + ")");
@@ -187,7 +189,7 @@ BarSeries parse_klines(const std::string& text, const std::string& source, Valid
     rows.push_back({bar, row.line});
   });
 
-  if (rows.empty()) throw_unusable(source, out.report, "open_time,open,high,low,close,volume[,…12 columns]");
+  if (rows.empty()) throw_unusable(source, out.report, kKlineColumns);
   out.interval_ms = interval_from_close > 0 ? interval_from_close : most_common_spacing(rows);
   if (out.interval_ms <= 0 && rows.size() > 1) throw core::DataError(source, 0, "cannot determine the bar interval");
 
@@ -231,7 +233,7 @@ BarSeries parse_klines(const std::string& text, const std::string& source, Valid
     out.bars.push_back(r.bar);
   }
   out.report.rows_kept = out.bars.size();
-  if (out.bars.empty()) throw_unusable(source, out.report, "open_time,open,high,low,close,volume[,…12 columns]");
+  if (out.bars.empty()) throw_unusable(source, out.report, kKlineColumns);
   return out;
 }
 

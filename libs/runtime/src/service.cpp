@@ -5,10 +5,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -20,13 +18,6 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 }  // namespace
 
@@ -56,8 +47,7 @@ Service::Service(std::string name, ServiceOptions opts)
   log_ = std::make_shared<spdlog::logger>(name_, std::make_shared<spdlog::sinks::stderr_sink_mt>());
   log_->set_pattern("ts=%Y-%m-%dT%H:%M:%S.%fZ level=%l service=%n %v", spdlog::pattern_time_type::utc);
   try {
-    config_text_ = read_text(opts_.config_path);
-    config_ = config::parse_app_config(config_text_, opts_.config_path, std::filesystem::path(opts_.config_path).parent_path().string());
+    config_ = config::load_app_config(opts_.config_path);
   } catch (const core::ConfigError& e) {
     std::string detail;
     for (const auto& i : e.issues()) detail += "\n  " + i.field_path + ": " + i.message;
@@ -74,7 +64,7 @@ Service::Service(std::string name, ServiceOptions opts)
     throw StartupError(kExitRedisUnreachable, "Redis unreachable at start (" + redis_->last_error() + "); start redis-server or pass --redis");
   try {
     metrics_ = std::make_unique<Telemetry>(name_, opts_.metrics_address);
-    board_ = std::make_unique<ControlBoard>(name_, config_text_, opts_.config_path);
+    board_ = std::make_unique<ControlBoard>(name_, config_.source_text, opts_.config_path);
     control_ = std::make_unique<ControlServer>(opts_.control_address, *board_);
   } catch (const std::exception& e) {
     throw StartupError(kExitStartup, e.what());

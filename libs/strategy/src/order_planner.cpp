@@ -143,11 +143,11 @@ void OrderPlanner::open_position(size_t sym, const signals::Signal& sig, const I
   const auto& spec = specs_[sym];
   core::Qty qty;
   std::string invalid;
+  const double tranche = decision.notional * decision.pyramid.initial_fraction;
   if (!std::isfinite(decision.notional) || decision.notional < 0 || !(sig.reference_price > 0)) {
     invalid = "INVALID_DECISION: notional " + std::to_string(decision.notional) + " at reference price " + std::to_string(sig.reference_price);
   } else {
     try {
-      const double tranche = decision.notional * decision.pyramid.initial_fraction;
       qty = core::floor_to(core::Qty::from_double(tranche / sig.reference_price), spec.step_size);
       // The bracket at this notional may allow less leverage than the policy wants.
       const int bracket_max = risk::max_leverage_for_notional(spec.brackets, core::Money::from_double(decision.notional));
@@ -170,7 +170,6 @@ void OrderPlanner::open_position(size_t sym, const signals::Signal& sig, const I
     decisions_.push_back(std::move(rec));
     return;
   }
-  const double tranche = decision.notional * decision.pyramid.initial_fraction;
 
   model::OrderRequest req;
   req.client_order_id = next_id();

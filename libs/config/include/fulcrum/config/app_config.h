@@ -40,7 +40,8 @@ struct AppConfig {
   std::map<std::string, model::InstrumentSpec> instruments;
   OutputConfig output;
   MeshConfig mesh;
-  std::string source;  // file the config came from
+  std::string source;       // file the config came from
+  std::string source_text;  // the file's text as parsed: copied into run folders, hashed
 
   // The symbol's filters (venue.instruments, else default_instrument with
   // filters_from_config false) and brackets (its own, else Binance's table for it). Throws

@@ -53,7 +53,6 @@ class Service {
 
   const std::string& name() const { return name_; }
   const config::AppConfig& config() const { return config_; }
-  const std::string& config_text() const { return config_text_; }  // the file as read at start
   spdlog::logger& log() { return *log_; }
   Telemetry& metrics() { return *metrics_; }
   ControlBoard& board() { return *board_; }
@@ -75,7 +74,6 @@ class Service {
   // forged far-future instant would otherwise make every real one look stale and stall
   // the run. `what` names the message in the report.
   bool admit_instant(core::TimestampMs t, const char* what);
-  const std::string& run_id() const { return opts_.run_id; }
   void count_malformed(const std::string& why);
   // Watching a socket also creates its per-topic message counters at 0.
   void watch(transport::Subscriber& sub);
@@ -117,7 +115,6 @@ class Service {
   std::string name_;
   ServiceOptions opts_;
   config::AppConfig config_;
-  std::string config_text_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<Telemetry> metrics_;
   std::unique_ptr<ControlBoard> board_;
