@@ -95,13 +95,12 @@ struct Child {
   std::optional<std::chrono::steady_clock::time_point> restart_due;
 };
 
-// A restart of these picks up exactly where the chain left off: the router replays its
-// journal, the gatekeeper keeps no state, market-data resumes after the router's last
-// acknowledged instant. The others restart cold (indicator windows, planner state and
-// order ids are not persisted yet), so the run's results may then differ from the backtest.
-bool restarts_exactly(const std::string& service) {
-  return service == "order-router" || service == "risk-gatekeeper" || service == "market-data";
-}
+// In lockstep a restart of any service picks up exactly where the chain left off: the
+// router, feature-engine, signal-engine and leverage replay their input journals (committed
+// before each output, runtime::StageHost), the gatekeeper keeps no state across instants,
+// and market-data resumes after the router's last acknowledged instant. The free-running
+// modes journal from a background thread, so a restart there may lose the last entries.
+bool restarts_exactly(const config::AppConfig& cfg) { return cfg.mesh.replay == config::ReplayMode::kLockstep; }
 constexpr int kMaxRestarts = 5;
 
 struct UpOptions {
@@ -137,7 +136,8 @@ class Mesh {
   ~Mesh() { stop(); }
 
   int run() {
-    const auto cfg = config::load_app_config(o_.config);  // fail here, with every bad key, before starting anything
+    cfg_ = config::load_app_config(o_.config);  // fail here, with every bad key, before starting anything
+    const auto& cfg = cfg_;
     if (cfg.backtest.from_ms == 0 || cfg.backtest.to_ms == 0)
       throw core::ConfigError(o_.config, {{"backtest.from/backtest.to", "the mesh replays a fixed window: set both"}});
     const auto bin = service_dir();
@@ -194,7 +194,8 @@ class Mesh {
     }
     write_state(redis_url);
     std::cout << "fulcrum up: 6 services, Redis " << redis_url << (o_.redis.empty() ? " (embedded)" : "") << ", logs " << (work_ / "logs").string()
-              << "\n           replaying " << cfg.data.klines << " " << "in lockstep; Ctrl-C stops\n";
+              << "\n           replaying " << cfg.data.klines << " "
+              << (restarts_exactly(cfg) ? "in lockstep" : "free-running (restarts are not exact)") << "; Ctrl-C stops\n";
 
     const auto started = std::chrono::steady_clock::now();
     auto next_summary = started;
@@ -220,7 +221,7 @@ class Mesh {
           const auto backoff = std::min(std::chrono::milliseconds(250) * (1 << c.restarts), std::chrono::milliseconds(5000));
           c.restart_due = std::chrono::steady_clock::now() + backoff;
           std::cerr << "fulcrum up: " << c.name << " exited with " << c.exit_code << "; restart " << c.restarts + 1 << " of " << kMaxRestarts << " in "
-                    << backoff.count() << " ms" << (restarts_exactly(c.name) ? "" : " (cold: results may now differ from the backtest)")
+                    << backoff.count() << " ms" << (restarts_exactly(cfg_) ? "" : " (cold: results may now differ from the backtest)")
                     << "; its log ends:\n" << last_lines(c.log, 5);
         }
         if (rc) break;
@@ -343,7 +344,7 @@ class Mesh {
     bool exact = true;
     for (const auto& c : children_) {
       j["restarts"][c.name] = c.restarts;
-      if (c.restarts > 0 && !restarts_exactly(c.name)) {
+      if (c.restarts > 0 && !restarts_exactly(cfg_)) {
         j["cold_restarts"].push_back(c.name);
         exact = false;
       }
@@ -440,6 +441,7 @@ class Mesh {
   }
 
   UpOptions o_;
+  config::AppConfig cfg_;
   fs::path work_;
   std::vector<Child> children_;
   pid_t redis_pid_ = -1;

@@ -90,7 +90,7 @@ class Engine {
 
   void end_instant() {
     if (instant_ms_ == std::numeric_limits<TimestampMs>::min()) return;
-    if (instant_ms_ >= cfg_.from_ms && instant_ms_ % core::kMsPerHour == 0)
+    if (strategy::is_equity_sample_instant(instant_ms_, cfg_.from_ms))
       for (size_t r = 0; r < result_.runs.size(); ++r) sample_equity(r, instant_ms_);
     const auto closed = feature_stage_.take_closed();
     if (closed.empty()) return;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <stdexcept>
 
 #include "fulcrum/leverage/policies.h"
@@ -15,6 +16,11 @@ const char* to_string(RiskLevel r) {
 
 std::vector<std::string> policy_names() {
   return {"fixed", "risk_parity", "vol_target", "trend_confirmation", "confidence", "rule_engine", "kelly", "fixed_ratio", "risk_percent"};
+}
+
+bool is_policy_name(const std::string& name) {
+  const auto names = policy_names();
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 std::unique_ptr<LeveragePolicy> make_policy(const std::string& name, const PolicySuiteConfig& cfg) {

@@ -99,4 +99,30 @@ prometheus::Counter& Telemetry::counter(const std::string& name, const std::stri
   return prometheus::BuildCounter().Name(name).Help(help).Labels({{"service", service_}}).Register(*registry_).Add(labels);
 }
 
+BookGauges::BookGauges(Telemetry& metrics, std::vector<std::string> symbols)
+    : metrics_(metrics), symbols_(std::move(symbols)), series_(symbols_.size()) {
+  for (size_t s = 0; s < symbols_.size(); ++s) {
+    series_[s].buys = &metrics_.counter("fulcrum_trade_volume_total", "Traded base volume by aggressor side", {{"symbol", symbols_[s]}, {"aggressor", "buy"}});
+    series_[s].sells = &metrics_.counter("fulcrum_trade_volume_total", "Traded base volume by aggressor side", {{"symbol", symbols_[s]}, {"aggressor", "sell"}});
+  }
+}
+
+void BookGauges::set(size_t symbol, const features::BookMeasures& m) {
+  auto& s = series_.at(symbol);
+  if (!s.spread_bps) {
+    const std::map<std::string, std::string> l{{"symbol", symbols_[symbol]}};
+    s.spread_bps = &metrics_.gauge("fulcrum_book_spread_bps", "Top-of-book spread in basis points of the mid", l);
+    s.imbalance = &metrics_.gauge("fulcrum_book_imbalance_ratio", "Order-book imbalance at the top, (bid qty − ask qty) / (bid qty + ask qty)", l);
+    s.depth = &metrics_.gauge("fulcrum_book_depth_notional_usd", "Bid plus ask size at the top, in quote currency", l);
+  }
+  s.spread_bps->Set(m.spread_bps);
+  s.imbalance->Set(m.imbalance);
+  s.depth->Set(m.depth_notional);
+}
+
+void BookGauges::add_trade(size_t symbol, const model::Trade& trade) {
+  auto& s = series_.at(symbol);
+  (trade.buyer_is_maker ? s.sells : s.buys)->Increment(trade.quantity.to_double());
+}
+
 }  // namespace fulcrum::runtime

@@ -59,6 +59,7 @@ venue::SubmitResult SnapshotGateway::submit(const model::OrderRequest& req, Time
   open_orders_[sym] = true;
   PlannedCommand c;
   c.order = req;
+  c.reference_price = view_.last_prices[sym];
   c.decision_reason = decision_reason;
   commands_.push_back(std::move(c));
   return verdict;
@@ -72,6 +73,26 @@ bool SnapshotGateway::amend_stop(const std::string& client_order_id, core::Price
   c.amend_stop_price = new_stop;
   commands_.push_back(std::move(c));
   return true;
+}
+
+PlannedInstant plan_instant(OrderPlanner& planner, const InstantSignals& signals, const AccountView& view, const std::vector<model::InstrumentSpec>& specs,
+                            core::Rate taker_fee, TimestampMs trading_from_ms) {
+  if (is_equity_sample_instant(signals.time_ms, trading_from_ms)) planner.observe_equity(view.equity.to_double());
+  SnapshotGateway gateway(view, specs, taker_fee);
+  planner.on_instant(signals, gateway);
+  return {planner.take_decisions(), gateway.take_commands()};
+}
+
+PlannedCommand probe_order(const std::string& account, TimestampMs t, const AccountView& view, const std::vector<model::InstrumentSpec>& specs) {
+  PlannedCommand c;
+  c.order.client_order_id = account + "-force-" + std::to_string(t);
+  c.order.symbol = specs.front().symbol;
+  c.order.side = view.positions.front().qty.raw > 0 ? model::Side::kBuy : model::Side::kSell;
+  c.order.quantity = specs.front().step_size;
+  c.order.reduce_only = true;
+  c.reference_price = view.last_prices.front();
+  c.decision_reason = "benchmark probe";
+  return c;
 }
 
 }  // namespace fulcrum::strategy

@@ -30,6 +30,35 @@ std::vector<ClosedBar> FeatureStage::take_closed() {
   return out;
 }
 
+const features::BookMeasures& FlowStage::on_book_top(size_t symbol, const model::BookTop& top) {
+  auto& f = flows_.at(symbol);
+  f.symbol = symbol;
+  f.book_time_ms = top.event_time_ms;
+  f.book = features::book_measures(top.bid.to_double(), top.bid_qty.to_double(), top.ask.to_double(), top.ask_qty.to_double());
+  moved_[symbol] = true;
+  return f.book;
+}
+
+void FlowStage::on_trade(size_t symbol, const model::Trade& trade) {
+  auto& f = flows_.at(symbol);
+  f.symbol = symbol;
+  (trade.buyer_is_maker ? f.sell_volume : f.buy_volume) += trade.quantity.to_double();
+  ++f.trades;
+  moved_[symbol] = true;
+}
+
+std::vector<SymbolFlow> FlowStage::take_moved() {
+  std::vector<SymbolFlow> out;
+  for (size_t s = 0; s < flows_.size(); ++s) {
+    if (!moved_[s]) continue;
+    out.push_back(flows_[s]);
+    moved_[s] = false;
+    flows_[s].buy_volume = flows_[s].sell_volume = 0;
+    flows_[s].trades = 0;
+  }
+  return out;
+}
+
 SignalStage::SignalStage(std::vector<std::string> symbols, const signals::BreakoutConfig& cfg, TimestampMs signal_interval_ms,
                          TimestampMs trading_from_ms)
     : symbols_(std::move(symbols)), cfg_(cfg), interval_ms_(signal_interval_ms), from_ms_(trading_from_ms), latest_(symbols_.size()) {}

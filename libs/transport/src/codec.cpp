@@ -85,6 +85,7 @@ std::optional<std::string> market_event_problem(const v1::MarketEvent& ev) {
       case v1::MarketEvent::kFunding: from_proto(ev.funding()); break;
       case v1::MarketEvent::kBookTop: from_proto(ev.book_top()); break;
       case v1::MarketEvent::kTrade: from_proto(ev.trade()); break;
+      case v1::MarketEvent::EVENT_NOT_SET: return std::string("no event set");
       default: break;
     }
   } catch (const WireError& e) {

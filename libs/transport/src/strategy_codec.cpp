@@ -60,6 +60,15 @@ strategy::DecisionRecord from_proto(const v1::Decision& in) {
   return {in.time_ms(), in.symbol(), in.side(), in.leverage_x(), in.notional(), in.quantity(), in.outcome(), in.reason_json()};
 }
 
+void to_proto(const risk::GateVerdict& verdict, const v1::OrderRequest& order, v1::RiskVerdict& out) {
+  out.set_allowed(verdict.allowed());
+  out.set_reason(to_proto(verdict.reason));
+  out.set_observed(verdict.observed);
+  out.set_limit(verdict.limit);
+  out.set_detail(verdict.detail);
+  *out.mutable_order() = order;
+}
+
 v1::DenyReason to_proto(risk::GateReason reason) {
   switch (reason) {
     case risk::GateReason::kNone: return v1::DENY_REASON_UNSPECIFIED;
@@ -127,6 +136,18 @@ features::FeatureSnapshot from_proto(const v1::FeatureSnapshot& in) {
   f.vpin = finite(in.vpin(), "features.vpin");
   f.change_24h = finite(in.change_24h(), "features.change_24h");
   return f;
+}
+
+void to_proto(const std::string& symbol, const strategy::SymbolFlow& in, v1::BookFeatures& out) {
+  out.set_symbol(symbol);
+  out.set_time_ms(in.book_time_ms);
+  out.set_spread(in.book.spread);
+  out.set_spread_bps(in.book.spread_bps);
+  out.set_depth_notional(in.book.depth_notional);
+  out.set_imbalance(in.book.imbalance);
+  out.set_buy_volume(in.buy_volume);
+  out.set_sell_volume(in.sell_volume);
+  out.set_trades(in.trades);
 }
 
 void to_proto(const strategy::InstantSignals& in, const std::vector<std::string>& symbols, v1::InstantSignals& out) {
@@ -286,6 +307,7 @@ void to_proto(const strategy::PlannedCommand& in, v1::OrderCommand& out) {
     a->set_stop_price_raw(in.amend_stop_price.raw);
   } else {
     to_proto(in.order, *out.mutable_submit());
+    if (in.reference_price) out.mutable_submit()->set_reference_price_raw(in.reference_price->raw);
   }
   out.set_decision_reason(in.decision_reason);
 }

@@ -63,5 +63,6 @@ class LeveragePolicy {
 
 // Builders for every policy; config structs live with each policy.
 std::vector<std::string> policy_names();
+bool is_policy_name(const std::string& name);
 
 }  // namespace fulcrum::leverage

@@ -10,6 +10,9 @@
 #include <prometheus/exposer.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
+
+#include "fulcrum/features/indicators.h"
+#include "fulcrum/model/market.h"
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
@@ -59,6 +62,25 @@ class Telemetry {
   prometheus::Family<prometheus::Histogram>* tick_to_order_;
   prometheus::Histogram* tick_to_order_all_ = nullptr;
   std::map<std::string, prometheus::Counter*> published_by_topic_;
+};
+
+// Per-symbol book and trade-flow series of feature-engine. The trade-volume counters exist
+// at 0 from the start; a book gauge appears with the symbol's first book top, because a
+// spread of 0 for a symbol that has no book data would be a lie, not a default.
+class BookGauges {
+ public:
+  BookGauges(Telemetry& metrics, std::vector<std::string> symbols);
+  void set(size_t symbol, const features::BookMeasures& m);
+  void add_trade(size_t symbol, const model::Trade& trade);
+
+ private:
+  struct Series {
+    prometheus::Gauge *spread_bps = nullptr, *imbalance = nullptr, *depth = nullptr;
+    prometheus::Counter *buys = nullptr, *sells = nullptr;
+  };
+  Telemetry& metrics_;
+  std::vector<std::string> symbols_;
+  std::vector<Series> series_;
 };
 
 }  // namespace fulcrum::runtime

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fulcrum/strategy/order_planner.h"
+#include "fulcrum/strategy/stages.h"
 
 namespace fulcrum::strategy {
 
@@ -32,6 +33,7 @@ AccountView view_of(const venue::PaperVenue& venue, size_t recent_window, Timest
 struct PlannedCommand {
   bool is_amend = false;
   model::OrderRequest order;            // !is_amend
+  std::optional<core::Price> reference_price;  // !is_amend: the last price the planner saw, for the gatekeeper's notional
   std::string amend_id;                 // is_amend
   core::Price amend_stop_price;         // is_amend
   std::string decision_reason;
@@ -61,5 +63,20 @@ class SnapshotGateway final : public IAccountGateway {
   std::vector<bool> open_orders_;
   std::vector<PlannedCommand> commands_;
 };
+
+// What one account's planner produced for one instant.
+struct PlannedInstant {
+  std::vector<DecisionRecord> decisions;
+  std::vector<PlannedCommand> commands;
+};
+// The mesh's planning step for one account and instant, in the backtest engine's order:
+// the hourly equity sample, then the planner against the router's view of the account.
+PlannedInstant plan_instant(OrderPlanner& planner, const InstantSignals& signals, const AccountView& view, const std::vector<model::InstrumentSpec>& specs,
+                            core::Rate taker_fee, TimestampMs trading_from_ms);
+
+// Benchmarks drive every instant through to the router: a reduce-only order of one step on
+// the first symbol, on the side that would add to the position, so it travels the whole
+// path and the venue refuses it without touching the account.
+PlannedCommand probe_order(const std::string& account, TimestampMs t, const AccountView& view, const std::vector<model::InstrumentSpec>& specs);
 
 }  // namespace fulcrum::strategy

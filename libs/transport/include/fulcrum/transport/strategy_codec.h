@@ -20,9 +20,13 @@ strategy::DecisionRecord from_proto(const v1::Decision& in);
 
 // The gate's reasons on the wire, one to one.
 v1::DenyReason to_proto(risk::GateReason reason);
+// A denied order and why: what the gatekeeper adds to a batch for the router's books.
+void to_proto(const risk::GateVerdict& verdict, const v1::OrderRequest& order, v1::RiskVerdict& out);
 
 void to_proto(const std::string& symbol, size_t symbol_index, const features::FeatureSnapshot& f, v1::FeatureSnapshot& out);
 features::FeatureSnapshot from_proto(const v1::FeatureSnapshot& in);
+
+void to_proto(const std::string& symbol, const strategy::SymbolFlow& in, v1::BookFeatures& out);
 
 void to_proto(const strategy::InstantSignals& in, const std::vector<std::string>& symbols, v1::InstantSignals& out);
 // Throws WireError naming the field when a symbol index is outside `symbols`.

@@ -1,0 +1,77 @@
+#pragma once
+// A stage's inputs, in the order it applied them, kept so that a restarted process applies
+// them again and stands exactly where its previous life stood. Every stage of the mesh is
+// deterministic in its inputs (the parity tests hold it to that), so replaying them is its
+// whole recovery: there is no per-stage snapshot format to keep in step with the code.
+//
+// commit() is the durability point. In lockstep a stage commits before it publishes what
+// the inputs produced, so nothing downstream ever acts on an effect whose cause a crash
+// could lose. Free-running modes write from a background thread instead and say so: a
+// crash there can lose the entries still queued.
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fulcrum/runtime/async_appender.h"
+#include "fulcrum/runtime/redis_client.h"
+
+namespace fulcrum::runtime {
+
+class IJournal {
+ public:
+  virtual ~IJournal() = default;
+  // Calls `apply` on every entry a previous life committed, oldest first, and returns how
+  // many. Throws JournalError when the journal cannot be read.
+  virtual size_t replay(const std::function<void(std::string_view entry)>& apply) = 0;
+  virtual void record(std::string entry) = 0;
+  // Makes every recorded entry durable, with `also` in the same round trip (the router's
+  // acknowledged instant). False when it could not: the entries stay recorded for the
+  // next try, and the caller must not publish their effects yet.
+  virtual bool commit(const std::vector<std::vector<std::string>>& also = {}) = 0;
+  virtual std::string describe_error() const = 0;
+};
+
+class JournalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A Redis list. `synchronous`: commit() writes in the caller's thread (lockstep); otherwise
+// record() hands entries to a background appender and commit() only writes `also`.
+class RedisJournal final : public IJournal {
+ public:
+  RedisJournal(RedisClient& redis, std::string key, bool synchronous);
+  size_t replay(const std::function<void(std::string_view entry)>& apply) override;
+  void record(std::string entry) override;
+  bool commit(const std::vector<std::vector<std::string>>& also = {}) override;
+  std::string describe_error() const override { return redis_.last_error(); }
+  const std::string& key() const { return key_; }
+
+ private:
+  RedisClient& redis_;
+  std::string key_;
+  std::vector<std::string> pending_;
+  std::unique_ptr<AsyncListAppender> async_;
+};
+
+// In memory, for tests of recovery: `committed()` is what a restarted process would find.
+class MemoryJournal final : public IJournal {
+ public:
+  explicit MemoryJournal(std::vector<std::string> committed = {}) : committed_(std::move(committed)) {}
+  size_t replay(const std::function<void(std::string_view entry)>& apply) override;
+  void record(std::string entry) override { pending_.push_back(std::move(entry)); }
+  bool commit(const std::vector<std::vector<std::string>>& also = {}) override;
+  std::string describe_error() const override { return "commit refused by the test"; }
+  const std::vector<std::string>& committed() const { return committed_; }
+  const std::vector<std::vector<std::string>>& also_written() const { return also_; }
+  void refuse_commits(bool refuse) { refuse_ = refuse; }
+
+ private:
+  std::vector<std::string> committed_, pending_;
+  std::vector<std::vector<std::string>> also_;
+  bool refuse_ = false;
+};
+
+}  // namespace fulcrum::runtime
