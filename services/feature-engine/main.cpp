@@ -1,7 +1,7 @@
 // feature-engine: base bars → signal bars → features (strategy::FeatureStage), and from a
 // WebSocket replay the top of book and trade flow (strategy::FlowStage), one FeatureUpdate
 // per instant. The loop, re-sends and the journal that makes a restart exact are StageHost's.
-#include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/model/symbol_table.h"
 #include "fulcrum/runtime/stage_host.h"
 #include "fulcrum/strategy/stages.h"
@@ -21,7 +21,7 @@ struct Options {
 
 int run(runtime::Service& svc, const Options& o) {
   const auto& cfg = svc.config();
-  const model::SymbolTable symbols(backtest::symbol_list(cfg.data));
+  const model::SymbolTable symbols(marketdata::symbol_list(cfg.data));
   strategy::FeatureStage features(symbols.size(), cfg.backtest.features, cfg.backtest.strategy.signal_interval_ms);
   strategy::FlowStage flow(symbols.size());
   runtime::BookGauges book_gauges(svc.metrics(), symbols.names());

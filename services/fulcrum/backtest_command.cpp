@@ -7,9 +7,10 @@
 #include <iostream>
 
 #include "commands.h"
-#include "fulcrum/backtest/report_writer.h"
+#include "fulcrum/backtest/engine.h"
+#include "fulcrum/report/report_writer.h"
 #include "fulcrum/analytics/report.h"
-#include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
 #include "fulcrum/core/time_format.h"
@@ -73,7 +74,7 @@ config::AppConfig resolve_config(const BacktestOptions& o) {
 }
 
 // Fills from/to from the data when the config leaves them open.
-void default_window(config::AppConfig& cfg, const std::vector<backtest::SymbolData>& data) {
+void default_window(config::AppConfig& cfg, const std::vector<marketdata::SymbolData>& data) {
   core::TimestampMs first = std::numeric_limits<core::TimestampMs>::max(), last = 0;
   for (const auto& d : data) {
     if (d.bars.empty()) continue;
@@ -95,7 +96,7 @@ void default_window(config::AppConfig& cfg, const std::vector<backtest::SymbolDa
                                                                   core::format_utc_ms(first) + " → " + core::format_utc_ms(last)}});
 }
 
-int run_walk_forward(const BacktestOptions& o, config::AppConfig& cfg, const std::vector<backtest::SymbolData>& data) {
+int run_walk_forward(const BacktestOptions& o, config::AppConfig& cfg, const std::vector<marketdata::SymbolData>& data) {
   const auto folds = backtest::walk_forward_folds(cfg.backtest.from_ms, cfg.backtest.to_ms, o.train_days * core::kMsPerDay,
                                                   o.test_days * core::kMsPerDay);
   if (folds.empty()) throw core::ConfigError("--walk-forward", {{"train-days/test-days", "no fold fits in the backtest window"}});
@@ -113,14 +114,14 @@ int run_walk_forward(const BacktestOptions& o, config::AppConfig& cfg, const std
     const std::string label = core::format_utc_ms(f.train_from_ms).substr(0, 10) + ".." + core::format_utc_ms(f.train_to_ms).substr(0, 10) +
                               " → " + core::format_utc_ms(f.test_from_ms).substr(0, 10) + ".." + core::format_utc_ms(f.test_to_ms).substr(0, 10);
     for (size_t p = 0; p < is.runs.size(); ++p)
-      rows.push_back({label, backtest::metrics_for(is.runs[p], is, cfg.backtest.initial_equity), backtest::metrics_for(oos.runs[p], oos, cfg.backtest.initial_equity)});
+      rows.push_back({label, report::metrics_for(is.runs[p], is, cfg.backtest.initial_equity), report::metrics_for(oos.runs[p], oos, cfg.backtest.initial_equity)});
   }
   const std::string table = analytics::render_walk_forward(rows);
   std::cout << "\nWalk-forward: in-sample (IS) next to out-of-sample (OOS)\n\n" << table;
   // Its own folder beside the backtest runs, never a file dropped into the root.
-  const fs::path dir = backtest::make_run_dir(cfg.output.dir, backtest::new_run_name(cfg.source_text) + "-walk-forward", o.out.empty() ? "output.dir" : "--out");
-  backtest::write_file((dir / "walk_forward.md").string(), table);
-  backtest::point_latest(cfg.output.dir, dir.string());
+  const fs::path dir = report::make_run_dir(cfg.output.dir, report::new_run_name(cfg.source_text) + "-walk-forward", o.out.empty() ? "output.dir" : "--out");
+  report::write_file((dir / "walk_forward.md").string(), table);
+  report::point_latest(cfg.output.dir, dir.string());
   std::cout << "\nwritten: " << (dir / "walk_forward.md").string() << "\n";
   return 0;
 }
@@ -130,8 +131,8 @@ int run(const BacktestOptions& o) {
   auto cfg = resolve_config(o);
   if (cfg.data.klines.empty()) throw core::ConfigError(cfg.source, {{"data.klines", "is required (or pass --data)"}});
   // Refuse a folder of the user's before any work, not after a long run.
-  backtest::prepare_output_root(cfg.output.dir, o.out.empty() ? "output.dir" : "--out", false);
-  auto loaded = backtest::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
+  report::prepare_output_root(cfg.output.dir, o.out.empty() ? "output.dir" : "--out", false);
+  auto loaded = marketdata::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
   for (const auto& r : loaded.reports) std::cerr << "data: " << r << "\n";
   default_window(cfg, loaded.symbols);
   const auto t_loaded = std::chrono::steady_clock::now();
@@ -144,18 +145,18 @@ int run(const BacktestOptions& o) {
   const auto result = backtest::run_backtest(loaded.symbols, cfg.backtest, std::ref(progress));
   const auto t_done = std::chrono::steady_clock::now();
 
-  backtest::RunInfo info{"backtest", cfg.source, cfg.source_text, {}, true};
+  report::RunInfo info{"backtest", cfg.source, cfg.source_text, {}, true};
   for (const auto& d : loaded.symbols) info.symbols.push_back(d.spec.symbol);
-  const auto run_dir = backtest::make_run_dir(cfg.output.dir, backtest::new_run_name(info.config_text), o.out.empty() ? "output.dir" : "--out");
-  backtest::WrittenReport written;
+  const auto run_dir = report::make_run_dir(cfg.output.dir, report::new_run_name(info.config_text), o.out.empty() ? "output.dir" : "--out");
+  report::WrittenReport written;
   try {
-    written = backtest::write_report(run_dir, result, cfg.backtest.initial_equity, info);
+    written = report::write_report(run_dir, result, cfg.backtest.initial_equity, info);
   } catch (...) {
     std::error_code ec;
     fs::remove(run_dir, ec);  // the empty folder made above; remove() leaves a non-empty one alone
     throw;
   }
-  backtest::point_latest(cfg.output.dir, written.dir);
+  report::point_latest(cfg.output.dir, written.dir);
   const auto& metrics = written.metrics;
   const fs::path out_dir = written.dir;
   std::cout << "\nFulcrum backtest: " << loaded.symbols.size() << " symbols, " << core::format_utc_ms(result.from_ms) << " → "

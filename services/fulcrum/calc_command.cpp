@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
 #include "fulcrum/core/time_format.h"
@@ -204,12 +204,12 @@ int funding(const CalcOptions& o) {
   auto from = core::parse_utc_ms(o.from), to = core::parse_utc_ms(o.to);
   if (!from || !to || *to <= *from) bad_argument("--from/--to", "must be UTC dates with from < to");
   std::vector<model::FundingEvent> events;
-  for (const auto& f : backtest::files_for_symbol(o.funding_dir, o.symbol)) {
+  for (const auto& f : marketdata::files_for_symbol(o.funding_dir, o.symbol)) {
     auto s = marketdata::read_funding(f);
     events.insert(events.end(), s.events.begin(), s.events.end());
   }
   std::vector<model::Bar> marks;
-  for (const auto& f : backtest::files_for_symbol(o.mark_dir, o.symbol)) {
+  for (const auto& f : marketdata::files_for_symbol(o.mark_dir, o.symbol)) {
     auto s = marketdata::read_klines(f);
     marks.insert(marks.end(), s.bars.begin(), s.bars.end());
   }

@@ -8,7 +8,7 @@
 #include "commands.h"
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
-#include "fulcrum/marketdata/downloader.h"
+#include "fulcrum/download/downloader.h"
 #include "fulcrum/marketdata/readers.h"
 
 extern char** environ;
@@ -17,7 +17,7 @@ namespace fulcrum::cli {
 namespace {
 
 // The transfer itself is curl's: it resumes with -C - and fails on HTTP errors.
-class CurlFetcher final : public marketdata::IFetcher {
+class CurlFetcher final : public download::IFetcher {
  public:
   std::string fetch(const std::string& url, const std::string& dest) override {
     std::vector<std::string> args = {"curl", "-fsSL", "--retry", "3", "-C", "-", "-o", dest, url};
@@ -54,12 +54,12 @@ Runner add_download_command(CLI::App& app) {
     if (std::sscanf(o->first.c_str(), "%d-%d", &y0, &m0) != 2 || std::sscanf(o->last.c_str(), "%d-%d", &y1, &m1) != 2 || m0 < 1 || m0 > 12 ||
         m1 < 1 || m1 > 12 || y0 * 12 + m0 > y1 * 12 + m1)
       throw core::ConfigError("download", {{"from-month/to-month", "must be YYYY-MM with from ≤ to"}});
-    std::vector<marketdata::ArchiveRequest> reqs;
+    std::vector<download::ArchiveRequest> reqs;
     for (const auto& s : o->symbols)
       for (int ym = y0 * 12 + m0 - 1; ym <= y1 * 12 + m1 - 1; ++ym) reqs.push_back({s, o->type, o->interval, ym / 12, ym % 12 + 1, 0});
     CurlFetcher fetcher;
     int failures = 0;
-    for (const auto& r : marketdata::download_archives(reqs, o->out, fetcher, o->base_url)) {
+    for (const auto& r : download::download_archives(reqs, o->out, fetcher, o->base_url)) {
       if (!r.error.empty()) ++failures;
       std::cout << (r.error.empty() ? (r.skipped_existing ? "ok (already verified) " : "ok ") : "FAILED ") << r.path
                 << (r.error.empty() ? "" : ": " + r.error) << "\n";

@@ -20,7 +20,7 @@
 #include <thread>
 
 #include "commands.h"
-#include "fulcrum/backtest/report_writer.h"
+#include "fulcrum/report/report_writer.h"
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
 #include "fulcrum/runtime/redis_client.h"
@@ -143,7 +143,7 @@ class Mesh {
     const auto bin = service_dir();
     // The run's folder holds its logs from the start and its report at the end; nothing
     // goes to /tmp, and nothing of the user's is written over (prepare_output_root).
-    work_ = fs::absolute(backtest::make_run_dir(o_.out, backtest::new_run_name(cfg.source_text), "--out"));
+    work_ = fs::absolute(report::make_run_dir(o_.out, report::new_run_name(cfg.source_text), "--out"));
     fs::create_directories(work_ / "logs");
     std::string redis_url = o_.redis;
     if (redis_url.empty()) redis_url = start_redis();
@@ -260,7 +260,7 @@ class Mesh {
       if (!rc) rc = stopped_by == "--duration" ? 0 : stopped_by == "interrupt" ? 130 : 1;
     }
     if (finished && fs::exists(work_ / "summary.md")) {
-      backtest::point_latest(o_.out, work_.string());
+      report::point_latest(o_.out, work_.string());
       std::ifstream in(work_ / "summary.md");
       std::string line;
       std::cout << "\n";

@@ -7,8 +7,8 @@
 
 #include <fmt/ranges.h>
 
-#include "fulcrum/backtest/data_loader.h"
-#include "fulcrum/backtest/engine.h"
+#include "fulcrum/marketdata/dataset.h"
+#include "fulcrum/strategy/run_config.h"
 #include "fulcrum/runtime/stage_host.h"
 #include "fulcrum/strategy/account_view.h"
 #include "fulcrum/transport/strategy_codec.h"
@@ -29,9 +29,9 @@ struct Options {
 
 int run(runtime::Service& svc, const Options& o) {
   const auto& cfg = svc.config();
-  const auto symbols = backtest::symbol_list(cfg.data);
+  const auto symbols = marketdata::symbol_list(cfg.data);
   const auto specs = cfg.mesh_specs(symbols);
-  const auto accounts = o.accounts.empty() ? backtest::policy_list(cfg.backtest) : o.accounts;
+  const auto accounts = o.accounts.empty() ? strategy::policy_list(cfg.backtest) : o.accounts;
   std::vector<strategy::OrderPlanner> planners;
   std::map<std::string, size_t> account_index;
   for (const auto& a : accounts) {

@@ -7,7 +7,7 @@
 #include <charconv>
 #include <thread>
 
-#include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/marketdata/replay_merge.h"
 #include "fulcrum/marketdata/ws_capture.h"
 #include "fulcrum/runtime/service.h"
@@ -39,7 +39,7 @@ int run(Service& svc, const Options& o) {
   // write it into a message.
   std::vector<core::TimestampMs> times;
   std::function<void(size_t, v1::MarketEvent&)> fill;
-  backtest::LoadedData loaded;
+  marketdata::LoadedData loaded;
   std::vector<marketdata::ReplayEvent> events;
   marketdata::WsCapture capture;
   if (!o.ws_capture.empty()) {
@@ -55,7 +55,7 @@ int run(Service& svc, const Options& o) {
     };
     svc.log().info("event=ws_capture file={} book_tops_and_trades={} depth_updates_skipped={}", o.ws_capture, capture.events.size(), capture.depth_updates);
   } else {
-    loaded = backtest::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
+    loaded = marketdata::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
     for (const auto& r : loaded.reports) svc.log().info("event=data_report detail=\"{}\"", r);
     std::vector<marketdata::SymbolStreams> streams;
     for (const auto& d : loaded.symbols)
@@ -135,11 +135,11 @@ int run(Service& svc, const Options& o) {
   // A restarted market-data resumes after the last instant the router acknowledged (the
   // router commits it with its journal), instead of replaying from the start and stalling.
   if (lockstep) {
-    if (const auto acked = svc.redis().command({"GET", svc.key("router:acked")}); acked && acked->kind == runtime::RedisReply::Kind::kString) {
+    if (const auto acked = svc.redis().command({"GET", svc.key(transport::state_keys::kAckedInstant)}); acked && acked->kind == runtime::RedisReply::Kind::kString) {
       core::TimestampMs after = 0;
       const auto [end, ec] = std::from_chars(acked->str.data(), acked->str.data() + acked->str.size(), after);
       if (ec != std::errc() || end != acked->str.data() + acked->str.size())
-        throw runtime::StartupError(runtime::kExitRuntime, svc.key("router:acked") + " holds '" + acked->str.substr(0, 40) + "', not an instant");
+        throw runtime::StartupError(runtime::kExitRuntime, svc.key(transport::state_keys::kAckedInstant) + " holds '" + acked->str.substr(0, 40) + "', not an instant");
       while (begin < times.size() && times[begin] <= after) ++begin;
       if (begin > 0) svc.log().warn("event=resumed after_instant_ms={} skipped_events={}", after, begin);
     }

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <string>
 
-#include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/backtest/engine.h"
 #include "fulcrum/config/app_config.h"
 
@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   size_t bars = 0, policies = 0;
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = Clock::now();
-    const auto data = backtest::load_data(cfg.data, spec);
+    const auto data = marketdata::load_data(cfg.data, spec);
     const auto t1 = Clock::now();
     const auto result = backtest::run_backtest(data.symbols, cfg.backtest);
     const auto t2 = Clock::now();

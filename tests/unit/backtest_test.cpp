@@ -2,7 +2,7 @@
 // decision explained, global caps honoured.
 #include <gtest/gtest.h>
 
-#include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/backtest/engine.h"
 #include "fulcrum/config/app_config.h"
 #include "test_support.h"
@@ -12,7 +12,7 @@ using namespace fulcrum;
 namespace {
 struct Fixture {
   config::AppConfig cfg = config::load_app_config(std::string(FULCRUM_SOURCE_DIR) + "/deploy/config/backtest.yaml");
-  backtest::LoadedData data = backtest::load_data(cfg.data, [this](const std::string& s) { return cfg.spec_for(s); });
+  marketdata::LoadedData data = marketdata::load_data(cfg.data, [this](const std::string& s) { return cfg.spec_for(s); });
 };
 }  // namespace
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
 #include "fulcrum/runtime/control_server.h"
@@ -203,11 +203,11 @@ TEST(Instruments, UnlistedFiltersAreInferredFromTheDatasOwnIncrements) {
   // A sub-cent coin: prices on a 0.0001 grid, volumes in whole units.
   auto spec = config::default_app_config().default_instrument;
   std::vector<model::Bar> bars{test::bar(0, 0.1234, 0.1250, 0.1201, 0.1240, 1500), test::bar(300'000, 0.1240, 0.1262, 0.1239, 0.1262, 20)};
-  backtest::infer_filters(spec, bars);
+  marketdata::infer_filters(spec, bars);
   EXPECT_EQ(spec.tick_size, *core::Price::parse("0.0001"));
   EXPECT_EQ(spec.step_size, core::Qty::from_int(1)) << "whole units; the inferred increment is at most 1";
   bars = {test::bar(0, 101.5, 102, 101, 101.5, 0.15), test::bar(300'000, 101.5, 103, 101.5, 102.5, 2.3)};
-  backtest::infer_filters(spec, bars);
+  marketdata::infer_filters(spec, bars);
   EXPECT_EQ(spec.tick_size, *core::Price::parse("0.1"));
   EXPECT_EQ(spec.step_size, *core::Qty::parse("0.01"));
 }

@@ -4,10 +4,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "fulcrum/marketdata/downloader.h"
+#include "fulcrum/download/downloader.h"
 #include "test_support.h"
 
-using namespace fulcrum::marketdata;
+using namespace fulcrum::download;
 namespace fs = std::filesystem;
 
 TEST(Downloader, BuildsBinancePublicDataPaths) {

@@ -15,16 +15,16 @@ using marketdata::ReplayKind;
 // called in the same order (venue events, then features, signals, planners per instant).
 class Engine {
  public:
-  Engine(const std::vector<SymbolData>& data, const BacktestConfig& cfg)
+  Engine(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& cfg)
       : data_(data),
         cfg_(cfg),
         feature_stage_(data.size(), cfg.features, cfg.strategy.signal_interval_ms),
         signal_stage_(symbol_names(data), cfg.signal, cfg.strategy.signal_interval_ms, cfg.from_ms) {
-    const auto names = policy_list(cfg);
+    const auto names = strategy::policy_list(cfg);
     std::vector<model::InstrumentSpec> specs;
     for (const auto& d : data) specs.push_back(d.spec);
     for (const auto& name : names) {
-      PolicyRun run;
+      report::PolicyRun run;
       run.policy = name;
       run.venue = std::make_unique<venue::PaperVenue>(cfg.venue, specs, core::Money::from_double(cfg.initial_equity), cfg.from_ms);
       result_.runs.push_back(std::move(run));
@@ -34,7 +34,7 @@ class Engine {
     result_.to_ms = cfg.to_ms;
   }
 
-  BacktestResult run(const ProgressFn& progress) {
+  report::RunResult run(const ProgressFn& progress) {
     std::vector<marketdata::SymbolStreams> streams;
     for (const auto& d : data_) streams.push_back({&d.bars, d.mark_bars.empty() ? nullptr : &d.mark_bars, d.funding.empty() ? nullptr : &d.funding});
     // Bars before from_ms still flow so that features are warm when trading starts.
@@ -60,7 +60,7 @@ class Engine {
   }
 
  private:
-  static std::vector<std::string> symbol_names(const std::vector<SymbolData>& data) {
+  static std::vector<std::string> symbol_names(const std::vector<marketdata::SymbolData>& data) {
     std::vector<std::string> names;
     for (const auto& d : data) names.push_back(d.spec.symbol);
     return names;
@@ -86,7 +86,7 @@ class Engine {
     }
   }
 
-  void sample_equity(size_t r, TimestampMs t) { planners_[r].observe_equity(backtest::sample_equity(result_.runs[r], t)); }
+  void sample_equity(size_t r, TimestampMs t) { planners_[r].observe_equity(report::sample_equity(result_.runs[r], t)); }
 
   void end_instant() {
     if (instant_ms_ == std::numeric_limits<TimestampMs>::min()) return;
@@ -102,27 +102,18 @@ class Engine {
     }
   }
 
-  const std::vector<SymbolData>& data_;
-  const BacktestConfig& cfg_;
+  const std::vector<marketdata::SymbolData>& data_;
+  const strategy::RunConfig& cfg_;
   strategy::FeatureStage feature_stage_;
   strategy::SignalStage signal_stage_;
   std::vector<strategy::OrderPlanner> planners_;
   TimestampMs instant_ms_ = std::numeric_limits<TimestampMs>::min();
-  BacktestResult result_;
+  report::RunResult result_;
 };
 
 }  // namespace
 
-std::vector<std::string> policy_list(const BacktestConfig& cfg) { return cfg.policy_names.empty() ? leverage::policy_names() : cfg.policy_names; }
-
-double sample_equity(PolicyRun& run, TimestampMs t) {
-  const double eq = run.venue->equity().to_double();
-  if (!run.equity_curve.empty() && run.equity_curve.back().time_ms == t) run.equity_curve.back().equity = eq;
-  else run.equity_curve.push_back({t, eq});
-  return eq;
-}
-
-BacktestResult run_backtest(const std::vector<SymbolData>& data, const BacktestConfig& cfg, const ProgressFn& progress) {
+report::RunResult run_backtest(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& cfg, const ProgressFn& progress) {
   Engine engine(data, cfg);
   return engine.run(progress);
 }

@@ -96,12 +96,12 @@ void StageHost::recover() {
     n = journal_->replay([&](std::string_view e) {
       const auto nul = e.find('\0', 1);  // byte 0 is the input index, often 0 itself
       if (e.empty() || nul == std::string_view::npos || static_cast<size_t>(static_cast<unsigned char>(e[0])) >= inputs_.size())
-        throw JournalError("journal " + svc_.key(opts_.journal) + " entry " + std::to_string(n) + " is corrupt");
+        throw core::JournalError("journal " + svc_.key(opts_.journal) + " entry " + std::to_string(n) + " is corrupt");
       const transport::ReceivedFrame frame{std::string(e.substr(1, nul - 1)), std::string(e.substr(nul + 1))};
       dispatch(static_cast<unsigned char>(e[0]), frame, 0);
       ++n;
     });
-  } catch (const JournalError& e) {
+  } catch (const core::JournalError& e) {
     replaying_ = false;
     throw StartupError(kExitRuntime, e.what());
   }

@@ -5,8 +5,8 @@
 #include <map>
 #include <string>
 
-#include "fulcrum/backtest/data_loader.h"
-#include "fulcrum/backtest/engine.h"
+#include "fulcrum/marketdata/dataset.h"
+#include "fulcrum/strategy/run_config.h"
 #include "fulcrum/risk/pre_trade_gate.h"
 
 namespace fulcrum::config {
@@ -34,8 +34,8 @@ struct MeshConfig {
 };
 
 struct AppConfig {
-  backtest::DataSources data;
-  backtest::BacktestConfig backtest;
+  marketdata::DataSources data;
+  strategy::RunConfig backtest;
   model::InstrumentSpec default_instrument;
   std::map<std::string, model::InstrumentSpec> instruments;
   OutputConfig output;

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "fulcrum/runtime/instant_gate.h"
-#include "fulcrum/runtime/journal.h"
+#include "fulcrum/runtime/redis_journal.h"
 #include "fulcrum/runtime/service.h"
 
 namespace fulcrum::runtime {
@@ -54,7 +54,7 @@ class StageHost {
   template <class Message>
   bool parse(const transport::ReceivedFrame& f, Message& m) {
     if (f.payload.size() <= static_cast<size_t>(INT32_MAX) && m.ParseFromArray(f.payload.data(), static_cast<int>(f.payload.size()))) return true;
-    if (replaying_) throw JournalError("journal " + svc_.key(opts_.journal) + ": an entry on topic '" + f.topic + "' does not parse");
+    if (replaying_) throw core::JournalError("journal " + svc_.key(opts_.journal) + ": an entry on topic '" + f.topic + "' does not parse");
     svc_.count_malformed("unparsable payload on topic '" + f.topic + "' (" + std::to_string(f.payload.size()) + " bytes)");
     return false;
   }
@@ -94,7 +94,7 @@ class StageHost {
   transport::Publisher pub_;
   std::vector<Input> inputs_;
   std::map<std::string, InstantGate> gates_;
-  std::unique_ptr<IJournal> journal_;
+  std::unique_ptr<core::IJournal> journal_;
   bool lockstep_ = false, replaying_ = false;
   // The frame being handled, journaled at most once: before the commit of the instant it
   // finishes, or after its handler reports a change.

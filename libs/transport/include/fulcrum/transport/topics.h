@@ -10,3 +10,9 @@ inline constexpr const char* kOrders = "ord";        // risk-gatekeeper → orde
 inline constexpr const char* kAccounts = "acct";     // order-router → leverage (account snapshots)
 inline constexpr const char* kAcks = "ack";          // order-router → market-data (lockstep)
 }  // namespace fulcrum::transport::topics
+
+namespace fulcrum::transport::state_keys {
+// The last instant the order router acknowledged, committed with its journal; a restarted
+// market-data resumes after it. Relative to the run's Redis namespace.
+inline constexpr const char* kAckedInstant = "router:acked";
+}  // namespace fulcrum::transport::state_keys

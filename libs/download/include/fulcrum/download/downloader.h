@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace fulcrum::marketdata {
+namespace fulcrum::download {
 
 struct ArchiveRequest {
   std::string symbol;               // BTCUSDT
@@ -45,4 +45,4 @@ struct DownloadResult {
 std::vector<DownloadResult> download_archives(const std::vector<ArchiveRequest>& requests, const std::string& out_dir,
                                               IFetcher& fetcher, const std::string& base_url = "https://data.binance.vision");
 
-}  // namespace fulcrum::marketdata
+}  // namespace fulcrum::download

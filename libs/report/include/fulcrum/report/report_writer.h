@@ -11,16 +11,16 @@
 #include <vector>
 
 #include "fulcrum/analytics/metrics.h"
-#include "fulcrum/backtest/engine.h"
+#include "fulcrum/report/run_result.h"
 
-namespace fulcrum::backtest {
+namespace fulcrum::report {
 
 // Throws std::runtime_error naming the path when the write fails.
 void write_file(const std::string& path, const std::string& content);
 std::string ledger_csv(const venue::Ledger& ledger);
 std::string trades_csv(const venue::PaperVenue& venue);
-std::string decisions_csv(const std::vector<DecisionRecord>& decisions);
-analytics::PolicyMetrics metrics_for(const PolicyRun& run, const BacktestResult& result, double initial_equity);
+std::string decisions_csv(const std::vector<strategy::DecisionRecord>& decisions);
+analytics::PolicyMetrics metrics_for(const PolicyRun& run, const RunResult& result, double initial_equity);
 
 std::string order_outcomes_csv(const venue::PaperVenue& venue);
 
@@ -55,6 +55,6 @@ struct WrittenReport {
   std::string dir;
   std::vector<analytics::PolicyMetrics> metrics;
 };
-WrittenReport write_report(const std::string& run_dir, const BacktestResult& result, double initial_equity, const RunInfo& info);
+WrittenReport write_report(const std::string& run_dir, const RunResult& result, double initial_equity, const RunInfo& info);
 
-}  // namespace fulcrum::backtest
+}  // namespace fulcrum::report

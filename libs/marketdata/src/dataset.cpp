@@ -1,4 +1,4 @@
-#include "fulcrum/backtest/data_loader.h"
+#include "fulcrum/marketdata/dataset.h"
 
 #include <algorithm>
 #include <cstring>
@@ -9,7 +9,7 @@
 #include "fulcrum/core/time_format.h"
 #include "fulcrum/marketdata/readers.h"
 
-namespace fulcrum::backtest {
+namespace fulcrum::marketdata {
 namespace fs = std::filesystem;
 
 namespace {
@@ -71,11 +71,11 @@ LoadedData load_data(const DataSources& src, const std::function<model::Instrume
   LoadedData out;
   const auto symbols = symbol_list(src);
   if (symbols.empty()) throw core::DataError(src.klines, 0, "no kline files found");
-  auto note = [&](const marketdata::ValidationReport& r, const std::string& file) {
+  auto note = [&](const ValidationReport& r, const std::string& file) {
     if (!r.issues.empty()) out.reports.push_back(file + ": " + r.summary());
   };
   auto append_bars = [&](std::vector<model::Bar>& dst, const std::string& file) {
-    auto series = marketdata::read_klines(file, src.validation, src.plausibility);
+    auto series = read_klines(file, src.validation, src.plausibility);
     if (!dst.empty()) {
       const auto& first = series.bars.front();
       if (first.open_time_ms <= dst.back().open_time_ms) throw core::DataError(file, 0, "overlaps the previous file of the same symbol");
@@ -84,8 +84,8 @@ LoadedData load_data(const DataSources& src, const std::function<model::Instrume
       if (first.open_time_ms != expected) {
         const std::string msg = "gap: " + std::to_string((first.open_time_ms - expected) / series.interval_ms) + " missing bar(s) between the previous file (last bar " +
                                 core::format_utc_ms(dst.back().open_time_ms) + ") and this one (first bar " + core::format_utc_ms(first.open_time_ms) + ")";
-        if (src.validation == marketdata::ValidationMode::kStrict) throw core::DataError(file, 0, msg);
-        series.report.issues.insert(series.report.issues.begin(), {file, 0, marketdata::IssueKind::kGap, msg});
+        if (src.validation == ValidationMode::kStrict) throw core::DataError(file, 0, msg);
+        series.report.issues.insert(series.report.issues.begin(), {file, 0, IssueKind::kGap, msg});
       }
     }
     note(series.report, file);
@@ -107,7 +107,7 @@ LoadedData load_data(const DataSources& src, const std::function<model::Instrume
     }
     if (!src.funding.empty()) {
       for (const auto& f : files_for_symbol(src.funding, sym)) {
-        auto series = marketdata::read_funding(f, src.validation, src.plausibility);
+        auto series = read_funding(f, src.validation, src.plausibility);
         note(series.report, f);
         d.funding.insert(d.funding.end(), series.events.begin(), series.events.end());
       }
@@ -117,4 +117,4 @@ LoadedData load_data(const DataSources& src, const std::function<model::Instrume
   return out;
 }
 
-}  // namespace fulcrum::backtest
+}  // namespace fulcrum::marketdata

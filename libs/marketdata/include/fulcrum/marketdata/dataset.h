@@ -6,18 +6,27 @@
 #include <string>
 #include <vector>
 
-#include "fulcrum/backtest/engine.h"
 #include "fulcrum/marketdata/validation.h"
+#include "fulcrum/model/instrument.h"
+#include "fulcrum/model/market.h"
 
-namespace fulcrum::backtest {
+namespace fulcrum::marketdata {
+
+struct SymbolData {
+  model::InstrumentSpec spec;
+  std::vector<model::Bar> bars;          // base bars (1m, 5m …), time-ordered
+  std::vector<model::Bar> mark_bars;     // optional
+  std::vector<model::FundingEvent> funding;
+};
+
 
 struct DataSources {
   std::string klines;      // folder or file
   std::string mark_price;  // optional folder
   std::string funding;     // optional folder
   std::vector<std::string> symbols;  // empty: every symbol with a kline file
-  marketdata::ValidationMode validation = marketdata::ValidationMode::kReport;
-  marketdata::Plausibility plausibility;
+  ValidationMode validation = ValidationMode::kReport;
+  Plausibility plausibility;
 };
 
 struct LoadedData {
@@ -38,4 +47,4 @@ std::vector<std::string> symbols_in(const std::string& folder);
 // under klines, sorted. Every mesh service derives its symbol indices from this.
 std::vector<std::string> symbol_list(const DataSources& src);
 
-}  // namespace fulcrum::backtest
+}  // namespace fulcrum::marketdata

@@ -1,4 +1,4 @@
-#include "fulcrum/marketdata/downloader.h"
+#include "fulcrum/download/downloader.h"
 
 #include <openssl/evp.h>
 
@@ -8,7 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace fulcrum::marketdata {
+namespace fulcrum::download {
 namespace fs = std::filesystem;
 
 std::string archive_relative_path(const ArchiveRequest& req) {
@@ -106,4 +106,4 @@ std::vector<DownloadResult> download_archives(const std::vector<ArchiveRequest>&
   return results;
 }
 
-}  // namespace fulcrum::marketdata
+}  // namespace fulcrum::download

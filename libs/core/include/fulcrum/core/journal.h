@@ -9,15 +9,13 @@
 // could lose. Free-running modes write from a background thread instead and say so: a
 // crash there can lose the entries still queued.
 #include <functional>
-#include <memory>
+#include <map>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "fulcrum/runtime/async_appender.h"
-#include "fulcrum/runtime/redis_client.h"
-
-namespace fulcrum::runtime {
+namespace fulcrum::core {
 
 class IJournal {
  public:
@@ -26,10 +24,11 @@ class IJournal {
   // many. Throws JournalError when the journal cannot be read.
   virtual size_t replay(const std::function<void(std::string_view entry)>& apply) = 0;
   virtual void record(std::string entry) = 0;
-  // Makes every recorded entry durable, with `also` in the same round trip (the router's
-  // acknowledged instant). False when it could not: the entries stay recorded for the
-  // next try, and the caller must not publish their effects yet.
-  virtual bool commit(const std::vector<std::vector<std::string>>& also = {}) = 0;
+  // Makes every recorded entry durable, and with them, atomically, each mark (name → value:
+  // the router's acknowledged instant). False when it could not: the entries stay recorded
+  // for the next try, and the caller must not publish their effects yet.
+  using Marks = std::map<std::string, std::string>;
+  virtual bool commit(const Marks& marks = {}) = 0;
   virtual std::string describe_error() const = 0;
 };
 
@@ -38,40 +37,22 @@ class JournalError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// A Redis list. `synchronous`: commit() writes in the caller's thread (lockstep); otherwise
-// record() hands entries to a background appender and commit() only writes `also`.
-class RedisJournal final : public IJournal {
- public:
-  RedisJournal(RedisClient& redis, std::string key, bool synchronous);
-  size_t replay(const std::function<void(std::string_view entry)>& apply) override;
-  void record(std::string entry) override;
-  bool commit(const std::vector<std::vector<std::string>>& also = {}) override;
-  std::string describe_error() const override { return redis_.last_error(); }
-  const std::string& key() const { return key_; }
-
- private:
-  RedisClient& redis_;
-  std::string key_;
-  std::vector<std::string> pending_;
-  std::unique_ptr<AsyncListAppender> async_;
-};
-
 // In memory, for tests of recovery: `committed()` is what a restarted process would find.
 class MemoryJournal final : public IJournal {
  public:
   explicit MemoryJournal(std::vector<std::string> committed = {}) : committed_(std::move(committed)) {}
   size_t replay(const std::function<void(std::string_view entry)>& apply) override;
   void record(std::string entry) override { pending_.push_back(std::move(entry)); }
-  bool commit(const std::vector<std::vector<std::string>>& also = {}) override;
+  bool commit(const Marks& marks = {}) override;
   std::string describe_error() const override { return "commit refused by the test"; }
   const std::vector<std::string>& committed() const { return committed_; }
-  const std::vector<std::vector<std::string>>& also_written() const { return also_; }
+  const Marks& marks() const { return marks_; }
   void refuse_commits(bool refuse) { refuse_ = refuse; }
 
  private:
   std::vector<std::string> committed_, pending_;
-  std::vector<std::vector<std::string>> also_;
+  Marks marks_;
   bool refuse_ = false;
 };
 
-}  // namespace fulcrum::runtime
+}  // namespace fulcrum::core

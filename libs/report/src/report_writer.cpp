@@ -1,4 +1,4 @@
-#include "fulcrum/backtest/report_writer.h"
+#include "fulcrum/report/report_writer.h"
 
 #include <unistd.h>
 
@@ -14,7 +14,7 @@
 #include "fulcrum/core/error.h"
 #include "fulcrum/core/time_format.h"
 
-namespace fulcrum::backtest {
+namespace fulcrum::report {
 namespace fs = std::filesystem;
 namespace {
 
@@ -28,7 +28,7 @@ constexpr const char* kRootMarker = ".fulcrum-output";
 
 fs::path root_path(const std::string& root) { return root.empty() ? fs::path(".") : fs::path(root); }
 
-void write_report_files(const fs::path& scratch, const BacktestResult& result, const std::vector<analytics::PolicyMetrics>& metrics,
+void write_report_files(const fs::path& scratch, const RunResult& result, const std::vector<analytics::PolicyMetrics>& metrics,
                         const std::vector<analytics::NamedCurve>& curves);
 
 }  // namespace
@@ -40,7 +40,7 @@ void write_file(const std::string& path, const std::string& content) {
   if (!out) throw std::runtime_error(path + ": write failed (disk full or not writable?)");
 }
 
-analytics::PolicyMetrics metrics_for(const PolicyRun& run, const BacktestResult& result, double initial_equity) {
+analytics::PolicyMetrics metrics_for(const PolicyRun& run, const RunResult& result, double initial_equity) {
   analytics::MetricsInput in;
   in.policy = run.policy;
   in.from_ms = result.from_ms;
@@ -79,7 +79,7 @@ std::string trades_csv(const venue::PaperVenue& v) {
   return out;
 }
 
-std::string decisions_csv(const std::vector<DecisionRecord>& decisions) {
+std::string decisions_csv(const std::vector<strategy::DecisionRecord>& decisions) {
   std::string out = "time_utc,symbol,side,leverage_x,notional,quantity,outcome,leverage_decision_reason\n";
   for (const auto& d : decisions) {
     char notional[32];
@@ -148,7 +148,7 @@ void point_latest(const std::string& root_text, const std::string& run_dir) {
   if (ec) fs::remove(link_tmp, ec);
 }
 
-WrittenReport write_report(const std::string& run_dir_text, const BacktestResult& result, double initial_equity, const RunInfo& info) {
+WrittenReport write_report(const std::string& run_dir_text, const RunResult& result, double initial_equity, const RunInfo& info) {
   std::vector<analytics::PolicyMetrics> metrics;
   std::vector<analytics::NamedCurve> curves;
   for (const auto& run : result.runs) {
@@ -196,7 +196,7 @@ WrittenReport write_report(const std::string& run_dir_text, const BacktestResult
 }
 
 namespace {
-void write_report_files(const fs::path& scratch, const BacktestResult& result, const std::vector<analytics::PolicyMetrics>& metrics,
+void write_report_files(const fs::path& scratch, const RunResult& result, const std::vector<analytics::PolicyMetrics>& metrics,
                         const std::vector<analytics::NamedCurve>& curves) {
   write_file((scratch / "summary.md").string(), analytics::render_markdown(metrics));
   write_file((scratch / "summary.csv").string(), analytics::render_csv(metrics));
@@ -212,4 +212,4 @@ void write_report_files(const fs::path& scratch, const BacktestResult& result, c
 }
 }  // namespace
 
-}  // namespace fulcrum::backtest
+}  // namespace fulcrum::report

@@ -1,0 +1,104 @@
+#pragma once
+// The order router's core. It owns one paper-venue account per policy, applies the
+// replay's market events and the gatekeeper's checked order batches to them, and decides
+// when an instant is complete (every account's batch is in) and may be acknowledged.
+//
+// It does no I/O. Inputs are the wire messages; what it produces (account views to
+// publish, acks, order outcomes, the end of the run) goes to a RouterSink; every input that
+// changed state goes to a core::IJournal first. In lockstep the journal through instant T
+// is committed, with T as the acknowledged mark, before T is acknowledged: the ack is the
+// commit point. A core built on the same journal replays it into fresh venues (the venue is
+// deterministic) and stands exactly where the last one stood. Nothing here knows which
+// venue or which store it talks to; the service wires sockets, Redis and metrics to it.
+#include <algorithm>
+#include <deque>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fulcrum/core/journal.h"
+#include "fulcrum/model/symbol_table.h"
+#include "fulcrum/report/run_result.h"
+#include "fulcrum/strategy/account_view.h"
+#include "fulcrum/strategy/run_config.h"
+#include "fulcrum/v1/market.pb.h"
+#include "fulcrum/v1/orders.pb.h"
+
+namespace fulcrum::router {
+
+using core::TimestampMs;
+
+class RouterSink {
+ public:
+  virtual ~RouterSink() = default;
+  virtual void malformed(const std::string& why) = 0;
+  // The accounts as they stand after instant `instant_ms`, in account order; `cause` is the
+  // instant end that closed it (or its re-send).
+  virtual void account_views(TimestampMs instant_ms, const std::vector<strategy::AccountView>& views, const v1::Header& cause) = 0;
+  virtual void ack(TimestampMs instant_ms, bool replay_end) = 0;
+  virtual void order_outcome(const std::string& account, const model::OrderRequest& order, const venue::SubmitResult& result) = 0;
+  // The journal could not be committed: the ack waits, and the commit is retried.
+  virtual void journal_failed(TimestampMs instant_ms, const std::string& error) = 0;
+  // The replay ended (complete: every instant applied); the report is due.
+  virtual void replay_ended(TimestampMs through_ms, bool complete) = 0;
+};
+
+struct RouterSettings {
+  strategy::RunConfig run;
+  bool lockstep = true;
+};
+
+class RouterCore {
+ public:
+  RouterCore(RouterSettings settings, model::SymbolTable symbols, std::vector<model::InstrumentSpec> specs, std::vector<std::string> accounts,
+             core::IJournal& journal, RouterSink& sink);
+
+  // Applies what a previous life journaled, with the sink silent. Returns the entries
+  // replayed. Throws core::JournalError on a corrupt entry.
+  size_t recover();
+  void on_market(const v1::MarketEvent& ev);
+  // kEarly: held until its instant's market events are all in. kRepeat: a re-send of a
+  // batch already applied, never applied twice.
+  enum class BatchOutcome { kApplied, kEarly, kRepeat, kRefused };
+  BatchOutcome on_batch(const v1::OrderBatch& batch);
+  // Retries a journal commit that failed, and the ack that waits on it.
+  void retry_ack() { maybe_ack(); }
+
+  // The accounts as they stand, with every equity curve sampled at `through_ms`: the final
+  // or partial report's content.
+  const report::RunResult& close_books(TimestampMs through_ms);
+  const report::RunResult& result() const { return result_; }
+  const std::vector<std::string>& accounts() const { return accounts_; }
+  // The last instant whose market events are all applied (min() before the first).
+  TimestampMs instant_done() const { return md_done_; }
+  bool started() const { return md_done_ != kNone; }
+  bool finished() const { return finished_; }
+  uint64_t instants() const { return instants_; }
+  uint64_t orders_applied() const { return orders_applied_; }
+  uint64_t orders_rejected() const { return orders_rejected_; }
+
+ private:
+  static constexpr TimestampMs kNone = std::numeric_limits<TimestampMs>::min();
+  bool apply_market(const v1::MarketEvent& ev);
+  BatchOutcome apply_batch(const v1::OrderBatch& batch);
+  void publish_views(const v1::Header& cause);
+  void maybe_ack();
+  bool admit(TimestampMs t, const char* what);
+  bool malformed(const std::string& why);
+
+  RouterSettings settings_;
+  model::SymbolTable symbols_;
+  std::vector<std::string> accounts_;
+  core::IJournal& journal_;
+  RouterSink& sink_;
+  report::RunResult result_;
+  std::vector<TimestampMs> applied_;        // per account: the last instant whose batch is in
+  std::deque<v1::OrderBatch> early_;        // batches for an instant whose market events are not all in
+  std::vector<strategy::AccountView> views_;  // the last instant's, for a re-send
+  TimestampMs md_done_ = kNone, last_acked_ = kNone;
+  bool replaying_ = false, ack_pending_ = false, finished_ = false;
+  uint64_t instants_ = 0, orders_applied_ = 0, orders_rejected_ = 0;
+};
+
+}  // namespace fulcrum::router

@@ -1,0 +1,207 @@
+#include "fulcrum/router/router_core.h"
+
+#include "fulcrum/transport/codec.h"
+#include "fulcrum/transport/strategy_codec.h"
+#include "fulcrum/transport/topics.h"
+
+namespace fulcrum::router {
+
+RouterCore::RouterCore(RouterSettings settings, model::SymbolTable symbols, std::vector<model::InstrumentSpec> specs, std::vector<std::string> accounts,
+                       core::IJournal& journal, RouterSink& sink)
+    : settings_(std::move(settings)), symbols_(std::move(symbols)), accounts_(std::move(accounts)), journal_(journal), sink_(sink),
+      applied_(accounts_.size(), kNone) {
+  result_.from_ms = settings_.run.from_ms;
+  result_.to_ms = settings_.run.to_ms;
+  for (const auto& a : accounts_) {
+    report::PolicyRun run;
+    run.policy = a;
+    run.venue = std::make_unique<venue::PaperVenue>(settings_.run.venue, specs, core::Money::from_double(settings_.run.initial_equity), settings_.run.from_ms);
+    result_.runs.push_back(std::move(run));
+  }
+}
+
+bool RouterCore::malformed(const std::string& why) {
+  if (!replaying_) sink_.malformed(why);
+  return false;
+}
+
+bool RouterCore::admit(TimestampMs t, const char* what) {
+  if (settings_.run.to_ms == 0 || t <= settings_.run.to_ms) return true;
+  return malformed(std::string(what) + " at " + std::to_string(t) + " is beyond the replay window's end " + std::to_string(settings_.run.to_ms));
+}
+
+size_t RouterCore::recover() {
+  replaying_ = true;
+  size_t n = 0;
+  journal_.replay([&](std::string_view e) {
+    const auto body = e.substr(std::min<size_t>(1, e.size()));
+    const auto corrupt = [&] { return core::JournalError("router journal entry " + std::to_string(n) + " is corrupt"); };
+    if (!e.empty() && e[0] == 'm') {
+      v1::MarketEvent ev;
+      if (!ev.ParseFromArray(body.data(), static_cast<int>(body.size()))) throw corrupt();
+      on_market(ev);
+    } else if (!e.empty() && e[0] == 'o') {
+      v1::OrderBatch batch;
+      if (!batch.ParseFromArray(body.data(), static_cast<int>(body.size()))) throw corrupt();
+      on_batch(batch);
+    } else {
+      throw corrupt();
+    }
+    ++n;
+  });
+  replaying_ = false;
+  // Everything journaled was acknowledged (lockstep) or is past (free-running).
+  if (n > 0) last_acked_ = md_done_;
+  return n;
+}
+
+void RouterCore::on_market(const v1::MarketEvent& ev) {
+  if (!apply_market(ev)) return;
+  if (!replaying_) journal_.record("m" + ev.SerializeAsString());
+  if (!ev.has_instant_end()) return;
+  // Orders that came before their instant's market events were all in now apply, on the
+  // bar they were planned for.
+  while (!early_.empty() && early_.front().instant_ms() <= md_done_) {
+    const auto batch = std::move(early_.front());
+    early_.pop_front();
+    on_batch(batch);
+  }
+}
+
+RouterCore::BatchOutcome RouterCore::on_batch(const v1::OrderBatch& batch) {
+  if (!admit(batch.instant_ms(), "order batch")) return BatchOutcome::kRefused;
+  if (!replaying_ && batch.instant_ms() > md_done_) {
+    // Possible only when a re-send races the direct market-data path: applying these now
+    // would fill them on the wrong bar.
+    early_.push_back(batch);
+    return BatchOutcome::kEarly;
+  }
+  const auto outcome = apply_batch(batch);
+  if (outcome == BatchOutcome::kApplied && !replaying_) journal_.record("o" + batch.SerializeAsString());
+  maybe_ack();
+  return outcome;
+}
+
+bool RouterCore::apply_market(const v1::MarketEvent& ev) {
+  if (auto problem = transport::market_event_problem(ev)) return malformed("market event: " + *problem);
+  switch (ev.event_case()) {
+    case v1::MarketEvent::kBar:
+    case v1::MarketEvent::kMarkBar: {
+      const auto& c = ev.event_case() == v1::MarketEvent::kBar ? ev.bar() : ev.mark_bar();
+      const auto s = symbols_.find(c.symbol());
+      if (!s) return malformed("market event for unconfigured symbol '" + c.symbol() + "'");
+      const auto bar = transport::from_proto(c);
+      if (!admit(bar.close_time_ms(), "bar") || bar.close_time_ms() <= md_done_) return false;
+      for (auto& run : result_.runs) {
+        if (ev.event_case() == v1::MarketEvent::kBar) run.venue->on_bar(*s, bar);
+        else run.venue->on_mark_bar(*s, bar);
+      }
+      return true;
+    }
+    case v1::MarketEvent::kFunding: {
+      const auto s = symbols_.find(ev.funding().symbol());
+      if (!s) return malformed("funding for unconfigured symbol '" + ev.funding().symbol() + "'");
+      const auto f = transport::from_proto(ev.funding());
+      if (!admit(f.funding_time_ms, "funding") || f.funding_time_ms <= md_done_) return false;
+      for (auto& run : result_.runs) run.venue->on_funding(*s, f);
+      return true;
+    }
+    case v1::MarketEvent::kInstantEnd: {
+      const auto t = ev.instant_end().time_ms();
+      if (!admit(t, "instant end") || t < md_done_) return false;
+      if (t == md_done_) {  // a re-sent instant: the views again, and the ack if it was given
+        if (replaying_) return false;
+        if (views_.empty()) publish_views(ev.header());  // restarted since: rebuild them
+        else sink_.account_views(md_done_, views_, ev.header());
+        if (last_acked_ == md_done_) sink_.ack(md_done_, false);
+        return false;
+      }
+      md_done_ = t;
+      ++instants_;
+      if (strategy::is_equity_sample_instant(t, settings_.run.from_ms))
+        for (auto& run : result_.runs) report::sample_equity(run, t);
+      views_.clear();
+      if (!replaying_) publish_views(ev.header());
+      if (!settings_.lockstep) last_acked_ = md_done_;  // free-running: nothing waits for acks
+      return true;
+    }
+    case v1::MarketEvent::kReplayEnd: {
+      if (replaying_) return false;
+      // Only the end of this replay counts: in lockstep the router has applied exactly its
+      // last instant by then, so a forged end mid-run is refused and counted.
+      const auto last = ev.replay_end().last_instant_ms();
+      if (ev.replay_end().to_ms() != settings_.run.to_ms || (settings_.lockstep && last != md_done_))
+        return malformed("replay end for instant " + std::to_string(last) + " (to " + std::to_string(ev.replay_end().to_ms()) +
+                         ") while the router has applied through " + std::to_string(md_done_));
+      if (!finished_) {
+        finished_ = true;
+        // Free-running modes can lose instants at a full queue: the report says so.
+        sink_.replay_ended(settings_.run.to_ms, last == md_done_);
+      }
+      sink_.ack(ev.replay_end().to_ms(), true);
+      return false;
+    }
+    default: return false;
+  }
+}
+
+RouterCore::BatchOutcome RouterCore::apply_batch(const v1::OrderBatch& batch) {
+  const auto it = std::find(accounts_.begin(), accounts_.end(), batch.account());
+  if (it == accounts_.end()) return malformed("order batch for unknown account '" + batch.account() + "'"), BatchOutcome::kRefused;
+  const auto a = static_cast<size_t>(it - accounts_.begin());
+  if (batch.instant_ms() <= applied_[a]) return BatchOutcome::kRepeat;  // a re-sent batch: never applied twice
+  auto& run = result_.runs[a];
+  for (const auto& d : batch.decisions()) run.decisions.push_back(transport::from_proto(d));
+  for (const auto& c : batch.commands()) {
+    if (c.has_amend_stop()) {
+      run.venue->amend_stop(c.amend_stop().client_order_id(), core::Price::from_raw(c.amend_stop().stop_price_raw()));
+      continue;
+    }
+    if (!c.has_submit()) {
+      malformed("order command with nothing set");
+      continue;
+    }
+    model::OrderRequest req;
+    try {
+      req = transport::from_proto(c.submit());
+    } catch (const transport::WireError& e) {
+      malformed(std::string("order: ") + e.what());
+      continue;
+    }
+    const auto res = run.venue->submit(req, batch.instant_ms(), c.decision_reason());
+    ++(res.accepted() ? orders_applied_ : orders_rejected_);
+    if (!replaying_) sink_.order_outcome(batch.account(), req, res);
+  }
+  orders_rejected_ += static_cast<uint64_t>(batch.denied_size());
+  applied_[a] = batch.instant_ms();
+  return BatchOutcome::kApplied;
+}
+
+void RouterCore::publish_views(const v1::Header& cause) {
+  views_.clear();
+  for (const auto& run : result_.runs) views_.push_back(strategy::view_of(*run.venue, settings_.run.strategy.stats_window_trades, md_done_));
+  sink_.account_views(md_done_, views_, cause);
+}
+
+void RouterCore::maybe_ack() {
+  if (md_done_ == kNone || replaying_ || last_acked_ == md_done_) return;
+  for (auto t : applied_)
+    if (t != md_done_) return;
+  if (settings_.lockstep && !journal_.commit({{transport::state_keys::kAckedInstant, std::to_string(md_done_)}})) {
+    // Not durable, not acknowledged: market-data waits and re-sends; retried each turn.
+    if (!ack_pending_) sink_.journal_failed(md_done_, journal_.describe_error());
+    ack_pending_ = true;
+    return;
+  }
+  ack_pending_ = false;
+  last_acked_ = md_done_;
+  sink_.ack(md_done_, false);
+}
+
+const report::RunResult& RouterCore::close_books(TimestampMs through_ms) {
+  result_.to_ms = through_ms;
+  for (auto& run : result_.runs) report::sample_equity(run, through_ms);
+  return result_;
+}
+
+}  // namespace fulcrum::router

@@ -1,0 +1,120 @@
+#include "router_sink.h"
+
+#include "fulcrum/marketdata/dataset.h"
+#include "fulcrum/report/report_writer.h"
+#include "fulcrum/transport/strategy_codec.h"
+#include "fulcrum/transport/topics.h"
+
+namespace fulcrum::order_router {
+
+ServiceSink::ServiceSink(runtime::Service& svc, transport::Publisher& snapshots, transport::Publisher& acks, std::string out_dir)
+    : svc_(svc), snapshots_(snapshots), acks_(acks), out_dir_(std::move(out_dir)) {}
+
+void ServiceSink::attach(router::RouterCore& core) {
+  core_ = &core;
+  auto& m = svc_.metrics();
+  for (const auto& a : core.accounts()) {
+    gauges_.push_back({&m.account_gauge("fulcrum_account_equity_usd", "Account equity at mark, USDT", a),
+                       &m.account_gauge("fulcrum_account_exposure_notional_usd", "Sum of |position| × mark, USDT", a),
+                       &m.account_gauge("fulcrum_account_leverage_ratio", "Exposure notional / equity", a),
+                       &m.account_gauge("fulcrum_account_margin_ratio", "Maintenance margin / equity (Binance margin ratio)", a)});
+    m.orders(a);
+    for (const auto reason : venue::all_reject_reasons()) m.rejections(a, venue::to_string(reason));
+  }
+}
+
+void ServiceSink::account_views(core::TimestampMs, const std::vector<strategy::AccountView>& views, const v1::Header& cause) {
+  const int64_t now_ns = runtime::wall_ns();
+  for (size_t a = 0; a < views.size(); ++a) {
+    const auto& view = views[a];
+    v1::AccountSnapshot snap;
+    snap.set_account(core_->accounts()[a]);
+    transport::to_proto(view, snap);
+    svc_.stamp(*snap.mutable_header(), "order-router/acct", cause.exchange_ts_ms(), &cause, now_ns);
+    snapshots_.publish(transport::topics::kAccounts, snap.SerializeAsString());
+    const double eq = view.equity.to_double();
+    gauges_[a].equity->Set(eq);
+    gauges_[a].exposure->Set(view.exposure_notional);
+    gauges_[a].leverage->Set(eq > 0 ? view.exposure_notional / eq : 0);
+    gauges_[a].margin_ratio->Set(view.margin_ratio);
+  }
+  svc_.metrics().published(transport::topics::kAccounts).Increment(static_cast<double>(views.size()));
+}
+
+void ServiceSink::ack(core::TimestampMs instant_ms, bool replay_end) {
+  v1::InstantAck ack;
+  ack.set_instant_ms(instant_ms);
+  ack.set_replay_end(replay_end);
+  ack.set_orders_applied(static_cast<uint32_t>(core_->orders_applied()));
+  ack.set_orders_rejected(static_cast<uint32_t>(core_->orders_rejected()));
+  svc_.stamp(*ack.mutable_header(), "order-router/ack", instant_ms, nullptr, runtime::wall_ns());
+  acks_.publish(transport::topics::kAcks, ack.SerializeAsString());
+}
+
+void ServiceSink::order_outcome(const std::string& account, const model::OrderRequest& order, const venue::SubmitResult& result) {
+  if (result.accepted()) {
+    svc_.metrics().orders(account).Increment();
+    return;
+  }
+  svc_.metrics().rejections(account, venue::to_string(result.reason)).Increment();
+  svc_.log().info("event=order_rejected account={} client_order_id={} reason={} detail=\"{}\"", account, order.client_order_id, venue::to_string(result.reason),
+                  result.detail);
+}
+
+void ServiceSink::journal_failed(core::TimestampMs instant_ms, const std::string& error) {
+  svc_.log().error("event=journal_write_failed instant_ms={} error=\"{}\"", instant_ms, error);
+}
+
+void ServiceSink::write_report(core::TimestampMs through_ms, bool complete) {
+  const auto& result = core_->close_books(through_ms);
+  if (out_dir_.empty()) return;
+  const auto& cfg = svc_.config();
+  report::write_report(out_dir_, result, cfg.backtest.initial_equity, {"up", cfg.source, cfg.source_text, marketdata::symbol_list(cfg.data), complete});
+  svc_.log().info("event=report_written dir={} through_instant_ms={} complete={}", out_dir_, through_ms, complete);
+}
+
+AccountStateWriter::AccountStateWriter(runtime::Service& svc, const report::RunResult& accounts, std::vector<std::string> symbols)
+    : svc_(svc),
+      accounts_(accounts),
+      symbols_(std::move(symbols)),
+      fills_written_(accounts.runs.size(), 0),
+      registration_(svc.on_flush([this](std::vector<std::vector<std::string>>& cmds) -> std::function<void()> {
+        std::vector<size_t> written(accounts_.runs.size());
+        for (size_t a = 0; a < accounts_.runs.size(); ++a) {
+          const auto& run = accounts_.runs[a];
+          const auto& v = *run.venue;
+          std::vector<std::string> hset{"HSET", svc_.key("account:" + run.policy), "equity", v.equity().str(), "wallet_balance", v.wallet_balance().str(),
+                                        "available_balance", v.available_balance().str(), "open_positions", std::to_string(v.open_position_count()),
+                                        "fills", std::to_string(v.fills().size()), "closed_trades", std::to_string(v.closed_trades().size())};
+          for (size_t s = 0; s < symbols_.size(); ++s) {
+            const auto& p = v.position(s);
+            if (p.qty.is_zero()) continue;
+            hset.push_back("position:" + symbols_[s]);
+            hset.push_back(p.qty.str() + "@" + p.entry_price.str() + "x" + std::to_string(p.leverage_x));
+          }
+          std::string open_orders;
+          for (const auto& id : v.open_order_ids()) open_orders += (open_orders.empty() ? "" : ",") + id;
+          hset.push_back("open_orders");
+          hset.push_back(open_orders);
+          cmds.push_back(std::move(hset));
+          std::vector<std::string> push{"RPUSH", svc_.key("fills:" + run.policy)};
+          const auto& fills = v.fills();
+          for (size_t i = fills_written_[a]; i < fills.size(); ++i) {
+            const auto& f = fills[i];
+            push.push_back(f.client_order_id + "," + f.symbol + "," + model::to_string(f.side) + "," + f.price.str() + "," + f.quantity.str() + "," +
+                           f.fee.str() + "," + f.realized_pnl.str() + "," + std::to_string(f.time_ms));
+          }
+          if (push.size() > 2) cmds.push_back(std::move(push));
+          written[a] = fills.size();
+        }
+        return [this, written] { fills_written_ = written; };
+      })) {}
+
+void AccountStateWriter::resume() {
+  for (size_t a = 0; a < accounts_.runs.size(); ++a) {
+    const auto have = svc_.redis().command({"LLEN", svc_.key("fills:" + accounts_.runs[a].policy)});
+    fills_written_[a] = std::min<size_t>(have ? static_cast<size_t>(have->integer) : 0, accounts_.runs[a].venue->fills().size());
+  }
+}
+
+}  // namespace fulcrum::order_router

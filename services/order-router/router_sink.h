@@ -1,0 +1,57 @@
+#pragma once
+// Where the order router's core meets the world: account views go out as snapshots (and
+// gauges), acks go to market-data, order outcomes become metrics and log lines, the
+// replay's end writes the run's report, and the accounts' state goes to Redis.
+#include <string>
+#include <vector>
+
+#include "fulcrum/router/router_core.h"
+#include "fulcrum/runtime/service.h"
+
+namespace fulcrum::order_router {
+
+class ServiceSink final : public router::RouterSink {
+ public:
+  ServiceSink(runtime::Service& svc, transport::Publisher& snapshots, transport::Publisher& acks, std::string out_dir);
+  // The core reports through this sink and is read back for acks and the report.
+  void attach(router::RouterCore& core);
+  // Writes the report as the accounts stand at `through_ms` (complete: the whole replay).
+  void write_report(core::TimestampMs through_ms, bool complete);
+
+  void malformed(const std::string& why) override { svc_.count_malformed(why); }
+  void account_views(core::TimestampMs instant_ms, const std::vector<strategy::AccountView>& views, const v1::Header& cause) override;
+  void ack(core::TimestampMs instant_ms, bool replay_end) override;
+  void order_outcome(const std::string& account, const model::OrderRequest& order, const venue::SubmitResult& result) override;
+  void journal_failed(core::TimestampMs instant_ms, const std::string& error) override;
+  void replay_ended(core::TimestampMs through_ms, bool complete) override { write_report(through_ms, complete); }
+
+ private:
+  struct AccountGauges {
+    prometheus::Gauge *equity, *exposure, *leverage, *margin_ratio;
+  };
+  runtime::Service& svc_;
+  transport::Publisher& snapshots_;
+  transport::Publisher& acks_;
+  std::string out_dir_;
+  router::RouterCore* core_ = nullptr;
+  std::vector<AccountGauges> gauges_;
+};
+
+// Each account's state (balances, positions, open orders) and its new fills, written to
+// Redis at every flush in one round trip. Declare it after everything it reads: its last
+// flush runs when it dies.
+class AccountStateWriter {
+ public:
+  AccountStateWriter(runtime::Service& svc, const report::RunResult& accounts, std::vector<std::string> symbols);
+  // After a recovery: the fills already in Redis are not written again.
+  void resume();
+
+ private:
+  runtime::Service& svc_;
+  const report::RunResult& accounts_;
+  std::vector<std::string> symbols_;
+  std::vector<size_t> fills_written_;
+  runtime::Service::FlushRegistration registration_;
+};
+
+}  // namespace fulcrum::order_router

@@ -1,0 +1,207 @@
+// The order router's core, driven directly: recovery from its journal is exact, the ack is
+// its commit point, a re-sent batch is never applied twice, early orders wait for their
+// bar, and a forged replay end is refused. No sockets, no Redis: a MemoryJournal stands in.
+#include <gtest/gtest.h>
+
+#include "fulcrum/core/journal.h"
+#include "fulcrum/report/report_writer.h"
+#include "fulcrum/router/router_core.h"
+#include "fulcrum/transport/codec.h"
+#include "fulcrum/transport/strategy_codec.h"
+#include "fulcrum/transport/topics.h"
+#include "test_support.h"
+
+using namespace fulcrum;
+using test::k5m;
+using test::kT0;
+
+namespace {
+
+struct RecordingSink final : router::RouterSink {
+  std::vector<std::string> malformed_frames;
+  std::vector<std::pair<core::TimestampMs, bool>> acks;
+  size_t view_batches = 0, outcomes = 0, journal_failures = 0;
+  std::optional<std::pair<core::TimestampMs, bool>> ended;
+  void malformed(const std::string& why) override { malformed_frames.push_back(why); }
+  void account_views(core::TimestampMs, const std::vector<strategy::AccountView>&, const v1::Header&) override { ++view_batches; }
+  void ack(core::TimestampMs t, bool replay_end) override { acks.emplace_back(t, replay_end); }
+  void order_outcome(const std::string&, const model::OrderRequest&, const venue::SubmitResult&) override { ++outcomes; }
+  void journal_failed(core::TimestampMs, const std::string&) override { ++journal_failures; }
+  void replay_ended(core::TimestampMs through, bool complete) override { ended.emplace(through, complete); }
+};
+
+const std::vector<std::string> kAccounts{"fixed", "kelly"};
+
+router::RouterSettings settings() {
+  router::RouterSettings s;
+  s.run.from_ms = kT0;
+  s.run.to_ms = kT0 + 100 * k5m;
+  s.run.initial_equity = 10'000;
+  s.lockstep = true;
+  return s;
+}
+
+struct Rig {
+  RecordingSink sink;
+  core::MemoryJournal journal;
+  router::RouterCore core;
+  explicit Rig(std::vector<std::string> journaled = {})
+      : journal(std::move(journaled)), core(settings(), model::SymbolTable({"BTCUSDT"}), {test::spec("BTCUSDT")}, kAccounts, journal, sink) {}
+};
+
+// Instant i: the 5m bar that closes at kT0 + (i+1)·5m, prices drifting so positions move.
+core::TimestampMs instant(int i) { return kT0 + (i + 1) * k5m; }
+v1::MarketEvent bar_event(int i) {
+  const double base = 100'000 + 150.0 * i;
+  v1::MarketEvent ev;
+  transport::to_proto("BTCUSDT", test::bar(kT0 + i * k5m, base, base + 400, base - 300, base + 120), *ev.mutable_bar());
+  return ev;
+}
+v1::MarketEvent instant_end(core::TimestampMs t) {
+  v1::MarketEvent ev;
+  ev.mutable_instant_end()->set_time_ms(t);
+  return ev;
+}
+// Each account's batch for instant i; "fixed" buys at instant 2 and sells at instant 7,
+// "kelly" buys at instant 4.
+v1::OrderBatch batch(const std::string& account, int i) {
+  v1::OrderBatch b;
+  b.set_account(account);
+  b.set_instant_ms(instant(i));
+  auto order = [&](model::Side side, bool reduce_only) {
+    model::OrderRequest r;
+    r.client_order_id = account + "-" + std::to_string(i);
+    r.symbol = "BTCUSDT";
+    r.side = side;
+    r.quantity = *core::Qty::parse("0.02");
+    r.leverage_x = 5;
+    r.reduce_only = reduce_only;
+    transport::to_proto(r, *b.add_commands()->mutable_submit());
+  };
+  if (account == "fixed" && i == 2) order(model::Side::kBuy, false);
+  if (account == "fixed" && i == 7) order(model::Side::kSell, true);
+  if (account == "kelly" && i == 4) order(model::Side::kBuy, false);
+  return b;
+}
+void play(router::RouterCore& core, int from, int to) {
+  for (int i = from; i < to; ++i) {
+    core.on_market(bar_event(i));
+    core.on_market(instant_end(instant(i)));
+    for (const auto& a : kAccounts) core.on_batch(batch(a, i));
+  }
+}
+std::vector<std::string> ledgers(const router::RouterCore& core) {
+  std::vector<std::string> out;
+  for (const auto& run : core.result().runs) out.push_back(report::ledger_csv(run.venue->ledger()) + report::trades_csv(*run.venue));
+  return out;
+}
+
+}  // namespace
+
+TEST(RouterCore, RecoveryFromItsJournalIsExactAndSilent) {
+  Rig first;
+  play(first.core, 0, 6);
+  ASSERT_EQ(first.core.orders_applied(), 2u);
+  ASSERT_EQ(first.sink.acks.size(), 6u);
+
+  Rig second(first.journal.committed());  // a restart on the same journal
+  EXPECT_EQ(second.core.recover(), first.journal.committed().size());
+  EXPECT_EQ(second.core.instant_done(), instant(5));
+  EXPECT_EQ(ledgers(second.core), ledgers(first.core));
+  EXPECT_EQ(second.core.result().runs[0].venue->equity(), first.core.result().runs[0].venue->equity());
+  // Recovery publishes nothing and acknowledges nothing: the previous life did.
+  EXPECT_TRUE(second.sink.acks.empty());
+  EXPECT_EQ(second.sink.view_batches, 0u);
+  EXPECT_EQ(second.sink.outcomes, 0u);
+
+  // market-data re-sends the last instant: the views again and the ack, nothing re-applied.
+  second.core.on_market(bar_event(5));
+  second.core.on_market(instant_end(instant(5)));
+  EXPECT_EQ(second.sink.view_batches, 1u);
+  ASSERT_EQ(second.sink.acks.size(), 1u);
+  EXPECT_EQ(second.sink.acks[0].first, instant(5));
+  EXPECT_EQ(ledgers(second.core), ledgers(first.core));
+
+  // Both go on and stay identical, trades closed after the restart included.
+  play(first.core, 6, 10);
+  play(second.core, 6, 10);
+  EXPECT_EQ(ledgers(second.core), ledgers(first.core));
+  EXPECT_EQ(first.core.result().runs[0].venue->closed_trades().size(), 1u);
+}
+
+TEST(RouterCore, TheAckWaitsForTheJournalCommit) {
+  Rig rig;
+  rig.journal.refuse_commits(true);
+  play(rig.core, 0, 1);
+  EXPECT_TRUE(rig.sink.acks.empty()) << "an instant was acknowledged before its journal was durable";
+  EXPECT_EQ(rig.sink.journal_failures, 1u);
+  EXPECT_TRUE(rig.journal.committed().empty());
+  rig.core.retry_ack();
+  EXPECT_EQ(rig.sink.journal_failures, 1u) << "a failing commit is reported once, not every turn";
+  rig.journal.refuse_commits(false);
+  rig.core.retry_ack();
+  ASSERT_EQ(rig.sink.acks.size(), 1u);
+  EXPECT_EQ(rig.sink.acks[0], std::make_pair(instant(0), false));
+  EXPECT_EQ(rig.journal.marks().at(transport::state_keys::kAckedInstant), std::to_string(instant(0)));
+  EXPECT_EQ(rig.journal.committed().size(), 4u);  // bar, instant end, two batches
+}
+
+TEST(RouterCore, AReSentBatchIsNeverAppliedTwice) {
+  Rig rig;
+  play(rig.core, 0, 4);  // the market order of instant 2 fills on instant 3's bar
+  ASSERT_EQ(rig.core.orders_applied(), 1u);
+  EXPECT_EQ(rig.core.on_batch(batch("fixed", 2)), router::RouterCore::BatchOutcome::kRepeat);
+  EXPECT_EQ(rig.core.orders_applied(), 1u);
+  EXPECT_EQ(rig.core.result().runs[0].venue->fills().size(), 1u);
+}
+
+TEST(RouterCore, AnEarlyBatchWaitsForItsInstantsBar) {
+  Rig with_race, in_order;
+  play(with_race.core, 0, 2);
+  play(in_order.core, 0, 2);
+  // Instant 2's orders arrive before instant 2's market events are all in.
+  with_race.core.on_market(bar_event(2));
+  EXPECT_EQ(with_race.core.on_batch(batch("fixed", 2)), router::RouterCore::BatchOutcome::kEarly);
+  EXPECT_EQ(with_race.core.orders_applied(), 0u);
+  with_race.core.on_market(instant_end(instant(2)));
+  EXPECT_EQ(with_race.core.orders_applied(), 1u);
+  with_race.core.on_batch(batch("kelly", 2));
+  play(in_order.core, 2, 3);
+  EXPECT_EQ(ledgers(with_race.core), ledgers(in_order.core));
+  EXPECT_EQ(with_race.sink.acks.back().first, instant(2));
+}
+
+TEST(RouterCore, AForgedReplayEndIsRefusedAndTheRealOneEndsTheRun) {
+  Rig rig;
+  play(rig.core, 0, 3);
+  v1::MarketEvent forged;
+  forged.mutable_replay_end()->set_to_ms(settings().run.to_ms);
+  forged.mutable_replay_end()->set_last_instant_ms(instant(40));
+  rig.core.on_market(forged);
+  EXPECT_FALSE(rig.sink.ended);
+  EXPECT_FALSE(rig.core.finished());
+  ASSERT_EQ(rig.sink.malformed_frames.size(), 1u);
+  EXPECT_NE(rig.sink.malformed_frames[0].find("replay end"), std::string::npos);
+
+  v1::MarketEvent real;
+  real.mutable_replay_end()->set_to_ms(settings().run.to_ms);
+  real.mutable_replay_end()->set_last_instant_ms(instant(2));
+  rig.core.on_market(real);
+  ASSERT_TRUE(rig.sink.ended);
+  EXPECT_EQ(*rig.sink.ended, std::make_pair(settings().run.to_ms, true));
+  EXPECT_TRUE(rig.core.finished());
+  EXPECT_EQ(rig.sink.acks.back(), std::make_pair(settings().run.to_ms, true));
+}
+
+TEST(RouterCore, ACorruptJournalEntryFailsTheRestart) {
+  Rig rig({"m" + bar_event(0).SerializeAsString(), "x-not-an-entry"});
+  EXPECT_THROW(rig.core.recover(), core::JournalError);
+}
+
+TEST(RouterCore, AnInstantBeyondTheWindowIsCountedAndDropped) {
+  Rig rig;
+  rig.core.on_market(instant_end(settings().run.to_ms + k5m));
+  EXPECT_FALSE(rig.core.started());
+  ASSERT_EQ(rig.sink.malformed_frames.size(), 1u);
+  EXPECT_NE(rig.sink.malformed_frames[0].find("beyond the replay window"), std::string::npos);
+}
