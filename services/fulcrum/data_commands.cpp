@@ -1,8 +1,6 @@
 // `fulcrum download`, `fulcrum validate`, `fulcrum config check`.
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 
 #include "commands.h"
@@ -11,27 +9,8 @@
 #include "fulcrum/download/downloader.h"
 #include "fulcrum/marketdata/readers.h"
 
-extern char** environ;
-
 namespace fulcrum::cli {
 namespace {
-
-// The transfer itself is curl's: it resumes with -C - and fails on HTTP errors.
-class CurlFetcher final : public download::IFetcher {
- public:
-  std::string fetch(const std::string& url, const std::string& dest) override {
-    std::vector<std::string> args = {"curl", "-fsSL", "--retry", "3", "-C", "-", "-o", dest, url};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    if (posix_spawnp(&pid, "curl", nullptr, nullptr, argv.data(), environ) != 0) return "cannot run curl (is it installed?)";
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return "curl failed for " + url + " (exit " + std::to_string(WEXITSTATUS(status)) + ")";
-    return {};
-  }
-};
 
 }  // namespace
 
@@ -39,9 +18,11 @@ Runner add_download_command(CLI::App& app) {
   struct Opts {
     std::vector<std::string> symbols;
     std::string type = "klines", interval = "1m", out = "data", first, last, base_url = "https://data.binance.vision";
+    size_t parallel = 4;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("download", "Fetch Binance public-data archives (monthly), checksum-verified and resumable");
+  auto* cmd = app.add_subcommand("download",
+                                 "Fetch Binance public-data archives, checksum-verified, resumable and in parallel: monthly files, and daily ones for the current month");
   cmd->add_option("--symbols", o->symbols)->required()->delimiter(',');
   cmd->add_option("--type", o->type, "klines | markPriceKlines | fundingRate")->capture_default_str();
   cmd->add_option("--interval", o->interval)->capture_default_str();
@@ -49,17 +30,25 @@ Runner add_download_command(CLI::App& app) {
   cmd->add_option("--to-month", o->last, "last month, YYYY-MM")->required();
   cmd->add_option("--out", o->out)->capture_default_str();
   cmd->add_option("--base-url", o->base_url)->capture_default_str();
+  cmd->add_option("--parallel", o->parallel, "archives fetched at once")->check(CLI::Range(1, 16))->capture_default_str();
   return [o] {
     int y0 = 0, m0 = 0, y1 = 0, m1 = 0;
     if (std::sscanf(o->first.c_str(), "%d-%d", &y0, &m0) != 2 || std::sscanf(o->last.c_str(), "%d-%d", &y1, &m1) != 2 || m0 < 1 || m0 > 12 ||
         m1 < 1 || m1 > 12 || y0 * 12 + m0 > y1 * 12 + m1)
       throw core::ConfigError("download", {{"from-month/to-month", "must be YYYY-MM with from ≤ to"}});
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    gmtime_r(&now, &utc);
     std::vector<download::ArchiveRequest> reqs;
-    for (const auto& s : o->symbols)
-      for (int ym = y0 * 12 + m0 - 1; ym <= y1 * 12 + m1 - 1; ++ym) reqs.push_back({s, o->type, o->interval, ym / 12, ym % 12 + 1, 0});
-    CurlFetcher fetcher;
+    try {
+      reqs = download::plan_archives(o->symbols, o->type, o->interval, y0 * 12 + m0 - 1, y1 * 12 + m1 - 1,
+                                     {utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday});
+    } catch (const std::invalid_argument& e) {
+      throw core::ConfigError("download", {{"to-month", e.what()}});
+    }
+    download::HttpFetcher fetcher;
     int failures = 0;
-    for (const auto& r : download::download_archives(reqs, o->out, fetcher, o->base_url)) {
+    for (const auto& r : download::download_archives(reqs, o->out, fetcher, o->base_url, o->parallel)) {
       if (!r.error.empty()) ++failures;
       std::cout << (r.error.empty() ? (r.skipped_existing ? "ok (already verified) " : "ok ") : "FAILED ") << r.path
                 << (r.error.empty() ? "" : ": " + r.error) << "\n";

@@ -24,6 +24,7 @@
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
 #include "fulcrum/runtime/redis_client.h"
+#include "fulcrum/runtime/service.h"
 #include "fulcrum/runtime/scrape.h"
 #include "fulcrum/transport/endpoint.h"
 
@@ -151,46 +152,16 @@ class Mesh {
     if (!probe.ping()) throw std::runtime_error("Redis unreachable at " + redis_url + ": " + probe.last_error());
 
     const std::string ns = "fulcrum:" + std::to_string(::getpid());
-    std::map<std::string, std::string> ep;
-    // Each probe frees its port before the next, so the kernel may hand the same one out
-    // twice: insist on seven distinct ports, or two services fight over one bind.
-    std::set<int> taken;
-    for (const char* k : {"md", "feat", "sig", "lev", "ord", "router", "acks"}) {
-      int port = transport::free_loopback_port();
-      while (!taken.insert(port).second) port = transport::free_loopback_port();
-      ep[k] = "tcp://127.0.0.1:" + std::to_string(port);
-    }
-    std::vector<std::string> accounts_args;
-    for (const auto& a : o_.accounts) accounts_args.push_back(a);
-    auto common = [&](const std::string& name) {
-      return std::vector<std::string>{(bin / name).string(), "--config", fs::absolute(o_.config).string(), "--redis", redis_url, "--namespace", ns,
-                                      "--ready-file", (work_ / (".ready-" + name)).string()};
-    };
-    auto with = [](std::vector<std::string> a, std::initializer_list<std::string> more) {
-      a.insert(a.end(), more);
-      return a;
-    };
-    std::vector<std::pair<std::string, std::vector<std::string>>> plan{
-        {"order-router", with(common("order-router"), {"--bind", ep["router"], "--bind-acks", ep["acks"], "--market", ep["md"], "--orders", ep["ord"], "--out", work_.string()})},
-        {"risk-gatekeeper", with(common("risk-gatekeeper"), {"--bind", ep["ord"], "--decisions", ep["lev"]})},
-        {"leverage", with(common("leverage"), {"--bind", ep["lev"], "--signals", ep["sig"], "--router", ep["router"], "--router-acks", ep["acks"]})},
-        {"signal-engine", with(common("signal-engine"), {"--bind", ep["sig"], "--features", ep["feat"]})},
-        {"feature-engine", with(common("feature-engine"), {"--bind", ep["feat"], "--market", ep["md"]})},
-        {"market-data", with(common("market-data"), {"--bind", ep["md"], "--acks", ep["acks"]})},
-    };
-    for (auto& [name, args] : plan) {
-      if (!o_.accounts.empty() && (name == "order-router" || name == "leverage")) {
-        args.push_back("--accounts");
-        args.insert(args.end(), o_.accounts.begin(), o_.accounts.end());
-      }
-      Child c;
-      c.name = name;
-      c.log = work_ / "logs" / (name + ".log");
-      c.ready = work_ / (".ready-" + name);
-      c.args = args;
-      c.pid = spawn(args, c.log);
-      children_.push_back(c);
-      if (!await_ready(children_.back())) return 1;
+    // A port probed free can be taken by another process before the service binds it (exit
+    // kExitStartup, "Address already in use"): then everything started so far stops, and
+    // the mesh starts again on fresh ports.
+    for (int attempt = 1;; ++attempt) {
+      if (launch_services(bin, redis_url, ns)) break;
+      const bool port_taken = !children_.empty() && children_.back().exit_code == runtime::kExitStartup;
+      if (!port_taken || attempt == 3 || g_interrupted.load()) return 1;
+      std::cerr << "fulcrum up: a port was taken before " << children_.back().name << " could bind it; starting again on fresh ports\n";
+      stop_children();
+      children_.clear();
     }
     write_state(redis_url);
     std::cout << "fulcrum up: 6 services, Redis " << redis_url << (o_.redis.empty() ? " (embedded)" : "") << ", logs " << (work_ / "logs").string()
@@ -274,10 +245,67 @@ class Mesh {
     return rc;
   }
 
+  // Picks seven loopback ports and starts the six services in order, each once the one
+  // before is ready. False when one fails to start (it is the last in children_).
+  bool launch_services(const fs::path& bin, const std::string& redis_url, const std::string& ns) {
+    std::map<std::string, std::string> ep;
+    // Each probe frees its port before the next, so the kernel may hand the same one out
+    // twice: insist on seven distinct ports, or two services fight over one bind.
+    std::set<int> taken;
+    for (const char* k : {"md", "feat", "sig", "lev", "ord", "router", "acks"}) {
+      int port = transport::free_loopback_port();
+      while (!taken.insert(port).second) port = transport::free_loopback_port();
+      ep[k] = "tcp://127.0.0.1:" + std::to_string(port);
+    }
+    auto common = [&](const std::string& name) {
+      return std::vector<std::string>{(bin / name).string(), "--config", fs::absolute(o_.config).string(), "--redis", redis_url, "--namespace", ns,
+                                      "--ready-file", (work_ / (".ready-" + name)).string()};
+    };
+    auto with = [](std::vector<std::string> a, std::initializer_list<std::string> more) {
+      a.insert(a.end(), more);
+      return a;
+    };
+    std::vector<std::pair<std::string, std::vector<std::string>>> plan{
+        {"order-router", with(common("order-router"), {"--bind", ep["router"], "--bind-acks", ep["acks"], "--market", ep["md"], "--orders", ep["ord"], "--out", work_.string()})},
+        {"risk-gatekeeper", with(common("risk-gatekeeper"), {"--bind", ep["ord"], "--decisions", ep["lev"]})},
+        {"leverage", with(common("leverage"), {"--bind", ep["lev"], "--signals", ep["sig"], "--router", ep["router"], "--router-acks", ep["acks"]})},
+        {"signal-engine", with(common("signal-engine"), {"--bind", ep["sig"], "--features", ep["feat"]})},
+        {"feature-engine", with(common("feature-engine"), {"--bind", ep["feat"], "--market", ep["md"]})},
+        {"market-data", with(common("market-data"), {"--bind", ep["md"], "--acks", ep["acks"]})},
+    };
+    for (auto& [name, args] : plan) {
+      if (!o_.accounts.empty() && (name == "order-router" || name == "leverage")) {
+        args.push_back("--accounts");
+        args.insert(args.end(), o_.accounts.begin(), o_.accounts.end());
+      }
+      Child c;
+      c.name = name;
+      c.log = work_ / "logs" / (name + ".log");
+      c.ready = work_ / (".ready-" + name);
+      c.args = args;
+      c.pid = spawn(args, c.log);
+      children_.push_back(c);
+      if (!await_ready(children_.back())) return false;
+    }
+    return true;
+  }
+
   void stop() {
     if (stopped_) return;
     stopped_ = true;
-    // Upstream first, so nothing downstream waits on a message that will never come.
+    stop_children();
+    if (redis_pid_ > 0) {
+      ::kill(redis_pid_, SIGTERM);
+      ::waitpid(redis_pid_, nullptr, 0);
+    }
+    std::error_code ec;
+    if (!state_file_.empty()) fs::remove(state_file_, ec);
+    // The logs stay with the run; only the launcher's scratch goes.
+    if (!work_.empty()) fs::remove_all(work_ / ".redis", ec);
+  }
+
+  // Upstream first, so nothing downstream waits on a message that will never come.
+  void stop_children() {
     for (const char* name : {"market-data", "feature-engine", "signal-engine", "leverage", "risk-gatekeeper", "order-router"})
       for (auto& c : children_)
         if (c.name == name && c.exit_code < 0) ::kill(c.pid, SIGTERM);
@@ -286,22 +314,14 @@ class Mesh {
       reap();
       std::this_thread::sleep_for(20ms);
     }
-    for (auto& c : children_)
+    std::error_code ec;
+    for (auto& c : children_) {
       if (c.exit_code < 0) {
         ::kill(c.pid, SIGKILL);
         ::waitpid(c.pid, nullptr, 0);
         c.exit_code = 128 + SIGKILL;  // did not stop within 3 s of SIGTERM
       }
-    if (redis_pid_ > 0) {
-      ::kill(redis_pid_, SIGTERM);
-      ::waitpid(redis_pid_, nullptr, 0);
-    }
-    std::error_code ec;
-    if (!state_file_.empty()) fs::remove(state_file_, ec);
-    // The logs stay with the run; only the launcher's scratch goes.
-    if (!work_.empty()) {
-      fs::remove_all(work_ / ".redis", ec);
-      for (const auto& c : children_) fs::remove(c.ready, ec);
+      fs::remove(c.ready, ec);
     }
   }
 

@@ -1,14 +1,11 @@
-// leverage: one OrderPlanner per account (account = policy name), planning each instant
-// against the order router's AccountSnapshot of that instant (strategy::plan_instant, the
-// venue's own acceptance rules), one OrderBatch per account per instant. A batch the router
-// does not acknowledge in time is re-sent; client order ids make that idempotent at the
-// router. The loop, re-sends and the journal that makes a restart exact are StageHost's.
-#include <map>
-
+// leverage: one OrderPlanner per account (account = policy name) in a strategy::PlanningDesk,
+// planning each instant against the order router's AccountSnapshot of that instant, one
+// OrderBatch per account per instant. StageHost re-sends batches the router has not
+// acknowledged (client order ids make that idempotent) and journals the inputs so a
+// restart is exact.
 #include <fmt/ranges.h>
 
 #include "fulcrum/marketdata/dataset.h"
-#include "fulcrum/strategy/run_config.h"
 #include "fulcrum/runtime/stage_host.h"
 #include "fulcrum/strategy/account_view.h"
 #include "fulcrum/transport/strategy_codec.h"
@@ -31,56 +28,42 @@ int run(runtime::Service& svc, const Options& o) {
   const auto& cfg = svc.config();
   const auto symbols = marketdata::symbol_list(cfg.data);
   const auto specs = cfg.mesh_specs(symbols);
-  const auto accounts = o.accounts.empty() ? strategy::policy_list(cfg.backtest) : o.accounts;
-  std::vector<strategy::OrderPlanner> planners;
-  std::map<std::string, size_t> account_index;
-  for (const auto& a : accounts) {
-    if (!leverage::is_policy_name(a)) throw runtime::StartupError(runtime::kExitConfig, "--accounts: unknown policy '" + a + "'");
-    account_index[a] = planners.size();
-    planners.emplace_back(a, cfg.backtest.policies, cfg.backtest.strategy, specs, cfg.backtest.initial_equity);
+  std::optional<strategy::PlanningDesk> desk;
+  try {
+    desk.emplace(o.accounts.empty() ? strategy::policy_list(cfg.backtest) : o.accounts, cfg.backtest, specs,
+                 cfg.mesh.replay == config::ReplayMode::kLockstep);
+  } catch (const std::invalid_argument& e) {
+    throw runtime::StartupError(runtime::kExitConfig, std::string("--accounts: ") + e.what());
   }
   const std::string policy_version = std::string("fulcrum-") + FULCRUM_VERSION + "/variant-" + o.variant;
-  svc.board().set_policy(fmt::format("{}", fmt::join(accounts, ",")), policy_version);
-  svc.on_reload([&](const config::AppConfig& c) {
-    for (auto& p : planners) p.set_pre_trade_limits(c.mesh.risk);
-  });
-  runtime::StageHost host(svc, {o.bind, topics::kDecisions, "journal:leverage-" + o.variant});
-  std::vector<std::optional<strategy::AccountView>> views(accounts.size());
-  std::optional<std::pair<strategy::InstantSignals, v1::Header>> pending;  // signals waiting for every account's view
-  const bool lockstep = cfg.mesh.replay == config::ReplayMode::kLockstep;
-  auto last_sent = std::chrono::steady_clock::now();
-  bool acked = true;
+  svc.board().set_policy(fmt::format("{}", fmt::join(desk->accounts(), ",")), policy_version);
+  svc.on_reload([&](const config::AppConfig& c) { desk->set_pre_trade_limits(c.mesh.risk); });
+  runtime::StageHost host(svc, {o.bind, topics::kDecisions, "journal:leverage-" + o.variant, true});
+  v1::Header cause;  // the signals' header: every batch carries its hops on
 
   auto try_plan = [&](int64_t recv_ns) {
-    if (!pending) return;
-    const auto& [signals, cause] = *pending;
-    for (const auto& v : views)
-      if (!v || (lockstep && v->instant_ms != signals.time_ms)) return;
+    const auto t = desk->pending_instant();
+    const auto planned = desk->plan();
+    if (!planned) return;
     std::vector<std::string> batches;
-    for (size_t a = 0; a < planners.size(); ++a) {
-      const auto planned = strategy::plan_instant(planners[a], signals, *views[a], specs, cfg.backtest.venue.taker_fee, cfg.backtest.from_ms);
+    for (size_t a = 0; a < planned->size(); ++a) {
       v1::OrderBatch batch;
-      batch.set_account(accounts[a]);
-      batch.set_policy_version(policy_version);
-      batch.set_instant_ms(signals.time_ms);
-      for (const auto& d : planned.decisions) transport::to_proto(d, *batch.add_decisions());
-      for (const auto& c : planned.commands) transport::to_proto(c, *batch.add_commands());
-      if (o.force_orders && batch.commands().empty()) transport::to_proto(strategy::probe_order(accounts[a], signals.time_ms, *views[a], specs), *batch.add_commands());
+      transport::to_proto(desk->accounts()[a], policy_version, *t, (*planned)[a], batch);
+      if (o.force_orders && batch.commands().empty())
+        transport::to_proto(strategy::probe_order(desk->accounts()[a], *t, desk->view(a), specs), *batch.add_commands());
       svc.stamp(*batch.mutable_header(), "leverage", cause.exchange_ts_ms(), &cause, recv_ns);
       batches.push_back(batch.SerializeAsString());
     }
-    host.finish(signals.time_ms, std::move(batches));
-    pending.reset();
-    acked = false;
-    last_sent = std::chrono::steady_clock::now();
+    host.finish(*t, std::move(batches));
   };
   host.add_input_of<v1::InstantSignals>(o.signals, {topics::kSignals}, [&](const v1::InstantSignals& in, int64_t recv_ns) {
     if (!svc.admit_instant(in.instant_ms(), "instant signals") || !host.begin(in.instant_ms())) return false;
     try {
-      pending.emplace(transport::from_proto(in, symbols), in.header());
+      desk->on_signals(transport::from_proto(in, symbols));
     } catch (const transport::WireError& e) {
       return svc.count_malformed(std::string("instant signals: ") + e.what()), false;
     }
+    cause = in.header();
     return try_plan(recv_ns), true;
   });
   std::vector<std::string> router{o.router};
@@ -88,26 +71,19 @@ int run(runtime::Service& svc, const Options& o) {
   host.add_input(router, {topics::kAccounts, topics::kAcks}, [&](const transport::ReceivedFrame& f, int64_t recv_ns) {
     if (f.topic == topics::kAcks) {
       v1::InstantAck ack;
-      if (host.parse(f, ack) && host.accept(ack.header(), f.topic, recv_ns) && ack.instant_ms() == host.gate().done()) acked = true;
+      if (host.parse(f, ack) && host.accept(ack.header(), f.topic, recv_ns)) host.acknowledged(ack.instant_ms());
       return false;  // acks steer re-sends only, never the plan
     }
     v1::AccountSnapshot snap;
     if (!host.parse(f, snap) || !host.accept(snap.header(), f.topic, recv_ns) || !svc.admit_instant(snap.instant_ms(), "account snapshot")) return false;
-    const auto it = account_index.find(snap.account());
-    if (it == account_index.end()) return false;  // another variant's account
-    if (views[it->second] && views[it->second]->instant_ms == snap.instant_ms()) return false;  // the router re-sent it
+    const auto account = desk->account_index(snap.account());
+    if (!account) return false;  // another variant's account
     try {
-      views[it->second] = transport::from_proto(snap, symbols.size());
+      if (!desk->on_view(*account, transport::from_proto(snap, symbols.size()))) return false;  // the router re-sent it
     } catch (const transport::WireError& e) {
       return svc.count_malformed("account snapshot for '" + snap.account() + "': " + e.what()), false;
     }
     return try_plan(recv_ns), true;
-  });
-  host.every_turn([&] {
-    if (acked || !lockstep || std::chrono::steady_clock::now() - last_sent < std::chrono::milliseconds(cfg.mesh.resend_after_ms)) return;
-    svc.log().warn("event=batch_resend instant_ms={}", host.gate().done());
-    host.republish();
-    last_sent = std::chrono::steady_clock::now();
   });
   return host.run();
 }

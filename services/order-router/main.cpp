@@ -45,8 +45,7 @@ int run(runtime::Service& svc, const Options& o) {
   }
   host.add_input_of<v1::MarketEvent>(o.market, {topics::kMarket}, [&](const v1::MarketEvent& ev, int64_t) { return core.on_market(ev), false; });
   host.add_input_of<v1::OrderBatch>(o.orders, {topics::kOrders}, [&](const v1::OrderBatch& batch, int64_t recv_ns) {
-    if (core.on_batch(batch) == router::RouterCore::BatchOutcome::kApplied && batch.header().hops_size() > 0 && batch.header().hops(0).send_ns() > 0)
-      svc.metrics().tick_to_order_latency().Observe(static_cast<double>(recv_ns - batch.header().hops(0).send_ns()) * 1e-9);
+    if (core.on_batch(batch) == router::RouterCore::BatchOutcome::kApplied) svc.observe_order_path(batch.header(), recv_ns);
     return false;
   });
   host.every_turn([&] {

@@ -42,6 +42,7 @@ mesh_run() {
   p50=$("$PROBE" quantile "$order_router_METRICS" fulcrum_tick_to_order_latency_seconds 0.5)
   p99=$("$PROBE" quantile "$order_router_METRICS" fulcrum_tick_to_order_latency_seconds 0.99)
   p999=$("$PROBE" quantile "$order_router_METRICS" fulcrum_tick_to_order_latency_seconds 0.999)
+  "$PROBE" order-path "$order_router_METRICS" >"$WORK/path-$rate.txt"
   local grpc
   grpc=$("$PROBE" grpc-bench "$leverage_CONTROL" 2000)
   stop_all
@@ -94,5 +95,11 @@ printf '%12s %12s %10s %8s\n' "asked msg/s" "achieved" sent lost
 for rate in 100000 200000 300000 0; do
   printf '%12s %12s %10s %8s\n' "$([ "$rate" = 0 ] && echo "flat out" || echo "$rate")" "${ING_RATE[$rate]}" "${ING_SENT[$rate]}" "$((ING_SENT[$rate] - ING_GOT[$rate]))"
 done
+echo
+echo "== where tick-to-order goes, per stage (p50 / p99 µs, from the hop timestamps of every batch) =="
+echo "   transit = previous service's send → this one's receive (encode, ZeroMQ, queueing); work = receive → send (decode, stage, journal)"
+printf '%-16s %-8s %18s %18s\n' stage part "1 000/s p50 / p99" "10 000/s p50 / p99"
+paste -d' ' "$WORK/path-1000.txt" "$WORK/path-10000.txt" | awk '{ printf "%-16s %-8s %9s / %-8s %9s / %-8s\n", $1, $2, $3, $4, $7, $8 }'
+echo "   relay, per hop at the same rates (p50): $(awk '$1==1000 {printf "%.1f", $4/6}' "$WORK/relay.txt") µs and $(awk '$1==10000 {printf "%.1f", $4/6}' "$WORK/relay.txt") µs"
 g50=${G50[10000]}; g99=${G99[10000]}
 echo "gRPC control call (GetStatus on a kept channel, 2 000 calls, mesh idle after the 10 000/s run): p50 $g50 µs, p99 $g99 µs"

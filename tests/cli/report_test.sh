@@ -14,7 +14,14 @@ for p in fixed risk_parity vol_target trend_confirmation confidence rule_engine 
 done
 expect_in "$WORK/a/latest/summary.md" "| policy |"
 expect_in "$WORK/a/latest/summary.md" "Monthly return by policy"
-python3 -c "import json,sys; d=json.load(open('$WORK/a/latest/summary.json')); assert len(d)==9, len(d)" || fail "summary.json"
+python3 -c "
+import json
+d = json.load(open('$WORK/a/latest/summary.json'))
+assert isinstance(d, dict), type(d)
+assert len(d['results']) == 9, len(d['results'])
+assert d['complete'] is True and d['from'].startswith('2025-01-08') and len(d['symbols']) == 8, d
+assert 'sharpe_convention' in d and len(d['config_sha256']) == 64, d
+" || fail "summary.json"
 expect_exit 0 "$FULCRUM" backtest --config "$WORK/cfg.yaml" --out "$WORK/b" --no-progress
 for f in "$WORK"/a/latest/ledger-*.csv "$WORK"/a/latest/trades-*.csv; do cmp -s "$f" "$WORK/b/latest/$(basename "$f")" || fail "$(basename "$f") differs between runs"; done
 

@@ -209,6 +209,20 @@ int main(int argc, char** argv) {
     std::printf("%.1f\n", q.value_or(0) * 1e6);  // µs
     return 0;
   }
+  if (cmd == "order-path" && argc == 3) {  // order-path PORT: "stage part p50 p99" (µs) per segment, in path order
+    const auto text = runtime::http_get("127.0.0.1", std::atoi(argv[2]), "/metrics");
+    if (!text) return 1;
+    const auto samples = runtime::parse_prometheus_text(*text);
+    for (const char* stage : {"feature-engine", "signal-engine", "leverage", "risk-gatekeeper", "order-router"})
+      for (const char* part : {"transit", "work"}) {
+        const std::map<std::string, std::string> match{{"stage", stage}, {"part", part}};
+        const auto p50 = runtime::histogram_quantile(samples, "fulcrum_order_path_seconds", 0.5, match);
+        if (!p50) continue;
+        const auto p99 = runtime::histogram_quantile(samples, "fulcrum_order_path_seconds", 0.99, match);
+        std::printf("%s %s %.1f %.1f\n", stage, part, *p50 * 1e6, p99.value_or(0) * 1e6);
+      }
+    return 0;
+  }
   if (cmd == "grpc-bench" && argc == 4) {  // grpc-bench CONTROL_PORT CALLS: GetStatus latency
     std::vector<double> us;
     // One channel, as a control client keeps it: the figure is the call, not the connect.

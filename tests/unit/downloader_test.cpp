@@ -1,6 +1,7 @@
 // The downloader's paths, URLs, checksum check and resume, offline.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -58,7 +59,7 @@ class FlakyMirror final : public IFetcher {
     out << body.substr(have);
     return {};
   }
-  int calls = 0;
+  std::atomic<int> calls{0};
   size_t resumed_from = 0;
   bool dropped_once = false;
 
@@ -81,15 +82,53 @@ TEST(Downloader, ResumesAPartialDownloadAndSkipsVerifiedFiles) {
   auto first = download_archives({req}, out, fetcher, "https://mirror.invalid");
   ASSERT_EQ(first.size(), 1u);
   EXPECT_NE(first[0].error, "");
-  EXPECT_TRUE(fs::exists(out + "/" + rel + ".part"));
+  EXPECT_TRUE(fs::exists(out + "/" + archive_local_path(req) + ".part"));
 
   auto second = download_archives({req}, out, fetcher, "https://mirror.invalid");
   EXPECT_EQ(second[0].error, "");
   EXPECT_EQ(fetcher.resumed_from, payload.size() / 2);
-  EXPECT_EQ(fs::file_size(out + "/" + rel), payload.size());
+  EXPECT_EQ(fs::file_size(out + "/" + archive_local_path(req)), payload.size());
+  EXPECT_EQ(archive_local_path(req), "futures/um/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2025-01.zip") << "no data/data/ nesting under --out data";
 
   const int calls = fetcher.calls;
   auto third = download_archives({req}, out, fetcher, "https://mirror.invalid");
   EXPECT_TRUE(third[0].skipped_existing);
   EXPECT_EQ(fetcher.calls, calls);
+}
+
+TEST(Downloader, TheCurrentMonthComesAsDailyFilesUpToYesterday) {
+  // 2026-11-24: October is published as one monthly archive; November as days 1–23.
+  const auto plan = plan_archives({"BTCUSDT"}, "klines", "5m", 2026 * 12 + 9, 2026 * 12 + 10, {2026, 11, 24});
+  ASSERT_EQ(plan.size(), 1u + 23u);
+  EXPECT_EQ(archive_relative_path(plan[0]), "data/futures/um/monthly/klines/BTCUSDT/5m/BTCUSDT-5m-2026-10.zip");
+  EXPECT_EQ(archive_relative_path(plan[1]), "data/futures/um/daily/klines/BTCUSDT/5m/BTCUSDT-5m-2026-11-01.zip");
+  EXPECT_EQ(archive_relative_path(plan.back()), "data/futures/um/daily/klines/BTCUSDT/5m/BTCUSDT-5m-2026-11-23.zip");
+  // On the first of a month nothing of it is published yet.
+  EXPECT_TRUE(plan_archives({"BTCUSDT"}, "klines", "5m", 2026 * 12 + 10, 2026 * 12 + 10, {2026, 11, 1}).empty());
+  EXPECT_THROW(plan_archives({"BTCUSDT"}, "klines", "5m", 2026 * 12 + 10, 2026 * 12 + 11, {2026, 11, 24}), std::invalid_argument);
+}
+
+TEST(Downloader, FetchesInParallelAndKeepsRequestOrder) {
+  const auto mirror = fulcrum::test::temp_dir("mirror-par");
+  const auto out = fulcrum::test::temp_dir("download-par");
+  std::vector<ArchiveRequest> reqs;
+  for (int m = 1; m <= 12; ++m) {
+    reqs.push_back({"ETHUSDT", "klines", "1h", 2024, m, 0});
+    const auto rel = archive_relative_path(reqs.back());
+    fs::create_directories(fs::path(mirror + "/" + rel).parent_path());
+    fulcrum::test::write_text(mirror + "/" + rel, std::string(1000 + m, 'q'));
+    fulcrum::test::write_text(mirror + "/" + rel + ".CHECKSUM", sha256_file_hex(mirror + "/" + rel) + "  " + fs::path(rel).filename().string() + "\n");
+  }
+  reqs.push_back({"ETHUSDT", "klines", "1h", 2025, 1, 0});  // not on the mirror
+  FlakyMirror fetcher(mirror);
+  fetcher.dropped_once = true;  // no dropped connection here
+  const auto results = download_archives(reqs, out, fetcher, "https://mirror.invalid", 4);
+  ASSERT_EQ(results.size(), reqs.size());
+  for (size_t i = 0; i + 1 < reqs.size(); ++i) {
+    EXPECT_EQ(results[i].error, "") << i;
+    EXPECT_EQ(results[i].path, (fs::path(out) / archive_local_path(reqs[i])).string());
+    EXPECT_EQ(fs::file_size(results[i].path), 1000u + i + 1);
+  }
+  EXPECT_NE(results.back().error.find("404"), std::string::npos) << results.back().error;
+  EXPECT_FALSE(fs::exists(results.back().path + ".CHECKSUM")) << "a failed checksum fetch leaves nothing behind";
 }

@@ -66,9 +66,51 @@ TEST(Report, EveryFormatCarriesEveryPolicy) {
     EXPECT_NE(text.find("kelly"), std::string::npos);
   }
   EXPECT_NE(analytics::render_markdown(all).find("| 2025-01 |"), std::string::npos);
-  const auto svg = analytics::render_equity_svg({{"fixed", {{kJan1, 100}, {kJan1 + kDay, 120}}}}, "t");
+  const auto svg = analytics::render_equity_svg({{"fixed", {{kJan1, 100}, {kJan1 + kDay, 120}}}}, "t", 100);
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find("polyline"), std::string::npos);
+}
+
+TEST(Metrics, TheEquityChartReadsAtAGlance) {
+  // Three policies over Jan–Mar 2025: one ends at 10× its start, one halves, one is flat.
+  std::vector<analytics::NamedCurve> curves{{"halving", {}}, {"tenfold", {}}, {"flat", {}}};
+  for (int d = 0; d <= 89; ++d) {
+    const auto t = kJan1 + d * kDay;
+    curves[0].curve.push_back({t, 10'000 - 5'000.0 * d / 89});
+    curves[1].curve.push_back({t, 10'000 * std::pow(10.0, d / 89.0) * (d == 89 ? 1.2 : 1.0)});
+    curves[2].curve.push_back({t, 10'000});
+  }
+  const auto svg = analytics::render_equity_svg(curves, "t", 10'000);
+  // Over 10× from the lowest to the highest value: log scale, with 1-2-5 ticks.
+  EXPECT_NE(svg.find("(log scale)"), std::string::npos);
+  EXPECT_NE(svg.find(">20k</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">50k</text>"), std::string::npos);
+  // A dashed line at the initial equity.
+  EXPECT_NE(svg.find("initial 10k"), std::string::npos);
+  // Calendar ticks on month starts for a three-month span.
+  EXPECT_NE(svg.find(">2025-02-01</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">2025-03-01</text>"), std::string::npos);
+  // Legend by final equity: tenfold, flat, halving.
+  const auto tenfold = svg.find(">tenfold ("), flat = svg.find(">flat ("), halving = svg.find(">halving (");
+  ASSERT_NE(tenfold, std::string::npos);
+  EXPECT_LT(tenfold, flat);
+  EXPECT_LT(flat, halving);
+  // A drawdown panel with round steps past the halving's −50 %, and a month × policy heatmap: January's
+  // return of the halving policy is its equity on Jan 31 over its start, −16.9 %.
+  EXPECT_NE(svg.find(">drawdown</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">-40%</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">-60%</text>"), std::string::npos);
+  const double jan = (10'000 - 5'000.0 * 30 / 89) / 10'000 - 1;
+  char want[32];
+  std::snprintf(want, sizeof want, ">%.1f</text>", jan * 100);
+  EXPECT_NE(svg.find(want), std::string::npos) << want;
+  EXPECT_NE(svg.find(">2025-03</text>"), std::string::npos);
+
+  // A narrow range stays linear, with round ticks.
+  const auto linear = analytics::render_equity_svg({{"a", {{kJan1, 10'000}, {kJan1 + 10 * kDay, 10'730}}}}, "t", 10'000);
+  EXPECT_EQ(linear.find("(log scale)"), std::string::npos);
+  EXPECT_NE(linear.find(">10200</text>"), std::string::npos);
+  EXPECT_NE(linear.find(">2025-01-05</text>"), std::string::npos) << "day ticks for a ten-day span";
 }
 
 TEST(Metrics, APolicyThatStoppedTradingIsFlaggedInactive) {

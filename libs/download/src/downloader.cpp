@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <atomic>
+#include <thread>
 
 namespace fulcrum::download {
 namespace fs = std::filesystem;
@@ -21,6 +23,26 @@ std::string archive_relative_path(const ArchiveRequest& req) {
   if (has_interval) path += req.interval + "/";
   path += req.symbol + "-" + (has_interval ? req.interval : req.data_type) + "-" + date + ".zip";
   return path;
+}
+
+std::string archive_local_path(const ArchiveRequest& req) { return archive_relative_path(req).substr(std::string("data/").size()); }
+
+std::vector<ArchiveRequest> plan_archives(const std::vector<std::string>& symbols, const std::string& data_type, const std::string& interval,
+                                          int first_month_index, int last_month_index, DateYmd today) {
+  const int current = today.year * 12 + today.month - 1;
+  if (last_month_index > current)
+    throw std::invalid_argument("month " + std::to_string(last_month_index / 12) + "-" + std::to_string(last_month_index % 12 + 1) +
+                                " has not begun (today is " + std::to_string(today.year) + "-" + std::to_string(today.month) + " UTC)");
+  std::vector<ArchiveRequest> out;
+  for (const auto& s : symbols)
+    for (int ym = first_month_index; ym <= last_month_index; ++ym) {
+      if (ym < current) {
+        out.push_back({s, data_type, interval, ym / 12, ym % 12 + 1, 0});
+        continue;
+      }
+      for (int day = 1; day < today.day; ++day) out.push_back({s, data_type, interval, ym / 12, ym % 12 + 1, day});
+    }
+  return out;
 }
 
 std::string archive_url(const ArchiveRequest& req, const std::string& base_url) {
@@ -65,44 +87,59 @@ std::string verify_checksum(const std::string& archive_path, const std::string& 
   return {};
 }
 
-std::vector<DownloadResult> download_archives(const std::vector<ArchiveRequest>& requests, const std::string& out_dir,
-                                              IFetcher& fetcher, const std::string& base_url) {
-  std::vector<DownloadResult> results;
-  for (const auto& req : requests) {
-    DownloadResult r;
-    const fs::path final_path = fs::path(out_dir) / archive_relative_path(req);
-    const fs::path checksum_path = final_path.string() + ".CHECKSUM";
-    const fs::path partial_path = final_path.string() + ".part";
-    r.path = final_path.string();
-    fs::create_directories(final_path.parent_path());
-    const std::string url = archive_url(req, base_url);
+namespace {
 
-    if (fs::exists(final_path) && fs::exists(checksum_path) && verify_checksum(final_path.string(), checksum_path.string()).empty()) {
-      r.skipped_existing = true;
-      results.push_back(r);
-      continue;
-    }
-    fs::remove(checksum_path);
-    if (auto err = fetcher.fetch(url + ".CHECKSUM", checksum_path.string()); !err.empty()) {
-      r.error = "checksum fetch failed: " + err;
-      results.push_back(r);
-      continue;
-    }
-    if (auto err = fetcher.fetch(url, partial_path.string()); !err.empty()) {
-      r.error = "archive fetch failed (partial kept for resume): " + err;
-      results.push_back(r);
-      continue;
-    }
-    if (auto err = verify_checksum(partial_path.string(), checksum_path.string(), final_path.filename().string()); !err.empty()) {
-      // The partial may not match because an earlier run wrote garbage; start over next time.
-      fs::remove(partial_path);
-      r.error = err;
-      results.push_back(r);
-      continue;
-    }
-    fs::rename(partial_path, final_path);
-    results.push_back(r);
+DownloadResult download_one(const ArchiveRequest& req, const std::string& out_dir, IFetcher& fetcher, const std::string& base_url) {
+  DownloadResult r;
+  const fs::path final_path = fs::path(out_dir) / archive_local_path(req);
+  const fs::path checksum_path = final_path.string() + ".CHECKSUM";
+  const fs::path partial_path = final_path.string() + ".part";
+  r.path = final_path.string();
+  std::error_code ec;
+  fs::create_directories(final_path.parent_path(), ec);
+  if (ec) return r.error = "cannot create " + final_path.parent_path().string() + ": " + ec.message(), r;
+  const std::string url = archive_url(req, base_url);
+
+  if (fs::exists(final_path) && fs::exists(checksum_path) && verify_checksum(final_path.string(), checksum_path.string()).empty()) {
+    r.skipped_existing = true;
+    return r;
   }
+  fs::remove(checksum_path, ec);
+  if (auto err = fetcher.fetch(url + ".CHECKSUM", checksum_path.string()); !err.empty()) {
+    fs::remove(checksum_path, ec);
+    return r.error = "checksum: " + err, r;
+  }
+  if (auto err = fetcher.fetch(url, partial_path.string()); !err.empty()) return r.error = "archive (partial kept for resume): " + err, r;
+  if (auto err = verify_checksum(partial_path.string(), checksum_path.string(), final_path.filename().string()); !err.empty()) {
+    // The partial may not match because an earlier run wrote garbage; start over next time.
+    fs::remove(partial_path, ec);
+    return r.error = err, r;
+  }
+  fs::rename(partial_path, final_path, ec);
+  if (ec) r.error = "cannot move " + partial_path.string() + " into place: " + ec.message();
+  return r;
+}
+
+}  // namespace
+
+std::vector<DownloadResult> download_archives(const std::vector<ArchiveRequest>& requests, const std::string& out_dir, IFetcher& fetcher,
+                                              const std::string& base_url, size_t parallel) {
+  std::vector<DownloadResult> results(requests.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < requests.size(); i = next++) {
+      try {
+        results[i] = download_one(requests[i], out_dir, fetcher, base_url);
+      } catch (const std::exception& e) {
+        results[i].path = (fs::path(out_dir) / archive_local_path(requests[i])).string();
+        results[i].error = e.what();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < std::min(std::max<size_t>(parallel, 1), requests.size()); ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
   return results;
 }
 

@@ -29,7 +29,7 @@ constexpr const char* kRootMarker = ".fulcrum-output";
 fs::path root_path(const std::string& root) { return root.empty() ? fs::path(".") : fs::path(root); }
 
 void write_report_files(const fs::path& scratch, const RunResult& result, const std::vector<analytics::PolicyMetrics>& metrics,
-                        const std::vector<analytics::NamedCurve>& curves);
+                        const std::vector<analytics::NamedCurve>& curves, double initial_equity);
 
 }  // namespace
 
@@ -179,7 +179,14 @@ WrittenReport write_report(const std::string& run_dir_text, const RunResult& res
     meta["version"] = FULCRUM_VERSION;
 #endif
     write_file((scratch / "config.yaml").string(), info.config_text);
-    write_report_files(scratch, result, metrics, curves);
+    write_report_files(scratch, result, metrics, curves, initial_equity);
+    // summary.json: the figures with what they are figures of. No wall time and no command
+    // in it, so the backtest's and the mesh's are byte-identical for the same run.
+    nlohmann::json summary;
+    for (const char* k : {"fulcrum_report", "complete", "config_sha256", "from", "to", "symbols", "sharpe_convention", "version"})
+      if (meta.contains(k)) summary[k] = meta[k];
+    summary["results"] = nlohmann::json::parse(analytics::render_json(metrics));
+    write_file((scratch / "summary.json").string(), summary.dump(2) + "\n");
     write_file((scratch / "run.json").string(), meta.dump(2) + "\n");
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(scratch))
@@ -197,12 +204,11 @@ WrittenReport write_report(const std::string& run_dir_text, const RunResult& res
 
 namespace {
 void write_report_files(const fs::path& scratch, const RunResult& result, const std::vector<analytics::PolicyMetrics>& metrics,
-                        const std::vector<analytics::NamedCurve>& curves) {
+                        const std::vector<analytics::NamedCurve>& curves, double initial_equity) {
   write_file((scratch / "summary.md").string(), analytics::render_markdown(metrics));
   write_file((scratch / "summary.csv").string(), analytics::render_csv(metrics));
-  write_file((scratch / "summary.json").string(), analytics::render_json(metrics));
   write_file((scratch / "equity.svg").string(), analytics::render_equity_svg(curves, "Equity by leverage policy, " + core::format_utc_ms(result.from_ms).substr(0, 10) +
-                                                                               " → " + core::format_utc_ms(result.to_ms).substr(0, 10)));
+                                                                               " → " + core::format_utc_ms(result.to_ms).substr(0, 10), initial_equity));
   for (const auto& run : result.runs) {
     write_file((scratch / ("ledger-" + run.policy + ".csv")).string(), ledger_csv(run.venue->ledger()));
     write_file((scratch / ("trades-" + run.policy + ".csv")).string(), trades_csv(*run.venue));

@@ -103,10 +103,16 @@ double metric_sum(const std::vector<MetricSample>& samples, const std::string& n
   return sum;
 }
 
-std::optional<double> histogram_quantile(const std::vector<MetricSample>& samples, const std::string& name, double q) {
+std::optional<double> histogram_quantile(const std::vector<MetricSample>& samples, const std::string& name, double q,
+                                         const std::map<std::string, std::string>& match) {
   std::map<double, double> cumulative;  // upper bound → count, summed over label sets
   for (const auto& s : samples) {
     if (s.name != name + "_bucket") continue;
+    if (!std::all_of(match.begin(), match.end(), [&](const auto& kv) {
+          const auto it = s.labels.find(kv.first);
+          return it != s.labels.end() && it->second == kv.second;
+        }))
+      continue;
     const auto le = s.labels.find("le");
     if (le == s.labels.end()) continue;
     const double bound = le->second == "+Inf" ? INFINITY : std::strtod(le->second.c_str(), nullptr);

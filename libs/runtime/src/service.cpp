@@ -182,6 +182,19 @@ bool Service::admit_instant(core::TimestampMs t, const char* what) {
   return false;
 }
 
+void Service::observe_order_path(const v1::Header& in, int64_t recv_ns) {
+  if (in.hops_size() == 0 || in.hops(0).send_ns() <= 0) return;
+  metrics_->tick_to_order_latency().Observe(static_cast<double>(recv_ns - in.hops(0).send_ns()) * 1e-9);
+  for (int i = 1; i <= in.hops_size(); ++i) {
+    const auto& prev = in.hops(i - 1);
+    const bool at_end = i == in.hops_size();
+    const std::string& stage = at_end ? name_ : in.hops(i).service();
+    const int64_t recv = at_end ? recv_ns : in.hops(i).recv_ns();
+    if (recv >= prev.send_ns()) metrics_->order_path(stage, "transit").Observe(static_cast<double>(recv - prev.send_ns()) * 1e-9);
+    if (!at_end && in.hops(i).send_ns() >= recv) metrics_->order_path(stage, "work").Observe(static_cast<double>(in.hops(i).send_ns() - recv) * 1e-9);
+  }
+}
+
 void Service::count_malformed(const std::string& why) {
   ++malformed_own_;
   metrics_->malformed().Increment();

@@ -57,7 +57,24 @@ bool StageHost::publish_if_committed(const std::string& key) {
   commit_failing_ = false;
   unpublished_.erase(key);
   republish(key);
+  if (opts_.resend_until_acked && lockstep_) awaiting_ack_[key] = std::chrono::steady_clock::now();
   return true;
+}
+
+void StageHost::acknowledged(core::TimestampMs t, const std::string& key) {
+  const auto it = gates_.find(key);
+  if (it != gates_.end() && it->second.any() && it->second.done() == t) awaiting_ack_.erase(key);
+}
+
+void StageHost::resend_unacknowledged() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto after = std::chrono::milliseconds(svc_.config().mesh.resend_after_ms);
+  for (auto& [key, sent] : awaiting_ack_) {
+    if (now - sent < after) continue;
+    svc_.log().warn("event=output_resend topic={} key={} instant_ms={}", opts_.out_topic, key, gates_[key].done());
+    republish(key);
+    sent = now;
+  }
 }
 
 void StageHost::republish(const std::string& key) {
@@ -133,6 +150,7 @@ int StageHost::run() {
       for (const auto& key : waiting)
         if (!publish_if_committed(key)) break;
     }
+    if (!awaiting_ack_.empty()) resend_unacknowledged();
     for (auto& fn : every_turn_) fn();
     svc_.tick();
   }

@@ -39,6 +39,11 @@ Telemetry::Telemetry(const std::string& service, const std::string& bind_address
   redis_errors_ = counter("fulcrum_redis_errors_total", "Redis commands that failed or found Redis unreachable");
   redis_up_ = &prometheus::BuildGauge().Name("fulcrum_redis_up").Help("1 while the last Redis command succeeded").Labels(labels).Register(*registry_);
   hop_latency_ = &prometheus::BuildHistogram().Name("fulcrum_hop_latency_seconds").Help("Previous service's send to this service's receive").Labels(labels).Register(*registry_);
+  order_path_ = &prometheus::BuildHistogram()
+                     .Name("fulcrum_order_path_seconds")
+                     .Help("Where tick-to-order time goes, per stage: transit (previous send to receive) and work (receive to send)")
+                     .Labels(labels)
+                     .Register(*registry_);
   tick_to_order_ = &prometheus::BuildHistogram().Name("fulcrum_tick_to_order_latency_seconds").Help("market-data publish to order-router receipt of the resulting orders").Labels(labels).Register(*registry_);
   // Every unlabelled series exists at 0 from the start, so rate() and alerts have a series
   // before the first event (a counter born at its first increment hides that increment).
@@ -85,6 +90,12 @@ prometheus::Histogram& Telemetry::hop_latency(const std::string& from_service) {
 prometheus::Histogram& Telemetry::tick_to_order_latency() {
   if (!tick_to_order_all_) tick_to_order_all_ = &tick_to_order_->Add({}, latency_buckets());
   return *tick_to_order_all_;
+}
+
+prometheus::Histogram& Telemetry::order_path(const std::string& stage, const std::string& part) {
+  auto& h = order_path_by_segment_[{stage, part}];
+  if (!h) h = &order_path_->Add({{"stage", stage}, {"part", part}}, latency_buckets());
+  return *h;
 }
 
 prometheus::Gauge& Telemetry::account_gauge(const std::string& name, const std::string& help, const std::string& account) {

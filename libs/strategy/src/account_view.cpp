@@ -83,6 +83,41 @@ PlannedInstant plan_instant(OrderPlanner& planner, const InstantSignals& signals
   return {planner.take_decisions(), gateway.take_commands()};
 }
 
+PlanningDesk::PlanningDesk(std::vector<std::string> accounts, const RunConfig& run, std::vector<model::InstrumentSpec> specs, bool same_instant_views)
+    : accounts_(std::move(accounts)), run_(run), specs_(std::move(specs)), same_instant_views_(same_instant_views), views_(accounts_.size()) {
+  planners_.reserve(accounts_.size());
+  for (const auto& a : accounts_) {
+    if (!leverage::is_policy_name(a)) throw std::invalid_argument("unknown policy '" + a + "'");
+    planners_.emplace_back(a, run_.policies, run_.strategy, specs_, run_.initial_equity);
+  }
+}
+
+std::optional<size_t> PlanningDesk::account_index(const std::string& account) const {
+  const auto it = std::find(accounts_.begin(), accounts_.end(), account);
+  return it == accounts_.end() ? std::nullopt : std::optional<size_t>(static_cast<size_t>(it - accounts_.begin()));
+}
+
+void PlanningDesk::set_pre_trade_limits(const risk::PreTradeLimits& limits) {
+  for (auto& p : planners_) p.set_pre_trade_limits(limits);
+}
+
+bool PlanningDesk::on_view(size_t account, AccountView view) {
+  if (views_[account] && views_[account]->instant_ms == view.instant_ms) return false;
+  views_[account] = std::move(view);
+  return true;
+}
+
+std::optional<std::vector<PlannedInstant>> PlanningDesk::plan() {
+  if (!pending_) return std::nullopt;
+  for (const auto& v : views_)
+    if (!v || (same_instant_views_ && v->instant_ms != pending_->time_ms)) return std::nullopt;
+  std::vector<PlannedInstant> out;
+  for (size_t a = 0; a < planners_.size(); ++a)
+    out.push_back(plan_instant(planners_[a], *pending_, *views_[a], specs_, run_.venue.taker_fee, run_.from_ms));
+  pending_.reset();
+  return out;
+}
+
 PlannedCommand probe_order(const std::string& account, TimestampMs t, const AccountView& view, const std::vector<model::InstrumentSpec>& specs) {
   PlannedCommand c;
   c.order.client_order_id = account + "-force-" + std::to_string(t);

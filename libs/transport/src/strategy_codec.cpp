@@ -312,4 +312,13 @@ void to_proto(const strategy::PlannedCommand& in, v1::OrderCommand& out) {
   out.set_decision_reason(in.decision_reason);
 }
 
+void to_proto(const std::string& account, const std::string& policy_version, core::TimestampMs instant_ms, const strategy::PlannedInstant& in,
+              v1::OrderBatch& out) {
+  out.set_account(account);
+  out.set_policy_version(policy_version);
+  out.set_instant_ms(instant_ms);
+  for (const auto& d : in.decisions) to_proto(d, *out.add_decisions());
+  for (const auto& c : in.commands) to_proto(c, *out.add_commands());
+}
+
 }  // namespace fulcrum::transport

@@ -17,8 +17,10 @@ struct NamedCurve {
   std::string name;
   std::vector<EquityPoint> curve;
 };
-// An SVG line chart of every policy's equity, with axes, dates and a legend.
-std::string render_equity_svg(const std::vector<NamedCurve>& curves, const std::string& title);
+// An SVG of every policy's equity (round ticks, calendar dates, a line at the initial
+// equity, log scale when the range exceeds 10×), a drawdown panel below it, a month ×
+// policy heatmap of returns, and the legend sorted by final equity.
+std::string render_equity_svg(const std::vector<NamedCurve>& curves, const std::string& title, double initial_equity);
 
 // In-sample next to out-of-sample, one row per (fold, policy).
 struct WalkForwardRow {

@@ -23,7 +23,9 @@ std::vector<MetricSample> parse_prometheus_text(const std::string& text);
 double metric_sum(const std::vector<MetricSample>& samples, const std::string& name, const std::map<std::string, std::string>& match = {});
 // Quantile q of a histogram from its cumulative _bucket samples, interpolated inside the
 // bucket as Prometheus' histogram_quantile does. nullopt when it has no observations.
-std::optional<double> histogram_quantile(const std::vector<MetricSample>& samples, const std::string& name, double q);
+// `match`: only the series whose labels include these.
+std::optional<double> histogram_quantile(const std::vector<MetricSample>& samples, const std::string& name, double q,
+                                         const std::map<std::string, std::string>& match = {});
 
 struct HealthStatus {
   bool reachable = false;

@@ -75,6 +75,9 @@ class Service {
   // the run. `what` names the message in the report.
   bool admit_instant(core::TimestampMs t, const char* what);
   void count_malformed(const std::string& why);
+  // At the end of the order path (the router taking a batch): tick-to-order from the first
+  // hop's send, and each stage's transit and work from the hops' timestamps.
+  void observe_order_path(const v1::Header& in, int64_t recv_ns);
   // Watching a socket also creates its per-topic message counters at 0.
   void watch(transport::Subscriber& sub);
   void watch(transport::Publisher& pub, const std::vector<std::string>& topics = {});

@@ -29,6 +29,9 @@ class StageHost {
     std::string bind;           // PUB endpoint for the outputs
     std::string out_topic;      // the one topic the stage publishes
     std::string journal;        // Redis key suffix of the input journal; empty: a stateless stage
+    // Lockstep: outputs the order router must acknowledge (leverage's batches) are
+    // re-published every mesh.resend_after_ms until acknowledged().
+    bool resend_until_acked = false;
   };
   StageHost(Service& svc, Options opts);
 
@@ -70,6 +73,8 @@ class StageHost {
   void finish(core::TimestampMs t, std::vector<std::string> outputs, const std::string& key = {});
   // Publishes the last finished instant's outputs of `key` again.
   void republish(const std::string& key = {});
+  // The order router acknowledged instant `t`: the outputs of `key` for it stop re-sending.
+  void acknowledged(core::TimestampMs t, const std::string& key = {});
   const InstantGate& gate(const std::string& key = {}) const;
   bool replaying() const { return replaying_; }
   // Runs once per loop turn (at least every 50 ms): timers, state refreshes, counters.
@@ -88,6 +93,7 @@ class StageHost {
   void record_current();
   bool publish_if_committed(const std::string& key);
   void recover();
+  void resend_unacknowledged();
 
   Service& svc_;
   Options opts_;
@@ -104,6 +110,7 @@ class StageHost {
   std::set<std::string> unpublished_;  // keys whose outputs wait for a journal commit
   bool commit_failing_ = false;
   std::vector<std::function<void()>> every_turn_;
+  std::map<std::string, std::chrono::steady_clock::time_point> awaiting_ack_;  // key → last sent
 };
 
 }  // namespace fulcrum::runtime

@@ -38,6 +38,10 @@ class Telemetry {
   prometheus::Histogram& hop_latency(const std::string& from_service);
   // From market-data publishing an instant to the order router taking its orders.
   prometheus::Histogram& tick_to_order_latency();
+  // One segment of the order path: `part` is "transit" (the previous service's send to
+  // `stage`'s receive: encode, ZeroMQ, queueing) or "work" (`stage`'s receive to its send:
+  // decode and the stage's own work).
+  prometheus::Histogram& order_path(const std::string& stage, const std::string& part);
   prometheus::Gauge& account_gauge(const std::string& name, const std::string& help, const std::string& account);
   prometheus::Gauge& gauge(const std::string& name, const std::string& help, const std::map<std::string, std::string>& labels);
   prometheus::Counter& counter(const std::string& name, const std::string& help, const std::map<std::string, std::string>& labels);
@@ -60,6 +64,8 @@ class Telemetry {
   prometheus::Family<prometheus::Gauge>* redis_up_;
   prometheus::Family<prometheus::Histogram>* hop_latency_;
   prometheus::Family<prometheus::Histogram>* tick_to_order_;
+  prometheus::Family<prometheus::Histogram>* order_path_;
+  std::map<std::pair<std::string, std::string>, prometheus::Histogram*> order_path_by_segment_;
   prometheus::Histogram* tick_to_order_all_ = nullptr;
   std::map<std::string, prometheus::Counter*> published_by_topic_;
 };

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fulcrum/strategy/order_planner.h"
+#include "fulcrum/strategy/run_config.h"
 #include "fulcrum/strategy/stages.h"
 
 namespace fulcrum::strategy {
@@ -73,6 +74,34 @@ struct PlannedInstant {
 // the hourly equity sample, then the planner against the router's view of the account.
 PlannedInstant plan_instant(OrderPlanner& planner, const InstantSignals& signals, const AccountView& view, const std::vector<model::InstrumentSpec>& specs,
                             core::Rate taker_fee, TimestampMs trading_from_ms);
+
+// The leverage service's stage: one OrderPlanner per account, each planning an instant
+// once its signals and every account's view of that instant (from the order router) are
+// in. Free-running modes plan against the latest views instead of waiting.
+class PlanningDesk {
+ public:
+  // Throws std::invalid_argument naming an unknown policy.
+  PlanningDesk(std::vector<std::string> accounts, const RunConfig& run, std::vector<model::InstrumentSpec> specs, bool same_instant_views);
+  const std::vector<std::string>& accounts() const { return accounts_; }
+  std::optional<size_t> account_index(const std::string& account) const;
+  void set_pre_trade_limits(const risk::PreTradeLimits& limits);
+  void on_signals(InstantSignals signals) { pending_ = std::move(signals); }
+  std::optional<TimestampMs> pending_instant() const { return pending_ ? std::optional<TimestampMs>(pending_->time_ms) : std::nullopt; }
+  // False when the account already has this instant's view (the router re-sent it).
+  bool on_view(size_t account, AccountView view);
+  // Each account's plan for the pending instant, in account order, once everything is in.
+  std::optional<std::vector<PlannedInstant>> plan();
+  const AccountView& view(size_t account) const { return *views_[account]; }
+
+ private:
+  std::vector<std::string> accounts_;
+  RunConfig run_;
+  std::vector<model::InstrumentSpec> specs_;
+  bool same_instant_views_;
+  std::vector<OrderPlanner> planners_;
+  std::vector<std::optional<AccountView>> views_;
+  std::optional<InstantSignals> pending_;
+};
 
 // Benchmarks drive every instant through to the router: a reduce-only order of one step on
 // the first symbol, on the side that would add to the position, so it travels the whole

@@ -39,5 +39,8 @@ void to_proto(const strategy::AccountView& in, v1::AccountSnapshot& out);
 strategy::AccountView from_proto(const v1::AccountSnapshot& in, size_t symbol_count);
 
 void to_proto(const strategy::PlannedCommand& in, v1::OrderCommand& out);
+// One account's plan for an instant as the batch the gatekeeper checks (header left to the caller).
+void to_proto(const std::string& account, const std::string& policy_version, core::TimestampMs instant_ms, const strategy::PlannedInstant& in,
+              v1::OrderBatch& out);
 
 }  // namespace fulcrum::transport

@@ -1,0 +1,148 @@
+#include "fulcrum/runtime/replay_driver.h"
+
+#include <charconv>
+#include <thread>
+
+#include "fulcrum/transport/topics.h"
+#include "fulcrum/v1/orders.pb.h"
+
+namespace fulcrum::runtime {
+
+namespace topics = transport::topics;
+
+namespace {
+
+class Replay {
+ public:
+  Replay(Service& svc, const transport::ReplayFeed& feed, transport::Publisher& pub, transport::Subscriber* acks, const ReplayOptions& opts)
+      : svc_(svc), cfg_(svc.config()), feed_(feed), pub_(pub), acks_(acks), opts_(opts),
+        lockstep_(cfg_.mesh.replay == config::ReplayMode::kLockstep && acks) {}
+
+  int run() {
+    svc_.log().info("event=replay_start events={} mode={} bind={}", feed_.size(),
+                    lockstep_ ? "lockstep" : (cfg_.mesh.replay == config::ReplayMode::kFlat ? "flat" : "realtime"), pub_.endpoint());
+    svc_.ready();
+    // PUB drops what it sends before a subscriber's connection is up. Lockstep recovers by
+    // re-sending; the free-running modes give subscribers this long to join instead.
+    if (!lockstep_) std::this_thread::sleep_for(std::chrono::milliseconds(opts_.join_wait_ms));
+    wall_start_ = std::chrono::steady_clock::now();
+    size_t begin = lockstep_ ? resume_point() : 0, sent_events = 0;
+    while (begin < feed_.size() && svc_.running()) {
+      const auto t = feed_.instant(begin);
+      const size_t end = feed_.instant_end(begin);
+      pace(sent_events, t);
+      send_instant(begin, end, t);
+      sent_events += end - begin;
+      if (lockstep_ && !await_ack([&] { send_instant(begin, end, t); }, t, false)) break;
+      begin = end;
+      ++instants_;
+      svc_.set_counter("instants_replayed", instants_);
+      svc_.set_counter("lockstep_resends", resends_);
+      svc_.tick();
+      if (opts_.max_instants && instants_ >= opts_.max_instants) break;
+    }
+    if (svc_.running()) {
+      const auto last = begin > 0 ? feed_.instant(begin - 1) : 0;
+      auto send_end = [&] {
+        msg_.Clear();
+        svc_.stamp(*msg_.mutable_header(), "market-data", cfg_.backtest.to_ms, nullptr, wall_ns());
+        msg_.mutable_replay_end()->set_to_ms(cfg_.backtest.to_ms);
+        msg_.mutable_replay_end()->set_last_instant_ms(last);
+        msg_.mutable_replay_end()->set_instants(instants_);
+        send();
+      };
+      send_end();
+      if (acks_) await_ack(send_end, cfg_.backtest.to_ms, true);
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
+    svc_.log().info("event=replay_done instants={} messages={} resends={} seconds={:.2f}", instants_, published_, resends_, secs);
+    return 0;
+  }
+
+ private:
+  // After the last instant the router acknowledged (committed with its journal).
+  size_t resume_point() {
+    const auto key = svc_.key(transport::state_keys::kAckedInstant);
+    const auto acked = svc_.redis().command({"GET", key});
+    if (!acked || acked->kind != RedisReply::Kind::kString) return 0;
+    core::TimestampMs after = 0;
+    const auto [end, ec] = std::from_chars(acked->str.data(), acked->str.data() + acked->str.size(), after);
+    if (ec != std::errc() || end != acked->str.data() + acked->str.size())
+      throw StartupError(kExitRuntime, key + " holds '" + acked->str.substr(0, 40) + "', not an instant");
+    const size_t begin = feed_.first_after(after);
+    if (begin > 0) svc_.log().warn("event=resumed after_instant_ms={} skipped_events={}", after, begin);
+    return begin;
+  }
+
+  void pace(size_t sent_events, core::TimestampMs t) {
+    if (opts_.rate > 0) {
+      std::this_thread::sleep_until(wall_start_ + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(sent_events) * 1e9 / opts_.rate)));
+    } else if (cfg_.mesh.replay == config::ReplayMode::kRealtime) {
+      const auto due = wall_start_ + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(t - feed_.instant(0)) * 1e6 / cfg_.mesh.speed));
+      while (svc_.running() && std::chrono::steady_clock::now() < due) {
+        std::this_thread::sleep_for(std::min<std::chrono::nanoseconds>(due - std::chrono::steady_clock::now(), std::chrono::milliseconds(50)));
+        svc_.tick();
+      }
+    }
+  }
+
+  void send() {
+    msg_.SerializeToString(&payload_);
+    if (pub_.publish(topics::kMarket, payload_)) ++published_;
+    else svc_.metrics().dropped().Increment();
+    svc_.metrics().published(topics::kMarket).Increment();
+  }
+
+  void send_instant(size_t begin, size_t end, core::TimestampMs t) {
+    for (size_t i = begin; i < end; ++i) {
+      msg_.Clear();
+      svc_.stamp(*msg_.mutable_header(), "market-data", feed_.instant(i), nullptr, wall_ns());
+      feed_.write(i, msg_);
+      send();
+    }
+    msg_.Clear();
+    svc_.stamp(*msg_.mutable_header(), "market-data", t, nullptr, wall_ns());
+    msg_.mutable_instant_end()->set_time_ms(t);
+    send();
+  }
+
+  // Waits for the router's ack of instant `t` (or of the replay end); re-sends on silence.
+  bool await_ack(const std::function<void()>& resend, core::TimestampMs t, bool replay_end) {
+    // Until the first ack the subscribers may still be connecting: retry sooner.
+    const auto wait = std::chrono::milliseconds(instants_ == 0 ? std::min(250, cfg_.mesh.resend_after_ms) : cfg_.mesh.resend_after_ms);
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (svc_.running()) {
+      if (auto got = acks_->receive_as<v1::InstantAck>(std::chrono::milliseconds(20))) {
+        if (svc_.accept(got->second.header(), topics::kAcks, wall_ns()) && got->second.instant_ms() == t && got->second.replay_end() == replay_end) return true;
+      }
+      svc_.tick();
+      if (std::chrono::steady_clock::now() >= deadline) {
+        ++resends_;
+        svc_.log().warn("event=lockstep_resend instant_ms={} after_ms={}", t, cfg_.mesh.resend_after_ms);
+        resend();
+        deadline = std::chrono::steady_clock::now() + wait;
+      }
+    }
+    return false;
+  }
+
+  Service& svc_;
+  const config::AppConfig& cfg_;
+  const transport::ReplayFeed& feed_;
+  transport::Publisher& pub_;
+  transport::Subscriber* acks_;
+  ReplayOptions opts_;
+  bool lockstep_;
+  v1::MarketEvent msg_;
+  std::string payload_;
+  uint64_t published_ = 0, resends_ = 0, instants_ = 0;
+  std::chrono::steady_clock::time_point wall_start_{};
+};
+
+}  // namespace
+
+int run_replay(Service& svc, const transport::ReplayFeed& feed, transport::Publisher& pub, transport::Subscriber* acks, const ReplayOptions& opts) {
+  return Replay(svc, feed, pub, acks, opts).run();
+}
+
+}  // namespace fulcrum::runtime
