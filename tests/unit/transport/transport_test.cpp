@@ -1,11 +1,14 @@
 // The hot-path transport over real ZeroMQ sockets: round trips, garbage, gaps.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <thread>
 
 #include "fulcrum/transport/codec.h"
 #include "fulcrum/transport/endpoint.h"
 #include "fulcrum/transport/topics.h"
+#include "fulcrum/transport/strategy_codec.h"
 #include "test_support.h"
 
 using namespace fulcrum;
@@ -140,4 +143,14 @@ TEST(Transport, SlowSubscriberLosesAtTheHighWaterMarkAndTheGapIsSeen) {
   EXPECT_LT(received, 1001u) << "the queue is bounded by design";
   EXPECT_EQ(tracker.missing_messages() + received, 1001u) << "every lost message is accounted for as a gap";
   EXPECT_GE(tracker.gaps(), 1u);
+}
+
+TEST(PreTradeGate, EveryReasonHasItsOwnWireValue) {
+  std::set<int> seen;
+  for (auto r : {risk::GateReason::kTradingHalted, risk::GateReason::kStateUnavailable, risk::GateReason::kLeverageAboveLimit, risk::GateReason::kNotionalAboveLimit,
+                 risk::GateReason::kOrdersPerInstantAboveLimit, risk::GateReason::kValueOutOfRange}) {
+    const int wire = transport::to_proto(r);
+    EXPECT_NE(wire, 0) << risk::to_string(r);
+    EXPECT_TRUE(seen.insert(wire).second) << risk::to_string(r) << " shares a wire value";
+  }
 }

@@ -2,10 +2,7 @@
 // and the limit, and passes its good one.
 #include <gtest/gtest.h>
 
-#include <set>
-
 #include "fulcrum/risk/pre_trade_gate.h"
-#include "fulcrum/transport/strategy_codec.h"
 #include "test_support.h"
 
 using namespace fulcrum;
@@ -67,12 +64,3 @@ TEST(PreTradeGate, TheTradingStateWinsAndAnOverflowIsARefusal) {
   EXPECT_EQ(gate.check({Qty::from_int(90'000'000'000), Price::from_int(1'000'000), 1}).reason, GateReason::kValueOutOfRange);
 }
 
-TEST(PreTradeGate, EveryReasonHasItsOwnWireValue) {
-  std::set<int> seen;
-  for (auto r : {GateReason::kTradingHalted, GateReason::kStateUnavailable, GateReason::kLeverageAboveLimit, GateReason::kNotionalAboveLimit,
-                 GateReason::kOrdersPerInstantAboveLimit, GateReason::kValueOutOfRange}) {
-    const int wire = transport::to_proto(r);
-    EXPECT_NE(wire, 0) << risk::to_string(r);
-    EXPECT_TRUE(seen.insert(wire).second) << risk::to_string(r) << " shares a wire value";
-  }
-}

@@ -3,7 +3,6 @@
 #include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
-#include "fulcrum/runtime/control_server.h"
 #include "test_support.h"
 
 using namespace fulcrum;
@@ -118,15 +117,6 @@ TEST(HostileConfig, AComplexKeyIsAnErrorNotAnAbort) {
   EXPECT_TRUE(has_issue(issues_of(twelve_bytes), "(top level)", "keys must be plain names"));
   EXPECT_TRUE(has_issue(issues_of("venue:\n  ? {x: 1}\n  : 2\n"), "venue", "keys must be plain names"));
   EXPECT_TRUE(has_issue(issues_of("venue:\n  instruments:\n    ? [BTC]\n    : {tick_size: '0.1'}\n"), "venue.instruments", "symbol names"));
-  // Through the gRPC reload: rejected with the problem listed, the old config kept.
-  runtime::ControlBoard board("signal-engine", "mesh:\n  log_level: info\n", "test.yaml");
-  const auto before = board.config().second;
-  std::vector<std::string> problems;
-  ASSERT_NO_THROW(problems = board.reload(twelve_bytes));
-  ASSERT_FALSE(problems.empty());
-  EXPECT_NE(problems[0].find("keys must be plain names"), std::string::npos) << problems[0];
-  EXPECT_EQ(board.config().second, before);
-  EXPECT_FALSE(board.take_reload().has_value());
 }
 
 TEST(HostileConfig, ListsOfTheWrongShapeNameTheFieldAndElement) {

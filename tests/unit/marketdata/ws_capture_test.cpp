@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 
 #include "fulcrum/core/error.h"
-#include "fulcrum/features/indicators.h"
 #include "fulcrum/marketdata/ws_capture.h"
 #include "test_support.h"
 
@@ -22,10 +21,11 @@ TEST(WsCapture, BookTickerAndTradeFromRealLines) {
   EXPECT_EQ(book->book.ask_qty, *core::Qty::parse("2.510"));
   // Worked by hand: spread 0.1; mid 61800.25 → 0.1 / 61800.25 · 1e4 = 0.016181… bps;
   // OBI (2.507 − 2.510) / 5.017 = −0.000597967…
-  const auto m = features::book_measures(61800.20, 2.507, 61800.30, 2.510);
-  EXPECT_NEAR(m.spread, 0.1, 1e-9);
-  EXPECT_NEAR(m.spread_bps, 0.0161811, 1e-6);
-  EXPECT_NEAR(m.imbalance, -0.000597967, 1e-9);
+  const double bid = book->book.bid.to_double(), ask = book->book.ask.to_double();
+  const double bid_qty = book->book.bid_qty.to_double(), ask_qty = book->book.ask_qty.to_double();
+  EXPECT_NEAR(ask - bid, 0.1, 1e-9);
+  EXPECT_NEAR((ask - bid) / ((ask + bid) / 2) * 1e4, 0.0161811, 1e-6);
+  EXPECT_NEAR((bid_qty - ask_qty) / (bid_qty + ask_qty), -0.000597967, 1e-9);
 
   const auto trade = marketdata::parse_ws_line(
       R"(1723161255088176367 {"stream":"btcusdt@trade","data":{"e":"trade","E":1723161256322,"T":1723161256322,"s":"BTCUSDT","t":5266583935,"p":"61800.30","q":"0.006","X":"MARKET","m":false}})",
