@@ -18,11 +18,13 @@ namespace {
 Price scale_price(Price p, Rate factor) {  // p · (1 + factor), factor may be negative
   return Price::from_raw(p.raw + div_round(static_cast<int128>(p.raw) * factor.raw, Rate::kScale));
 }
-Price ceil_to(Price p, Price tick) {
-  const Price f = core::floor_to(p, tick);
-  return f == p ? f : f + tick;
-}
 }  // namespace
+
+VenueModels binance_models(const VenueConfig& cfg) {
+  return {std::make_shared<SlippageFillModel>(cfg.slippage), std::make_shared<MakerTakerFeeModel>(cfg.maker_fee, cfg.taker_fee),
+          std::make_shared<MarkPriceFundingModel>(), std::make_shared<BracketMarginModel>(),
+          std::make_shared<ClearanceFeeLiquidationModel>(cfg.liquidation_fee)};
+}
 
 const char* to_string(OrderEnd e) {
   switch (e) {
@@ -34,7 +36,10 @@ const char* to_string(OrderEnd e) {
 }
 
 PaperVenue::PaperVenue(VenueConfig cfg, std::vector<InstrumentSpec> instruments, Money deposit, TimestampMs start_ms)
-    : cfg_(cfg), instruments_(std::move(instruments)), now_ms_(start_ms) {
+    : PaperVenue(cfg, binance_models(cfg), std::move(instruments), deposit, start_ms) {}
+
+PaperVenue::PaperVenue(VenueConfig cfg, VenueModels models, std::vector<InstrumentSpec> instruments, Money deposit, TimestampMs start_ms)
+    : cfg_(cfg), models_(std::move(models)), instruments_(std::move(instruments)), now_ms_(start_ms) {
   const size_t n = instruments_.size();
   for (size_t i = 0; i < n; ++i) index_[instruments_[i].symbol] = i;
   positions_.resize(n);
@@ -51,7 +56,7 @@ std::optional<size_t> PaperVenue::symbol_index(const std::string& symbol) const 
   return it->second;
 }
 
-Money PaperVenue::required_initial_margin(Price p, Qty q, int leverage_x) const { return initial_margin(p, q, leverage_x); }
+Money PaperVenue::required_initial_margin(Price p, Qty q, int leverage_x) const { return models_.margin->initial(p, q, leverage_x); }
 
 SubmitResult PaperVenue::submit(const OrderRequest& req, TimestampMs now_ms, std::string decision_reason) {
   now_ms_ = now_ms;
@@ -151,7 +156,7 @@ Money PaperVenue::maintenance_margin(size_t sym) const {
   const auto& p = positions_[sym];
   const auto m = mark_price(sym);
   if (p.qty.is_zero() || !m) return {};
-  return risk::maintenance_margin(instruments_[sym].brackets, core::notional(*m, p.qty.abs()));
+  return models_.margin->maintenance(instruments_[sym], *m, p.qty);
 }
 
 Money PaperVenue::available_balance() const {
@@ -185,7 +190,7 @@ std::optional<Price> PaperVenue::cross_liquidation_price(size_t sym) const {
     other_upnl += unrealized_pnl(i);
   }
   risk::LiquidationInput in{p.qty.raw > 0 ? 1 : -1, p.qty.abs(), p.entry_price, wallet_balance(), other_mm, other_upnl};
-  return risk::liquidation_price(instruments_[sym].brackets, in).price;
+  return models_.margin->liquidation_price(instruments_[sym], in);
 }
 
 std::optional<Price> PaperVenue::liquidation_price(size_t sym) const {
@@ -193,11 +198,7 @@ std::optional<Price> PaperVenue::liquidation_price(size_t sym) const {
   if (p.qty.is_zero()) return std::nullopt;
   if (cfg_.margin_mode == MarginMode::kCross) return cross_liquidation_price(sym);
   risk::LiquidationInput in{p.qty.raw > 0 ? 1 : -1, p.qty.abs(), p.entry_price, p.isolated_margin, {}, {}};
-  return risk::liquidation_price(instruments_[sym].brackets, in).price;
-}
-
-Price PaperVenue::adverse(Price p, Side side) const {
-  return side == Side::kBuy ? scale_price(p, cfg_.slippage) : scale_price(p, -cfg_.slippage);
+  return models_.margin->liquidation_price(instruments_[sym], in);
 }
 
 void PaperVenue::on_bar(size_t sym, const Bar& bar) {
@@ -313,11 +314,7 @@ bool PaperVenue::process_segment(size_t sym, Price from, Price to, bool is_mark,
     orders_[sym].erase(orders_[sym].begin() + best);
     const auto type = order.req.type;
     const bool resting_limit = type == OrderType::kLimit && !(first_point && best_price == from);
-    Price price = best_price;
-    if (type != OrderType::kLimit) price = adverse(price, order.req.side);
-    price = order.req.side == Side::kBuy ? ceil_to(price, spec.tick_size) : core::floor_to(price, spec.tick_size);
-    if (type == OrderType::kLimit) price = best_price;
-    fill(sym, order, price, resting_limit ? Liquidity::kMaker : Liquidity::kTaker, now_ms_);
+    fill(sym, order, models_.fill->execution_price(order.req, best_price, spec), resting_limit ? Liquidity::kMaker : Liquidity::kTaker, now_ms_);
   }
   if (!is_mark) {
     // Trailing extremes move with the price after the segment's triggers are settled.
@@ -346,8 +343,7 @@ void PaperVenue::fill(size_t sym, RestingOrder& o, Price price, Liquidity liquid
     if (need > available)
       return end_order(o, OrderEnd::kRejectedAtFill, "INSUFFICIENT_MARGIN at fill " + price.str() + ": needs " + need.str() + ", available " + available.str());
   }
-  const Rate fee_rate = liquidity == Liquidity::kMaker ? cfg_.maker_fee : cfg_.taker_fee;
-  const Money fee = core::apply_rate(core::notional(price, qty), fee_rate);
+  const Money fee = models_.fee->fee(price, qty, liquidity);
   apply_fill(sym, r.side, qty, price, fee, r.leverage_x, r.client_order_id, o.decision_reason, t, liquidity);
   if (r.reduce_only || positions_[sym].qty.is_zero()) return;
   auto attach = [&](OrderType type, const char* suffix, Price stop, Rate callback) {
@@ -453,8 +449,7 @@ void PaperVenue::liquidate(size_t sym, Price price, TimestampMs t) {
     const Money realized = core::pnl(p.qty, p.entry_price, at);
     // The clearance fee takes what margin is left, never more.
     const Money left = cfg_.margin_mode == MarginMode::kIsolated ? p.isolated_margin + realized : wallet_balance() + realized;
-    Money fee = core::apply_rate(core::notional(at, q), cfg_.liquidation_fee);
-    fee = std::max(Money{}, std::min(fee, left));
+    Money fee = models_.liquidation->clearance_fee(at, q, left);
     // A liquidation never pays the account: any gain it would book (funding that drained
     // an isolated margin, a degenerate cross wallet) goes to the clearance, as the
     // remaining margin goes to Binance's insurance fund.
@@ -475,10 +470,7 @@ void PaperVenue::on_funding(size_t sym, const FundingEvent& ev) {
   Position& p = positions_[sym];
   const auto mark = mark_price(sym);
   if (p.qty.is_zero() || !mark) return;
-  // Longs pay shorts when the rate is positive: payment = −qty · mark · rate.
-  const Money position_value = core::notional(*mark, p.qty.abs());
-  Money payment = core::apply_rate(position_value, ev.rate);
-  if (p.qty.raw > 0) payment = -payment;
+  const Money payment = models_.funding->payment(p.qty, *mark, ev.rate);
   if (cfg_.margin_mode == MarginMode::kIsolated) p.isolated_margin += payment;
   lifecycle_[sym].trade.funding += payment;
   ledger_.post(ev.funding_time_ms, instruments_[sym].symbol, LedgerKind::kFunding, payment, "funding@" + std::to_string(ev.funding_time_ms),

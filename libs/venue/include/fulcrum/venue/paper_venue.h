@@ -19,6 +19,7 @@
 #include "fulcrum/model/market.h"
 #include "fulcrum/model/order.h"
 #include "fulcrum/venue/ledger.h"
+#include "fulcrum/venue/models.h"
 #include "fulcrum/venue/order_check.h"
 
 namespace fulcrum::venue {
@@ -40,6 +41,10 @@ struct VenueConfig {
   Rate slippage = Rate::from_double(0.0002);         // adverse, on every taker fill
   MarginMode margin_mode = MarginMode::kIsolated;
 };
+
+// Binance's rules at these rates: slippage fills, maker/taker fees, funding at mark, bracket
+// margins and the clearance fee.
+VenueModels binance_models(const VenueConfig& cfg);
 
 
 // One position from open to flat, for analytics.
@@ -75,6 +80,9 @@ struct OrderOutcome {
 class PaperVenue {
  public:
   PaperVenue(VenueConfig cfg, std::vector<InstrumentSpec> instruments, Money deposit, TimestampMs start_ms);
+  // With other cost models than Binance's. The acceptance check at submit still reserves
+  // cfg.taker_fee, as the leverage service's SnapshotGateway does.
+  PaperVenue(VenueConfig cfg, VenueModels models, std::vector<InstrumentSpec> instruments, Money deposit, TimestampMs start_ms);
 
   std::optional<size_t> symbol_index(const std::string& symbol) const;
   const InstrumentSpec& instrument(size_t sym) const { return instruments_[sym]; }
@@ -135,11 +143,11 @@ class PaperVenue {
   void liquidate(size_t sym, Price price, TimestampMs t);
   std::optional<Price> cross_liquidation_price(size_t sym) const;
   void end_order(const RestingOrder& o, OrderEnd end, std::string reason);
-  Price adverse(Price p, model::Side side) const;
   Money required_initial_margin(Price p, Qty q, int leverage_x) const;
   void drop_reduce_only_if_flat(size_t sym);
 
   VenueConfig cfg_;
+  VenueModels models_;
   std::vector<InstrumentSpec> instruments_;
   std::unordered_map<std::string, size_t> index_;
   std::vector<Position> positions_;
