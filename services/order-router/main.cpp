@@ -45,7 +45,9 @@ int run(runtime::Service& svc, const Options& o) {
   }
   host.add_input_of<v1::MarketEvent>(o.market, {topics::kMarket}, [&](const v1::MarketEvent& ev, int64_t) { return core.on_market(ev), false; });
   host.add_input_of<v1::OrderBatch>(o.orders, {topics::kOrders}, [&](const v1::OrderBatch& batch, int64_t recv_ns) {
-    if (core.on_batch(batch) == router::RouterCore::BatchOutcome::kApplied) svc.observe_order_path(batch.header(), recv_ns);
+    // A batch held for its instant's bar arrived now all the same: its path is measured too.
+    const auto outcome = core.on_batch(batch);
+    if (outcome == router::RouterCore::BatchOutcome::kApplied || outcome == router::RouterCore::BatchOutcome::kEarly) svc.observe_order_path(batch.header(), recv_ns);
     return false;
   });
   host.every_turn([&] {

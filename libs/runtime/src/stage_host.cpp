@@ -20,7 +20,10 @@ std::string encode_entry(size_t input, const transport::ReceivedFrame& f) {
 StageHost::StageHost(Service& svc, Options opts) : svc_(svc), opts_(std::move(opts)), pub_(svc.zmq(), opts_.bind) {
   svc_.watch(pub_, {opts_.out_topic});
   lockstep_ = svc_.config().mesh.replay == config::ReplayMode::kLockstep;
-  if (!opts_.journal.empty()) journal_ = std::make_unique<RedisJournal>(svc_.redis(), svc_.key(opts_.journal), lockstep_);
+  // Only lockstep can make a restart exact (the journal commits before each output). The
+  // free-running modes would pay a Redis writer per stage for a recovery that is
+  // approximate anyway, on the hot path's cores: there a stage restarts cold.
+  if (!opts_.journal.empty() && lockstep_) journal_ = std::make_unique<RedisJournal>(svc_.redis(), svc_.key(opts_.journal), true);
 }
 
 size_t StageHost::add_input(const std::vector<std::string>& endpoints, const std::vector<std::string>& topics, FrameHandler handler) {

@@ -5,7 +5,7 @@
 // stage is then only its typed handlers, which call the stage object from libs/strategy
 // (or libs/risk) and say what they produced; its main.cpp holds nothing else.
 //
-// Recovery: a stage with a journal replays it at start, through the same handlers, with
+// Recovery (lockstep): a stage with a journal replays it at start, through the same handlers, with
 // publishing and header booking turned off. Its objects (indicator windows, the planner's
 // pending orders and client-order-id counter) are then exactly where the previous life
 // left them, and the last instant's outputs are cached for the re-send that follows.
