@@ -66,4 +66,15 @@ model::InstrumentSpec spec(const std::string& symbol, const char* tick, const ch
   return s;
 }
 
+model::OrderRequest market_order(const std::string& id, model::Side side, const char* qty, int leverage_x, bool reduce_only) {
+  model::OrderRequest r;
+  r.client_order_id = id;
+  r.symbol = "BTCUSDT";
+  r.side = side;
+  r.quantity = *core::Qty::parse(qty);
+  r.leverage_x = leverage_x;
+  r.reduce_only = reduce_only;
+  return r;
+}
+
 }  // namespace fulcrum::test

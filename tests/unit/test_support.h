@@ -5,6 +5,7 @@
 
 #include "fulcrum/model/instrument.h"
 #include "fulcrum/model/market.h"
+#include "fulcrum/model/order.h"
 
 namespace fulcrum::core {
 // Failure messages show decimals, not bytes.
@@ -25,6 +26,8 @@ std::string temp_dir(const std::string& name);
 void write_text(const std::string& path, const std::string& text);
 
 model::Bar bar(core::TimestampMs open_ms, double o, double h, double l, double c, double v = 100, core::TimestampMs interval_ms = 300'000);
+// A BTCUSDT market order.
+model::OrderRequest market_order(const std::string& id, model::Side side, const char* qty, int leverage_x = 10, bool reduce_only = false);
 model::InstrumentSpec spec(const std::string& symbol, const char* tick = "0.1", const char* step = "0.001", double min_notional = 5);
 
 }  // namespace fulcrum::test

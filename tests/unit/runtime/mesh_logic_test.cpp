@@ -20,16 +20,6 @@ using core::Qty;
 
 namespace {
 
-model::OrderRequest market(const std::string& id, model::Side side, const char* qty, int lev, bool reduce_only = false) {
-  model::OrderRequest r;
-  r.client_order_id = id;
-  r.symbol = "BTCUSDT";
-  r.side = side;
-  r.quantity = *Qty::parse(qty);
-  r.leverage_x = lev;
-  r.reduce_only = reduce_only;
-  return r;
-}
 }  // namespace
 
 TEST(SnapshotGateway, AcceptsAndRefusesExactlyWhatTheVenueDoes) {
@@ -38,20 +28,20 @@ TEST(SnapshotGateway, AcceptsAndRefusesExactlyWhatTheVenueDoes) {
   venue::PaperVenue v(cfg, specs, Money::from_double(1000), kT0);
   v.on_bar(0, test::bar(kT0, 100'000, 100'500, 99'500, 100'000));
   // An open long, so reduce-only and bracket checks see a position.
-  ASSERT_TRUE(v.submit(market("open", model::Side::kBuy, "0.05", 20), kT0 + 300'000).accepted());
+  ASSERT_TRUE(v.submit(test::market_order("open", model::Side::kBuy, "0.05", 20), kT0 + 300'000).accepted());
   v.on_bar(0, test::bar(kT0 + 300'000, 100'000, 100'200, 99'800, 100'100));
   ASSERT_FALSE(v.position(0).qty.is_zero());
 
   const auto view = strategy::view_of(v, 50, kT0 + 600'000);
   const std::vector<model::OrderRequest> cases{
-      market("ok", model::Side::kBuy, "0.001", 20),            // fits
-      market("step", model::Side::kBuy, "0.0015", 20),         // off the 0.001 step
-      market("tiny", model::Side::kBuy, "0.00001", 20),        // off step and under min notional
-      market("lev", model::Side::kBuy, "0.001", 126),          // above any bracket
-      market("big", model::Side::kBuy, "5", 20),               // far beyond the margin
-      market("ro-ok", model::Side::kSell, "0.01", 20, true),   // reduces the long
-      market("ro-bad", model::Side::kBuy, "0.01", 20, true),   // would add: refused
-      market("zero", model::Side::kBuy, "0", 20),
+      test::market_order("ok", model::Side::kBuy, "0.001", 20),            // fits
+      test::market_order("step", model::Side::kBuy, "0.0015", 20),         // off the 0.001 step
+      test::market_order("tiny", model::Side::kBuy, "0.00001", 20),        // off step and under min notional
+      test::market_order("lev", model::Side::kBuy, "0.001", 126),          // above any bracket
+      test::market_order("big", model::Side::kBuy, "5", 20),               // far beyond the margin
+      test::market_order("ro-ok", model::Side::kSell, "0.01", 20, true),   // reduces the long
+      test::market_order("ro-bad", model::Side::kBuy, "0.01", 20, true),   // would add: refused
+      test::market_order("zero", model::Side::kBuy, "0", 20),
   };
   for (const auto& req : cases) {
     strategy::SnapshotGateway gw(view, specs, cfg.taker_fee);
@@ -74,7 +64,7 @@ TEST(StrategyCodec, AccountViewSurvivesTheWireExactly) {
   const std::vector<model::InstrumentSpec> specs{test::spec("BTCUSDT"), test::spec("ETHUSDT")};
   venue::PaperVenue v(cfg, specs, Money::from_double(1000), kT0);
   v.on_bar(0, test::bar(kT0, 100'000, 100'500, 99'500, 100'000));
-  auto req = market("a", model::Side::kBuy, "0.05", 10);
+  auto req = test::market_order("a", model::Side::kBuy, "0.05", 10);
   req.attached_stop_price = Price::from_double(98'000);
   ASSERT_TRUE(v.submit(req, kT0 + 300'000).accepted());
   v.on_bar(0, test::bar(kT0 + 300'000, 100'000, 100'200, 99'800, 100'100.3));

@@ -24,15 +24,6 @@ venue::VenueConfig zero_cost() {
   return c;
 }
 
-model::OrderRequest market(const std::string& id, model::Side side, const char* qty, int lev = 10) {
-  model::OrderRequest r;
-  r.client_order_id = id;
-  r.symbol = "BTCUSDT";
-  r.side = side;
-  r.quantity = *Qty::parse(qty);
-  r.leverage_x = lev;
-  return r;
-}
 
 venue::PaperVenue make_venue(venue::VenueConfig cfg = zero_cost(), double deposit = 10'000) {
   venue::PaperVenue v(cfg, {test::spec("BTCUSDT")}, Money::from_double(deposit), kT0);
@@ -44,7 +35,7 @@ venue::PaperVenue make_venue(venue::VenueConfig cfg = zero_cost(), double deposi
 
 TEST(PaperVenue, MarketOrderFillsAtNextOpenAndChargesTakerFee) {
   auto v = make_venue();
-  ASSERT_TRUE(v.submit(market("a", model::Side::kBuy, "0.1"), kT0 + k5m).accepted());
+  ASSERT_TRUE(v.submit(test::market_order("a", model::Side::kBuy, "0.1"), kT0 + k5m).accepted());
   EXPECT_TRUE(v.position(0).qty.is_zero()) << "nothing fills before the next bar";
   v.on_bar(0, bar(kT0 + k5m, 50'100, 50'200, 50'000, 50'150));
   ASSERT_EQ(v.fills().size(), 1u);
@@ -59,7 +50,7 @@ TEST(PaperVenue, SlippageIsAdverseAndOnTheTick) {
   venue::VenueConfig cfg = zero_cost();
   cfg.slippage = Rate::from_double(0.001);  // 10 bps
   auto v = make_venue(cfg);
-  ASSERT_TRUE(v.submit(market("a", model::Side::kBuy, "0.01"), kT0).accepted());
+  ASSERT_TRUE(v.submit(test::market_order("a", model::Side::kBuy, "0.01"), kT0).accepted());
   v.on_bar(0, bar(kT0 + k5m, 50'000.05, 50'100, 49'900, 50'000));
   // 50 000.05 · 1.001 = 50 050.05005 → ceiling on the 0.1 tick = 50 050.1
   EXPECT_EQ(v.fills()[0].price, *Price::parse("50050.1"));
@@ -67,7 +58,7 @@ TEST(PaperVenue, SlippageIsAdverseAndOnTheTick) {
 
 TEST(PaperVenue, AttachedStopClosesTheEntryWithinTheSameBar) {
   auto v = make_venue();
-  auto req = market("e", model::Side::kBuy, "0.1");
+  auto req = test::market_order("e", model::Side::kBuy, "0.1");
   req.attached_stop_price = Price::from_int(49'000);
   ASSERT_TRUE(v.submit(req, kT0).accepted());
   // Down bar: open 50 000 → high 50 100 → low 48 800 → close 48 900.
@@ -82,7 +73,7 @@ TEST(PaperVenue, AttachedStopClosesTheEntryWithinTheSameBar) {
 
 TEST(PaperVenue, AttachedStopFiresOnALaterBar) {
   auto v = make_venue();
-  auto req = market("e", model::Side::kBuy, "0.1");
+  auto req = test::market_order("e", model::Side::kBuy, "0.1");
   req.attached_stop_price = Price::from_int(49'000);
   ASSERT_TRUE(v.submit(req, kT0).accepted());
   v.on_bar(0, bar(kT0 + k5m, 50'000, 50'200, 49'900, 50'100));
@@ -94,7 +85,7 @@ TEST(PaperVenue, AttachedStopFiresOnALaterBar) {
 
 TEST(PaperVenue, RestingLimitFillsAtItsPriceAsMaker) {
   auto v = make_venue();
-  auto req = market("l", model::Side::kBuy, "0.2");
+  auto req = test::market_order("l", model::Side::kBuy, "0.2");
   req.type = model::OrderType::kLimit;
   req.limit_price = Price::from_int(49'500);
   ASSERT_TRUE(v.submit(req, kT0).accepted());
@@ -109,7 +100,7 @@ TEST(PaperVenue, RestingLimitFillsAtItsPriceAsMaker) {
 
 TEST(PaperVenue, TrailingStopArmsAtActivationAndTriggersOnTheCallback) {
   auto v = make_venue();
-  auto req = market("t", model::Side::kBuy, "0.1");
+  auto req = test::market_order("t", model::Side::kBuy, "0.1");
   req.attached_trailing_activation = Price::from_int(51'000);
   req.attached_trailing_callback = Rate::from_double(0.01);
   ASSERT_TRUE(v.submit(req, kT0).accepted());
@@ -124,41 +115,41 @@ TEST(PaperVenue, TrailingStopArmsAtActivationAndTriggersOnTheCallback) {
 
 TEST(PaperVenue, ReduceOnlyPartialCloseAndRejectionsNameTheRule) {
   auto v = make_venue();
-  ASSERT_TRUE(v.submit(market("o", model::Side::kBuy, "0.3"), kT0).accepted());
+  ASSERT_TRUE(v.submit(test::market_order("o", model::Side::kBuy, "0.3"), kT0).accepted());
   v.on_bar(0, bar(kT0 + k5m, 50'000, 50'000, 50'000, 50'000));
-  auto close = market("c", model::Side::kSell, "0.1");
+  auto close = test::market_order("c", model::Side::kSell, "0.1");
   close.reduce_only = true;
   ASSERT_TRUE(v.submit(close, kT0).accepted());
   v.on_bar(0, bar(kT0 + 2 * k5m, 51'000, 51'000, 51'000, 51'000));
   EXPECT_EQ(v.position(0).qty, *Qty::parse("0.2"));
   EXPECT_EQ(v.fills().back().realized_pnl, Money::from_int(100));
 
-  EXPECT_EQ(v.submit(market("o", model::Side::kBuy, "0.1"), kT0).reason, venue::RejectReason::kDuplicateClientOrderId);
-  EXPECT_EQ(v.submit(market("s", model::Side::kBuy, "0.0005"), kT0).reason, venue::RejectReason::kQuantityNotOnStep);
-  EXPECT_EQ(v.submit(market("n", model::Side::kBuy, "0.0001"), kT0).reason, venue::RejectReason::kQuantityNotOnStep);
-  auto tiny = market("m", model::Side::kBuy, "0.001");
+  EXPECT_EQ(v.submit(test::market_order("o", model::Side::kBuy, "0.1"), kT0).reason, venue::RejectReason::kDuplicateClientOrderId);
+  EXPECT_EQ(v.submit(test::market_order("s", model::Side::kBuy, "0.0005"), kT0).reason, venue::RejectReason::kQuantityNotOnStep);
+  EXPECT_EQ(v.submit(test::market_order("n", model::Side::kBuy, "0.0001"), kT0).reason, venue::RejectReason::kQuantityNotOnStep);
+  auto tiny = test::market_order("m", model::Side::kBuy, "0.001");
   venue::PaperVenue strict(zero_cost(), {test::spec("BTCUSDT", "0.1", "0.001", 100)}, Money::from_int(10'000), kT0);
   strict.on_bar(0, bar(kT0, 50'000, 50'000, 50'000, 50'000));
   EXPECT_EQ(strict.submit(tiny, kT0).reason, venue::RejectReason::kBelowMinNotional);  // 50 < 100
-  auto lim = market("p", model::Side::kBuy, "0.1");
+  auto lim = test::market_order("p", model::Side::kBuy, "0.1");
   lim.type = model::OrderType::kLimit;
   lim.limit_price = *Price::parse("49999.95");
   EXPECT_EQ(v.submit(lim, kT0).reason, venue::RejectReason::kPriceNotOnTick);
-  auto huge = market("h", model::Side::kBuy, "10", 20);  // 500 000 of notional on ~9 500 of margin
+  auto huge = test::market_order("h", model::Side::kBuy, "10", 20);  // 500 000 of notional on ~9 500 of margin
   EXPECT_EQ(v.submit(huge, kT0).reason, venue::RejectReason::kInsufficientMargin);
-  auto lev = market("x", model::Side::kBuy, "0.1", 126);
+  auto lev = test::market_order("x", model::Side::kBuy, "0.1", 126);
   EXPECT_EQ(v.submit(lev, kT0).reason, venue::RejectReason::kLeverageAboveBracket);
-  auto ro = market("r", model::Side::kBuy, "0.1");
+  auto ro = test::market_order("r", model::Side::kBuy, "0.1");
   ro.reduce_only = true;  // a buy cannot reduce a long
   EXPECT_EQ(v.submit(ro, kT0).reason, venue::RejectReason::kReduceOnlyWithoutPosition);
-  auto other = market("u", model::Side::kBuy, "0.1");
+  auto other = test::market_order("u", model::Side::kBuy, "0.1");
   other.symbol = "ETHUSDT";
   EXPECT_EQ(v.submit(other, kT0).reason, venue::RejectReason::kUnknownSymbol);
 }
 
 TEST(PaperVenue, FundingIsChargedAtMarkAndLongsPayWhenPositive) {
   auto v = make_venue();
-  ASSERT_TRUE(v.submit(market("f", model::Side::kBuy, "2", 20), kT0).accepted());
+  ASSERT_TRUE(v.submit(test::market_order("f", model::Side::kBuy, "2", 20), kT0).accepted());
   v.on_bar(0, bar(kT0 + k5m, 50'000, 50'000, 50'000, 50'000));
   model::Bar mark = bar(kT0 + k5m, 50'010, 50'020, 50'000, 50'012.5, 0, 3'600'000);
   mark.open_time_ms = kT0;  // an hourly mark bar whose close is the mark at the event
@@ -176,7 +167,7 @@ TEST(PaperVenue, IsolatedLiquidationAtBinancesPriceWithTheFeeCappedByMargin) {
   venue::VenueConfig cfg = zero_cost();
   cfg.taker_fee = Rate{};
   auto v = make_venue(cfg);
-  ASSERT_TRUE(v.submit(market("L", model::Side::kBuy, "1", 20), kT0).accepted());
+  ASSERT_TRUE(v.submit(test::market_order("L", model::Side::kBuy, "1", 20), kT0).accepted());
   v.on_bar(0, bar(kT0 + k5m, 50'000, 50'000, 50'000, 50'000));
   // WB = 2 500 → Binance LP 47 690.763… (see margin_test), on the 0.1 tick: 47 690.8.
   const auto lp = v.liquidation_price(0);
@@ -200,7 +191,7 @@ TEST(PaperVenue, CrossLiquidationUsesTheWholeWallet) {
   cfg.taker_fee = Rate{};
   cfg.margin_mode = model::MarginMode::kCross;
   auto v = make_venue(cfg, 3'000);
-  ASSERT_TRUE(v.submit(market("C", model::Side::kBuy, "1", 20), kT0).accepted());
+  ASSERT_TRUE(v.submit(test::market_order("C", model::Side::kBuy, "1", 20), kT0).accepted());
   v.on_bar(0, bar(kT0 + k5m, 50'000, 50'000, 50'000, 50'000));
   // Cross wallet 3 000: (3 000 − 50 000) / (0.004 − 1) = 47 188.75…
   ASSERT_TRUE(v.liquidation_price(0).has_value());
@@ -224,14 +215,14 @@ TEST(PaperVenue, LedgerConservesMoneyThroughARandomSession) {
     price = c;
     if (i % 97 == 0) v.on_funding(0, {kT0 + (i + 1) * k5m, 8, Rate::from_double((static_cast<double>(next() % 21) - 10) * 1e-5)});
     if (v.position(0).qty.is_zero() && !v.has_open_orders(0) && next() % 4 == 0) {
-      auto r = market("o" + std::to_string(i), next() % 2 ? model::Side::kBuy : model::Side::kSell, "0.05", 20);
+      auto r = test::market_order("o" + std::to_string(i), next() % 2 ? model::Side::kBuy : model::Side::kSell, "0.05", 20);
       r.attached_stop_price = Price::from_double(r.side == model::Side::kBuy ? c * 0.98 : c * 1.02);
       r.attached_trailing_callback = Rate::from_double(0.01);
       v.submit(r, kT0 + (i + 1) * k5m);
     }
   }
   if (!v.position(0).qty.is_zero()) {
-    auto close = market("close", v.position(0).qty.raw > 0 ? model::Side::kSell : model::Side::kBuy, "0.05");
+    auto close = test::market_order("close", v.position(0).qty.raw > 0 ? model::Side::kSell : model::Side::kBuy, "0.05");
     close.reduce_only = true;
     ASSERT_TRUE(v.submit(close, kT0 + 2001 * k5m).accepted());
     v.on_bar(0, bar(kT0 + 2001 * k5m, price, price, price, price));
