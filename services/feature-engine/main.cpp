@@ -1,9 +1,8 @@
 // feature-engine: base bars → signal bars → features (strategy::FeatureStage), and from a
 // WebSocket replay the top of book and trade flow (strategy::FlowStage), one FeatureUpdate
 // per instant. The loop, re-sends and the journal that makes a restart exact are StageHost's.
-#include "fulcrum/marketdata/dataset.h"
-#include "fulcrum/model/symbol_table.h"
 #include "fulcrum/runtime/stage_host.h"
+#include "fulcrum/runtime/symbol_table.h"
 #include "fulcrum/strategy/stages.h"
 #include "fulcrum/transport/codec.h"
 #include "fulcrum/transport/strategy_codec.h"
@@ -21,7 +20,7 @@ struct Options {
 
 int run(runtime::Service& svc, const Options& o) {
   const auto& cfg = svc.config();
-  const model::SymbolTable symbols(marketdata::symbol_list(cfg.data));
+  const auto symbols = runtime::await_symbol_table(svc);
   strategy::FeatureStage features(symbols.size(), cfg.backtest.features, cfg.backtest.strategy.signal_interval_ms);
   strategy::FlowStage flow(symbols.size());
   runtime::BookGauges book_gauges(svc.metrics(), symbols.names());

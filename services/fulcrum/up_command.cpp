@@ -24,7 +24,9 @@
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
 #include "fulcrum/runtime/redis_client.h"
+#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/runtime/service.h"
+#include "fulcrum/runtime/symbol_table.h"
 #include "fulcrum/runtime/scrape.h"
 #include "fulcrum/transport/endpoint.h"
 
@@ -152,6 +154,8 @@ class Mesh {
     if (!probe.ping()) throw std::runtime_error("Redis unreachable at " + redis_url + ": " + probe.last_error());
 
     const std::string ns = "fulcrum:" + std::to_string(::getpid());
+    // The run's symbol table, before any service starts: they read it instead of scanning.
+    runtime::publish_symbol_table(probe, ns + ":" + runtime::kSymbolTableKey, marketdata::symbol_list(cfg.data), cfg.data.klines);
     // A port probed free can be taken by another process before the service binds it (exit
     // kExitStartup, "Address already in use"): then everything started so far stops, and
     // the mesh starts again on fresh ports.

@@ -5,8 +5,8 @@
 // restart is exact.
 #include <fmt/ranges.h>
 
-#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/runtime/stage_host.h"
+#include "fulcrum/runtime/symbol_table.h"
 #include "fulcrum/strategy/account_view.h"
 #include "fulcrum/transport/strategy_codec.h"
 #include "fulcrum/transport/topics.h"
@@ -26,7 +26,7 @@ struct Options {
 
 int run(runtime::Service& svc, const Options& o) {
   const auto& cfg = svc.config();
-  const auto symbols = marketdata::symbol_list(cfg.data);
+  const auto symbols = runtime::await_symbol_table(svc).names();
   const auto specs = cfg.mesh_specs(symbols);
   std::optional<strategy::PlanningDesk> desk;
   try {

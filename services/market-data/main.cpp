@@ -3,6 +3,7 @@
 // source is the config's kline/mark/funding files, or (--ws) a recorded Binance WebSocket
 // capture replayed as book tops and trades.
 #include "fulcrum/runtime/replay_driver.h"
+#include "fulcrum/runtime/symbol_table.h"
 #include "fulcrum/transport/topics.h"
 
 using namespace fulcrum;
@@ -35,6 +36,8 @@ int run(runtime::Service& svc, const Options& o) {
   if (cfg.backtest.from_ms == 0 || cfg.backtest.to_ms == 0)
     throw runtime::StartupError(runtime::kExitConfig, "config " + cfg.source + ": backtest.from and backtest.to are required by the mesh");
   const auto feed = load_feed(svc, o);
+  // Before anything is published: every other service takes its symbol indices from it.
+  runtime::publish_symbol_table(svc.redis(), svc.key(runtime::kSymbolTableKey), marketdata::symbol_list(cfg.data), cfg.data.klines);
   transport::Publisher pub(svc.zmq(), o.bind);
   svc.watch(pub, {topics::kMarket});
   std::unique_ptr<transport::Subscriber> acks;

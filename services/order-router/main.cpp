@@ -3,9 +3,9 @@
 // snapshot after every instant and acknowledges an instant once every batch for it is in
 // and journaled; a restart replays the journal (see router_core.h). Account state and
 // fills go to Redis on each flush, off the per-tick path.
-#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/runtime/redis_journal.h"
 #include "fulcrum/runtime/stage_host.h"
+#include "fulcrum/runtime/symbol_table.h"
 #include "fulcrum/transport/topics.h"
 #include "router_sink.h"
 
@@ -23,14 +23,14 @@ int run(runtime::Service& svc, const Options& o) {
   const auto& cfg = svc.config();
   if (cfg.backtest.from_ms == 0 || cfg.backtest.to_ms == 0)
     throw runtime::StartupError(runtime::kExitConfig, "config " + cfg.source + ": backtest.from and backtest.to are required by the mesh");
-  const model::SymbolTable symbols(marketdata::symbol_list(cfg.data));
+  const auto symbols = runtime::await_symbol_table(svc);
   const bool lockstep = cfg.mesh.replay == config::ReplayMode::kLockstep;
   runtime::StageHost host(svc, {o.bind, topics::kAccounts, ""});  // the core keeps the journal
   // Acks get their own socket: market-data listens to nothing else, so any other topic it sees is foreign.
   transport::Publisher ack_pub(svc.zmq(), o.bind_acks);
   svc.watch(ack_pub, {topics::kAcks});
   runtime::RedisJournal journal(svc.redis(), svc.key("router:journal"), lockstep, svc.key(""));
-  order_router::ServiceSink sink(svc, host.publisher(), ack_pub, o.out);
+  order_router::ServiceSink sink(svc, host.publisher(), ack_pub, o.out, symbols.names());
   router::RouterCore core({cfg.backtest, lockstep}, symbols, cfg.mesh_specs(symbols.names()),
                           o.accounts.empty() ? strategy::policy_list(cfg.backtest) : o.accounts, journal, sink);
   sink.attach(core);

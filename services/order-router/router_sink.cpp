@@ -1,14 +1,14 @@
 #include "router_sink.h"
 
-#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/report/report_writer.h"
 #include "fulcrum/transport/strategy_codec.h"
 #include "fulcrum/transport/topics.h"
 
 namespace fulcrum::order_router {
 
-ServiceSink::ServiceSink(runtime::Service& svc, transport::Publisher& snapshots, transport::Publisher& acks, std::string out_dir)
-    : svc_(svc), snapshots_(snapshots), acks_(acks), out_dir_(std::move(out_dir)) {}
+ServiceSink::ServiceSink(runtime::Service& svc, transport::Publisher& snapshots, transport::Publisher& acks, std::string out_dir,
+                         std::vector<std::string> symbols)
+    : svc_(svc), snapshots_(snapshots), acks_(acks), out_dir_(std::move(out_dir)), symbols_(std::move(symbols)) {}
 
 void ServiceSink::attach(router::RouterCore& core) {
   core_ = &core;
@@ -69,7 +69,7 @@ void ServiceSink::write_report(core::TimestampMs through_ms, bool complete) {
   const auto& result = core_->close_books(through_ms);
   if (out_dir_.empty()) return;
   const auto& cfg = svc_.config();
-  report::write_report(out_dir_, result, cfg.backtest.initial_equity, {"up", cfg.source, cfg.source_text, marketdata::symbol_list(cfg.data), complete});
+  report::write_report(out_dir_, result, cfg.backtest.initial_equity, {"up", cfg.source, cfg.source_text, symbols_, complete});
   svc_.log().info("event=report_written dir={} through_instant_ms={} complete={}", out_dir_, through_ms, complete);
 }
 

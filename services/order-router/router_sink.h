@@ -12,7 +12,7 @@ namespace fulcrum::order_router {
 
 class ServiceSink final : public router::RouterSink {
  public:
-  ServiceSink(runtime::Service& svc, transport::Publisher& snapshots, transport::Publisher& acks, std::string out_dir);
+  ServiceSink(runtime::Service& svc, transport::Publisher& snapshots, transport::Publisher& acks, std::string out_dir, std::vector<std::string> symbols);
   // The core reports through this sink and is read back for acks and the report.
   void attach(router::RouterCore& core);
   // Writes the report as the accounts stand at `through_ms` (complete: the whole replay).
@@ -33,6 +33,7 @@ class ServiceSink final : public router::RouterSink {
   transport::Publisher& snapshots_;
   transport::Publisher& acks_;
   std::string out_dir_;
+  std::vector<std::string> symbols_;
   router::RouterCore* core_ = nullptr;
   std::vector<AccountGauges> gauges_;
 };

@@ -1,8 +1,8 @@
 // signal-engine: features → universe, market context and breakout signals
 // (strategy::SignalStage), one InstantSignals per instant. The loop, re-sends and the
 // journal that makes a restart exact are StageHost's.
-#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/runtime/stage_host.h"
+#include "fulcrum/runtime/symbol_table.h"
 #include "fulcrum/strategy/stages.h"
 #include "fulcrum/transport/strategy_codec.h"
 #include "fulcrum/transport/topics.h"
@@ -19,7 +19,7 @@ struct Options {
 
 int run(runtime::Service& svc, const Options& o) {
   const auto& cfg = svc.config();
-  const auto symbols = marketdata::symbol_list(cfg.data);
+  const auto symbols = runtime::await_symbol_table(svc).names();
   strategy::SignalStage stage(symbols, cfg.backtest.signal, cfg.backtest.strategy.signal_interval_ms, cfg.backtest.from_ms);
   runtime::StageHost host(svc, {o.bind, topics::kSignals, "journal:signal-engine"});
 

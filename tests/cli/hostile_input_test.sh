@@ -198,6 +198,7 @@ cfg_case replay "mesh.replay: must be lockstep, flat or realtime" 'mesh:\n  repl
 cfg_case log-level "mesh.log_level: must be one of" 'mesh:\n  log_level: loud\n'
 cfg_case log-levels-service "mesh.log_levels.nope: unknown service" 'mesh:\n  log_levels: {nope: info}\n'
 cfg_case max-message "mesh.max_message_bytes: must be ≥" 'mesh:\n  max_message_bytes: 10\n'
+cfg_case symbol-table-wait "mesh.symbol_table_wait_ms: must be ≤" 'mesh:\n  symbol_table_wait_ms: 9999999\n'
 cfg_case order-notional-nan "mesh.risk.max_order_notional: must be a finite number" 'mesh:\n  risk:\n    max_order_notional: .nan\n'
 cfg_case speed "mesh.speed: must be ≥" 'mesh:\n  speed: -1\n'
 cfg_case root-list "(top level): must be a mapping" '- a\n- b\n'

@@ -286,6 +286,7 @@ void read_mesh(Section& m, MeshConfig& c) {
   m.read<int>("state_flush_ms", c.state_flush_ms, 10, 60'000);
   m.read<int>("status_interval_ms", c.status_interval_ms, 50, 60'000);
   m.read<int64_t>("max_message_bytes", c.max_message_bytes, int64_t{4096}, int64_t{1} << 30);
+  m.read<int>("symbol_table_wait_ms", c.symbol_table_wait_ms, 0, 600'000);
   m.read<std::string>("log_level", c.log_level);
   if (!valid_log_level(c.log_level)) m.problem("log_level", "must be one of trace, debug, info, warn, error, critical, off; got '" + c.log_level + "'");
   m.read<std::map<std::string, std::string>>("log_levels", c.log_levels);

@@ -28,6 +28,7 @@ struct MeshConfig {
   int state_flush_ms = 250;                 // Redis writes, batched off the hot path
   int status_interval_ms = 1000;            // counters to gRPC status; the launcher's summary
   int64_t max_message_bytes = 1 << 20;      // ZMQ_MAXMSGSIZE on every subscriber
+  int symbol_table_wait_ms = 30'000;        // a service without the data folder waits this long for market-data's symbol table
   std::string log_level = "info";           // trace|debug|info|warn|error|critical|off
   std::map<std::string, std::string> log_levels;  // per service, overrides log_level
   RiskLimits risk;
