@@ -28,29 +28,26 @@ int run(runtime::Service& svc, const Options& o) {
   const auto& cfg = svc.config();
   const auto symbols = runtime::await_symbol_table(svc).names();
   const auto specs = cfg.mesh_specs(symbols);
-  std::optional<strategy::PlanningDesk> desk;
-  try {
-    desk.emplace(o.accounts.empty() ? strategy::policy_list(cfg.backtest) : o.accounts, cfg.backtest, specs,
-                 cfg.mesh.replay == config::ReplayMode::kLockstep);
-  } catch (const std::invalid_argument& e) {
-    throw runtime::StartupError(runtime::kExitConfig, std::string("--accounts: ") + e.what());
-  }
+  const auto accounts = o.accounts.empty() ? strategy::policy_list(cfg.backtest) : o.accounts;
+  for (const auto& a : accounts)
+    if (!leverage::is_policy_name(a)) throw runtime::StartupError(runtime::kExitConfig, "--accounts: unknown policy '" + a + "'");
+  strategy::PlanningDesk desk(accounts, cfg.backtest, specs, cfg.mesh.replay == config::ReplayMode::kLockstep);
   const std::string policy_version = std::string("fulcrum-") + FULCRUM_VERSION + "/variant-" + o.variant;
-  svc.board().set_policy(fmt::format("{}", fmt::join(desk->accounts(), ",")), policy_version);
-  svc.on_reload([&](const config::AppConfig& c) { desk->set_pre_trade_limits(c.mesh.risk); });
+  svc.board().set_policy(fmt::format("{}", fmt::join(desk.accounts(), ",")), policy_version);
+  svc.on_reload([&](const config::AppConfig& c) { desk.set_pre_trade_limits(c.mesh.risk); });
   runtime::StageHost host(svc, {o.bind, topics::kDecisions, "journal:leverage-" + o.variant, true});
   v1::Header cause;  // the signals' header: every batch carries its hops on
 
   auto try_plan = [&](int64_t recv_ns) {
-    const auto t = desk->pending_instant();
-    const auto planned = desk->plan();
+    const auto t = desk.pending_instant();
+    const auto planned = desk.plan();
     if (!planned) return;
     std::vector<std::string> batches;
     for (size_t a = 0; a < planned->size(); ++a) {
       v1::OrderBatch batch;
-      transport::to_proto(desk->accounts()[a], policy_version, *t, (*planned)[a], batch);
+      transport::to_proto(desk.accounts()[a], policy_version, *t, (*planned)[a], batch);
       if (o.force_orders && batch.commands().empty())
-        transport::to_proto(strategy::probe_order(desk->accounts()[a], *t, desk->view(a), specs), *batch.add_commands());
+        transport::to_proto(strategy::probe_order(desk.accounts()[a], *t, desk.view(a), specs), *batch.add_commands());
       svc.stamp(*batch.mutable_header(), "leverage", cause.exchange_ts_ms(), &cause, recv_ns);
       batches.push_back(batch.SerializeAsString());
     }
@@ -59,7 +56,7 @@ int run(runtime::Service& svc, const Options& o) {
   host.add_input_of<v1::InstantSignals>(o.signals, {topics::kSignals}, [&](const v1::InstantSignals& in, int64_t recv_ns) {
     if (!svc.admit_instant(in.instant_ms(), "instant signals") || !host.begin(in.instant_ms())) return false;
     try {
-      desk->on_signals(transport::from_proto(in, symbols));
+      desk.on_signals(transport::from_proto(in, symbols));
     } catch (const transport::WireError& e) {
       return svc.count_malformed(std::string("instant signals: ") + e.what()), false;
     }
@@ -76,10 +73,10 @@ int run(runtime::Service& svc, const Options& o) {
     }
     v1::AccountSnapshot snap;
     if (!host.parse(f, snap) || !host.accept(snap.header(), f.topic, recv_ns) || !svc.admit_instant(snap.instant_ms(), "account snapshot")) return false;
-    const auto account = desk->account_index(snap.account());
+    const auto account = desk.account_index(snap.account());
     if (!account) return false;  // another variant's account
     try {
-      if (!desk->on_view(*account, transport::from_proto(snap, symbols.size()))) return false;  // the router re-sent it
+      if (!desk.on_view(*account, transport::from_proto(snap, symbols.size()))) return false;  // the router re-sent it
     } catch (const transport::WireError& e) {
       return svc.count_malformed("account snapshot for '" + snap.account() + "': " + e.what()), false;
     }
