@@ -313,7 +313,9 @@ class Mesh {
     for (const char* name : {"market-data", "feature-engine", "signal-engine", "leverage", "risk-gatekeeper", "order-router"})
       for (auto& c : children_)
         if (c.name == name && c.exit_code < 0) ::kill(c.pid, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + 3s;
+    // A clean stop takes well under a second; 10 s leaves room for a loaded machine or a
+    // sanitizer build (ASan stops were seen past 3 s) before the final flush is cut off.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < deadline && !all_exited()) {
       reap();
       std::this_thread::sleep_for(20ms);
@@ -323,7 +325,7 @@ class Mesh {
       if (c.exit_code < 0) {
         ::kill(c.pid, SIGKILL);
         ::waitpid(c.pid, nullptr, 0);
-        c.exit_code = 128 + SIGKILL;  // did not stop within 3 s of SIGTERM
+        c.exit_code = 128 + SIGKILL;  // did not stop within 10 s of SIGTERM
       }
       fs::remove(c.ready, ec);
     }
