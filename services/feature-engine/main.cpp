@@ -43,10 +43,11 @@ int run(runtime::Service& svc, const Options& o) {
     const auto& symbol = ev.has_bar() ? ev.bar().symbol() : ev.has_book_top() ? ev.book_top().symbol() : ev.trade().symbol();
     const auto index = symbols.find(symbol);
     if (!index) return svc.count_malformed("market event for unconfigured symbol '" + symbol + "'"), false;
-    const auto t = ev.has_bar() ? transport::from_proto(ev.bar()).close_time_ms() : ev.header().exchange_ts_ms();
+    const auto bar = ev.has_bar() ? std::optional(transport::from_proto(ev.bar())) : std::nullopt;
+    const auto t = bar ? bar->close_time_ms() : ev.header().exchange_ts_ms();
     if (!svc.admit_instant(t, "market event") || host.gate().classify(t) != runtime::InstantGate::Verdict::kNew) return false;  // a re-sent instant
-    if (ev.has_bar()) {
-      features.on_bar(*index, transport::from_proto(ev.bar()));
+    if (bar) {
+      features.on_bar(*index, *bar);
     } else if (ev.has_book_top()) {
       book_gauges.set(*index, flow.on_book_top(*index, transport::from_proto(ev.book_top())));
     } else {

@@ -26,8 +26,8 @@ bool RouterCore::malformed(const std::string& why) {
 }
 
 bool RouterCore::admit(TimestampMs t, const char* what) {
-  if (settings_.run.to_ms == 0 || t <= settings_.run.to_ms) return true;
-  return malformed(std::string(what) + " at " + std::to_string(t) + " is beyond the replay window's end " + std::to_string(settings_.run.to_ms));
+  if (const auto why = transport::beyond_replay_window(t, settings_.run.to_ms, what)) return malformed(*why);
+  return true;
 }
 
 size_t RouterCore::recover() {

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "fulcrum/core/error.h"
+#include "fulcrum/transport/codec.h"
 
 namespace fulcrum::runtime {
 namespace {
@@ -177,9 +178,9 @@ void Service::watch(transport::Publisher& pub, const std::vector<std::string>& t
 }
 
 bool Service::admit_instant(core::TimestampMs t, const char* what) {
-  if (config_.backtest.to_ms == 0 || t <= config_.backtest.to_ms) return true;
-  count_malformed(std::string(what) + " at " + std::to_string(t) + " is beyond the replay window's end " + std::to_string(config_.backtest.to_ms));
-  return false;
+  const auto why = transport::beyond_replay_window(t, config_.backtest.to_ms, what);
+  if (why) count_malformed(*why);
+  return !why;
 }
 
 void Service::observe_order_path(const v1::Header& in, int64_t recv_ns) {

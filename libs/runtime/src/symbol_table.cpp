@@ -42,8 +42,8 @@ model::SymbolTable await_symbol_table(Service& svc) {
   if (!data.klines.empty() && std::filesystem::exists(data.klines, ec)) {
     auto symbols = marketdata::symbol_list(data);
     svc.log().info("event=symbol_table_derived source={} symbols={}", data.klines, symbols.size());
-    publish_symbol_table(svc.redis(), key, symbols, data.klines);
-    return model::SymbolTable(*read_table(svc.redis(), key));
+    publish_symbol_table(svc.redis(), key, symbols, data.klines);  // throws unless Redis now holds exactly these
+    return model::SymbolTable(std::move(symbols));
   }
   svc.log().info("event=waiting_for_symbol_table key={} wait_ms={}", key, svc.config().mesh.symbol_table_wait_ms);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(svc.config().mesh.symbol_table_wait_ms);

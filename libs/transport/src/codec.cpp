@@ -77,6 +77,11 @@ model::Trade from_proto(const v1::Trade& in) {
   return {in.trade_time_ms(), core::Price::from_raw(in.price_raw()), core::Qty::from_raw(in.quantity_raw()), in.buyer_is_maker()};
 }
 
+std::optional<std::string> beyond_replay_window(core::TimestampMs t, core::TimestampMs to_ms, const char* what) {
+  if (to_ms == 0 || t <= to_ms) return std::nullopt;
+  return std::string(what) + " at " + std::to_string(t) + " is beyond the replay window's end " + std::to_string(to_ms);
+}
+
 std::optional<std::string> market_event_problem(const v1::MarketEvent& ev) {
   try {
     switch (ev.event_case()) {

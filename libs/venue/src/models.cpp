@@ -9,8 +9,7 @@ namespace fulcrum::venue {
 Price SlippageFillModel::execution_price(const model::OrderRequest& order, Price touched, const InstrumentSpec& spec) const {
   if (order.type == model::OrderType::kLimit) return touched;
   const bool buy = order.side == model::Side::kBuy;
-  const Rate adverse = buy ? slippage_ : -slippage_;
-  const Price slipped = Price::from_raw(touched.raw + core::div_round(static_cast<core::int128>(touched.raw) * adverse.raw, Rate::kScale));
+  const Price slipped = core::scale_price(touched, buy ? slippage_ : -slippage_);
   const Price floor = core::floor_to(slipped, spec.tick_size);
   if (!buy) return floor;
   return floor == slipped ? floor : floor + spec.tick_size;

@@ -14,12 +14,6 @@ using model::Liquidity;
 using model::OrderType;
 using model::Side;
 
-namespace {
-Price scale_price(Price p, Rate factor) {  // p · (1 + factor), factor may be negative
-  return Price::from_raw(p.raw + div_round(static_cast<int128>(p.raw) * factor.raw, Rate::kScale));
-}
-}  // namespace
-
 VenueModels binance_models(const VenueConfig& cfg) {
   return {std::make_shared<SlippageFillModel>(cfg.slippage), std::make_shared<MakerTakerFeeModel>(cfg.maker_fee, cfg.taker_fee),
           std::make_shared<MarkPriceFundingModel>(), std::make_shared<BracketMarginModel>(),
@@ -282,7 +276,7 @@ bool PaperVenue::process_segment(size_t sym, Price from, Price to, bool is_mark,
               }
             }
             // Sell trailing: trigger below the highest price since activation, and vice versa.
-            const Price trigger = core::round_to(scale_price(o.extreme, buy ? r.callback_rate : -r.callback_rate), spec.tick_size);
+            const Price trigger = core::round_to(core::scale_price(o.extreme, buy ? r.callback_rate : -r.callback_rate), spec.tick_size);
             if (buy ? touched_up(trigger) : touched_down(trigger))
               consider(static_cast<int>(i), buy ? std::max(from, trigger) : std::min(from, trigger));
             break;

@@ -105,6 +105,10 @@ inline Money notional(Price p, Qty q) {
 inline Money apply_rate(Money m, Rate r) {
   return Money::from_raw(div_round(static_cast<int128>(m.raw) * r.raw, Rate::kScale));
 }
+// p · (1 + factor), factor may be negative: slippage, trailing-stop triggers.
+inline Price scale_price(Price p, Rate factor) {
+  return Price::from_raw(p.raw + div_round(static_cast<int128>(p.raw) * factor.raw, Rate::kScale));
+}
 // Signed PnL of a signed quantity moving from one price to another.
 inline Money pnl(Qty signed_qty, Price from, Price to) {
   return Money::from_raw(div_round((static_cast<int128>(to.raw) - from.raw) * signed_qty.raw, Qty::kScale));

@@ -49,7 +49,6 @@ class StageHost {
       return handler(m, recv_ns);
     });
   }
-  transport::Subscriber& input(size_t i) { return *inputs_.at(i).sub; }
   transport::Publisher& publisher() { return pub_; }
 
   // Parses a frame's payload; an unparsable one is counted as malformed, naming the topic.

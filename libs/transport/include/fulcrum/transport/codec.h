@@ -26,6 +26,11 @@ model::BookTop from_proto(const v1::BookTop& in);
 void to_proto(const std::string& symbol, const model::Trade& trade, v1::Trade& out);
 model::Trade from_proto(const v1::Trade& in);
 
+// Why instant `t` is refused: beyond the replay window's end `to_ms` (0: no end). A forged
+// far-future instant would otherwise make every real one look stale and stall the run.
+// `what` names the message in the report. nullopt when it is inside.
+std::optional<std::string> beyond_replay_window(core::TimestampMs t, core::TimestampMs to_ms, const char* what);
+
 // What is wrong with a market event's payload (the from_proto checks, without throwing),
 // or nullopt when it can be applied. Every consumer checks before it applies anything.
 std::optional<std::string> market_event_problem(const v1::MarketEvent& ev);
