@@ -6,6 +6,7 @@ const char* to_string(GateReason r) {
   switch (r) {
     case GateReason::kNone: return "NONE";
     case GateReason::kTradingHalted: return "TRADING_HALTED";
+    case GateReason::kTradingReducing: return "TRADING_REDUCING";
     case GateReason::kStateUnavailable: return "STATE_UNAVAILABLE";
     case GateReason::kLeverageAboveLimit: return "LEVERAGE_ABOVE_LIMIT";
     case GateReason::kNotionalAboveLimit: return "NOTIONAL_ABOVE_LIMIT";
@@ -13,6 +14,15 @@ const char* to_string(GateReason r) {
     case GateReason::kValueOutOfRange: return "VALUE_OUT_OF_RANGE";
   }
   return "UNKNOWN";
+}
+
+std::optional<GateVerdict> state_verdict(const TradingStateBook& book, std::string_view account, std::string_view symbol, bool reduces_exposure) {
+  if (book.allows(account, symbol, reduces_exposure)) return std::nullopt;
+  const auto* e = book.deciding(account, symbol);
+  const bool halted = e->state == TradingState::kHalted;
+  return GateVerdict{halted ? GateReason::kTradingHalted : GateReason::kTradingReducing, static_cast<double>(e->state), 0,
+                     std::string(to_string(e->state)) + " on " + e->scope.str() + " at epoch " + std::to_string(e->epoch) + " by " + e->by +
+                         (halted ? "" : ": only reduce-only orders pass") + (e->reason.empty() ? "" : " (" + e->reason + ")")};
 }
 
 GateVerdict PreTradeGate::check(const GateOrder& order, std::optional<GateVerdict> state_denial) {

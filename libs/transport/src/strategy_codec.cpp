@@ -73,6 +73,7 @@ v1::DenyReason to_proto(risk::GateReason reason) {
   switch (reason) {
     case risk::GateReason::kNone: return v1::DENY_REASON_UNSPECIFIED;
     case risk::GateReason::kTradingHalted: return v1::DENY_REASON_TRADING_HALTED;
+    case risk::GateReason::kTradingReducing: return v1::DENY_REASON_REDUCING_ONLY;
     case risk::GateReason::kStateUnavailable: return v1::DENY_REASON_STATE_UNAVAILABLE;
     case risk::GateReason::kLeverageAboveLimit: return v1::DENY_REASON_LEVERAGE_ABOVE_LIMIT;
     case risk::GateReason::kNotionalAboveLimit: return v1::DENY_REASON_NOTIONAL_ABOVE_LIMIT;

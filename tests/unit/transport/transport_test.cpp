@@ -147,7 +147,7 @@ TEST(Transport, SlowSubscriberLosesAtTheHighWaterMarkAndTheGapIsSeen) {
 
 TEST(PreTradeGate, EveryReasonHasItsOwnWireValue) {
   std::set<int> seen;
-  for (auto r : {risk::GateReason::kTradingHalted, risk::GateReason::kStateUnavailable, risk::GateReason::kLeverageAboveLimit, risk::GateReason::kNotionalAboveLimit,
+  for (auto r : {risk::GateReason::kTradingHalted, risk::GateReason::kTradingReducing, risk::GateReason::kStateUnavailable, risk::GateReason::kLeverageAboveLimit, risk::GateReason::kNotionalAboveLimit,
                  risk::GateReason::kOrdersPerInstantAboveLimit, risk::GateReason::kValueOutOfRange}) {
     const int wire = transport::to_proto(r);
     EXPECT_NE(wire, 0) << risk::to_string(r);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "fulcrum/core/fixed_point.h"
+#include "fulcrum/risk/trading_state.h"
 
 namespace fulcrum::risk {
 
@@ -22,6 +23,7 @@ struct PreTradeLimits {
 enum class GateReason {
   kNone,
   kTradingHalted,             // the trading state forbids new orders
+  kTradingReducing,           // the trading state accepts only orders that cut exposure
   kStateUnavailable,          // the trading state cannot be read: fail closed
   kLeverageAboveLimit,        // leverage_x > max_leverage_x
   kNotionalAboveLimit,        // quantity × reference price > max_order_notional
@@ -60,5 +62,10 @@ class PreTradeGate {
   PreTradeLimits limits_;
   int passed_this_instant_ = 0;
 };
+
+// The trading state's verdict on a new order of `account` in `symbol`: nullopt when the
+// state in force allows it. `reduces_exposure`: the order is reduce-only, so the venue
+// itself guarantees it can only cut the position.
+std::optional<GateVerdict> state_verdict(const TradingStateBook& book, std::string_view account, std::string_view symbol, bool reduces_exposure);
 
 }  // namespace fulcrum::risk
