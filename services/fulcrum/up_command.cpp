@@ -120,6 +120,8 @@ struct UpOptions {
 // a clean stop. `fulcrum status` finds every live one.
 std::string state_file_prefix() { return "fulcrum-up-" + std::to_string(::getuid()) + "-"; }
 std::string default_state_file() { return (fs::temp_directory_path() / (state_file_prefix() + std::to_string(::getpid()) + ".json")).string(); }
+}  // namespace
+
 std::vector<std::string> live_state_files() {
   std::vector<std::string> out;
   std::error_code ec;
@@ -132,6 +134,8 @@ std::vector<std::string> live_state_files() {
   std::sort(out.begin(), out.end());
   return out;
 }
+
+namespace {
 
 class Mesh {
  public:
@@ -154,6 +158,7 @@ class Mesh {
     if (!probe.ping()) throw std::runtime_error("Redis unreachable at " + redis_url + ": " + probe.last_error());
 
     const std::string ns = "fulcrum:" + std::to_string(::getpid());
+    make_tokens();
     // The run's symbol table, before any service starts: they read it instead of scanning.
     runtime::publish_symbol_table(probe, ns + ":" + runtime::kSymbolTableKey, marketdata::symbol_list(cfg.data), cfg.data.klines);
     // A port probed free can be taken by another process before the service binds it (exit
@@ -256,22 +261,27 @@ class Mesh {
     // Each probe frees its port before the next, so the kernel may hand the same one out
     // twice: insist on seven distinct ports, or two services fight over one bind.
     std::set<int> taken;
-    for (const char* k : {"md", "feat", "sig", "lev", "ord", "router", "acks"}) {
+    for (const char* k : {"md", "feat", "sig", "lev", "ord", "router", "acks", "router_control"}) {
       int port = transport::free_loopback_port();
       while (!taken.insert(port).second) port = transport::free_loopback_port();
       ep[k] = "tcp://127.0.0.1:" + std::to_string(port);
     }
+    // The router's control port is fixed for the run: the gatekeeper pushes every
+    // trading-state change there, and a restarted router must be found where it was.
+    const auto router_control = ep["router_control"].substr(std::string("tcp://").size());
     auto common = [&](const std::string& name) {
       return std::vector<std::string>{(bin / name).string(), "--config", fs::absolute(o_.config).string(), "--redis", redis_url, "--namespace", ns,
-                                      "--ready-file", (work_ / (".ready-" + name)).string()};
+                                      "--ready-file", (work_ / (".ready-" + name)).string(), "--tokens", (work_ / "secrets").string()};
     };
     auto with = [](std::vector<std::string> a, std::initializer_list<std::string> more) {
       a.insert(a.end(), more);
       return a;
     };
     std::vector<std::pair<std::string, std::vector<std::string>>> plan{
-        {"order-router", with(common("order-router"), {"--bind", ep["router"], "--bind-acks", ep["acks"], "--market", ep["md"], "--orders", ep["ord"], "--out", work_.string()})},
-        {"risk-gatekeeper", with(common("risk-gatekeeper"), {"--bind", ep["ord"], "--decisions", ep["lev"]})},
+        {"order-router", with(common("order-router"), {"--bind", ep["router"], "--bind-acks", ep["acks"], "--market", ep["md"], "--orders", ep["ord"], "--out", work_.string(),
+                                                       "--control", router_control, "--trading-state-file", (work_ / "trading-state-router.txt").string()})},
+        {"risk-gatekeeper", with(common("risk-gatekeeper"), {"--bind", ep["ord"], "--decisions", ep["lev"], "--router-control", router_control,
+                                                             "--trading-state-file", (work_ / "trading-state-gatekeeper.txt").string()})},
         {"leverage", with(common("leverage"), {"--bind", ep["lev"], "--signals", ep["sig"], "--router", ep["router"], "--router-acks", ep["acks"]})},
         {"signal-engine", with(common("signal-engine"), {"--bind", ep["sig"], "--features", ep["feat"]})},
         {"feature-engine", with(common("feature-engine"), {"--bind", ep["feat"], "--market", ep["md"]})},
@@ -425,6 +435,23 @@ class Mesh {
     throw std::logic_error("no child " + name);
   }
 
+  // One random bearer token per power, readable by this user only (runtime/access.h).
+  void make_tokens() {
+    const auto dir = work_ / "secrets";
+    fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+    std::ifstream urandom("/dev/urandom", std::ios::binary);
+    for (const char* kind : {"engage", "release", "admin", "mesh"}) {
+      unsigned char raw[24];
+      if (!urandom.read(reinterpret_cast<char*>(raw), sizeof raw)) throw std::runtime_error("cannot read /dev/urandom for the mesh's tokens");
+      std::string secret;
+      for (unsigned char b : raw) secret += "0123456789abcdef"[b >> 4], secret += "0123456789abcdef"[b & 15];
+      const auto path = dir / kind;
+      { std::ofstream(path) << "# fulcrum up: the " << kind << " token of this run (<token-id> <secret>)\nup-" << kind << " " << secret << "\n"; }
+      fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    }
+  }
+
   void write_state(const std::string& redis_url) {
     nlohmann::json j;
     j["pid"] = ::getpid();
@@ -432,6 +459,7 @@ class Mesh {
     if (redis_pid_ > 0) j["redis_pid"] = redis_pid_;  // embedded: this launcher's own
     j["run_dir"] = work_.string();
     j["logs"] = (work_ / "logs").string();
+    j["tokens_dir"] = (work_ / "secrets").string();
     for (const auto& c : children_) j["services"][c.name] = {{"pid", c.pid}, {"metrics_port", c.metrics_port}, {"control_port", c.control_port}};
     state_file_ = o_.state_file.empty() ? default_state_file() : o_.state_file;
     std::ofstream(state_file_) << j.dump(2) << "\n";

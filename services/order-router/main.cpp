@@ -6,6 +6,7 @@
 #include "fulcrum/runtime/redis_journal.h"
 #include "fulcrum/runtime/stage_host.h"
 #include "fulcrum/runtime/symbol_table.h"
+#include "fulcrum/runtime/trading_state_service.h"
 #include "fulcrum/transport/topics.h"
 #include "router_sink.h"
 
@@ -15,7 +16,7 @@ namespace topics = transport::topics;
 namespace {
 
 struct Options {
-  std::string bind = "tcp://127.0.0.1:0", bind_acks = "tcp://127.0.0.1:0", out;
+  std::string bind = "tcp://127.0.0.1:0", bind_acks = "tcp://127.0.0.1:0", out, trading_state_file;
   std::vector<std::string> market, orders, accounts;
 };
 
@@ -43,15 +44,32 @@ int run(runtime::Service& svc, const Options& o) {
   } catch (const core::JournalError& e) {
     throw runtime::StartupError(runtime::kExitRuntime, e.what());
   }
-  host.add_input_of<v1::MarketEvent>(o.market, {topics::kMarket}, [&](const v1::MarketEvent& ev, int64_t) { return core.on_market(ev), false; });
+  // The kill switch's last hop: every input is applied under the enforcer's lock, after the
+  // book it holds, so an acknowledged state change governs every order that follows it.
+  runtime::TradingStateEnforcer enforcer(svc, o.trading_state_file);
+  const auto under_state = [&] {
+    auto lock = enforcer.lock();
+    if (enforcer.epoch() != core.state_epoch()) {
+      core.on_trading_state(enforcer.book());
+      svc.log().warn("event=trading_state_enforced epoch={} kill_switch_actions={}", core.state_epoch(), core.kill_switch_actions());
+    }
+    return lock;
+  };
+  host.add_input_of<v1::MarketEvent>(o.market, {topics::kMarket}, [&](const v1::MarketEvent& ev, int64_t) {
+    const auto lock = under_state();
+    return core.on_market(ev), false;
+  });
   host.add_input_of<v1::OrderBatch>(o.orders, {topics::kOrders}, [&](const v1::OrderBatch& batch, int64_t recv_ns) {
+    const auto lock = under_state();
     // A batch held for its instant's bar arrived now all the same: its path is measured too.
     const auto outcome = core.on_batch(batch);
     if (outcome == router::RouterCore::BatchOutcome::kApplied || outcome == router::RouterCore::BatchOutcome::kEarly) svc.observe_order_path(batch.header(), recv_ns);
     return false;
   });
   host.every_turn([&] {
+    const auto lock = under_state();
     core.retry_ack();
+    svc.set_counter("trading_state_epoch", core.state_epoch());
     svc.set_counter("instants", core.instants());
     svc.set_counter("orders_applied", core.orders_applied());
     svc.set_counter("orders_rejected", core.orders_rejected());
@@ -81,6 +99,7 @@ int main(int argc, char** argv) {
         app.add_option("--market", o.market, "market-data PUB endpoint(s)")->required();
         app.add_option("--orders", o.orders, "risk-gatekeeper PUB endpoint(s)")->required();
         app.add_option("--accounts", o.accounts, "accounts, one per policy (default: backtest.policies)");
+        app.add_option("--trading-state-file", o.trading_state_file, "the local fsynced copy of the trading states the router enforces");
         app.add_option("--out", o.out, "the run folder to write the report (ledgers, trades, summary) into at replay end");
       },
       [&](runtime::Service& svc) { return run(svc, o); });

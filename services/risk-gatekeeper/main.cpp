@@ -1,14 +1,15 @@
 // risk-gatekeeper: every order batch passes here on its way to the router. New orders are
 // checked by risk::PreTradeGate, the object the planner runs too (limits in mesh.risk), with
-// the trading-halt flag in Redis as its state input. The flag is re-read every 100 ms, never
-// per order, and a reading older than 1 s counts as none: new orders are then denied (fail
-// closed). Stop amendments only tighten protection and always pass. Denials travel with the
-// batch so the router's books show them. It keeps no state across instants, so no journal.
+// the trading states as its state input. The gatekeeper serves the kill switch
+// (runtime::KillSwitchDesk): the book lives in memory, in a local fsynced file and in Redis,
+// and every change reaches the order router before Engage answers. Stop amendments only
+// tighten protection and always pass. Denials travel with the batch so the router's books
+// show them. It keeps no order state across instants, so no journal.
 #include <map>
 
 #include "fulcrum/risk/pre_trade_gate.h"
-#include "fulcrum/runtime/redis_flag.h"
 #include "fulcrum/runtime/stage_host.h"
+#include "fulcrum/runtime/trading_state_service.h"
 #include "fulcrum/transport/strategy_codec.h"
 #include "fulcrum/transport/topics.h"
 
@@ -20,26 +21,23 @@ namespace {
 struct Options {
   std::string bind = "tcp://127.0.0.1:0";
   std::vector<std::string> decisions;
+  std::string router_control, trading_state_file;
+  int ack_timeout_ms = 2000;
 };
 
 int run(runtime::Service& svc, const Options& o) {
   runtime::StageHost host(svc, {o.bind, topics::kOrders, ""});
-  runtime::RedisFlag halted(svc, svc.key("trading_halted"), std::chrono::milliseconds(100), std::chrono::milliseconds(1000));
+  runtime::KillSwitchDesk desk(svc, {o.trading_state_file, o.router_control, std::chrono::milliseconds(o.ack_timeout_ms), std::chrono::milliseconds(500)});
+  std::shared_ptr<const risk::TradingStateBook> book = desk.book();
   std::map<std::string, risk::PreTradeGate> gates;  // per account: its per-instant count is per account, as in the planner
   svc.on_reload([&](const config::AppConfig& c) {
     for (auto& [account, g] : gates) g.set_limits(c.mesh.risk);
   });
-  host.every_turn([&] { halted.refresh(); });
   uint64_t passed = 0, denied = 0;
 
   host.add_input_of<v1::OrderBatch>(o.decisions, {topics::kDecisions}, [&](const v1::OrderBatch& in, int64_t recv_ns) {
     if (!svc.admit_instant(in.instant_ms(), "order batch") || !host.begin(in.instant_ms(), in.account())) return false;
-    std::optional<risk::GateVerdict> state_denial;
-    if (std::any_of(in.commands().begin(), in.commands().end(), [](const auto& c) { return c.has_submit(); })) {
-      halted.refresh();
-      if (!halted.fresh()) state_denial = risk::GateVerdict{risk::GateReason::kStateUnavailable, 0, 0, "risk state unreadable: " + halted.error()};
-      else if (halted.set()) state_denial = risk::GateVerdict{risk::GateReason::kTradingHalted, 0, 0, "trading halted: " + halted.value()};
-    }
+    if (desk.epoch() != book->epoch()) book = desk.book();
     auto& gate = gates.try_emplace(in.account(), svc.config().mesh.risk).first->second;
     gate.begin_instant();
     v1::OrderBatch out;
@@ -53,7 +51,8 @@ int run(runtime::Service& svc, const Options& o) {
         continue;
       }
       const auto& order = c.submit();
-      const auto v = gate.check({core::Qty::from_raw(order.quantity_raw()), core::Price::from_raw(order.reference_price_raw()), order.leverage_x()}, state_denial);
+      const auto v = gate.check({core::Qty::from_raw(order.quantity_raw()), core::Price::from_raw(order.reference_price_raw()), order.leverage_x()},
+                                risk::state_verdict(*book, in.account(), order.symbol(), order.reduce_only()));
       if (v.allowed()) {
         ++passed;
         *out.add_commands() = c;
@@ -83,6 +82,9 @@ int main(int argc, char** argv) {
       [&](CLI::App& app) {
         app.add_option("--bind", o.bind, "PUB endpoint for checked order batches");
         app.add_option("--decisions", o.decisions, "leverage PUB endpoint(s), one per variant")->required();
+        app.add_option("--router-control", o.router_control, "the order router's gRPC control host:port: every trading-state change goes there before Engage answers");
+        app.add_option("--trading-state-file", o.trading_state_file, "the local fsynced copy of the trading states (survives Redis)");
+        app.add_option("--ack-timeout-ms", o.ack_timeout_ms, "how long Engage waits for the router's acknowledgement")->check(CLI::Range(10, 60'000));
       },
       [&](runtime::Service& svc) { return run(svc, o); });
 }

@@ -40,6 +40,14 @@ size_t RouterCore::recover() {
       v1::MarketEvent ev;
       if (!ev.ParseFromArray(body.data(), static_cast<int>(body.size()))) throw corrupt();
       on_market(ev);
+    } else if (!e.empty() && e[0] == 's') {
+      risk::TradingStateBook book;
+      try {
+        book = risk::TradingStateBook::parse(body, "router journal entry " + std::to_string(n));
+      } catch (const std::exception&) {
+        throw corrupt();
+      }
+      on_trading_state(book);
     } else if (!e.empty() && e[0] == 'o') {
       v1::OrderBatch batch;
       if (!batch.ParseFromArray(body.data(), static_cast<int>(body.size()))) throw corrupt();
@@ -145,6 +153,42 @@ bool RouterCore::apply_market(const v1::MarketEvent& ev) {
   }
 }
 
+void RouterCore::on_trading_state(const risk::TradingStateBook& book) {
+  if (book.epoch() == book_.epoch()) return;
+  if (!replaying_) journal_.record("s" + book.serialize());
+  const auto seen = book_.epoch();
+  book_ = book;
+  for (const auto& [scope, e] : book_.engagements())
+    if (e.epoch > seen) act_on(e);
+}
+
+void RouterCore::act_on(const risk::Engagement& e) {
+  const auto why = std::string("kill switch: ") + risk::to_string(e.state) + " on " + e.scope.str() + " at epoch " + std::to_string(e.epoch);
+  for (size_t a = 0; a < accounts_.size(); ++a) {
+    if (e.scope.kind == risk::Scope::Kind::kAccount && e.scope.name != accounts_[a]) continue;
+    auto& venue = *result_.runs[a].venue;
+    for (size_t s = 0; s < venue.symbol_count(); ++s) {
+      const auto& symbol = venue.instrument(s).symbol;
+      if (e.scope.kind == risk::Scope::Kind::kSymbol && e.scope.name != symbol) continue;
+      kill_switch_actions_ += venue.cancel_working(s, !(e.state == risk::TradingState::kHalted && e.cancel_protective_stops), why);
+      const auto& pos = venue.position(s);
+      if (!e.flatten || pos.qty.is_zero()) continue;
+      model::OrderRequest close;
+      close.client_order_id = "kill-" + std::to_string(e.epoch) + "-" + symbol;
+      close.symbol = symbol;
+      close.side = pos.qty.raw > 0 ? model::Side::kSell : model::Side::kBuy;
+      close.type = model::OrderType::kMarket;
+      close.quantity = pos.qty.abs();
+      close.reduce_only = true;
+      close.leverage_x = std::max(1, pos.leverage_x);
+      const auto res = venue.submit(close, md_done_ == kNone ? settings_.run.from_ms : md_done_, why);
+      ++kill_switch_actions_;
+      ++(res.accepted() ? orders_applied_ : orders_rejected_);
+      if (!replaying_) sink_.order_outcome(accounts_[a], close, res);
+    }
+  }
+}
+
 RouterCore::BatchOutcome RouterCore::apply_batch(const v1::OrderBatch& batch) {
   const auto it = std::find(accounts_.begin(), accounts_.end(), batch.account());
   if (it == accounts_.end()) return malformed("order batch for unknown account '" + batch.account() + "'"), BatchOutcome::kRefused;
@@ -168,7 +212,13 @@ RouterCore::BatchOutcome RouterCore::apply_batch(const v1::OrderBatch& batch) {
       malformed(std::string("order: ") + e.what());
       continue;
     }
-    const auto res = run.venue->submit(req, batch.instant_ms(), c.decision_reason());
+    // The last check before the venue: a kill switch engaged after the gatekeeper passed
+    // this batch still stops it here.
+    const auto res = book_.allows(batch.account(), req.symbol, req.reduce_only)
+                         ? run.venue->submit(req, batch.instant_ms(), c.decision_reason())
+                         : venue::SubmitResult{venue::RejectReason::kTradingState,
+                                               std::string(risk::to_string(book_.effective(batch.account(), req.symbol))) + " at epoch " +
+                                                   std::to_string(book_.deciding(batch.account(), req.symbol)->epoch)};
     ++(res.accepted() ? orders_applied_ : orders_rejected_);
     if (!replaying_) sink_.order_outcome(batch.account(), req, res);
   }

@@ -6,7 +6,10 @@
 #include <filesystem>
 
 #include "fulcrum/core/error.h"
+#include "fulcrum/runtime/access.h"
+#include "fulcrum/runtime/trading_state_service.h"
 #include "fulcrum/v1/control.grpc.pb.h"
+#include "fulcrum/v1/trading_state.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace fulcrum::runtime {
@@ -51,6 +54,7 @@ std::vector<std::string> ControlBoard::reload(const std::string& yaml) {
     std::lock_guard lock(mu_);
     yaml_ = yaml;
     hash_ = sha256_hex(yaml);
+    risk_ = cfg.mesh.risk;
     pending_ = std::move(cfg);
     return {};
   } catch (const core::ConfigError& e) {
@@ -71,6 +75,14 @@ std::optional<config::AppConfig> ControlBoard::take_reload() {
 }
 
 namespace {
+
+Caller caller_of(const grpc::ServerContext* ctx) {
+  Caller c;
+  c.peer = ctx->peer();
+  const auto& md = ctx->client_metadata();
+  if (const auto it = md.find("authorization"); it != md.end()) c.authorization.assign(it->second.data(), it->second.size());
+  return c;
+}
 
 class HealthService final : public grpc::health::v1::Health::Service {
  public:
@@ -107,12 +119,74 @@ class ControlService final : public v1::Control::Service {
     reply->set_config_hash(hash);
     return grpc::Status::OK;
   }
-  grpc::Status ReloadConfig(grpc::ServerContext*, const v1::ConfigReloadRequest* req, v1::ConfigReloadReply* reply) override {
+  grpc::Status ReloadConfig(grpc::ServerContext* ctx, const v1::ConfigReloadRequest* req, v1::ConfigReloadReply* reply) override {
+    const auto caller = caller_of(ctx);
+    const auto who = board_.tokens() ? board_.tokens()->check(TokenKind::kAdmin, caller.authorization)
+                                     : TokenStore::Verdict{false, "", "no token store"};
+    if (!who.ok) {
+      if (board_.audit()) board_.audit()->record({"reload", "unauthenticated", "", caller.peer, "", "", "", "", who.why, 0});
+      return {grpc::StatusCode::UNAUTHENTICATED, who.why};
+    }
+    const auto before = board_.config();
+    const auto a = board_.risk_limits();
     const auto errors = board_.reload(req->yaml());
+    if (board_.audit()) {
+      // A reload that moves risk limits is audited like an engage: who, and from what to what.
+      AuditEntry e{"reload", errors.empty() ? "applied" : "refused", who.token_id, caller.peer, "", before.second.substr(0, 12),
+                   board_.config().second.substr(0, 12), "", "", 0};
+      if (errors.empty()) {
+        const auto b = board_.risk_limits();
+        if (a.max_leverage_x != b.max_leverage_x || a.max_order_notional != b.max_order_notional || a.max_orders_per_instant != b.max_orders_per_instant)
+          e.detail = "mesh.risk changed: max_leverage_x " + std::to_string(a.max_leverage_x) + "->" + std::to_string(b.max_leverage_x) +
+                     " max_order_notional " + a.max_order_notional.str() + "->" + b.max_order_notional.str() + " max_orders_per_instant " +
+                     std::to_string(a.max_orders_per_instant) + "->" + std::to_string(b.max_orders_per_instant);
+      } else {
+        e.detail = errors.front();
+      }
+      board_.audit()->record(e);
+    }
     reply->set_accepted(errors.empty());
     for (const auto& e : errors) reply->add_errors(e);
     reply->set_config_hash(board_.config().second);
     return grpc::Status::OK;
+  }
+
+ private:
+  ControlBoard& board_;
+};
+
+class KillSwitchService final : public v1::KillSwitch::Service {
+ public:
+  explicit KillSwitchService(ControlBoard& board) : board_(board) {}
+  grpc::Status Engage(grpc::ServerContext* ctx, const v1::EngageRequest* req, v1::StateChangeReply* reply) override {
+    auto held = board_.kill_switch();
+    if (!held.handler) return unserved();
+    return held.handler->engage(caller_of(ctx), *req, *reply);
+  }
+  grpc::Status Release(grpc::ServerContext* ctx, const v1::ReleaseRequest* req, v1::StateChangeReply* reply) override {
+    auto held = board_.kill_switch();
+    if (!held.handler) return unserved();
+    return held.handler->release(caller_of(ctx), *req, *reply);
+  }
+  grpc::Status Get(grpc::ServerContext*, const v1::GetTradingStateRequest*, v1::GetTradingStateReply* reply) override {
+    auto held = board_.kill_switch();
+    if (!held.handler) return unserved();
+    held.handler->get(*reply);
+    return grpc::Status::OK;
+  }
+
+ private:
+  grpc::Status unserved() const { return {grpc::StatusCode::UNIMPLEMENTED, board_.status().service + " does not serve the kill switch: the risk-gatekeeper does"}; }
+  ControlBoard& board_;
+};
+
+class TradingStateSinkService final : public v1::TradingStateSink::Service {
+ public:
+  explicit TradingStateSinkService(ControlBoard& board) : board_(board) {}
+  grpc::Status Apply(grpc::ServerContext* ctx, const v1::TradingStates* req, v1::ApplyTradingStatesReply* reply) override {
+    auto held = board_.enforcer();
+    if (!held.handler) return {grpc::StatusCode::UNIMPLEMENTED, board_.status().service + " does not enforce trading states: the order-router does"};
+    return held.handler->apply(caller_of(ctx), *req, *reply);
   }
 
  private:
@@ -124,8 +198,10 @@ class ControlService final : public v1::Control::Service {
 struct ControlServer::Impl {
   HealthService health;
   ControlService control;
+  KillSwitchService kill_switch;
+  TradingStateSinkService sink;
   std::unique_ptr<grpc::Server> server;
-  explicit Impl(ControlBoard& b) : health(b), control(b) {}
+  explicit Impl(ControlBoard& b) : health(b), control(b), kill_switch(b), sink(b) {}
 };
 
 ControlServer::ControlServer(const std::string& address, ControlBoard& board) : impl_(std::make_unique<Impl>(board)) {
@@ -133,6 +209,8 @@ ControlServer::ControlServer(const std::string& address, ControlBoard& board) : 
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(&impl_->health);
   builder.RegisterService(&impl_->control);
+  builder.RegisterService(&impl_->kill_switch);
+  builder.RegisterService(&impl_->sink);
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || port_ == 0) throw std::runtime_error("gRPC control server cannot listen on " + address);
 }

@@ -30,6 +30,7 @@ void add_common_options(CLI::App& app, ServiceOptions& o) {
   app.add_option("--namespace", o.redis_namespace, "prefix of every Redis key this mesh writes");
   app.add_option("--ready-file", o.ready_file, "written once listening, with the bound ports");
   app.add_option("--run-id", o.run_id, "the run every message must belong to (default: the --namespace)");
+  app.add_option("--tokens", o.tokens_dir, "folder of bearer-token files: engage, release, admin, mesh (a mounted Secret)");
 }
 
 int64_t wall_ns() {
@@ -65,7 +66,11 @@ Service::Service(std::string name, ServiceOptions opts)
     throw StartupError(kExitRedisUnreachable, "Redis unreachable at start (" + redis_->last_error() + "); start redis-server or pass --redis");
   try {
     metrics_ = std::make_unique<Telemetry>(name_, opts_.metrics_address);
+    tokens_ = std::make_unique<TokenStore>(opts_.tokens_dir);
+    audit_ = std::make_unique<AuditTrail>(*log_);
     board_ = std::make_unique<ControlBoard>(name_, config_.source_text, opts_.config_path);
+    board_->set_access(tokens_.get(), audit_.get());
+    board_->set_risk_limits(config_.mesh.risk);
     control_ = std::make_unique<ControlServer>(opts_.control_address, *board_);
   } catch (const std::exception& e) {
     throw StartupError(kExitStartup, e.what());
@@ -242,9 +247,13 @@ void Service::flush_state() {
   std::vector<std::function<void()>> commits;
   for (auto& [id, fn] : flushers_)
     if (auto commit = fn(cmds)) commits.push_back(std::move(commit));
+  auto audit = audit_ ? audit_->take(key("risk:audit")) : std::vector<std::vector<std::string>>{};
+  cmds.insert(cmds.end(), audit.begin(), audit.end());
   const bool ok = redis_->pipeline(cmds);
   if (ok)
     for (auto& commit : commits) commit();
+  else if (audit_)
+    audit_->put_back(std::move(audit));
   if (ok != redis_ok_) {
     if (ok) log_->info("event=redis_recovered peer={}", redis_->url().text);
     else log_->error("event=redis_unavailable peer={} error=\"{}\"", redis_->url().text, redis_->last_error());

@@ -94,6 +94,17 @@ void PaperVenue::cancel_all(size_t sym) {
   orders_[sym].clear();
 }
 
+size_t PaperVenue::cancel_working(size_t sym, bool keep_reduce_only, const std::string& why) {
+  auto& book = orders_[sym];
+  const auto before = book.size();
+  std::erase_if(book, [&](const RestingOrder& o) {
+    if (keep_reduce_only && o.req.reduce_only) return false;
+    end_order(o, OrderEnd::kCancelled, why);
+    return true;
+  });
+  return before - book.size();
+}
+
 size_t PaperVenue::pending_entry_count() const {
   size_t n = 0;
   for (const auto& book : orders_)

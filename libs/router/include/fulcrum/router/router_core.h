@@ -20,6 +20,7 @@
 #include "fulcrum/core/journal.h"
 #include "fulcrum/model/symbol_table.h"
 #include "fulcrum/report/run_result.h"
+#include "fulcrum/risk/trading_state.h"
 #include "fulcrum/strategy/account_view.h"
 #include "fulcrum/strategy/run_config.h"
 #include "fulcrum/v1/market.pb.h"
@@ -62,6 +63,15 @@ class RouterCore {
   // batch already applied, never applied twice.
   enum class BatchOutcome { kApplied, kEarly, kRepeat, kRefused };
   BatchOutcome on_batch(const v1::OrderBatch& batch);
+  // The trading state the router enforces from now on, just before the venue: a submit it
+  // forbids is rejected (TRADING_STATE). A new engagement acts at once on its scope:
+  // REDUCING and HALTED cancel the working entry orders (HALTED the protective stops too
+  // when told), and a flatten closes every position with a reduce-only market order, which
+  // the venue fills at the symbol's next price event (the next bar's open in a replay).
+  // Journaled where it changed, so a restart applies every batch under the book it met.
+  void on_trading_state(const risk::TradingStateBook& book);
+  uint64_t state_epoch() const { return book_.epoch(); }
+  uint64_t kill_switch_actions() const { return kill_switch_actions_; }
   // Retries a journal commit that failed, and the ack that waits on it.
   void retry_ack() { maybe_ack(); }
 
@@ -86,6 +96,7 @@ class RouterCore {
   void maybe_ack();
   bool admit(TimestampMs t, const char* what);
   bool malformed(const std::string& why);
+  void act_on(const risk::Engagement& e);
 
   RouterSettings settings_;
   model::SymbolTable symbols_;
@@ -98,7 +109,8 @@ class RouterCore {
   std::vector<strategy::AccountView> views_;  // the last instant's, for a re-send
   TimestampMs md_done_ = kNone, last_acked_ = kNone;
   bool replaying_ = false, ack_pending_ = false, finished_ = false;
-  uint64_t instants_ = 0, orders_applied_ = 0, orders_rejected_ = 0;
+  uint64_t instants_ = 0, orders_applied_ = 0, orders_rejected_ = 0, kill_switch_actions_ = 0;
+  risk::TradingStateBook book_;
 };
 
 }  // namespace fulcrum::router

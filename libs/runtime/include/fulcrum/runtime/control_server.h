@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ class Server;
 namespace fulcrum::runtime {
 
 using core::sha256_hex;
+class KillSwitchDesk;
+class TradingStateEnforcer;
+class TokenStore;
+class AuditTrail;
 
 class ControlBoard {
  public:
@@ -47,11 +52,42 @@ class ControlBoard {
   // The service's hot-path thread takes an accepted reload here.
   std::optional<config::AppConfig> take_reload();
 
+  // The risk limits in force, for the reload's audit (the service sets them at start).
+  void set_risk_limits(const config::RiskLimits& r) {
+    std::lock_guard lock(mu_);
+    risk_ = r;
+  }
+  config::RiskLimits risk_limits() const {
+    std::lock_guard lock(mu_);
+    return risk_;
+  }
+  // Who may reload, and where refusals are recorded (the service's; set once at start).
+  void set_access(TokenStore* tokens, AuditTrail* audit) { tokens_ = tokens, audit_ = audit; }
+  TokenStore* tokens() const { return tokens_; }
+  AuditTrail* audit() const { return audit_; }
+  // The kill switch (risk gatekeeper) and the trading-state sink (order router) attach
+  // here while they live; a call in flight holds them, so detaching waits for it to end.
+  template <class Handler>
+  struct Held {
+    std::shared_lock<std::shared_mutex> lock;
+    Handler* handler = nullptr;
+  };
+  void attach(KillSwitchDesk* desk) { std::unique_lock l(handlers_mu_); kill_switch_ = desk; }
+  void attach(TradingStateEnforcer* e) { std::unique_lock l(handlers_mu_); enforcer_ = e; }
+  Held<KillSwitchDesk> kill_switch() { std::shared_lock l(handlers_mu_); return {std::move(l), kill_switch_}; }
+  Held<TradingStateEnforcer> enforcer() { std::shared_lock l(handlers_mu_); return {std::move(l), enforcer_}; }
+
  private:
+  TokenStore* tokens_ = nullptr;
+  AuditTrail* audit_ = nullptr;
+  std::shared_mutex handlers_mu_;
+  KillSwitchDesk* kill_switch_ = nullptr;
+  TradingStateEnforcer* enforcer_ = nullptr;
   mutable std::mutex mu_;
   std::string service_, yaml_, source_, hash_, policy_, policy_version_;
   std::map<std::string, uint64_t> counters_;
   std::optional<config::AppConfig> pending_;
+  config::RiskLimits risk_;
   std::atomic<bool> serving_{false};
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

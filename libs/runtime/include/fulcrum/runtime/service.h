@@ -16,6 +16,7 @@
 #include <spdlog/logger.h>
 
 #include "fulcrum/config/app_config.h"
+#include "fulcrum/runtime/access.h"
 #include "fulcrum/runtime/control_server.h"
 #include "fulcrum/runtime/redis_client.h"
 #include "fulcrum/runtime/telemetry.h"
@@ -39,6 +40,7 @@ struct ServiceOptions {
   std::string redis_namespace = "fulcrum";
   std::string ready_file;  // written once listening: "metrics_port=… control_port=…"
   std::string run_id;      // stamped on every message and required of every input (default: the namespace)
+  std::string tokens_dir;  // bearer tokens, one file per kind (runtime/access.h)
 };
 void add_common_options(CLI::App& app, ServiceOptions& opts);
 
@@ -56,6 +58,8 @@ class Service {
   spdlog::logger& log() { return *log_; }
   Telemetry& metrics() { return *metrics_; }
   ControlBoard& board() { return *board_; }
+  TokenStore& tokens() { return *tokens_; }
+  AuditTrail& audit() { return *audit_; }
   RedisClient& redis() { return *redis_; }
   zmq::context_t& zmq() { return zmq_; }
   std::string key(const std::string& suffix) const { return opts_.redis_namespace + ":" + suffix; }
@@ -120,6 +124,8 @@ class Service {
   config::AppConfig config_;
   std::shared_ptr<spdlog::logger> log_;
   std::unique_ptr<Telemetry> metrics_;
+  std::unique_ptr<TokenStore> tokens_;
+  std::unique_ptr<AuditTrail> audit_;
   std::unique_ptr<ControlBoard> board_;
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<RedisClient> redis_;

@@ -34,6 +34,7 @@ enum class RejectReason {
   kAboveMaxQuantity,      // LOT_SIZE / MARKET_LOT_SIZE maxQty
   kAboveMaxNotional,      // the position would exceed the last bracket's cap
   kValueOutOfRange,       // a product that does not fit 64-bit fixed point
+  kTradingState,          // the trading state in force (kill switch) forbids it: the router's last check
 };
 const char* to_string(RejectReason r);
 // Every reason but kNone, for metrics that must exist before the first rejection.

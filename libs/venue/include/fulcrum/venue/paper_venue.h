@@ -92,6 +92,10 @@ class PaperVenue {
   SubmitResult submit(const OrderRequest& req, TimestampMs now_ms, std::string decision_reason = {});
   bool cancel(const std::string& client_order_id);
   void cancel_all(size_t sym);
+  // Cancels the symbol's working orders that could add exposure (entries), and the
+  // reduce-only ones (protective stops) too unless `keep_reduce_only`; each is recorded as
+  // cancelled with `why`. Returns how many.
+  size_t cancel_working(size_t sym, bool keep_reduce_only, const std::string& why);
   // Moves a resting stop's trigger (break-even stops); false if no such stop rests.
   bool amend_stop(const std::string& client_order_id, Price new_stop);
 
