@@ -4,6 +4,8 @@ BIN=${FULCRUM_SERVICE_DIR:?}
 PROBE=${MESH_PROBE:?}
 command -v redis-server >/dev/null || { echo "SKIP: redis-server not installed (deploy/bootstrap.sh installs it)"; exit 77; }
 PIDS=()
+# The admin token every service started here accepts for a config reload (runtime/access.h).
+export FULCRUM_TOKEN_ADMIN="test-admin:$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   [ -n "${REDIS_PID:-}" ] && kill -9 "$REDIS_PID" 2>/dev/null

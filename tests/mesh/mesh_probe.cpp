@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -243,8 +245,14 @@ int main(int argc, char** argv) {
     std::ifstream in(argv[3]);
     std::stringstream ss;
     ss << in.rdbuf();
-    const auto r = runtime::reload_config(std::string("127.0.0.1:") + argv[2], ss.str());
-    if (!r.rpc_ok) return 1;
+    // The admin token from FULCRUM_TOKEN_ADMIN (<id>:<secret>), as the services read it.
+    std::string secret;
+    if (const char* env = std::getenv("FULCRUM_TOKEN_ADMIN"); env && std::strchr(env, ':')) secret = std::strchr(env, ':') + 1;
+    const auto r = runtime::reload_config(std::string("127.0.0.1:") + argv[2], ss.str(), secret);
+    if (!r.rpc_ok) {
+      std::cout << r.rpc_error << "\n";
+      return 1;
+    }
     std::cout << (r.accepted ? "accepted" : "rejected") << " hash=" << r.config_hash << "\n";
     for (const auto& e : r.errors) std::cout << "error: " << e << "\n";
     return 0;

@@ -31,12 +31,21 @@ expect_in "$WORK/status" "policy=fixed,risk_parity"
 expect_in "$WORK/status" "policy_version=fulcrum-"
 expect_in "$WORK/status" "config_hash=$(sha256sum "$WORK/cfg.yaml" | cut -c1-64)"
 { cat "$WORK/cfg.yaml"; printf 'mesh:\n  risk:\n    max_leverage_x: 500\n'; } > "$WORK/bad-reload.yaml"
+# A reload needs the admin token: without it, or with a wrong one, it is refused and audited.
+saved_admin=$FULCRUM_TOKEN_ADMIN
+unset FULCRUM_TOKEN_ADMIN
+"$PROBE" reload "$risk_gatekeeper_CONTROL" "$WORK/bad-reload.yaml" >"$WORK/reload" && fail "a reload without a token was answered"
+expect_in "$WORK/reload" "UNAUTHENTICATED: no authorization metadata"
+FULCRUM_TOKEN_ADMIN="x:wrong-secret-of-enough-length" "$PROBE" reload "$risk_gatekeeper_CONTROL" "$WORK/bad-reload.yaml" >"$WORK/reload" && fail "a reload with a wrong token was answered"
+expect_in "$WORK/reload" "UNAUTHENTICATED: wrong admin token"
+export FULCRUM_TOKEN_ADMIN=$saved_admin
+grep -q "event=audit action=reload outcome=unauthenticated" "$WORK/risk-gatekeeper.log" || fail "the refused reload was not audited"
 "$PROBE" reload "$risk_gatekeeper_CONTROL" "$WORK/bad-reload.yaml" >"$WORK/reload"
 expect_in "$WORK/reload" "rejected"
 expect_in "$WORK/reload" "mesh.risk.max_leverage_x: must be ≤ 125"
 "$PROBE" status "$risk_gatekeeper_CONTROL" >"$WORK/status"
 expect_in "$WORK/status" "config_hash=$(sha256sum "$WORK/cfg.yaml" | cut -c1-64)"
-echo "  health SERVING ×5, status names policy/version/config hash, bad reload rejected and old config kept"
+echo "  health SERVING ×5, status names policy/version/config hash, tokenless and wrong-token reloads refused and audited, bad reload rejected and old config kept"
 { cat "$WORK/cfg.yaml"; printf 'mesh:\n  log_level: debug\n'; } > "$WORK/good-reload.yaml"
 "$PROBE" reload "$feature_engine_CONTROL" "$WORK/good-reload.yaml" >"$WORK/reload"
 expect_in "$WORK/reload" "accepted hash=$(sha256sum "$WORK/good-reload.yaml" | cut -c1-64)"

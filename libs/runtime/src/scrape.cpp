@@ -175,15 +175,20 @@ RemoteStatus fetch_status(const std::string& address, int timeout_ms) {
   return r;
 }
 
-ReloadResult reload_config(const std::string& address, const std::string& yaml, int timeout_ms) {
+ReloadResult reload_config(const std::string& address, const std::string& yaml, const std::string& admin_secret, int timeout_ms) {
   ReloadResult r;
   auto stub = v1::Control::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(timeout_ms));
   v1::ConfigReloadRequest req;
   req.set_yaml(yaml);
+  if (!admin_secret.empty()) ctx.AddMetadata("authorization", "Bearer " + admin_secret);
   v1::ConfigReloadReply resp;
-  if (!stub->ReloadConfig(&ctx, req, &resp).ok()) return r;
+  const auto status = stub->ReloadConfig(&ctx, req, &resp);
+  if (!status.ok()) {
+    r.rpc_error = (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ? "UNAUTHENTICATED: " : "error: ") + status.error_message();
+    return r;
+  }
   r.rpc_ok = true;
   r.accepted = resp.accepted();
   r.errors.assign(resp.errors().begin(), resp.errors().end());

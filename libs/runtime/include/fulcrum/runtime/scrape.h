@@ -44,9 +44,11 @@ RemoteStatus fetch_status(const std::string& address, int timeout_ms = 1000);
 
 struct ReloadResult {
   bool rpc_ok = false, accepted = false;
+  std::string rpc_error;  // !rpc_ok: the gRPC status, e.g. "UNAUTHENTICATED: wrong admin token"
   std::vector<std::string> errors;
   std::string config_hash;
 };
-ReloadResult reload_config(const std::string& address, const std::string& yaml, int timeout_ms = 2000);
+// `admin_secret`: the admin token's secret (a reload needs it), sent as a bearer token.
+ReloadResult reload_config(const std::string& address, const std::string& yaml, const std::string& admin_secret, int timeout_ms = 2000);
 
 }  // namespace fulcrum::runtime
