@@ -205,3 +205,119 @@ TEST(RouterCore, AnInstantBeyondTheWindowIsCountedAndDropped) {
   ASSERT_EQ(rig.sink.malformed_frames.size(), 1u);
   EXPECT_NE(rig.sink.malformed_frames[0].find("beyond the replay window"), std::string::npos);
 }
+
+// --- Trading states: the router is the kill switch's last hop ---
+
+namespace {
+risk::TradingStateBook engaged(risk::Scope scope, risk::TradingState state, bool flatten = false, risk::TradingStateBook book = {}) {
+  risk::EngageRequest r;
+  r.scope = std::move(scope);
+  r.state = state;
+  r.flatten = flatten;
+  r.by = "test";
+  book.engage(r);
+  return book;
+}
+v1::OrderBatch with_order(const std::string& account, int i, model::OrderRequest r) {
+  v1::OrderBatch b;
+  b.set_account(account);
+  b.set_instant_ms(instant(i));
+  transport::to_proto(r, *b.add_commands()->mutable_submit());
+  return b;
+}
+model::OrderRequest order(const std::string& id, model::Side side, model::OrderType type = model::OrderType::kMarket) {
+  model::OrderRequest r;
+  r.client_order_id = id;
+  r.symbol = "BTCUSDT";
+  r.side = side;
+  r.type = type;
+  r.quantity = *core::Qty::parse("0.02");
+  r.leverage_x = 5;
+  return r;
+}
+// One instant where the accounts send `fixed_batch` and an empty batch for kelly.
+void play_one(router::RouterCore& core, int i, const v1::OrderBatch& fixed_batch) {
+  core.on_market(bar_event(i));
+  core.on_market(instant_end(instant(i)));
+  core.on_batch(fixed_batch);
+  core.on_batch(batch("kelly", i));
+}
+}  // namespace
+
+TEST(RouterCore, HaltRejectsNewOrdersCancelsEntriesAndKeepsStops) {
+  Rig rig;
+  play(rig.core, 0, 2);
+  auto entry = order("fixed-buy", model::Side::kBuy);
+  entry.attached_stop_price = *core::Price::parse("95000");
+  play_one(rig.core, 2, with_order("fixed", 2, entry));
+  play_one(rig.core, 3, with_order("fixed", 3, [] {
+             auto limit = order("fixed-limit", model::Side::kBuy, model::OrderType::kLimit);
+             limit.limit_price = *core::Price::parse("50000");  // rests: far below the market
+             return limit;
+           }()));
+  auto& venue = *rig.core.result().runs[0].venue;
+  ASSERT_FALSE(venue.position(0).qty.is_zero());
+  ASSERT_EQ(venue.open_order_ids().size(), 2u);  // the protective stop and the resting entry
+
+  rig.core.on_trading_state(engaged(risk::Scope::global(), risk::TradingState::kHalted));
+  const auto ids = venue.open_order_ids();
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_EQ(ids[0], "fixed-buy.sl");  // the entry went, the stop stayed
+  EXPECT_EQ(rig.core.kill_switch_actions(), 1u);
+
+  const auto rejected_before = rig.core.orders_rejected();
+  auto close = order("fixed-close", model::Side::kSell);
+  close.reduce_only = true;
+  play_one(rig.core, 4, with_order("fixed", 4, close));  // HALTED: not even reduce-only
+  EXPECT_EQ(rig.core.orders_rejected(), rejected_before + 2);  // fixed's close, and kelly's buy at 4 (the halt is global)
+  EXPECT_FALSE(venue.position(0).qty.is_zero());
+}
+
+TEST(RouterCore, ReducingPassesOnlyReduceOnlyOrdersInItsScope) {
+  Rig rig;
+  play(rig.core, 0, 4);  // fixed bought at 2
+  rig.core.on_trading_state(engaged(risk::Scope::account("kelly"), risk::TradingState::kReducing));
+  const auto applied = rig.core.orders_applied(), rejected = rig.core.orders_rejected();
+  play(rig.core, 4, 5);  // kelly's buy at 4: refused
+  EXPECT_EQ(rig.core.orders_rejected(), rejected + 1);
+  EXPECT_EQ(rig.core.orders_applied(), applied);
+  EXPECT_TRUE(rig.core.result().runs[1].venue->position(0).qty.is_zero());
+  play(rig.core, 5, 9);  // fixed (ACTIVE) sells reduce-only at 7: passes
+  EXPECT_EQ(rig.core.orders_applied(), applied + 1);
+  EXPECT_TRUE(rig.core.result().runs[0].venue->position(0).qty.is_zero());
+}
+
+TEST(RouterCore, FlattenClosesEveryPositionInScopeAtTheNextPrice) {
+  Rig rig;
+  play(rig.core, 0, 6);  // fixed bought at 2, kelly at 4: both long
+  auto& fixed = *rig.core.result().runs[0].venue;
+  auto& kelly = *rig.core.result().runs[1].venue;
+  ASSERT_FALSE(fixed.position(0).qty.is_zero());
+  ASSERT_FALSE(kelly.position(0).qty.is_zero());
+  rig.core.on_trading_state(engaged(risk::Scope::symbol("BTCUSDT"), risk::TradingState::kHalted, true));
+  play(rig.core, 6, 7);  // the next bar's open fills the reduce-only closes
+  EXPECT_TRUE(fixed.position(0).qty.is_zero());
+  EXPECT_TRUE(kelly.position(0).qty.is_zero());
+  const auto& last = fixed.fills().back();
+  EXPECT_EQ(last.client_order_id, "kill-1-BTCUSDT");
+  EXPECT_EQ(last.time_ms, kT0 + 6 * k5m);  // at the next bar's open, not its close
+  EXPECT_EQ(fixed.ledger().balance(), fixed.equity());  // flat: nothing left unrealised
+}
+
+TEST(RouterCore, TradingStateChangesReplayFromTheJournalExactly) {
+  Rig first;
+  play(first.core, 0, 3);
+  auto book = engaged(risk::Scope::account("kelly"), risk::TradingState::kHalted);
+  first.core.on_trading_state(book);
+  play(first.core, 3, 6);
+  book.release(risk::Scope::account("kelly"), 1);
+  first.core.on_trading_state(book);
+  play(first.core, 6, 9);
+  ASSERT_GT(first.core.orders_rejected(), 0u);
+
+  Rig second(first.journal.committed());
+  second.core.recover();
+  EXPECT_EQ(second.core.state_epoch(), 2u);
+  EXPECT_EQ(second.core.orders_rejected(), first.core.orders_rejected());
+  EXPECT_EQ(ledgers(second.core), ledgers(first.core));
+}
