@@ -18,6 +18,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "fulcrum/runtime/scrape.h"
+#include "fulcrum/v1/trading_state.grpc.pb.h"
 #include "fulcrum/transport/endpoint.h"
 #include "fulcrum/v1/control.grpc.pb.h"
 #include "fulcrum/v1/market.pb.h"
@@ -31,6 +32,7 @@ namespace {
 int usage() {
   std::cerr << "usage: mesh_probe free-port | garbage BIND_ENDPOINT ROUNDS TOPIC... | forge BIND_ENDPOINT RUN_ID TO_MS SYMBOL [oversized]\n"
                "       | metric PORT NAME [label=value...]\n"
+               "       | kill-bench GATEKEEPER_HOST:PORT ROUTER_METRICS_PORT ENGAGE_SECRET RELEASE_SECRET N\n"
                "       | health CONTROL_PORT | status CONTROL_PORT | reload CONTROL_PORT YAML_FILE\n";
   return 64;
 }
@@ -161,6 +163,56 @@ int forge(const std::string& endpoint, const std::string& run_id, int64_t to_ms,
 
 }  // namespace
 
+// Engage → acknowledged by the router, N times on a live mesh: the latency the caller sees,
+// and the invariant that no order reaches the venue (the router's fulcrum_orders_total)
+// between an Engage's answer and its Release.
+int kill_bench(const std::string& gatekeeper, int router_metrics_port, const std::string& engage_secret, const std::string& release_secret, int n) {
+  auto stub = v1::KillSwitch::NewStub(grpc::CreateChannel(gatekeeper, grpc::InsecureChannelCredentials()));
+  auto orders = [&] {
+    const auto text = runtime::http_get("127.0.0.1", router_metrics_port, "/metrics");
+    return text ? runtime::metric_sum(runtime::parse_prometheus_text(*text), "fulcrum_orders_total") : -1.0;
+  };
+  std::vector<double> engage_ms;
+  int violations = 0, failures = 0;
+  double flowed_while_open = 0;
+  for (int i = 0; i < n; ++i) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer " + engage_secret);
+    v1::EngageRequest req;
+    req.set_reason("kill-bench");
+    req.set_request_id("bench-" + std::to_string(::getpid()) + "-" + std::to_string(i));
+    v1::StateChangeReply reply;
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto st = stub->Engage(&ctx, req, &reply);
+    engage_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (!st.ok() || reply.router_acked_epoch() < reply.epoch()) {
+      ++failures;
+      std::cerr << "engage " << i << ": " << st.error_message() << "\n";
+      continue;
+    }
+    const double at_ack = orders();
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    if (orders() != at_ack) ++violations;
+    grpc::ClientContext rctx;
+    rctx.AddMetadata("authorization", "Bearer " + release_secret);
+    v1::ReleaseRequest rel;
+    rel.set_scope("global");
+    rel.set_epoch(reply.epoch());
+    const auto st2 = stub->Release(&rctx, rel, &reply);
+    if (!st2.ok()) ++failures;
+    const double at_release = orders();
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    flowed_while_open += orders() - at_release;
+  }
+  std::sort(engage_ms.begin(), engage_ms.end());
+  auto q = [&](double p) { return engage_ms.empty() ? 0.0 : engage_ms[std::min(engage_ms.size() - 1, static_cast<size_t>(p * static_cast<double>(engage_ms.size())))]; };
+  std::printf("engage_to_router_ack n=%zu p50_ms=%.3f p99_ms=%.3f max_ms=%.3f failures=%d\n", engage_ms.size(), q(0.5), q(0.99),
+              engage_ms.empty() ? 0.0 : engage_ms.back(), failures);
+  std::printf("invariant orders_after_ack=%d (halted windows with an order at the venue; must be 0) orders_while_released=%.0f\n", violations,
+              flowed_while_open);
+  return violations == 0 && failures == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) return usage();
   const std::string cmd = argv[1];
@@ -186,6 +238,7 @@ int main(int argc, char** argv) {
     std::printf("%.10g\n", runtime::metric_sum(runtime::parse_prometheus_text(*text), argv[3], match));
     return 0;
   }
+  if (cmd == "kill-bench" && argc == 7) return kill_bench(argv[2], std::atoi(argv[3]), argv[4], argv[5], std::atoi(argv[6]));
   if (cmd == "health" && argc == 3) {
     const auto h = runtime::check_health(std::string("127.0.0.1:") + argv[2]);
     std::cout << (h.serving ? "SERVING" : h.reachable ? "NOT_SERVING" : "UNREACHABLE " + h.error) << "\n";
