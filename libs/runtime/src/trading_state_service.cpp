@@ -191,78 +191,59 @@ grpc::Status KillSwitchDesk::answer_change(const Caller& caller, const std::stri
   return grpc::Status::OK;
 }
 
-grpc::Status KillSwitchDesk::engage(const Caller& caller, const v1::EngageRequest& req, v1::StateChangeReply& reply) {
-  const auto who = svc_.tokens().check(TokenKind::kEngage, caller.authorization);
+grpc::Status KillSwitchDesk::change_state(const Caller& caller, TokenKind power, const std::string& action, const std::string& scope_text,
+                                          const std::string& reason, uint64_t epoch, const std::string& request_id, v1::StateChangeReply& reply,
+                                          const std::function<risk::StateChange(risk::TradingStateBook&, const risk::Scope&, const std::string& who)>& change_book) {
+  const auto who = svc_.tokens().check(power, caller.authorization);
   if (!who.ok) {
-    svc_.audit().record({"engage", "unauthenticated", "", caller.peer, req.scope(), "", "", req.reason(), who.why, 0});
+    svc_.audit().record({action, "unauthenticated", "", caller.peer, scope_text, "", "", reason, who.why, epoch});
     return {grpc::StatusCode::UNAUTHENTICATED, who.why};
   }
-  const auto scope = risk::Scope::parse(req.scope().empty() ? "global" : req.scope());
-  if (!scope) return {grpc::StatusCode::INVALID_ARGUMENT, "scope '" + req.scope() + "' is not global, account:<name> or symbol:<name>"};
+  const auto scope = risk::Scope::parse(scope_text.empty() ? "global" : scope_text);
+  if (!scope) return {grpc::StatusCode::INVALID_ARGUMENT, "scope '" + scope_text + "' is not global, account:<name> or symbol:<name>"};
   risk::StateChange change;
   {
     std::lock_guard lock(mu_);
-    if (const auto it = replies_by_request_.find(req.request_id()); !req.request_id().empty() && it != replies_by_request_.end()) {
+    if (const auto it = replies_by_request_.find(request_id); !request_id.empty() && it != replies_by_request_.end()) {
       reply.ParseFromString(it->second);
       reply.set_replayed(true);
       return grpc::Status::OK;
     }
     auto next = *book_;
-    risk::EngageRequest r;
-    r.scope = *scope;
-    r.state = req.mode() == v1::KILL_MODE_REDUCE ? risk::TradingState::kReducing : risk::TradingState::kHalted;
-    r.flatten = req.mode() == v1::KILL_MODE_FLATTEN;
-    r.cancel_protective_stops = req.cancel_protective_stops();
-    r.at_ms = utc_ms();
-    r.by = who.token_id;
-    r.reason = req.reason().substr(0, 512);
-    change = next.engage(r);
+    change = change_book(next, *scope, who.token_id);
     if (change.applied()) {
       try {
         install(std::move(next));
       } catch (const std::exception& e) {
-        // Not durable: not engaged. The caller retries; nothing half-happened.
+        // Not durable: not changed. The caller retries; nothing half-happened.
         return {grpc::StatusCode::UNAVAILABLE, std::string("the trading state could not be persisted: ") + e.what()};
       }
     }
   }
-  auto status = answer_change(caller, who.token_id, "engage", scope->str(), req.reason(), change, req.request_id(), reply);
-  if (status.ok() || status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    svc_.log().warn("event=kill_switch_engaged scope={} mode={} epoch={} token_id={} peer={} router_acked_epoch={}", scope->str(),
-                    v1::KillMode_Name(req.mode()), change.epoch, who.token_id, caller.peer, reply.router_acked_epoch());
-  }
+  auto status = answer_change(caller, who.token_id, action, scope->str(), reason, change, request_id, reply);
+  svc_.log().warn("event=kill_switch_{} scope={} epoch={} outcome={} token_id={} peer={} router_acked_epoch={}", action, scope->str(), change.epoch,
+                  change.applied() ? "applied" : "refused", who.token_id, caller.peer, reply.router_acked_epoch());
   return status;
 }
 
+grpc::Status KillSwitchDesk::engage(const Caller& caller, const v1::EngageRequest& req, v1::StateChangeReply& reply) {
+  return change_state(caller, TokenKind::kEngage, "engage", req.scope(), req.reason(), 0, req.request_id(), reply,
+                      [&](risk::TradingStateBook& book, const risk::Scope& scope, const std::string& who) {
+                        risk::EngageRequest r;
+                        r.scope = scope;
+                        r.state = req.mode() == v1::KILL_MODE_REDUCE ? risk::TradingState::kReducing : risk::TradingState::kHalted;
+                        r.flatten = req.mode() == v1::KILL_MODE_FLATTEN;
+                        r.cancel_protective_stops = req.cancel_protective_stops();
+                        r.at_ms = utc_ms();
+                        r.by = who;
+                        r.reason = req.reason().substr(0, 512);
+                        return book.engage(r);
+                      });
+}
+
 grpc::Status KillSwitchDesk::release(const Caller& caller, const v1::ReleaseRequest& req, v1::StateChangeReply& reply) {
-  const auto who = svc_.tokens().check(TokenKind::kRelease, caller.authorization);
-  if (!who.ok) {
-    svc_.audit().record({"release", "unauthenticated", "", caller.peer, req.scope(), "", "", req.reason(), who.why, req.epoch()});
-    return {grpc::StatusCode::UNAUTHENTICATED, who.why};
-  }
-  const auto scope = risk::Scope::parse(req.scope().empty() ? "global" : req.scope());
-  if (!scope) return {grpc::StatusCode::INVALID_ARGUMENT, "scope '" + req.scope() + "' is not global, account:<name> or symbol:<name>"};
-  risk::StateChange change;
-  {
-    std::lock_guard lock(mu_);
-    if (const auto it = replies_by_request_.find(req.request_id()); !req.request_id().empty() && it != replies_by_request_.end()) {
-      reply.ParseFromString(it->second);
-      reply.set_replayed(true);
-      return grpc::Status::OK;
-    }
-    auto next = *book_;
-    change = next.release(*scope, req.epoch());
-    if (change.applied()) {
-      try {
-        install(std::move(next));
-      } catch (const std::exception& e) {
-        return {grpc::StatusCode::UNAVAILABLE, std::string("the trading state could not be persisted: ") + e.what()};
-      }
-    }
-  }
-  svc_.log().warn("event=kill_switch_release scope={} epoch={} outcome={} token_id={} peer={}", scope->str(), req.epoch(),
-                  change.applied() ? "applied" : "refused", who.token_id, caller.peer);
-  return answer_change(caller, who.token_id, "release", scope->str(), req.reason(), change, req.request_id(), reply);
+  return change_state(caller, TokenKind::kRelease, "release", req.scope(), req.reason(), req.epoch(), req.request_id(), reply,
+                      [&](risk::TradingStateBook& book, const risk::Scope& scope, const std::string&) { return book.release(scope, req.epoch()); });
 }
 
 void KillSwitchDesk::get(v1::GetTradingStateReply& reply) const {

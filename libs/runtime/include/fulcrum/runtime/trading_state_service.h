@@ -19,6 +19,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,7 @@
 #include <thread>
 
 #include "fulcrum/risk/trading_state.h"
+#include "fulcrum/runtime/access.h"
 #include "fulcrum/runtime/service.h"
 
 namespace fulcrum::v1 {
@@ -77,6 +79,11 @@ class KillSwitchDesk {
   bool push(const risk::TradingStateBook& book, std::chrono::milliseconds timeout);
   void install(risk::TradingStateBook book);  // under mu_: persists, publishes
   void pusher_loop();
+  // Authenticates `power`, parses the scope, answers a repeated request id from memory,
+  // applies `change_book` to a copy of the book and installs it if it applied.
+  grpc::Status change_state(const Caller& caller, TokenKind power, const std::string& action, const std::string& scope_text, const std::string& reason,
+                            uint64_t epoch, const std::string& request_id, v1::StateChangeReply& reply,
+                            const std::function<risk::StateChange(risk::TradingStateBook&, const risk::Scope&, const std::string& who)>& change_book);
   grpc::Status answer_change(const Caller& caller, const std::string& token_id, const std::string& action, const std::string& scope, const std::string& reason,
                              const risk::StateChange& change, const std::string& request_id, v1::StateChangeReply& reply);
 
