@@ -162,7 +162,9 @@ int run(const BacktestOptions& o) {
   std::cout << "\nFulcrum backtest: " << loaded.symbols.size() << " symbols, " << core::format_utc_ms(result.from_ms) << " → "
             << core::format_utc_ms(result.to_ms) << ", " << result.base_bars << " bars, " << result.signals << " signals, initial equity "
             << cfg.backtest.initial_equity << " USDT\n\n"
-            << analytics::render_text_table(metrics) << "\n";
+            << analytics::render_text_table(metrics) << "\n"
+            << "pre-trade gate denials (mesh.risk; gate_denials.csv):\n"
+            << report::gate_denials_table(result) << "\n";
   std::cout << "report: " << out_dir.string() << "/{summary.md,summary.csv,summary.json,equity.svg,ledger-*.csv,trades-*.csv,decisions-*.csv,orders-*.csv}"
             << " (also " << (fs::path(cfg.output.dir) / "latest").string() << ")\n";
   char timing[160];

@@ -36,6 +36,9 @@ int run(runtime::Service& svc, const Options& o) {
   svc.board().set_policy(fmt::format("{}", fmt::join(desk.accounts(), ",")), policy_version);
   svc.on_reload([&](const config::AppConfig& c) { desk.set_pre_trade_limits(c.mesh.risk); });
   runtime::StageHost host(svc, {o.bind, topics::kDecisions, "journal:leverage-" + o.variant, true});
+  // The planner's own gate denials, one series per account and check, there from the start.
+  for (const auto& a : desk.accounts())
+    for (const auto r : risk::all_gate_reasons()) svc.metrics().rejections(a, risk::to_string(r));
   v1::Header cause;  // the signals' header: every batch carries its hops on
 
   auto try_plan = [&](int64_t recv_ns) {
@@ -44,6 +47,12 @@ int run(runtime::Service& svc, const Options& o) {
     if (!planned) return;
     std::vector<std::string> batches;
     for (size_t a = 0; a < planned->size(); ++a) {
+      for (const auto& d : (*planned)[a].decisions) {
+        if (host.replaying() || d.outcome.rfind("DENIED: ", 0) != 0) continue;
+        const auto code = d.outcome.substr(8, d.outcome.find(':', 8) - 8);
+        svc.metrics().rejections(desk.accounts()[a], code).Increment();
+        svc.log().info("event=order_denied stage=planner account={} symbol={} reason={} detail=\"{}\"", desk.accounts()[a], d.symbol, code, d.outcome);
+      }
       v1::OrderBatch batch;
       transport::to_proto(desk.accounts()[a], policy_version, *t, (*planned)[a], batch);
       if (o.force_orders && batch.commands().empty())

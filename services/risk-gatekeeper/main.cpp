@@ -30,6 +30,8 @@ int run(runtime::Service& svc, const Options& o) {
   runtime::KillSwitchDesk desk(svc, {o.trading_state_file, o.router_control, std::chrono::milliseconds(o.ack_timeout_ms), std::chrono::milliseconds(500)});
   std::shared_ptr<const risk::TradingStateBook> book = desk.book();
   std::map<std::string, risk::PreTradeGate> gates;  // per account: its per-instant count is per account, as in the planner
+  for (const auto& a : strategy::policy_list(svc.config().backtest))
+    for (const auto r : risk::all_gate_reasons()) svc.metrics().rejections(a, risk::to_string(r));
   svc.on_reload([&](const config::AppConfig& c) {
     for (auto& [account, g] : gates) g.set_limits(c.mesh.risk);
   });
@@ -51,8 +53,11 @@ int run(runtime::Service& svc, const Options& o) {
         continue;
       }
       const auto& order = c.submit();
+      // Seed 001's checklist again, on the inputs the planner measured, under this gate's limits.
+      std::optional<risk::GateContext> context;
+      if (order.has_risk_context()) context = transport::from_proto(order.risk_context(), order);
       const auto v = gate.check({core::Qty::from_raw(order.quantity_raw()), core::Price::from_raw(order.reference_price_raw()), order.leverage_x()},
-                                risk::state_verdict(*book, in.account(), order.symbol(), order.reduce_only()));
+                                risk::state_verdict(*book, in.account(), order.symbol(), order.reduce_only()), context ? &*context : nullptr);
       if (v.allowed()) {
         ++passed;
         *out.add_commands() = c;

@@ -300,6 +300,28 @@ void read_mesh(Section& m, MeshConfig& c) {
   r.read<int>("max_leverage_x", c.risk.max_leverage_x, 1, 125);
   read_fixed(r, "max_order_notional", c.risk.max_order_notional, 1.0, 1e10);
   r.read<int>("max_orders_per_instant", c.risk.max_orders_per_instant, 1, 100'000);
+  auto& k = c.risk;
+  r.read<double>("high_atr_ratio", k.high_atr_ratio, 0.0, 100.0);
+  r.read<int>("high_atr_max_leverage_x", k.high_atr_max_leverage_x, 1, 125);
+  r.read<double>("min_liquidation_buffer", k.min_liquidation_buffer, 0.0, 1.0);
+  r.read<double>("max_loss_at_stop", k.max_loss_at_stop, 0.0, 1.0);
+  r.read<double>("max_var", k.max_var, 0.0, 100.0);
+  r.read<double>("var_confidence", k.var_confidence, 0.5, 0.999);
+  r.read<int>("var_window_days", k.var_window_days, 2, 3650);
+  r.read<int>("var_min_days", k.var_min_days, 1, 3650);
+  if (k.var_min_days > k.var_window_days) r.problem("var_min_days", "must be ≤ var_window_days (" + std::to_string(k.var_window_days) + ")");
+  r.read<double>("max_margin_fraction", k.max_margin_fraction, 0.0, 125.0);
+  r.read<int>("max_open_positions", k.max_open_positions, 0, 10'000);
+  r.read<double>("max_funding_annualised", k.max_funding_annualised, 0.0, 1000.0);
+  r.read<double>("min_book_depth_multiple", k.min_book_depth_multiple, 0.0, 1e6);
+  r.read<int>("max_orders_per_second", k.max_orders_per_second, 1, 1'000'000);
+  for (auto [key, field] : {std::pair{"stop_missing", &k.stop_missing}, std::pair{"var_missing", &k.var_missing}}) {
+    std::string v = *field == risk::OnMissing::kSkip ? "skip" : "fail_closed";
+    r.read<std::string>(key, v);
+    if (v == "skip") *field = risk::OnMissing::kSkip;
+    else if (v == "fail_closed") *field = risk::OnMissing::kFailClosed;
+    else r.problem(key, "must be skip or fail_closed, got '" + v + "'");
+  }
 }
 
 }  // namespace

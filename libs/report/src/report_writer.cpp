@@ -90,6 +90,38 @@ std::string decisions_csv(const std::vector<strategy::DecisionRecord>& decisions
   return out;
 }
 
+std::map<std::string, std::map<std::string, size_t>> gate_denials(const RunResult& result) {
+  std::map<std::string, std::map<std::string, size_t>> out;
+  constexpr std::string_view kDenied = "DENIED: ";
+  for (const auto& run : result.runs) {
+    auto& counts = out[run.policy];
+    for (const auto& d : run.decisions) {
+      if (d.outcome.rfind(kDenied, 0) != 0) continue;
+      const auto rest = d.outcome.substr(kDenied.size());
+      ++counts[rest.substr(0, rest.find(':'))];
+    }
+  }
+  return out;
+}
+
+std::string gate_denials_csv(const RunResult& result) {
+  std::string out = "policy,reason,orders_denied\n";
+  for (const auto& [policy, counts] : gate_denials(result))
+    for (const auto& [reason, n] : counts) out += policy + "," + reason + "," + std::to_string(n) + "\n";
+  return out;
+}
+
+std::string gate_denials_table(const RunResult& result) {
+  std::string out;
+  for (const auto& [policy, counts] : gate_denials(result)) {
+    if (counts.empty()) continue;
+    out += "  " + policy + ":";
+    for (const auto& [reason, n] : counts) out += " " + reason + " " + std::to_string(n);
+    out += "\n";
+  }
+  return out.empty() ? "  none\n" : out;
+}
+
 std::string order_outcomes_csv(const venue::PaperVenue& v) {
   std::string out = "time_utc,client_order_id,symbol,end,reason\n";
   for (const auto& o : v.order_outcomes())
@@ -207,6 +239,7 @@ void write_report_files(const fs::path& scratch, const RunResult& result, const 
                         const std::vector<analytics::NamedCurve>& curves, double initial_equity) {
   write_file((scratch / "summary.md").string(), analytics::render_markdown(metrics));
   write_file((scratch / "summary.csv").string(), analytics::render_csv(metrics));
+  write_file((scratch / "gate_denials.csv").string(), gate_denials_csv(result));
   write_file((scratch / "equity.svg").string(), analytics::render_equity_svg(curves, "Equity by leverage policy, " + core::format_utc_ms(result.from_ms).substr(0, 10) +
                                                                                " → " + core::format_utc_ms(result.to_ms).substr(0, 10), initial_equity));
   for (const auto& run : result.runs) {

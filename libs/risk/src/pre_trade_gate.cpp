@@ -1,5 +1,8 @@
 #include "fulcrum/risk/pre_trade_gate.h"
 
+#include <cmath>
+#include <cstdio>
+
 namespace fulcrum::risk {
 
 const char* to_string(GateReason r) {
@@ -12,8 +15,64 @@ const char* to_string(GateReason r) {
     case GateReason::kNotionalAboveLimit: return "NOTIONAL_ABOVE_LIMIT";
     case GateReason::kOrdersPerInstantAboveLimit: return "ORDERS_PER_INSTANT_ABOVE_LIMIT";
     case GateReason::kValueOutOfRange: return "VALUE_OUT_OF_RANGE";
+    case GateReason::kLeverageAboveBracket: return "LEVERAGE_ABOVE_BRACKET";
+    case GateReason::kLeverageInHighVolatility: return "LEVERAGE_IN_HIGH_VOLATILITY";
+    case GateReason::kLiquidationBeforeStop: return "LIQUIDATION_BEFORE_STOP";
+    case GateReason::kLossAtStopAboveLimit: return "LOSS_AT_STOP_ABOVE_LIMIT";
+    case GateReason::kVarAboveLimit: return "VAR_ABOVE_LIMIT";
+    case GateReason::kMarginAboveLimit: return "MARGIN_ABOVE_LIMIT";
+    case GateReason::kOpenPositionsAboveLimit: return "OPEN_POSITIONS_ABOVE_LIMIT";
+    case GateReason::kFundingAbnormal: return "FUNDING_ABNORMAL";
+    case GateReason::kBookTooThin: return "BOOK_TOO_THIN";
+    case GateReason::kOrderRateAboveLimit: return "ORDER_RATE_ABOVE_LIMIT";
+    case GateReason::kInputMissing: return "INPUT_MISSING";
   }
   return "UNKNOWN";
+}
+
+std::vector<GateReason> all_gate_reasons() {
+  std::vector<GateReason> out;
+  for (int r = static_cast<int>(GateReason::kTradingHalted); r <= static_cast<int>(GateReason::kInputMissing); ++r) out.push_back(static_cast<GateReason>(r));
+  return out;
+}
+
+namespace {
+
+std::string num(double v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+GateVerdict deny(GateReason r, double observed, double limit, std::string detail) { return {r, observed, limit, std::move(detail)}; }
+
+}  // namespace
+
+std::string describe_changes(const PreTradeLimits& a, const PreTradeLimits& b) {
+  std::string out;
+  auto field = [&](const char* name, const std::string& x, const std::string& y) {
+    if (x != y) out += std::string(out.empty() ? "" : " ") + name + " " + x + "->" + y;
+  };
+  auto missing = [](OnMissing m) { return std::string(m == OnMissing::kSkip ? "skip" : "fail_closed"); };
+  field("max_leverage_x", std::to_string(a.max_leverage_x), std::to_string(b.max_leverage_x));
+  field("max_order_notional", a.max_order_notional.str(), b.max_order_notional.str());
+  field("max_orders_per_instant", std::to_string(a.max_orders_per_instant), std::to_string(b.max_orders_per_instant));
+  field("high_atr_ratio", num(a.high_atr_ratio), num(b.high_atr_ratio));
+  field("high_atr_max_leverage_x", std::to_string(a.high_atr_max_leverage_x), std::to_string(b.high_atr_max_leverage_x));
+  field("min_liquidation_buffer", num(a.min_liquidation_buffer), num(b.min_liquidation_buffer));
+  field("max_loss_at_stop", num(a.max_loss_at_stop), num(b.max_loss_at_stop));
+  field("max_var", num(a.max_var), num(b.max_var));
+  field("var_confidence", num(a.var_confidence), num(b.var_confidence));
+  field("var_window_days", std::to_string(a.var_window_days), std::to_string(b.var_window_days));
+  field("var_min_days", std::to_string(a.var_min_days), std::to_string(b.var_min_days));
+  field("max_margin_fraction", num(a.max_margin_fraction), num(b.max_margin_fraction));
+  field("max_open_positions", std::to_string(a.max_open_positions), std::to_string(b.max_open_positions));
+  field("max_funding_annualised", num(a.max_funding_annualised), num(b.max_funding_annualised));
+  field("min_book_depth_multiple", num(a.min_book_depth_multiple), num(b.min_book_depth_multiple));
+  field("max_orders_per_second", std::to_string(a.max_orders_per_second), std::to_string(b.max_orders_per_second));
+  field("stop_missing", missing(a.stop_missing), missing(b.stop_missing));
+  field("var_missing", missing(a.var_missing), missing(b.var_missing));
+  return out;
 }
 
 std::optional<GateVerdict> state_verdict(const TradingStateBook& book, std::string_view account, std::string_view symbol, bool reduces_exposure) {
@@ -25,9 +84,85 @@ std::optional<GateVerdict> state_verdict(const TradingStateBook& book, std::stri
                          (halted ? "" : ": only reduce-only orders pass") + (e->reason.empty() ? "" : " (" + e->reason + ")")};
 }
 
-GateVerdict PreTradeGate::check(const GateOrder& order, std::optional<GateVerdict> state_denial) {
+GateVerdict PreTradeGate::check_context(const GateOrder& order, core::Money notional_money, const GateContext& c) const {
+  const auto& l = limits_;
+  const double qty = order.quantity.abs().to_double();
+  const double ref = order.reference_price.to_double();
+  const double notional = notional_money.to_double();
+  // Every input is a double from another process or a file: NaN must not pass a range check.
+  const auto bad = [](double v) { return !std::isfinite(v); };
+  if (bad(c.equity) || bad(c.margin_in_use) || bad(c.atr_ratio) || (c.stop_price && bad(*c.stop_price)) ||
+      (c.liquidation_price && bad(*c.liquidation_price)) || (c.var_after && bad(*c.var_after)) || (c.funding_rate && bad(*c.funding_rate)) ||
+      (c.top_of_book_qty && bad(*c.top_of_book_qty)) || bad(c.funding_interval_hours))
+    return deny(GateReason::kValueOutOfRange, 0, 0, "a risk input is not a finite number");
+  if (c.reduce_only) return {};
+
+  if (order.leverage_x > c.bracket_max_leverage_x)
+    return deny(GateReason::kLeverageAboveBracket, order.leverage_x, c.bracket_max_leverage_x,
+                "leverage " + std::to_string(order.leverage_x) + "x above the bracket's " + std::to_string(c.bracket_max_leverage_x) + "x at notional " +
+                    num(notional));
+  if (c.atr_ratio > l.high_atr_ratio && order.leverage_x > l.high_atr_max_leverage_x)
+    return deny(GateReason::kLeverageInHighVolatility, order.leverage_x, l.high_atr_max_leverage_x,
+                "leverage " + std::to_string(order.leverage_x) + "x while ATR is " + num(c.atr_ratio) + "x its one-year mean (> " + num(l.high_atr_ratio) +
+                    "): at most " + std::to_string(l.high_atr_max_leverage_x) + "x");
+
+  if (c.stop_price) {
+    const double stop = *c.stop_price;
+    if (c.liquidation_price) {
+      const double liq = *c.liquidation_price;
+      // Long: the stop sits above liquidation, with liquidation at least the buffer below it.
+      const double beyond = c.side > 0 ? (stop - liq) / stop : (liq - stop) / stop;
+      if (beyond < l.min_liquidation_buffer)
+        return deny(GateReason::kLiquidationBeforeStop, beyond, l.min_liquidation_buffer,
+                    "liquidation " + num(liq) + " is " + num(beyond * 100) + " % beyond the stop " + num(stop) + " (at least " +
+                        num(l.min_liquidation_buffer * 100) + " %)");
+    }
+    const double loss = qty * std::abs(ref - stop);
+    if (loss > l.max_loss_at_stop * c.equity)
+      return deny(GateReason::kLossAtStopAboveLimit, c.equity > 0 ? loss / c.equity : loss, l.max_loss_at_stop,
+                  "loss at the stop " + num(loss) + " is " + num(c.equity > 0 ? loss / c.equity * 100 : 0) + " % of equity " + num(c.equity) +
+                      " (at most " + num(l.max_loss_at_stop * 100) + " %)");
+  } else if (l.stop_missing == OnMissing::kFailClosed) {
+    return deny(GateReason::kInputMissing, 0, 0, "no stop price: liquidation distance and loss at the stop cannot be checked (stop_missing: fail_closed)");
+  }
+
+  if (c.var_after) {
+    if (*c.var_after > l.max_var * c.equity)
+      return deny(GateReason::kVarAboveLimit, c.equity > 0 ? *c.var_after / c.equity : *c.var_after, l.max_var,
+                  "one-day " + num(l.var_confidence * 100) + " % VaR after the order " + num(*c.var_after) + " is " +
+                      num(c.equity > 0 ? *c.var_after / c.equity * 100 : 0) + " % of equity (at most " + num(l.max_var * 100) + " %)");
+  } else if (l.var_missing == OnMissing::kFailClosed) {
+    return deny(GateReason::kInputMissing, 0, 0, "fewer than " + std::to_string(l.var_min_days) + " days of returns: VaR cannot be checked (var_missing: fail_closed)");
+  }
+
+  const double margin_after = c.margin_in_use + notional / std::max(1, order.leverage_x);
+  if (margin_after > l.max_margin_fraction * c.equity)
+    return deny(GateReason::kMarginAboveLimit, c.equity > 0 ? margin_after / c.equity : margin_after, l.max_margin_fraction,
+                "initial margin after the order " + num(margin_after) + " is " + num(c.equity > 0 ? margin_after / c.equity * 100 : 0) +
+                    " % of equity (at most " + num(l.max_margin_fraction * 100) + " %)");
+  if (c.opens_position && c.open_positions + 1 > l.max_open_positions)
+    return deny(GateReason::kOpenPositionsAboveLimit, c.open_positions + 1, l.max_open_positions,
+                "position " + std::to_string(c.open_positions + 1) + " above max_open_positions " + std::to_string(l.max_open_positions));
+  if (c.funding_rate && c.funding_interval_hours > 0) {
+    const double annualised = *c.funding_rate * (24.0 * 365.0 / c.funding_interval_hours);
+    // Longs pay a positive rate, shorts a negative one.
+    const bool pays = c.side > 0 ? annualised > 0 : annualised < 0;
+    if (pays && std::abs(annualised) > l.max_funding_annualised)
+      return deny(GateReason::kFundingAbnormal, std::abs(annualised), l.max_funding_annualised,
+                  "funding " + num(*c.funding_rate * 100) + " % per " + num(c.funding_interval_hours) + " h is " + num(annualised * 100) +
+                      " % a year against this side (at most " + num(l.max_funding_annualised * 100) + " %)");
+  }
+  if (c.top_of_book_qty && *c.top_of_book_qty < l.min_book_depth_multiple * qty)
+    return deny(GateReason::kBookTooThin, qty > 0 ? *c.top_of_book_qty / qty : 0, l.min_book_depth_multiple,
+                "top of book " + num(*c.top_of_book_qty) + " is " + num(qty > 0 ? *c.top_of_book_qty / qty : 0) + "x the order (at least " +
+                    num(l.min_book_depth_multiple) + "x)");
+  return {};
+}
+
+GateVerdict PreTradeGate::check(const GateOrder& order, std::optional<GateVerdict> state_denial, const GateContext* context) {
   if (state_denial && !state_denial->allowed()) return *state_denial;
-  if (order.leverage_x > limits_.max_leverage_x)
+  const bool reduce_only = context && context->reduce_only;
+  if (!reduce_only && order.leverage_x > limits_.max_leverage_x)
     return {GateReason::kLeverageAboveLimit, static_cast<double>(order.leverage_x), static_cast<double>(limits_.max_leverage_x),
             "leverage " + std::to_string(order.leverage_x) + "x above mesh.risk.max_leverage_x " + std::to_string(limits_.max_leverage_x) + "x"};
   core::Money notional;
@@ -37,13 +172,22 @@ GateVerdict PreTradeGate::check(const GateOrder& order, std::optional<GateVerdic
     return {GateReason::kValueOutOfRange, 0, limits_.max_order_notional.to_double(),
             "quantity " + order.quantity.str() + " × price " + order.reference_price.str() + " does not fit 64-bit money"};
   }
-  if (notional > limits_.max_order_notional)
+  if (!reduce_only && notional > limits_.max_order_notional)
     return {GateReason::kNotionalAboveLimit, notional.to_double(), limits_.max_order_notional.to_double(),
             "notional " + notional.str() + " above mesh.risk.max_order_notional " + limits_.max_order_notional.str()};
   if (passed_this_instant_ >= limits_.max_orders_per_instant)
     return {GateReason::kOrdersPerInstantAboveLimit, static_cast<double>(passed_this_instant_ + 1), static_cast<double>(limits_.max_orders_per_instant),
             "order " + std::to_string(passed_this_instant_ + 1) + " this instant, above mesh.risk.max_orders_per_instant " +
                 std::to_string(limits_.max_orders_per_instant)};
+  if (context) {
+    while (!passed_times_.empty() && passed_times_.front() <= context->time_ms - 1000) passed_times_.pop_front();
+    if (static_cast<int>(passed_times_.size()) >= limits_.max_orders_per_second)
+      return {GateReason::kOrderRateAboveLimit, static_cast<double>(passed_times_.size() + 1), static_cast<double>(limits_.max_orders_per_second),
+              "order " + std::to_string(passed_times_.size() + 1) + " within one second, above mesh.risk.max_orders_per_second " +
+                  std::to_string(limits_.max_orders_per_second)};
+    if (auto v = check_context(order, notional, *context); !v.allowed()) return v;
+    passed_times_.push_back(context->time_ms);
+  }
   ++passed_this_instant_;
   return {};
 }

@@ -136,10 +136,7 @@ class ControlService final : public v1::Control::Service {
                    board_.config().second.substr(0, 12), "", "", 0};
       if (errors.empty()) {
         const auto b = board_.risk_limits();
-        if (a.max_leverage_x != b.max_leverage_x || a.max_order_notional != b.max_order_notional || a.max_orders_per_instant != b.max_orders_per_instant)
-          e.detail = "mesh.risk changed: max_leverage_x " + std::to_string(a.max_leverage_x) + "->" + std::to_string(b.max_leverage_x) +
-                     " max_order_notional " + a.max_order_notional.str() + "->" + b.max_order_notional.str() + " max_orders_per_instant " +
-                     std::to_string(a.max_orders_per_instant) + "->" + std::to_string(b.max_orders_per_instant);
+        if (const auto changes = risk::describe_changes(a, b); !changes.empty()) e.detail = "mesh.risk changed: " + changes;
       } else {
         e.detail = errors.front();
       }

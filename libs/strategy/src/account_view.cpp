@@ -1,6 +1,7 @@
 #include "fulcrum/strategy/account_view.h"
 
 #include <algorithm>
+#include <utility>
 #include <stdexcept>
 
 namespace fulcrum::strategy {
@@ -60,6 +61,7 @@ venue::SubmitResult SnapshotGateway::submit(const model::OrderRequest& req, Time
   PlannedCommand c;
   c.order = req;
   c.reference_price = view_.last_prices[sym];
+  c.gate_context = std::exchange(next_context_, std::nullopt);
   c.decision_reason = decision_reason;
   commands_.push_back(std::move(c));
   return verdict;

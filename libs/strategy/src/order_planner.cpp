@@ -40,17 +40,60 @@ OrderPlanner::OrderPlanner(const std::string& policy, const leverage::PolicySuit
       initial_equity_(initial_equity),
       peak_equity_(initial_equity),
       plans_(specs_.size()),
-      gate_(cfg.pre_trade) {}
+      gate_(cfg.pre_trade),
+      returns_(specs_.size(), std::max(1, cfg.pre_trade.var_window_days)) {}
 
-bool OrderPlanner::passes_gate(const model::OrderRequest& req, size_t sym, const IAccountGateway& account, DecisionRecord& rec) {
-  const auto verdict = gate_.check({req.quantity, account.last_price(sym).value_or(core::Price{}), req.leverage_x});
-  if (verdict.allowed()) return true;
+risk::GateContext OrderPlanner::gate_context(const model::OrderRequest& req, size_t sym, const IAccountGateway& account, TimestampMs t,
+                                             double atr_ratio, bool opens_position) const {
+  risk::GateContext c;
+  c.time_ms = t;
+  c.side = req.side == Side::kBuy ? 1 : -1;
+  c.reduce_only = req.reduce_only;
+  c.opens_position = opens_position;
+  c.equity = account.equity().to_double();
+  c.open_positions = committed_positions(account);
+  c.atr_ratio = atr_ratio;
+  const auto ref = account.last_price(sym).value_or(core::Price{});
+  std::vector<double> exposure(specs_.size(), 0);
+  for (size_t s = 0; s < specs_.size(); ++s) {
+    const auto& p = account.position(s);
+    if (p.qty.is_zero()) continue;
+    c.margin_in_use += p.qty.abs().to_double() * p.entry_price.to_double() / std::max(1, p.leverage_x);
+    exposure[s] = p.qty.to_double() * account.last_price(s).value_or(p.entry_price).to_double();
+  }
+  const double order_notional = req.quantity.abs().to_double() * ref.to_double();
+  exposure[sym] += c.side * order_notional;
+  c.var_after = returns_.value_at_risk(exposure, cfg_.pre_trade.var_confidence, cfg_.pre_trade.var_min_days);
+  try {
+    c.bracket_max_leverage_x = risk::max_leverage_for_notional(specs_[sym].brackets, core::Money::from_double(order_notional));
+    if (!req.attached_stop_price.is_zero()) {
+      c.stop_price = req.attached_stop_price.to_double();
+      // The position this entry opens, isolated on its own margin: where it would be liquidated.
+      const auto margin = risk::initial_margin(core::notional(ref, req.quantity.abs()), std::max(1, req.leverage_x));
+      const auto liq = risk::liquidation_price(specs_[sym].brackets, {c.side, req.quantity.abs(), ref, margin, {}, {}});
+      if (liq.price) c.liquidation_price = liq.price->to_double();
+    }
+  } catch (const core::ArithmeticOverflow&) {
+    // Left unknown; the gate's own notional check refuses the order as out of range.
+  }
+  return c;
+}
+
+bool OrderPlanner::passes_gate(const model::OrderRequest& req, size_t sym, IAccountGateway& account, DecisionRecord& rec, TimestampMs t,
+                               double atr_ratio, bool opens_position) {
+  const auto ctx = gate_context(req, sym, account, t, atr_ratio, opens_position);
+  const auto verdict = gate_.check({req.quantity, account.last_price(sym).value_or(core::Price{}), req.leverage_x}, std::nullopt, &ctx);
+  if (verdict.allowed()) {
+    account.note_gate_context(ctx);
+    return true;
+  }
   rec.outcome = std::string("DENIED: ") + risk::to_string(verdict.reason) + ": " + verdict.detail;
   return false;
 }
 
 void OrderPlanner::on_instant(const InstantSignals& in, IAccountGateway& account) {
   gate_.begin_instant();
+  for (const auto& e : in.entries) returns_.on_close(e.symbol, e.features.time_ms, e.features.close);
   if (!in.trading) return;
   // Per symbol in order: first the open position's adds and stops, then a new entry.
   for (const auto& e : in.entries) {
@@ -186,7 +229,7 @@ void OrderPlanner::open_position(size_t sym, const signals::Signal& sig, const I
     req.attached_trailing_activation = core::Price::from_double(activation);
     req.attached_trailing_callback = core::Rate::from_double(cfg_.trailing_callback);
   }
-  if (!passes_gate(req, sym, account, rec)) {
+  if (!passes_gate(req, sym, account, rec, ctx.time_ms, sig.features.atr_ratio, true)) {
     decisions_.push_back(std::move(rec));
     return;
   }
@@ -237,7 +280,7 @@ void OrderPlanner::manage_position(size_t sym, const features::FeatureSnapshot& 
   req.leverage_x = plan.leverage_x;
   DecisionRecord rec{t, spec.symbol, model::to_string(req.side), plan.leverage_x, plan.tranche_notional, qty.str(), "",
                      "{\"policy\":\"" + policy_name_ + "\",\"pyramid_add\":\"" + std::to_string(plan.adds_done + 1) + "\"}"};
-  if (!passes_gate(req, sym, account, rec)) {
+  if (!passes_gate(req, sym, account, rec, t, f.atr_ratio, false)) {
     decisions_.push_back(std::move(rec));
     return;
   }

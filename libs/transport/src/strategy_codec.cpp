@@ -79,6 +79,17 @@ v1::DenyReason to_proto(risk::GateReason reason) {
     case risk::GateReason::kNotionalAboveLimit: return v1::DENY_REASON_NOTIONAL_ABOVE_LIMIT;
     case risk::GateReason::kOrdersPerInstantAboveLimit: return v1::DENY_REASON_ORDERS_PER_INSTANT_ABOVE_LIMIT;
     case risk::GateReason::kValueOutOfRange: return v1::DENY_REASON_VALUE_OUT_OF_RANGE;
+    case risk::GateReason::kLeverageAboveBracket: return v1::DENY_REASON_LEVERAGE_ABOVE_BRACKET_AT_NOTIONAL;
+    case risk::GateReason::kLeverageInHighVolatility: return v1::DENY_REASON_LEVERAGE_IN_HIGH_VOLATILITY;
+    case risk::GateReason::kLiquidationBeforeStop: return v1::DENY_REASON_LIQUIDATION_BEFORE_STOP;
+    case risk::GateReason::kLossAtStopAboveLimit: return v1::DENY_REASON_LOSS_AT_STOP_ABOVE_LIMIT;
+    case risk::GateReason::kVarAboveLimit: return v1::DENY_REASON_VAR_ABOVE_LIMIT;
+    case risk::GateReason::kMarginAboveLimit: return v1::DENY_REASON_MARGIN_ABOVE_LIMIT;
+    case risk::GateReason::kOpenPositionsAboveLimit: return v1::DENY_REASON_OPEN_POSITIONS_ABOVE_LIMIT;
+    case risk::GateReason::kFundingAbnormal: return v1::DENY_REASON_FUNDING_ABNORMAL;
+    case risk::GateReason::kBookTooThin: return v1::DENY_REASON_BOOK_TOO_THIN;
+    case risk::GateReason::kOrderRateAboveLimit: return v1::DENY_REASON_ORDER_RATE_ABOVE_LIMIT;
+    case risk::GateReason::kInputMissing: return v1::DENY_REASON_INPUT_MISSING;
   }
   return v1::DENY_REASON_UNSPECIFIED;
 }
@@ -301,6 +312,42 @@ strategy::AccountView from_proto(const v1::AccountSnapshot& in, size_t symbol_co
   return a;
 }
 
+void to_proto(const risk::GateContext& c, v1::RiskContext& out) {
+  out.set_time_ms(c.time_ms);
+  out.set_opens_position(c.opens_position);
+  out.set_equity(c.equity);
+  out.set_margin_in_use(c.margin_in_use);
+  out.set_open_positions(c.open_positions);
+  out.set_bracket_max_leverage_x(c.bracket_max_leverage_x);
+  out.set_atr_ratio(c.atr_ratio);
+  if (c.stop_price) out.set_stop_price(*c.stop_price);
+  if (c.liquidation_price) out.set_liquidation_price(*c.liquidation_price);
+  if (c.var_after) out.set_var_after(*c.var_after);
+  if (c.funding_rate) out.set_funding_rate(*c.funding_rate);
+  out.set_funding_interval_hours(c.funding_interval_hours);
+  if (c.top_of_book_qty) out.set_top_of_book_qty(*c.top_of_book_qty);
+}
+
+risk::GateContext from_proto(const v1::RiskContext& in, const v1::OrderRequest& order) {
+  risk::GateContext c;
+  c.time_ms = in.time_ms();
+  c.side = order.side() == v1::SIDE_SELL ? -1 : 1;
+  c.reduce_only = order.reduce_only();
+  c.opens_position = in.opens_position();
+  c.equity = in.equity();
+  c.margin_in_use = in.margin_in_use();
+  c.open_positions = in.open_positions();
+  c.bracket_max_leverage_x = in.bracket_max_leverage_x();
+  c.atr_ratio = in.atr_ratio();
+  if (in.has_stop_price()) c.stop_price = in.stop_price();
+  if (in.has_liquidation_price()) c.liquidation_price = in.liquidation_price();
+  if (in.has_var_after()) c.var_after = in.var_after();
+  if (in.has_funding_rate()) c.funding_rate = in.funding_rate();
+  c.funding_interval_hours = in.funding_interval_hours();
+  if (in.has_top_of_book_qty()) c.top_of_book_qty = in.top_of_book_qty();
+  return c;
+}
+
 void to_proto(const strategy::PlannedCommand& in, v1::OrderCommand& out) {
   if (in.is_amend) {
     auto* a = out.mutable_amend_stop();
@@ -309,6 +356,7 @@ void to_proto(const strategy::PlannedCommand& in, v1::OrderCommand& out) {
   } else {
     to_proto(in.order, *out.mutable_submit());
     if (in.reference_price) out.mutable_submit()->set_reference_price_raw(in.reference_price->raw);
+    if (in.gate_context) to_proto(*in.gate_context, *out.mutable_submit()->mutable_risk_context());
   }
   out.set_decision_reason(in.decision_reason);
 }

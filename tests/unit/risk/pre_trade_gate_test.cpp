@@ -64,3 +64,132 @@ TEST(PreTradeGate, TheTradingStateWinsAndAnOverflowIsARefusal) {
   EXPECT_EQ(gate.check({Qty::from_int(90'000'000'000), Price::from_int(1'000'000), 1}).reason, GateReason::kValueOutOfRange);
 }
 
+
+// --- Seed 001's checklist: each check denies its bad order with its code and passes its good one ---
+
+namespace {
+// A 0.01 BTC long at 50 000, 10x, on a 10 000 USDT account: passes every check.
+risk::GateContext good_context() {
+  risk::GateContext c;
+  c.time_ms = 1'700'000'000'000;
+  c.side = 1;
+  c.opens_position = true;
+  c.equity = 10'000;
+  c.margin_in_use = 1'000;
+  c.open_positions = 2;
+  c.bracket_max_leverage_x = 125;
+  c.atr_ratio = 1.0;
+  c.stop_price = 49'000;         // loss at stop 10 = 0.1 % of equity
+  c.liquidation_price = 45'000;  // 8.2 % beyond the stop
+  c.var_after = 100;             // 1 % of equity
+  c.funding_rate = 0.0001;       // 10.95 % a year
+  c.top_of_book_qty = 5;
+  return c;
+}
+risk::PreTradeLimits seed_limits() { return {}; }  // the defaults are the seed's values
+struct Case {
+  const char* name;
+  std::function<void(risk::GateContext&, risk::GateOrder&)> spoil;
+  GateReason want;
+  double observed, limit;
+};
+}  // namespace
+
+TEST(PreTradeGate, EveryCheckOfTheSeedChecklist) {
+  const std::vector<Case> cases{
+      {"leverage above the bracket at this notional", [](auto& c, auto&) { c.bracket_max_leverage_x = 8; }, GateReason::kLeverageAboveBracket, 10, 8},
+      {"leverage above 5x while ATR is 1.6x its mean", [](auto& c, auto&) { c.atr_ratio = 1.6; }, GateReason::kLeverageInHighVolatility, 10, 5},
+      {"liquidation inside the 3 % buffer", [](auto& c, auto&) { c.liquidation_price = 48'000; }, GateReason::kLiquidationBeforeStop, 1'000.0 / 49'000, 0.03},
+      {"liquidation before the stop", [](auto& c, auto&) { c.liquidation_price = 49'500; }, GateReason::kLiquidationBeforeStop, -500.0 / 49'000, 0.03},
+      {"loss at the stop above 2 %", [](auto& c, auto& o) { o.quantity = *Qty::parse("0.25"), c.stop_price = 49'000, c.liquidation_price = 40'000; },
+       GateReason::kLossAtStopAboveLimit, 0.025, 0.02},
+      {"VaR above 3 %", [](auto& c, auto&) { c.var_after = 301; }, GateReason::kVarAboveLimit, 0.0301, 0.03},
+      {"margin above 100 % of equity", [](auto& c, auto&) { c.margin_in_use = 9'980; }, GateReason::kMarginAboveLimit, 1.003, 1.0},
+      {"an 11th position", [](auto& c, auto&) { c.open_positions = 10; }, GateReason::kOpenPositionsAboveLimit, 11, 10},
+      {"funding 0.02 % per hour against a long: 175 % a year",
+       [](auto& c, auto&) { c.funding_rate = 0.0002, c.funding_interval_hours = 1; }, GateReason::kFundingAbnormal, 1.752, 0.5},
+      {"top of book under 10x the order", [](auto& c, auto&) { c.top_of_book_qty = 0.09; }, GateReason::kBookTooThin, 9, 10},
+  };
+  const risk::GateOrder base{*Qty::parse("0.01"), *Price::parse("50000"), 10};
+  {
+    risk::PreTradeGate gate(seed_limits());
+    auto c = good_context();
+    EXPECT_TRUE(gate.check(base, std::nullopt, &c).allowed()) << gate.check(base, std::nullopt, &c).detail;
+  }
+  for (const auto& k : cases) {
+    risk::PreTradeGate gate(seed_limits());
+    auto c = good_context();
+    auto o = base;
+    k.spoil(c, o);
+    const auto v = gate.check(o, std::nullopt, &c);
+    EXPECT_EQ(v.reason, k.want) << k.name << ": " << risk::to_string(v.reason) << " " << v.detail;
+    EXPECT_NEAR(v.observed, k.observed, 1e-9) << k.name;
+    EXPECT_DOUBLE_EQ(v.limit, k.limit) << k.name;
+    EXPECT_FALSE(v.detail.empty()) << k.name;
+  }
+}
+
+TEST(PreTradeGate, FundingAgainstTheOtherSideAndAShortsLiquidation) {
+  risk::PreTradeGate gate;
+  auto c = good_context();
+  c.funding_rate = 0.002;  // 219 % a year, paid by longs: a short receives it
+  c.side = -1;
+  c.stop_price = 51'000;
+  c.liquidation_price = 55'000;
+  EXPECT_TRUE(gate.check({*Qty::parse("0.01"), *Price::parse("50000"), 10}, std::nullopt, &c).allowed());
+  c.liquidation_price = 52'000;  // a short's liquidation above its stop, but within 3 %
+  EXPECT_EQ(gate.check({*Qty::parse("0.01"), *Price::parse("50000"), 10}, std::nullopt, &c).reason, GateReason::kLiquidationBeforeStop);
+}
+
+TEST(PreTradeGate, MissingInputsSkipOrFailClosedByConfig) {
+  auto c = good_context();
+  c.stop_price.reset();
+  c.liquidation_price.reset();
+  c.var_after.reset();
+  const risk::GateOrder o{*Qty::parse("0.01"), *Price::parse("50000"), 10};
+  risk::PreTradeGate skipping;
+  EXPECT_TRUE(skipping.check(o, std::nullopt, &c).allowed());
+  auto strict = seed_limits();
+  strict.stop_missing = risk::OnMissing::kFailClosed;
+  EXPECT_EQ(risk::PreTradeGate(strict).check(o, std::nullopt, &c).reason, GateReason::kInputMissing);
+  strict = seed_limits();
+  strict.var_missing = risk::OnMissing::kFailClosed;
+  const auto v = risk::PreTradeGate(strict).check(o, std::nullopt, &c);
+  EXPECT_EQ(v.reason, GateReason::kInputMissing);
+  EXPECT_NE(v.detail.find("VaR"), std::string::npos);
+}
+
+TEST(PreTradeGate, ReduceOnlyPassesEverythingButTheStateAndNaNIsRefused) {
+  risk::PreTradeGate gate;
+  auto c = good_context();
+  c.reduce_only = true;
+  c.margin_in_use = 1e9;
+  c.atr_ratio = 9;
+  EXPECT_TRUE(gate.check({*Qty::parse("5"), *Price::parse("50000"), 10}, std::nullopt, &c).allowed());
+  auto n = good_context();
+  n.equity = std::numeric_limits<double>::quiet_NaN();  // NaN compares false with every limit: it must not pass
+  EXPECT_EQ(gate.check({*Qty::parse("0.01"), *Price::parse("50000"), 10}, std::nullopt, &n).reason, GateReason::kValueOutOfRange);
+}
+
+TEST(PreTradeGate, TheOrderRateCountsOneSecondOfExchangeTime) {
+  auto l = seed_limits();
+  l.max_orders_per_second = 3;
+  l.max_orders_per_instant = 100;
+  risk::PreTradeGate gate(l);
+  auto c = good_context();
+  const risk::GateOrder o{*Qty::parse("0.01"), *Price::parse("50000"), 10};
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(gate.check(o, std::nullopt, &c).allowed());
+  const auto v = gate.check(o, std::nullopt, &c);
+  EXPECT_EQ(v.reason, GateReason::kOrderRateAboveLimit);
+  EXPECT_EQ(v.observed, 4);
+  c.time_ms += 1000;  // a second later the window is empty again
+  EXPECT_TRUE(gate.check(o, std::nullopt, &c).allowed());
+}
+
+TEST(PreTradeGate, ReloadAuditNamesEveryChangedLimit) {
+  auto a = seed_limits(), b = seed_limits();
+  EXPECT_EQ(risk::describe_changes(a, b), "");
+  b.max_var = 0.05;
+  b.var_missing = risk::OnMissing::kFailClosed;
+  EXPECT_EQ(risk::describe_changes(a, b), "max_var 0.03->0.05 var_missing skip->fail_closed");
+}

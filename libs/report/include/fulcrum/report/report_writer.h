@@ -7,6 +7,7 @@
 // with <root>/latest pointing at the newest, so a run never overwrites another and never
 // deletes anything: the only thing Fulcrum removes is its own scratch folder. A root that
 // holds files Fulcrum did not write is refused before the run starts.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@ void write_file(const std::string& path, const std::string& content);
 std::string ledger_csv(const venue::Ledger& ledger);
 std::string trades_csv(const venue::PaperVenue& venue);
 std::string decisions_csv(const std::vector<strategy::DecisionRecord>& decisions);
+// How many orders each pre-trade gate check denied, per policy (from the decision records'
+// "DENIED: <CODE>: …" outcomes): gate_denials.csv, and the table `fulcrum backtest` prints.
+std::map<std::string, std::map<std::string, size_t>> gate_denials(const RunResult& result);
+std::string gate_denials_csv(const RunResult& result);
+std::string gate_denials_table(const RunResult& result);
 analytics::PolicyMetrics metrics_for(const PolicyRun& run, const RunResult& result, double initial_equity);
 
 std::string order_outcomes_csv(const venue::PaperVenue& venue);

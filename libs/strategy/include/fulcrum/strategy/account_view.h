@@ -35,6 +35,7 @@ struct PlannedCommand {
   bool is_amend = false;
   model::OrderRequest order;            // !is_amend
   std::optional<core::Price> reference_price;  // !is_amend: the last price the planner saw, for the gatekeeper's notional
+  std::optional<risk::GateContext> gate_context;  // !is_amend: what the planner's gate checked it on
   std::string amend_id;                 // is_amend
   core::Price amend_stop_price;         // is_amend
   std::string decision_reason;
@@ -52,6 +53,7 @@ class SnapshotGateway final : public IAccountGateway {
   size_t closed_trade_count() const override { return view_.closed_trade_count; }
   std::pair<core::Money, core::Money> closed_trade(size_t index) const override;
   venue::SubmitResult submit(const model::OrderRequest& req, TimestampMs now_ms, const std::string& decision_reason) override;
+  void note_gate_context(const risk::GateContext& c) override { next_context_ = c; }
   bool amend_stop(const std::string& client_order_id, core::Price new_stop) override;
   std::vector<PlannedCommand> take_commands() { return std::move(commands_); }
 
@@ -60,6 +62,7 @@ class SnapshotGateway final : public IAccountGateway {
   const std::vector<model::InstrumentSpec>& specs_;
   std::unordered_map<std::string, size_t> index_;
   std::unordered_set<std::string> resting_stops_;
+  std::optional<risk::GateContext> next_context_;
   core::Rate taker_fee_;
   std::vector<bool> open_orders_;
   std::vector<PlannedCommand> commands_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fulcrum/leverage/policies.h"
+#include "fulcrum/risk/historical_var.h"
 #include "fulcrum/risk/pre_trade_gate.h"
 #include "fulcrum/strategy/stages.h"
 #include "fulcrum/venue/paper_venue.h"
@@ -29,6 +30,9 @@ class IAccountGateway {
   // only the last StrategyConfig::stats_window_trades of them.
   virtual std::pair<core::Money, core::Money> closed_trade(size_t index) const = 0;
   virtual venue::SubmitResult submit(const model::OrderRequest& req, TimestampMs now_ms, const std::string& decision_reason) = 0;
+  // What the gate checked the next submit on; a gateway that forwards orders ships it with
+  // the order so the gatekeeper can check the same inputs again.
+  virtual void note_gate_context(const risk::GateContext&) {}
   virtual bool amend_stop(const std::string& client_order_id, core::Price new_stop) = 0;
 };
 
@@ -116,8 +120,12 @@ class OrderPlanner {
   int committed_positions(const IAccountGateway& account) const;
   void record_blocked(const signals::Signal& sig, TimestampMs t, const std::string& why);
   std::string next_id() { return policy_name_ + "-" + std::to_string(++order_seq_); }
-  // The gate's verdict on `req`; a denial is recorded in `rec` and the order not sent.
-  bool passes_gate(const model::OrderRequest& req, size_t sym, const IAccountGateway& account, DecisionRecord& rec);
+  // The gate's verdict on `req`, with everything the planner knows about the account and
+  // the market; a denial is recorded in `rec` and the order not sent.
+  bool passes_gate(const model::OrderRequest& req, size_t sym, IAccountGateway& account, DecisionRecord& rec, TimestampMs t, double atr_ratio,
+                   bool opens_position);
+  risk::GateContext gate_context(const model::OrderRequest& req, size_t sym, const IAccountGateway& account, TimestampMs t, double atr_ratio,
+                                 bool opens_position) const;
 
   std::string policy_name_;
   std::unique_ptr<leverage::LeveragePolicy> policy_;
@@ -131,6 +139,7 @@ class OrderPlanner {
   std::vector<PositionPlan> plans_;
   std::vector<DecisionRecord> decisions_;
   risk::PreTradeGate gate_;
+  risk::DailyReturns returns_;  // the symbols' daily returns, for the gate's VaR
 };
 
 }  // namespace fulcrum::strategy

@@ -38,6 +38,9 @@ model::OrderRequest from_proto(const v1::OrderRequest& in);
 void to_proto(const strategy::AccountView& in, v1::AccountSnapshot& out);
 strategy::AccountView from_proto(const v1::AccountSnapshot& in, size_t symbol_count);
 
+void to_proto(const risk::GateContext& c, v1::RiskContext& out);
+// The gate context an order travelled with; the gate itself refuses non-finite values.
+risk::GateContext from_proto(const v1::RiskContext& in, const v1::OrderRequest& order);
 void to_proto(const strategy::PlannedCommand& in, v1::OrderCommand& out);
 // One account's plan for an instant as the batch the gatekeeper checks (header left to the caller).
 void to_proto(const std::string& account, const std::string& policy_version, core::TimestampMs instant_ms, const strategy::PlannedInstant& in,
