@@ -86,7 +86,7 @@ class Engine {
     }
   }
 
-  void sample_equity(size_t r, TimestampMs t) { planners_[r].observe_equity(report::sample_equity(result_.runs[r], t)); }
+  void sample_equity(size_t r, TimestampMs t) { planners_[r].observe_equity(report::sample_equity(result_.runs[r], t), t); }
 
   void end_instant() {
     if (instant_ms_ == std::numeric_limits<TimestampMs>::min()) return;

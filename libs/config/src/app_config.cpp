@@ -315,6 +315,8 @@ void read_mesh(Section& m, MeshConfig& c) {
   r.read<double>("max_funding_annualised", k.max_funding_annualised, 0.0, 1000.0);
   r.read<double>("min_book_depth_multiple", k.min_book_depth_multiple, 0.0, 1e6);
   r.read<int>("max_orders_per_second", k.max_orders_per_second, 1, 1'000'000);
+  r.read<double>("max_drawdown", k.max_drawdown, 0.0, 1.0);
+  r.read<int>("drawdown_cooloff_hours", k.drawdown_cooloff_hours, 0, 24 * 365);
   for (auto [key, field] : {std::pair{"stop_missing", &k.stop_missing}, std::pair{"var_missing", &k.var_missing}}) {
     std::string v = *field == risk::OnMissing::kSkip ? "skip" : "fail_closed";
     r.read<std::string>(key, v);

@@ -26,13 +26,14 @@ const char* to_string(GateReason r) {
     case GateReason::kBookTooThin: return "BOOK_TOO_THIN";
     case GateReason::kOrderRateAboveLimit: return "ORDER_RATE_ABOVE_LIMIT";
     case GateReason::kInputMissing: return "INPUT_MISSING";
+    case GateReason::kDrawdownBreaker: return "DRAWDOWN_BREAKER";
   }
   return "UNKNOWN";
 }
 
 std::vector<GateReason> all_gate_reasons() {
   std::vector<GateReason> out;
-  for (int r = static_cast<int>(GateReason::kTradingHalted); r <= static_cast<int>(GateReason::kInputMissing); ++r) out.push_back(static_cast<GateReason>(r));
+  for (int r = static_cast<int>(GateReason::kTradingHalted); r <= static_cast<int>(GateReason::kDrawdownBreaker); ++r) out.push_back(static_cast<GateReason>(r));
   return out;
 }
 
@@ -70,6 +71,8 @@ std::string describe_changes(const PreTradeLimits& a, const PreTradeLimits& b) {
   field("max_funding_annualised", num(a.max_funding_annualised), num(b.max_funding_annualised));
   field("min_book_depth_multiple", num(a.min_book_depth_multiple), num(b.min_book_depth_multiple));
   field("max_orders_per_second", std::to_string(a.max_orders_per_second), std::to_string(b.max_orders_per_second));
+  field("max_drawdown", num(a.max_drawdown), num(b.max_drawdown));
+  field("drawdown_cooloff_hours", std::to_string(a.drawdown_cooloff_hours), std::to_string(b.drawdown_cooloff_hours));
   field("stop_missing", missing(a.stop_missing), missing(b.stop_missing));
   field("var_missing", missing(a.var_missing), missing(b.var_missing));
   return out;
@@ -93,9 +96,13 @@ GateVerdict PreTradeGate::check_context(const GateOrder& order, core::Money noti
   const auto bad = [](double v) { return !std::isfinite(v); };
   if (bad(c.equity) || bad(c.margin_in_use) || bad(c.atr_ratio) || (c.stop_price && bad(*c.stop_price)) ||
       (c.liquidation_price && bad(*c.liquidation_price)) || (c.var_after && bad(*c.var_after)) || (c.funding_rate && bad(*c.funding_rate)) ||
-      (c.top_of_book_qty && bad(*c.top_of_book_qty)) || bad(c.funding_interval_hours))
+      (c.top_of_book_qty && bad(*c.top_of_book_qty)) || bad(c.funding_interval_hours) || bad(c.drawdown))
     return deny(GateReason::kValueOutOfRange, 0, 0, "a risk input is not a finite number");
   if (c.reduce_only) return {};
+  if (c.time_ms < c.breaker_until_ms)
+    return deny(GateReason::kDrawdownBreaker, c.drawdown, l.max_drawdown,
+                "drawdown breaker: the account fell " + num(c.drawdown * 100) + " % below its equity peak (limit " + num(l.max_drawdown * 100) +
+                    " %), REDUCING until " + std::to_string(c.breaker_until_ms) + " ms");
 
   if (order.leverage_x > c.bracket_max_leverage_x)
     return deny(GateReason::kLeverageAboveBracket, order.leverage_x, c.bracket_max_leverage_x,

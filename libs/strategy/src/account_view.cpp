@@ -79,7 +79,7 @@ bool SnapshotGateway::amend_stop(const std::string& client_order_id, core::Price
 
 PlannedInstant plan_instant(OrderPlanner& planner, const InstantSignals& signals, const AccountView& view, const std::vector<model::InstrumentSpec>& specs,
                             core::Rate taker_fee, TimestampMs trading_from_ms) {
-  if (is_equity_sample_instant(signals.time_ms, trading_from_ms)) planner.observe_equity(view.equity.to_double());
+  if (is_equity_sample_instant(signals.time_ms, trading_from_ms)) planner.observe_equity(view.equity.to_double(), signals.time_ms);
   SnapshotGateway gateway(view, specs, taker_fee);
   planner.on_instant(signals, gateway);
   return {planner.take_decisions(), gateway.take_commands()};

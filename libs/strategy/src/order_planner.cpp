@@ -43,6 +43,21 @@ OrderPlanner::OrderPlanner(const std::string& policy, const leverage::PolicySuit
       gate_(cfg.pre_trade),
       returns_(specs_.size(), std::max(1, cfg.pre_trade.var_window_days)) {}
 
+void OrderPlanner::observe_equity(double equity, TimestampMs t) {
+  if (breaker_until_ms_ > 0 && t >= breaker_until_ms_) {
+    // The cool-off is over: the breaker measures from here, or it would trip again at once.
+    breaker_until_ms_ = 0;
+    peak_equity_ = equity;
+  }
+  peak_equity_ = std::max(peak_equity_, equity);
+  const double drawdown = peak_equity_ > 0 ? 1 - equity / peak_equity_ : 0;
+  const auto& l = cfg_.pre_trade;
+  if (breaker_until_ms_ == 0 && l.max_drawdown > 0 && drawdown >= l.max_drawdown) {
+    breaker_until_ms_ = t + static_cast<TimestampMs>(l.drawdown_cooloff_hours) * core::kMsPerHour;
+    breaker_drawdown_ = drawdown;
+  }
+}
+
 risk::GateContext OrderPlanner::gate_context(const model::OrderRequest& req, size_t sym, const IAccountGateway& account, TimestampMs t,
                                              double atr_ratio, bool opens_position) const {
   risk::GateContext c;
@@ -53,6 +68,8 @@ risk::GateContext OrderPlanner::gate_context(const model::OrderRequest& req, siz
   c.equity = account.equity().to_double();
   c.open_positions = committed_positions(account);
   c.atr_ratio = atr_ratio;
+  c.breaker_until_ms = breaker_until_ms_;
+  c.drawdown = breaker_drawdown_;
   const auto ref = account.last_price(sym).value_or(core::Price{});
   std::vector<double> exposure(specs_.size(), 0);
   for (size_t s = 0; s < specs_.size(); ++s) {

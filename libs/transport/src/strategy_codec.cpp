@@ -90,6 +90,7 @@ v1::DenyReason to_proto(risk::GateReason reason) {
     case risk::GateReason::kBookTooThin: return v1::DENY_REASON_BOOK_TOO_THIN;
     case risk::GateReason::kOrderRateAboveLimit: return v1::DENY_REASON_ORDER_RATE_ABOVE_LIMIT;
     case risk::GateReason::kInputMissing: return v1::DENY_REASON_INPUT_MISSING;
+    case risk::GateReason::kDrawdownBreaker: return v1::DENY_REASON_DRAWDOWN_BREAKER;
   }
   return v1::DENY_REASON_UNSPECIFIED;
 }
@@ -326,6 +327,8 @@ void to_proto(const risk::GateContext& c, v1::RiskContext& out) {
   if (c.funding_rate) out.set_funding_rate(*c.funding_rate);
   out.set_funding_interval_hours(c.funding_interval_hours);
   if (c.top_of_book_qty) out.set_top_of_book_qty(*c.top_of_book_qty);
+  out.set_drawdown(c.drawdown);
+  out.set_breaker_until_ms(c.breaker_until_ms);
 }
 
 risk::GateContext from_proto(const v1::RiskContext& in, const v1::OrderRequest& order) {
@@ -345,6 +348,8 @@ risk::GateContext from_proto(const v1::RiskContext& in, const v1::OrderRequest& 
   if (in.has_funding_rate()) c.funding_rate = in.funding_rate();
   c.funding_interval_hours = in.funding_interval_hours();
   if (in.has_top_of_book_qty()) c.top_of_book_qty = in.top_of_book_qty();
+  c.drawdown = in.drawdown();
+  c.breaker_until_ms = in.breaker_until_ms();
   return c;
 }
 

@@ -26,6 +26,11 @@
 //   book depth      top-of-book size ≥ min_book_depth_multiple × quantity. Only where book
 //                   data exists; klines carry none → skipped.
 //   order rate      ≤ max_orders_per_second per account, on the order's exchange time.
+//   drawdown        the automatic breaker: once the account's equity is max_drawdown below
+//                   its peak (hourly samples), the account is REDUCING for
+//                   drawdown_cooloff_hours; then the peak is re-based to the equity then.
+//                   The planner keeps the breaker (it sees every instant); the gate
+//                   enforces the window it reports.
 // A reduce-only order cuts exposure: only the trading state and the rate apply to it.
 #include <deque>
 #include <vector>
@@ -60,6 +65,8 @@ struct PreTradeLimits {
   double max_funding_annualised = 0.50;
   double min_book_depth_multiple = 10;
   int max_orders_per_second = 100;      // per account (nautilus_trader's default rate)
+  double max_drawdown = 0.10;           // the seed's breaker: 10 % below the peak → REDUCING …
+  int drawdown_cooloff_hours = 24;      // … for this long
   OnMissing stop_missing = OnMissing::kSkip;  // liquidation and loss-at-stop without a stop
   OnMissing var_missing = OnMissing::kSkip;   // VaR before var_min_days of history
   bool operator==(const PreTradeLimits&) const = default;
@@ -88,6 +95,7 @@ enum class GateReason {
   kBookTooThin,
   kOrderRateAboveLimit,
   kInputMissing,              // a check that fails closed lacked its input
+  kDrawdownBreaker,           // the account's drawdown breaker holds it REDUCING
 };
 const char* to_string(GateReason r);
 // Every reason but kNone, for metrics that must exist before the first denial.
@@ -116,6 +124,8 @@ struct GateContext {
   std::optional<double> funding_rate;       // the last funding event's rate
   double funding_interval_hours = 8;        // … and its interval
   std::optional<double> top_of_book_qty;    // on the side the order takes
+  double drawdown = 0;                      // from the equity peak, when the breaker tripped
+  core::TimestampMs breaker_until_ms = 0;   // the drawdown breaker holds until then (0: not tripped)
 };
 
 struct GateVerdict {

@@ -93,8 +93,9 @@ class OrderPlanner {
   OrderPlanner(const std::string& policy, const leverage::PolicySuiteConfig& policies, const PlannerConfig& cfg,
                std::vector<model::InstrumentSpec> specs, double initial_equity);
   const std::string& policy() const { return policy_name_; }
-  // The equity high-water mark, for drawdown; fed at each hourly equity sample.
-  void observe_equity(double equity) { peak_equity_ = std::max(peak_equity_, equity); }
+  // The equity high-water mark, for drawdown and its breaker; fed at each hourly equity
+  // sample, the time it was taken at.
+  void observe_equity(double equity, TimestampMs t);
   // A reload of mesh.risk reaches the planner's gate as it reaches the gatekeeper's.
   void set_pre_trade_limits(const risk::PreTradeLimits& limits) { gate_.set_limits(limits); }
   void on_instant(const InstantSignals& in, IAccountGateway& account);
@@ -134,6 +135,8 @@ class OrderPlanner {
   std::vector<model::InstrumentSpec> specs_;
   double initial_equity_;
   double peak_equity_;
+  TimestampMs breaker_until_ms_ = 0;  // the drawdown breaker's REDUCING window
+  double breaker_drawdown_ = 0;
   uint64_t order_seq_ = 0;
   size_t signals_since_entry_ = 0;
   std::vector<PositionPlan> plans_;
