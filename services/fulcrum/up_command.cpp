@@ -159,6 +159,7 @@ class Mesh {
 
     const std::string ns = "fulcrum:" + std::to_string(::getpid());
     make_tokens();
+    if (cfg.mesh.curve) make_curve_keys();
     // The run's symbol table, before any service starts: they read it instead of scanning.
     runtime::publish_symbol_table(probe, ns + ":" + runtime::kSymbolTableKey, marketdata::symbol_list(cfg.data), cfg.data.klines);
     // A port probed free can be taken by another process before the service binds it (exit
@@ -270,8 +271,10 @@ class Mesh {
     // trading-state change there, and a restarted router must be found where it was.
     const auto router_control = ep["router_control"].substr(std::string("tcp://").size());
     auto common = [&](const std::string& name) {
-      return std::vector<std::string>{(bin / name).string(), "--config", fs::absolute(o_.config).string(), "--redis", redis_url, "--namespace", ns,
+      std::vector<std::string> a{(bin / name).string(), "--config", fs::absolute(o_.config).string(), "--redis", redis_url, "--namespace", ns,
                                       "--ready-file", (work_ / (".ready-" + name)).string(), "--tokens", (work_ / "secrets").string()};
+      if (!curve_dir_.empty()) a.insert(a.end(), {"--curve-keys", curve_dir_});
+      return a;
     };
     auto with = [](std::vector<std::string> a, std::initializer_list<std::string> more) {
       a.insert(a.end(), more);
@@ -435,6 +438,16 @@ class Mesh {
     throw std::logic_error("no child " + name);
   }
 
+  // mesh.curve: the run's server key pair and one pair per service (runtime/curve_auth.h).
+  void make_curve_keys() {
+    const auto dir = work_ / "curve";
+    fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+    for (const char* name : {"server", "market-data", "feature-engine", "signal-engine", "leverage", "risk-gatekeeper", "order-router"})
+      runtime::write_curve_keypair(dir.string(), name);
+    curve_dir_ = dir.string();
+  }
+
   // One random bearer token per power, readable by this user only (runtime/access.h).
   void make_tokens() {
     const auto dir = work_ / "secrets";
@@ -500,6 +513,7 @@ class Mesh {
   std::vector<Child> children_;
   pid_t redis_pid_ = -1;
   std::string state_file_;
+  std::string curve_dir_;  // mesh.curve: the run's keys
   bool stopped_ = false;
 };
 

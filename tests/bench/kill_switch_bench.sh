@@ -10,7 +10,7 @@ export FULCRUM_SOURCE_DIR=$(realpath "$(dirname "$0")/../..")
 source "$FULCRUM_SOURCE_DIR/tests/mesh/lib.sh"
 RP=$(port)
 start_redis "$RP"
-{ short_config 2025-04-01; printf 'mesh:\n  replay: realtime\n  speed: 60000\n'; } > "$WORK/rt.yaml"
+{ short_config 2025-04-01; printf 'mesh:\n  replay: realtime\n  speed: 60000\n'"$LOOSE_RISK"; } > "$WORK/rt.yaml"
 TOK="$WORK/tokens"; mkdir -p "$TOK"
 for k in engage release mesh; do echo "bench-$k $(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$TOK/$k"; done
 MD=$(ep); FEAT=$(ep); SIG=$(ep); LEV=$(ep); ORD=$(ep); ROUTER=$(ep); ACKS=$(ep); RCTL="127.0.0.1:$(port)"

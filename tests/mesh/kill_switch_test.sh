@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 RP=$(port)
 start_redis "$RP"
 short_config 2025-04-01 > "$WORK/cfg.yaml"
-{ cat "$WORK/cfg.yaml"; printf 'mesh:\n  replay: realtime\n  speed: 60000\n  state_flush_ms: 100\n'; } > "$WORK/rt.yaml"
+{ cat "$WORK/cfg.yaml"; printf 'mesh:\n  replay: realtime\n  speed: 60000\n  state_flush_ms: 100\n'"$LOOSE_RISK"; } > "$WORK/rt.yaml"
 TOK="$WORK/tokens"; mkdir -p "$TOK"; chmod 700 "$TOK"
 for k in engage release admin mesh; do echo "test-$k $(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$TOK/$k"; done
 echo "intruder 0123456789abcdef0123456789abcdef" > "$WORK/wrong-token"

@@ -30,6 +30,10 @@ base_config() { sed -e '/^mesh:/,$d' -e "s|\.\./sample|$SRC/deploy/sample|g" "$S
 short_config() {  # short_config TO_DATE > file
   base_config | sed -e "s|^  to: .*|  to: $1|"
 }
+# mesh.risk lines (inside a test's own `mesh:` block) that loosen seed 001's liquidation,
+# loss-at-stop and VaR checks: with the seed's values the gate denies most entries, and a
+# test that needs orders flowing would wait for them.
+LOOSE_RISK='  risk:\n    min_liquidation_buffer: 0\n    max_loss_at_stop: 1\n    max_var: 100\n'
 
 # launch NAME ARGS... : starts a service, waits for its ready file, sets <NAME>_METRICS and
 # <NAME>_CONTROL (dashes become underscores) and records its pid.

@@ -17,6 +17,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "fulcrum/runtime/curve_auth.h"
 #include "fulcrum/runtime/scrape.h"
 #include "fulcrum/v1/trading_state.grpc.pb.h"
 #include "fulcrum/transport/endpoint.h"
@@ -32,6 +33,7 @@ namespace {
 int usage() {
   std::cerr << "usage: mesh_probe free-port | garbage BIND_ENDPOINT ROUNDS TOPIC... | forge BIND_ENDPOINT RUN_ID TO_MS SYMBOL [oversized]\n"
                "       | metric PORT NAME [label=value...]\n"
+               "       | curve-keys DIR NAME... | tap ENDPOINT SECONDS [KEY_DIR NAME]\n"
                "       | kill-bench GATEKEEPER_HOST:PORT ROUTER_METRICS_PORT ENGAGE_SECRET RELEASE_SECRET N\n"
                "       | health CONTROL_PORT | status CONTROL_PORT | reload CONTROL_PORT YAML_FILE\n";
   return 64;
@@ -163,6 +165,37 @@ int forge(const std::string& endpoint, const std::string& run_id, int64_t to_ms,
 
 }  // namespace
 
+// A foreign subscriber: counts the frames it can read from ENDPOINT in SECONDS, with no
+// CURVE at all, or as a CURVE client with the key pair NAME in KEY_DIR (and the mesh's
+// server public key from there).
+int tap(const std::string& endpoint, int seconds, const std::string& key_dir, const std::string& name) {
+  zmq::context_t ctx(1);
+  zmq::socket_t sub(ctx, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::linger, 0);
+  sub.set(zmq::sockopt::subscribe, "");
+  if (!key_dir.empty()) {
+    auto read = [&](const std::string& f) {
+      std::ifstream in(key_dir + "/" + f);
+      std::string k;
+      std::getline(in, k);
+      return k;
+    };
+    sub.set(zmq::sockopt::curve_serverkey, read("server.public"));
+    sub.set(zmq::sockopt::curve_publickey, read(name + ".public"));
+    sub.set(zmq::sockopt::curve_secretkey, read(name + ".secret"));
+  }
+  sub.connect(endpoint);
+  uint64_t frames = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    zmq::message_t m;
+    if (sub.recv(m, zmq::recv_flags::dontwait)) ++frames;
+    else std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::cout << frames << "\n";
+  return 0;
+}
+
 // Engage → acknowledged by the router, N times on a live mesh: the latency the caller sees,
 // and the invariant that no order reaches the venue (the router's fulcrum_orders_total)
 // between an Engage's answer and its Release.
@@ -238,6 +271,11 @@ int main(int argc, char** argv) {
     std::printf("%.10g\n", runtime::metric_sum(runtime::parse_prometheus_text(*text), argv[3], match));
     return 0;
   }
+  if (cmd == "curve-keys" && argc >= 4) {
+    for (int i = 3; i < argc; ++i) runtime::write_curve_keypair(argv[2], argv[i]);
+    return 0;
+  }
+  if (cmd == "tap" && (argc == 4 || argc == 6)) return tap(argv[2], std::atoi(argv[3]), argc == 6 ? argv[4] : "", argc == 6 ? argv[5] : "");
   if (cmd == "kill-bench" && argc == 7) return kill_bench(argv[2], std::atoi(argv[3]), argv[4], argv[5], std::atoi(argv[6]));
   if (cmd == "health" && argc == 3) {
     const auto h = runtime::check_health(std::string("127.0.0.1:") + argv[2]);

@@ -296,6 +296,7 @@ void read_mesh(Section& m, MeshConfig& c) {
       m.problem("log_levels." + svc, "unknown service (market-data, feature-engine, signal-engine, leverage, risk-gatekeeper, order-router)");
     if (!valid_log_level(level)) m.problem("log_levels." + svc, "unknown level '" + level + "'");
   }
+  m.read<bool>("curve", c.curve);
   auto r = m.child("risk");
   r.read<int>("max_leverage_x", c.risk.max_leverage_x, 1, 125);
   read_fixed(r, "max_order_notional", c.risk.max_order_notional, 1.0, 1e10);

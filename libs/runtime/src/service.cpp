@@ -30,6 +30,7 @@ void add_common_options(CLI::App& app, ServiceOptions& o) {
   app.add_option("--namespace", o.redis_namespace, "prefix of every Redis key this mesh writes");
   app.add_option("--ready-file", o.ready_file, "written once listening, with the bound ports");
   app.add_option("--run-id", o.run_id, "the run every message must belong to (default: the --namespace)");
+  app.add_option("--curve-keys", o.curve_keys_dir, "folder of the mesh's CURVE keys (mesh.curve: true)");
   app.add_option("--tokens", o.tokens_dir, "folder of bearer-token files: engage, release, admin, mesh (a mounted Secret)");
 }
 
@@ -57,6 +58,17 @@ Service::Service(std::string name, ServiceOptions opts)
   }
   apply_log_level();
   transport::set_max_message_bytes(config_.mesh.max_message_bytes);
+  if (config_.mesh.curve) {
+    if (opts_.curve_keys_dir.empty())
+      throw StartupError(kExitConfig, "config " + opts_.config_path + ": mesh.curve is on: pass --curve-keys DIR (the mesh's CURVE keys)");
+    try {
+      auto keys = load_curve_keys(opts_.curve_keys_dir, name_);
+      transport::set_curve(keys.identity);
+      zap_ = std::make_unique<ZapHandler>(zmq_, std::move(keys.authorized), *log_);
+    } catch (const std::exception& e) {
+      throw StartupError(kExitConfig, std::string("mesh.curve: ") + e.what());
+    }
+  }
   try {
     redis_ = std::make_unique<RedisClient>(parse_redis_url(opts_.redis_url));
   } catch (const std::invalid_argument& e) {

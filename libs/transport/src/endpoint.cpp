@@ -30,9 +30,28 @@ int free_loopback_port() {
   return ntohs(addr.sin_port);
 }
 
+namespace {
+std::optional<CurveIdentity>& curve_identity() {
+  static std::optional<CurveIdentity> id;
+  return id;
+}
+}  // namespace
+
+void set_curve(std::optional<CurveIdentity> identity) { curve_identity() = std::move(identity); }
+const std::optional<CurveIdentity>& curve() { return curve_identity(); }
+
 Publisher::Publisher(zmq::context_t& ctx, const std::string& bind_endpoint, int hwm) : socket_(ctx, zmq::socket_type::pub) {
   socket_.set(zmq::sockopt::sndhwm, hwm);
   socket_.set(zmq::sockopt::linger, 0);
+  if (const auto& id = curve()) {
+    socket_.set(zmq::sockopt::curve_server, true);
+    socket_.set(zmq::sockopt::curve_secretkey, id->server_secret);
+    socket_.set(zmq::sockopt::zap_domain, kZapDomain);
+    // Refuse every client when no ZAP handler answers, instead of libzmq's default of
+    // letting them all in (a draft option in 4.3: best effort, the handler is always bound).
+    const int enforce = 1;
+    zmq_setsockopt(socket_.handle(), 93 /* ZMQ_ZAP_ENFORCE_DOMAIN */, &enforce, sizeof enforce);
+  }
   socket_.bind(bind_endpoint);
 }
 
@@ -74,6 +93,11 @@ Subscriber::Subscriber(zmq::context_t& ctx, const std::string& connect_endpoint,
   // Subscribe to everything and filter here: a foreign topic is then visible and counted
   // instead of silently discarded inside ZeroMQ.
   socket_.set(zmq::sockopt::subscribe, "");
+  if (const auto& id = curve()) {
+    socket_.set(zmq::sockopt::curve_serverkey, id->server_public);
+    socket_.set(zmq::sockopt::curve_publickey, id->client_public);
+    socket_.set(zmq::sockopt::curve_secretkey, id->client_secret);
+  }
   socket_.connect(connect_endpoint);
 }
 

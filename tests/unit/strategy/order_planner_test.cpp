@@ -32,6 +32,10 @@ Planned plan_one(int lev, strategy::PlannerConfig pc, int open_positions_elsewhe
     r.leverage_x = 5;
     EXPECT_TRUE(v.submit(r, kT0).accepted());  // pending: an entry that has not filled
   }
+  // The planner's mechanics: at 20x a 3 % stop sits within seed 001's 3 % of liquidation,
+  // and the gate's checklist has its own tests (tests/unit/risk).
+  pc.pre_trade.min_liquidation_buffer = 0;
+  pc.pre_trade.max_loss_at_stop = 1;
   strategy::OrderPlanner planner("fixed", policies, pc, specs, 10'000);
   const auto view = strategy::view_of(v, 50, kT0 + test::k5m);
   strategy::SnapshotGateway gw(view, specs, core::Rate::from_double(0.0005));

@@ -32,6 +32,7 @@ struct MeshConfig {
   std::string log_level = "info";           // trace|debug|info|warn|error|critical|off
   std::map<std::string, std::string> log_levels;  // per service, overrides log_level
   RiskLimits risk;
+  bool curve = false;  // CURVE encryption and authentication on every hot-path socket
 };
 
 struct AppConfig {

@@ -18,6 +18,7 @@
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/runtime/access.h"
 #include "fulcrum/runtime/control_server.h"
+#include "fulcrum/runtime/curve_auth.h"
 #include "fulcrum/runtime/redis_client.h"
 #include "fulcrum/runtime/telemetry.h"
 #include "fulcrum/transport/endpoint.h"
@@ -41,6 +42,7 @@ struct ServiceOptions {
   std::string ready_file;  // written once listening: "metrics_port=… control_port=…"
   std::string run_id;      // stamped on every message and required of every input (default: the namespace)
   std::string tokens_dir;  // bearer tokens, one file per kind (runtime/access.h)
+  std::string curve_keys_dir;  // mesh.curve: the mesh's CURVE keys (runtime/curve_auth.h)
 };
 void add_common_options(CLI::App& app, ServiceOptions& opts);
 
@@ -130,6 +132,7 @@ class Service {
   std::unique_ptr<ControlServer> control_;
   std::unique_ptr<RedisClient> redis_;
   zmq::context_t zmq_{1};
+  std::unique_ptr<ZapHandler> zap_;  // after the context it serves: it goes first
   transport::SequenceTracker sequences_;
   transport::RateLimitedReporter reporter_;
   std::map<std::string, uint64_t> out_seq_;

@@ -37,6 +37,20 @@ inline constexpr int64_t kDefaultMaxMessageBytes = 1 << 20;
 void set_max_message_bytes(int64_t bytes);
 int64_t max_message_bytes();
 
+// CURVE on every hot-path socket this process opens (mesh.curve). Binding sockets are CURVE
+// servers holding the mesh's server key, and ask the process's ZAP handler (runtime) which
+// clients may connect; subscribers are CURVE clients with their own key pair and insist on
+// the mesh's server key. So a process without the mesh's keys can neither read a socket
+// (its handshake is refused) nor stand in for a publisher (it cannot prove the server key).
+// Keys are Z85 (40 characters). Set once, before any socket opens.
+struct CurveIdentity {
+  std::string server_public, server_secret;  // the mesh's server key pair
+  std::string client_public, client_secret;  // this service's own
+};
+void set_curve(std::optional<CurveIdentity> identity);
+const std::optional<CurveIdentity>& curve();
+inline constexpr const char* kZapDomain = "fulcrum";
+
 // A TCP port free on 127.0.0.1 right now (the kernel picks it); throws std::runtime_error
 // when none can be had. Another process may take it before it is bound: callers retry.
 int free_loopback_port();
