@@ -47,10 +47,15 @@ fs::path service_dir() {
   throw std::runtime_error("cannot find the service binaries (order-router …) beside " + self.string() + " or in " FULCRUM_SERVICE_BIN_DIR);
 }
 
-pid_t spawn(const std::vector<std::string>& argv, const fs::path& log) {
+// `env`: "NAME=value" set in the child only (a secret stays out of argv, so out of `ps`).
+pid_t spawn(const std::vector<std::string>& argv, const fs::path& log, const std::vector<std::string>& env = {}) {
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed for " + argv.front());
   if (pid == 0) {
+    for (const auto& kv : env) {
+      const auto eq = kv.find('=');
+      ::setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
+    }
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
       ::dup2(fd, STDERR_FILENO);
@@ -94,6 +99,7 @@ struct Child {
   int metrics_port = 0, control_port = 0;
   int exit_code = -1;
   std::vector<std::string> args;
+  std::vector<std::string> env;  // secrets for the child only (its Redis password)
   int restarts = 0;
   std::optional<std::chrono::steady_clock::time_point> restart_due;
 };
@@ -152,12 +158,14 @@ class Mesh {
     // goes to /tmp, and nothing of the user's is written over (prepare_output_root).
     work_ = fs::absolute(report::make_run_dir(o_.out, report::new_run_name(cfg.source_text), "--out"));
     fs::create_directories(work_ / "logs");
+    const std::string ns = "fulcrum:" + std::to_string(::getpid());
     std::string redis_url = o_.redis;
-    if (redis_url.empty()) redis_url = start_redis();
-    runtime::RedisClient probe(runtime::parse_redis_url(redis_url));
+    if (redis_url.empty()) redis_url = start_redis(ns);
+    auto launcher_url = runtime::parse_redis_url(redis_url);
+    if (!launcher_password_.empty()) launcher_url.password = launcher_password_;
+    runtime::RedisClient probe(launcher_url);
     if (!probe.ping()) throw std::runtime_error("Redis unreachable at " + redis_url + ": " + probe.last_error());
 
-    const std::string ns = "fulcrum:" + std::to_string(::getpid());
     make_tokens();
     if (cfg.mesh.curve) make_curve_keys();
     // The run's symbol table, before any service starts: they read it instead of scanning.
@@ -271,7 +279,8 @@ class Mesh {
     // trading-state change there, and a restarted router must be found where it was.
     const auto router_control = ep["router_control"].substr(std::string("tcp://").size());
     auto common = [&](const std::string& name) {
-      std::vector<std::string> a{(bin / name).string(), "--config", fs::absolute(o_.config).string(), "--redis", redis_url, "--namespace", ns,
+      const auto own_url = redis_passwords_.count(name) ? "redis://" + name + "@127.0.0.1:" + std::to_string(redis_port_) : redis_url;
+      std::vector<std::string> a{(bin / name).string(), "--config", fs::absolute(o_.config).string(), "--redis", own_url, "--namespace", ns,
                                       "--ready-file", (work_ / (".ready-" + name)).string(), "--tokens", (work_ / "secrets").string()};
       if (!curve_dir_.empty()) a.insert(a.end(), {"--curve-keys", curve_dir_});
       return a;
@@ -300,7 +309,8 @@ class Mesh {
       c.log = work_ / "logs" / (name + ".log");
       c.ready = work_ / (".ready-" + name);
       c.args = args;
-      c.pid = spawn(args, c.log);
+      c.env = child_env(name);
+      c.pid = spawn(args, c.log, c.env);
       children_.push_back(c);
       if (!await_ready(children_.back())) return false;
     }
@@ -345,17 +355,62 @@ class Mesh {
   }
 
  private:
-  std::string start_redis() {
+  static std::string random_hex(size_t bytes) {
+    std::ifstream urandom("/dev/urandom", std::ios::binary);
+    std::string out;
+    for (size_t i = 0; i < bytes; ++i) {
+      char b = 0;
+      if (!urandom.get(b)) throw std::runtime_error("cannot read /dev/urandom");
+      out += "0123456789abcdef"[(static_cast<unsigned char>(b) >> 4) & 15];
+      out += "0123456789abcdef"[static_cast<unsigned char>(b) & 15];
+    }
+    return out;
+  }
+
+  // The embedded Redis locks itself down: no anonymous user, one password per service, and
+  // each service may write only its own keys. Only the gatekeeper writes the trading state
+  // (risk:*), only the router writes account state, fills and its journal; every service
+  // reads the namespace. The launcher itself keeps full rights (the symbol table, status).
+  std::string redis_acl(const std::string& ns) {
+    const std::string n = ns + ":";
+    std::map<std::string, std::string> extra{
+        {"market-data", ""},
+        {"feature-engine", " %W~" + n + "journal:feature-engine"},
+        {"signal-engine", " %W~" + n + "journal:signal-engine"},
+        {"leverage", " %W~" + n + "journal:leverage-*"},
+        {"risk-gatekeeper", " %W~" + n + "risk:*"},
+        {"order-router", " %W~" + n + "account:* %W~" + n + "fills:* %W~" + n + "router:*"},
+    };
+    launcher_password_ = random_hex(24);
+    std::string acl = "user default off\nuser launcher on >" + launcher_password_ + " ~* &* +@all\n";
+    for (const auto& [svc, writes] : extra) {
+      redis_passwords_[svc] = random_hex(24);
+      acl += "user " + svc + " on >" + redis_passwords_[svc] + " resetchannels %R~" + n + "* %W~" + n + "service:" + svc + " %W~" + n + "audit:" + svc +
+             " %W~" + n + runtime::kSymbolTableKey + writes + " +@all -@dangerous\n";
+    }
+    return acl;
+  }
+
+  std::string start_redis(const std::string& ns) {
     const int port = transport::free_loopback_port();
     const auto dir = work_ / ".redis";
     fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+    const auto acl_file = dir / "users.acl";
+    { std::ofstream(acl_file) << redis_acl(ns); }
+    fs::permissions(acl_file, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    { std::ofstream(dir / "launcher.password") << launcher_password_ << "\n"; }
+    fs::permissions(dir / "launcher.password", fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
     redis_pid_ = spawn({"/usr/bin/redis-server", "--port", std::to_string(port), "--bind", "127.0.0.1", "--dir", dir.string(), "--save", "",
-                        "--appendonly", "no", "--daemonize", "no"},
+                        "--appendonly", "no", "--daemonize", "no", "--aclfile", acl_file.string()},
                        work_ / "logs" / "redis.log");
-    runtime::RedisClient probe(runtime::parse_redis_url("redis://127.0.0.1:" + std::to_string(port)));
+    redis_port_ = port;
+    auto url = runtime::parse_redis_url("redis://launcher@127.0.0.1:" + std::to_string(port));
+    url.password = launcher_password_;
+    runtime::RedisClient probe(url);
     for (int i = 0; i < 100; ++i) {
       std::this_thread::sleep_for(50ms);
-      if (probe.ping()) return "redis://127.0.0.1:" + std::to_string(port);
+      if (probe.ping()) return url.text;
       if (::waitpid(redis_pid_, nullptr, WNOHANG) == redis_pid_) break;
     }
     throw std::runtime_error("embedded redis-server did not start; its log:\n" + last_lines(work_ / "logs" / "redis.log", 10));
@@ -367,7 +422,7 @@ class Mesh {
     std::error_code ec;
     fs::remove(c.ready, ec);
     c.exit_code = -1;
-    c.pid = spawn(c.args, c.log);
+    c.pid = spawn(c.args, c.log, c.env);
     if (!await_ready(c)) return false;
     write_state(redis_url);  // its metrics and control ports are new
     std::cout << "fulcrum up: " << c.name << " restarted (" << c.restarts << " of " << kMaxRestarts << ")\n";
@@ -465,6 +520,12 @@ class Mesh {
     }
   }
 
+  std::vector<std::string> child_env(const std::string& name) const {
+    const auto it = redis_passwords_.find(name);
+    if (it == redis_passwords_.end()) return {};
+    return {"FULCRUM_REDIS_PASSWORD=" + it->second};
+  }
+
   void write_state(const std::string& redis_url) {
     nlohmann::json j;
     j["pid"] = ::getpid();
@@ -473,6 +534,7 @@ class Mesh {
     j["run_dir"] = work_.string();
     j["logs"] = (work_ / "logs").string();
     j["tokens_dir"] = (work_ / "secrets").string();
+    if (!launcher_password_.empty()) j["redis_password_file"] = (work_ / ".redis" / "launcher.password").string();
     for (const auto& c : children_) j["services"][c.name] = {{"pid", c.pid}, {"metrics_port", c.metrics_port}, {"control_port", c.control_port}};
     state_file_ = o_.state_file.empty() ? default_state_file() : o_.state_file;
     std::ofstream(state_file_) << j.dump(2) << "\n";
@@ -514,6 +576,9 @@ class Mesh {
   pid_t redis_pid_ = -1;
   std::string state_file_;
   std::string curve_dir_;  // mesh.curve: the run's keys
+  std::string launcher_password_;                      // embedded Redis: this launcher's ACL user
+  std::map<std::string, std::string> redis_passwords_;  // … and each service's
+  int redis_port_ = 0;
   bool stopped_ = false;
 };
 
@@ -571,7 +636,12 @@ Runner add_status_command(CLI::App& app) {
       const std::string redis_url = s.value("redis", "");
       bool redis_up = false;
       try {
-        runtime::RedisClient probe(runtime::parse_redis_url(redis_url));
+        auto url = runtime::parse_redis_url(redis_url);
+        if (s.contains("redis_password_file")) {
+          std::ifstream pw(s["redis_password_file"].get<std::string>());
+          std::getline(pw, url.password);
+        }
+        runtime::RedisClient probe(url);
         redis_up = probe.ping();
       } catch (const std::exception&) {
       }

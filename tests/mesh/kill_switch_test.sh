@@ -49,8 +49,8 @@ expect_in "$WORK/err" "no authorization"
 expect_exit 4 ctl kill --token-file "$WORK/wrong-token" --reason intruder
 expect_exit 4 ctl kill --token-file "$TOK/release"
 expect_in "$WORK/err" "wrong engage token"
-wait_for 5 '[ "$(redis-cli -p "$RP" xlen "$NS:risk:audit")" -ge 3 ]' || fail "refusals not in the audit stream"
-redis-cli -p "$RP" xrange "$NS:risk:audit" - + > "$WORK/audit"
+wait_for 5 '[ "$(redis-cli -p "$RP" xlen "$NS:audit:risk-gatekeeper")" -ge 3 ]' || fail "refusals not in the audit stream"
+redis-cli -p "$RP" xrange "$NS:audit:risk-gatekeeper" - + > "$WORK/audit"
 expect_in "$WORK/audit" "unauthenticated"
 expect_in "$WORK/audit" "intruder"
 [ "$(ctl status --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["engagements"]))')" = 0 ] || fail "a refused engage changed the state"
@@ -109,7 +109,7 @@ echo "  gatekeeper, router and Redis each restarted: still HALTED at epoch 2, Re
 expect_exit 0 ctl release --epoch 2 --reason "all clear"
 expect_in "$WORK/out" "HALTED -> ACTIVE"
 released_at=$(orders)
-wait_for 5 'redis-cli -p "$RP" xrange "$NS:risk:audit" - + | grep -qx release' || fail "no release in the audit stream"
+wait_for 5 'redis-cli -p "$RP" xrange "$NS:audit:risk-gatekeeper" - + | grep -qx release' || fail "no release in the audit stream"
 wait_for 30 '[ "$(orders)" -gt "$released_at" ]' || fail "orders did not resume after the release"
 echo "  released at epoch 3: orders resume ($released_at -> $(orders))"
 
@@ -122,7 +122,7 @@ start_redis "$RP"
 wait_for 10 '[ "$(acct open_positions)" = 0 ]' || fail "flatten left positions open: $(acct open_positions)"
 grep -q "kill-4-" <(redis-cli -p "$RP" lrange "$NS:fills:fixed" 0 -1) || fail "no flatten fill recorded"
 echo "  flatten with Redis down: engaged at epoch 4, every position closed by kill-4-* fills"
-redis-cli -p "$RP" xrange "$NS:risk:audit" - + > "$WORK/audit"
+redis-cli -p "$RP" xrange "$NS:audit:risk-gatekeeper" - + > "$WORK/audit"
 # The engage made while Redis was down reached the stream once it was back, naming who.
 grep -qx "flatten with Redis down" "$WORK/audit" || fail "the engage made with Redis down is not in the audit stream"
 grep -qx "test-engage" "$WORK/audit" || fail "the audit does not name the token id"

@@ -1,5 +1,7 @@
 #include "fulcrum/runtime/redis_client.h"
 
+#include <cstdlib>
+
 #include <hiredis/hiredis.h>
 
 #include <stdexcept>
@@ -37,6 +39,14 @@ RedisUrl parse_redis_url(const std::string& url) {
   const std::string scheme = "redis://";
   if (url.rfind(scheme, 0) != 0) throw std::invalid_argument("redis url '" + url + "': must start with redis://");
   std::string rest = url.substr(scheme.size());
+  if (const auto at = rest.find('@'); at != std::string::npos) {
+    u.user = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    if (u.user.find(':') != std::string::npos)
+      throw std::invalid_argument("redis url: a password does not belong in the URL (logs and `ps` show it); put it in FULCRUM_REDIS_PASSWORD");
+    if (u.user.empty()) throw std::invalid_argument("redis url '" + url + "': empty user before '@'");
+  }
+  if (const char* pw = std::getenv("FULCRUM_REDIS_PASSWORD"); pw && *pw) u.password = pw;
   if (const auto slash = rest.find('/'); slash != std::string::npos) {
     const auto db = rest.substr(slash + 1);
     rest = rest.substr(0, slash);
@@ -94,6 +104,16 @@ bool RedisClient::ensure_connected() {
     return false;
   }
   redisSetTimeout(ctx_, to_timeval(timeout_));
+  if (!url_.password.empty()) {
+    auto* r = static_cast<redisReply*>(url_.user.empty() ? redisCommand(ctx_, "AUTH %s", url_.password.c_str())
+                                                         : redisCommand(ctx_, "AUTH %s %s", url_.user.c_str(), url_.password.c_str()));
+    const std::string err = r && r->type == REDIS_REPLY_ERROR ? std::string(r->str, r->len) : (r ? "" : "no reply");
+    if (r) freeReplyObject(r);
+    if (!err.empty()) {
+      fail("AUTH as " + (url_.user.empty() ? std::string("default") : url_.user) + " refused: " + err);
+      return false;
+    }
+  }
   if (url_.db != 0) {
     auto* r = static_cast<redisReply*>(redisCommand(ctx_, "SELECT %d", url_.db));
     const bool ok = r && r->type != REDIS_REPLY_ERROR;

@@ -259,7 +259,7 @@ void Service::flush_state() {
   std::vector<std::function<void()>> commits;
   for (auto& [id, fn] : flushers_)
     if (auto commit = fn(cmds)) commits.push_back(std::move(commit));
-  auto audit = audit_ ? audit_->take(key("risk:audit")) : std::vector<std::vector<std::string>>{};
+  auto audit = audit_ ? audit_->take(key("audit:" + name_)) : std::vector<std::vector<std::string>>{};
   cmds.insert(cmds.end(), audit.begin(), audit.end());
   const bool ok = redis_->pipeline(cmds);
   if (ok)

@@ -17,9 +17,12 @@ struct RedisUrl {
   std::string host = "127.0.0.1";
   int port = 6379;
   int db = 0;
-  std::string text;
+  std::string user;      // an ACL user ("": the default user)
+  std::string password;  // never in the URL (it would reach logs and `ps`): FULCRUM_REDIS_PASSWORD
+  std::string text;      // the URL as given, for messages: holds no password
 };
-// "redis://host:port[/db]"; throws std::invalid_argument naming what is wrong.
+// "redis://[user@]host:port[/db]", the password from FULCRUM_REDIS_PASSWORD; throws
+// std::invalid_argument naming what is wrong (a password in the URL is refused).
 RedisUrl parse_redis_url(const std::string& url);
 
 struct RedisReply {
