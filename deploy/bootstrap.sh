@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates python3
-  zlib1g-dev libssl-dev libcurl4-openssl-dev
+  zlib1g-dev libssl-dev libcurl4-openssl-dev openssl
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libzmq3-dev cppzmq-dev
   libhiredis-dev redis-server

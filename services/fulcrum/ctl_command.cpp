@@ -30,6 +30,7 @@ constexpr int kExitUnreachable = 1, kExitUsage = 2, kExitRefused = 3, kExitUnaut
 
 struct CtlOptions {
   std::string control, state_file, tokens_dir, token_file, scope = "global", reason, request_id;
+  std::string tls_ca, tls_cert, tls_key;
   std::string mode = "halt";
   uint64_t epoch = 0;
   bool cancel_stops = false, json = false;
@@ -114,7 +115,21 @@ int run_ctl(const std::string& action, const CtlOptions& o) {
     std::cerr << "fulcrum ctl: " << e.what() << "\n";
     return kExitUnreachable;
   }
-  auto stub = v1::KillSwitch::NewStub(grpc::CreateChannel(t.address, grpc::InsecureChannelCredentials()));
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+  if (!o.tls_ca.empty()) {
+    auto read = [](const std::string& path) {
+      std::ifstream in(path);
+      if (!in) throw std::runtime_error("cannot read " + path);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      return ss.str();
+    };
+    grpc::SslCredentialsOptions opts;
+    opts.pem_root_certs = read(o.tls_ca);
+    if (!o.tls_cert.empty()) opts.pem_cert_chain = read(o.tls_cert), opts.pem_private_key = read(o.tls_key);
+    creds = grpc::SslCredentials(opts);
+  }
+  auto stub = v1::KillSwitch::NewStub(grpc::CreateChannel(t.address, creds));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(o.timeout_ms));
   const std::string kind = action == "kill" ? "engage" : "release";
@@ -200,6 +215,9 @@ Runner add_ctl_command(CLI::App& app) {
   cmd->add_option("--tokens", o->tokens_dir, "folder of token files (default: the run's, from the state file)");
   cmd->add_option("--token-file", o->token_file, "the token file to present ('<token-id> <secret>')");
   cmd->add_option("--timeout-ms", o->timeout_ms, "how long to wait for the answer")->check(CLI::Range(100, 600'000));
+  cmd->add_option("--tls-ca", o->tls_ca, "PEM CA: talk TLS and verify the gatekeeper against it");
+  cmd->add_option("--tls-cert", o->tls_cert, "PEM client certificate, for a gatekeeper that demands one (mutual TLS)");
+  cmd->add_option("--tls-key", o->tls_key, "PEM key of --tls-cert");
   cmd->add_flag("--json", o->json, "print JSON");
   return [o, action, cmd] {
     if (*action == "release" && cmd->count("--epoch") == 0) {

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "fulcrum/core/error.h"
 #include "fulcrum/runtime/access.h"
@@ -201,9 +203,30 @@ struct ControlServer::Impl {
   explicit Impl(ControlBoard& b) : health(b), control(b), kill_switch(b), sink(b) {}
 };
 
-ControlServer::ControlServer(const std::string& address, ControlBoard& board) : impl_(std::make_unique<Impl>(board)) {
+TlsPem read_tls(const TlsFiles& files) {
+  auto read = [](const std::string& path, const char* what) -> std::string {
+    if (path.empty()) return {};
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error(std::string("TLS ") + what + " file " + path + " cannot be read");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  return {read(files.cert, "certificate"), read(files.key, "key"), read(files.ca, "CA")};
+}
+
+ControlServer::ControlServer(const std::string& address, ControlBoard& board, const TlsFiles& tls) : impl_(std::make_unique<Impl>(board)) {
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  if (tls.enabled()) {
+    const auto pem = read_tls(tls);
+    grpc::SslServerCredentialsOptions opts(pem.ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                                          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    opts.pem_root_certs = pem.ca;
+    opts.pem_key_cert_pairs.push_back({pem.key, pem.cert});
+    creds = grpc::SslServerCredentials(opts);
+  }
+  builder.AddListeningPort(address, creds, &port_);
   builder.RegisterService(&impl_->health);
   builder.RegisterService(&impl_->control);
   builder.RegisterService(&impl_->kill_switch);

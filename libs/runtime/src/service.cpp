@@ -30,6 +30,9 @@ void add_common_options(CLI::App& app, ServiceOptions& o) {
   app.add_option("--namespace", o.redis_namespace, "prefix of every Redis key this mesh writes");
   app.add_option("--ready-file", o.ready_file, "written once listening, with the bound ports");
   app.add_option("--run-id", o.run_id, "the run every message must belong to (default: the --namespace)");
+  app.add_option("--tls-cert", o.tls.cert, "PEM certificate: the control port serves TLS");
+  app.add_option("--tls-key", o.tls.key, "PEM private key of --tls-cert");
+  app.add_option("--tls-ca", o.tls.ca, "PEM CA: demand and verify client certificates (mutual TLS), and verify the peers this service calls");
   app.add_option("--curve-keys", o.curve_keys_dir, "folder of the mesh's CURVE keys (mesh.curve: true)");
   app.add_option("--tokens", o.tokens_dir, "folder of bearer-token files: engage, release, admin, mesh (a mounted Secret)");
 }
@@ -83,7 +86,8 @@ Service::Service(std::string name, ServiceOptions opts)
     board_ = std::make_unique<ControlBoard>(name_, config_.source_text, opts_.config_path);
     board_->set_access(tokens_.get(), audit_.get());
     board_->set_risk_limits(config_.mesh.risk);
-    control_ = std::make_unique<ControlServer>(opts_.control_address, *board_);
+    if (opts_.tls.enabled() && opts_.tls.key.empty()) throw std::runtime_error("--tls-cert needs --tls-key");
+    control_ = std::make_unique<ControlServer>(opts_.control_address, *board_, opts_.tls);
   } catch (const std::exception& e) {
     throw StartupError(kExitStartup, e.what());
   }

@@ -70,7 +70,17 @@ KillSwitchDesk::KillSwitchDesk(Service& svc, KillSwitchSettings settings)
                     settings_.state_file.empty() ? "-" : settings_.state_file);
   if (!settings_.router_address.empty()) {
     router_ = std::make_unique<Router>();
-    router_->channel = grpc::CreateChannel(settings_.router_address, grpc::InsecureChannelCredentials());
+    std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+    if (svc_.tls().enabled()) {
+      // The mesh's own call: this service's certificate, the router checked against the CA.
+      const auto pem = read_tls(svc_.tls());
+      grpc::SslCredentialsOptions opts;
+      opts.pem_root_certs = pem.ca;
+      opts.pem_private_key = pem.key;
+      opts.pem_cert_chain = pem.cert;
+      creds = grpc::SslCredentials(opts);
+    }
+    router_->channel = grpc::CreateChannel(settings_.router_address, creds);
     router_->stub = v1::TradingStateSink::NewStub(router_->channel);
   }
   svc_.board().attach(this);

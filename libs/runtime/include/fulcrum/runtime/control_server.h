@@ -92,10 +92,23 @@ class ControlBoard {
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
+// TLS on the control plane: PEM files. With a CA the server also demands and verifies a
+// client certificate (mutual TLS), and the mesh's own calls (gatekeeper → router) present
+// `cert` and check the peer against `ca`. All empty: plaintext.
+struct TlsFiles {
+  std::string cert, key, ca;
+  bool enabled() const { return !cert.empty(); }
+};
+// Reads the files; throws std::runtime_error naming one that cannot be read.
+struct TlsPem {
+  std::string cert, key, ca;
+};
+TlsPem read_tls(const TlsFiles& files);
+
 class ControlServer {
  public:
   // Listens on `address` (host:port); throws std::runtime_error naming it when it cannot.
-  ControlServer(const std::string& address, ControlBoard& board);
+  ControlServer(const std::string& address, ControlBoard& board, const TlsFiles& tls = {});
   ~ControlServer();
   int port() const { return port_; }
 

@@ -43,6 +43,7 @@ struct ServiceOptions {
   std::string run_id;      // stamped on every message and required of every input (default: the namespace)
   std::string tokens_dir;  // bearer tokens, one file per kind (runtime/access.h)
   std::string curve_keys_dir;  // mesh.curve: the mesh's CURVE keys (runtime/curve_auth.h)
+  TlsFiles tls;                // the control plane's TLS (empty: plaintext)
 };
 void add_common_options(CLI::App& app, ServiceOptions& opts);
 
@@ -62,6 +63,7 @@ class Service {
   ControlBoard& board() { return *board_; }
   TokenStore& tokens() { return *tokens_; }
   AuditTrail& audit() { return *audit_; }
+  const TlsFiles& tls() const { return opts_.tls; }
   RedisClient& redis() { return *redis_; }
   zmq::context_t& zmq() { return zmq_; }
   std::string key(const std::string& suffix) const { return opts_.redis_namespace + ":" + suffix; }
