@@ -23,9 +23,7 @@ router_args=(--control "$RCTL" --trading-state-file "$WORK/state-router.txt" --b
 gk_args=(--router-control "$RCTL" --trading-state-file "$WORK/state-gatekeeper.txt" --bind "$ORD" --decisions "$LEV")
 launch order-router "${common[@]}" "${router_args[@]}"
 launch risk-gatekeeper "${common[@]}" "${gk_args[@]}"
-launch leverage "${common[@]}" --bind "$LEV" --signals "$SIG" --router "$ROUTER" --router-acks "$ACKS" --accounts fixed
-launch signal-engine "${common[@]}" --bind "$SIG" --features "$FEAT"
-launch feature-engine "${common[@]}" --bind "$FEAT" --market "$MD"
+launch_strategy_stages "${common[@]}"
 "$BIN/market-data" "${common[@]}" --bind "$MD" >"$WORK/market-data.log" 2>&1 &
 MD_PID=$!
 PIDS+=("$MD_PID")

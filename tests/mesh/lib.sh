@@ -58,6 +58,14 @@ launch() {
   fail "$name not ready"
 }
 metric() { "$PROBE" metric "$@"; }
+# launch_strategy_stages COMMON_ARGS... : leverage (account fixed), signal-engine and
+# feature-engine on $LEV, $SIG and $FEAT, fed by market-data at $MD and the router at
+# $ROUTER / $ACKS.
+launch_strategy_stages() {
+  launch leverage "$@" --bind "$LEV" --signals "$SIG" --router "$ROUTER" --router-acks "$ACKS" --accounts fixed
+  launch signal-engine "$@" --bind "$SIG" --features "$FEAT"
+  launch feature-engine "$@" --bind "$FEAT" --market "$MD"
+}
 same_files() {  # same_files DIR_A DIR_B PATTERN...
   local a=$1 b=$2; shift 2
   for pat in "$@"; do

@@ -11,9 +11,7 @@ MD=$(ep); FEAT=$(ep); SIG=$(ep); LEV=$(ep); ORD=$(ep); ROUTER=$(ep); ACKS=$(ep)
 common=(--config "$WORK/rt.yaml" --redis "redis://127.0.0.1:$RP" --namespace "t$$")
 launch order-router "${common[@]}" --bind "$ROUTER" --bind-acks "$ACKS" --market "$MD" --orders "$ORD" --accounts fixed
 launch risk-gatekeeper "${common[@]}" --bind "$ORD" --decisions "$LEV"
-launch leverage "${common[@]}" --bind "$LEV" --signals "$SIG" --router "$ROUTER" --router-acks "$ACKS" --accounts fixed
-launch signal-engine "${common[@]}" --bind "$SIG" --features "$FEAT"
-launch feature-engine "${common[@]}" --bind "$FEAT" --market "$MD"
+launch_strategy_stages "${common[@]}"
 "$BIN/market-data" "${common[@]}" --bind "$MD" >"$WORK/market-data.log" 2>&1 &
 MD_PID=$!
 PIDS+=("$MD_PID")
