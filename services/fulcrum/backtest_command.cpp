@@ -7,6 +7,8 @@
 #include <iostream>
 
 #include "commands.h"
+#include "fulcrum/analytics/leaderboard.h"
+#include "fulcrum/core/digest.h"
 #include "fulcrum/backtest/engine.h"
 #include "fulcrum/report/report_writer.h"
 #include "fulcrum/analytics/report.h"
@@ -163,6 +165,8 @@ int run(const BacktestOptions& o) {
             << core::format_utc_ms(result.to_ms) << ", " << result.base_bars << " bars, " << result.signals << " signals, initial equity "
             << cfg.backtest.initial_equity << " USDT\n\n"
             << analytics::render_text_table(metrics) << "\n"
+            << "leaderboard (leaderboard.txt, leaderboard.json):\n"
+            << analytics::render_leaderboard_text(analytics::build_leaderboard(metrics, FULCRUM_VERSION, core::sha256_hex(info.config_text))) << "\n"
             << "pre-trade gate denials (mesh.risk; gate_denials.csv):\n"
             << report::gate_denials_table(result) << "\n";
   std::cout << "report: " << out_dir.string() << "/{summary.md,summary.csv,summary.json,equity.svg,ledger-*.csv,trades-*.csv,decisions-*.csv,orders-*.csv}"

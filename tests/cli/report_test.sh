@@ -13,6 +13,20 @@ for p in fixed risk_parity vol_target trend_confirmation confidence rule_engine 
   expect_in "$WORK/a/latest/trades-$p.csv" "leverage_decision_reason"
 done
 expect_in "$WORK/a/latest/summary.md" "| policy |"
+expect_in "$WORK/stdout-a" "leaderboard (leaderboard.txt, leaderboard.json):"
+python3 -c "
+import json
+b = json.load(open('$WORK/a/latest/leaderboard.json'))
+rows = b['rows']
+assert len(rows) == 9, len(rows)
+assert [r['rank'] for r in rows] == list(range(1, 10)), rows
+assert sorted(r['equity'] for r in rows)[::-1] == [r['equity'] for r in rows], 'not ranked by equity'
+assert sum(r['baseline'] for r in rows) == 1 and next(r for r in rows if r['baseline'])['variant'] == 'fixed'
+assert all('sharpe_difference' in r for r in rows if not r['baseline'])
+s = {x['policy']: x for x in json.load(open('$WORK/a/latest/summary.json'))['results']}
+for r in rows:
+    assert abs(r['equity'] - s[r['variant']]['final_equity']) < 1e-6, r['variant']
+" || fail "leaderboard.json disagrees with summary.json"
 expect_in "$WORK/a/latest/summary.md" "Monthly return by policy"
 python3 -c "
 import json

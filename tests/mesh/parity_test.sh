@@ -7,7 +7,7 @@ expect_exit 0 "$FULCRUM" up --config "$SRC/deploy/config/backtest.yaml" --out "$
 expect_in "$WORK/out" "(embedded)"
 expect_in "$WORK/out" "final ["
 expect_in "$WORK/out" "report: $WORK/mesh"
-same_files "$WORK/backtest/latest" "$WORK/mesh/latest" 'ledger-*.csv' 'trades-*.csv' 'decisions-*.csv' 'orders-*.csv' summary.csv summary.json gate_denials.csv
+same_files "$WORK/backtest/latest" "$WORK/mesh/latest" 'ledger-*.csv' 'trades-*.csv' 'decisions-*.csv' 'orders-*.csv' summary.csv summary.json gate_denials.csv leaderboard.json leaderboard.txt
 [ "$(ls "$WORK"/mesh/latest/ledger-*.csv | wc -l)" -eq 9 ] || fail "expected a ledger for each of the 9 policies"
 # The ledgers hold real activity, not two empty files that agree, and seed 001's checklist
 # (every check on, the shipped defaults) denied entries in both the same way.

@@ -111,6 +111,8 @@ PolicyMetrics compute_metrics(const MetricsInput& in) {
   m.max_drawdown = max_drawdown(in.equity_curve, in.initial_equity);
   const auto daily = daily_returns(in.equity_curve, in.initial_equity, in.from_ms, in.to_ms);
   m.sharpe = sharpe_ratio(daily);
+  m.daily = daily;
+  m.initial_equity = in.initial_equity;
   m.sortino = sortino_ratio(daily);
   const double years = static_cast<double>(in.to_ms - in.from_ms) / (365.0 * core::kMsPerDay);
   const double annual = years > 0 && m.final_equity > 0 ? std::pow(m.final_equity / in.initial_equity, 1 / years) - 1 : -1;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "fulcrum/analytics/leaderboard.h"
 #include "fulcrum/analytics/report.h"
 #include "fulcrum/core/clock.h"
 #include "fulcrum/core/digest.h"
@@ -219,6 +220,9 @@ WrittenReport write_report(const std::string& run_dir_text, const RunResult& res
       if (meta.contains(k)) summary[k] = meta[k];
     summary["results"] = nlohmann::json::parse(analytics::render_json(metrics));
     write_file((scratch / "summary.json").string(), summary.dump(2) + "\n");
+    const auto board = analytics::build_leaderboard(metrics, summary.value("version", ""), core::sha256_hex(info.config_text));
+    write_file((scratch / "leaderboard.txt").string(), analytics::render_leaderboard_text(board));
+    write_file((scratch / "leaderboard.json").string(), analytics::render_leaderboard_json(board));
     write_file((scratch / "run.json").string(), meta.dump(2) + "\n");
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(scratch))

@@ -34,6 +34,7 @@ struct PolicyMetrics {
   double mean_monthly_return = 0;
   double total_return = 0;
   double final_equity = 0;
+  double initial_equity = 0;
   size_t trades = 0, wins = 0, losses = 0;
   double win_rate = 0;
   double trades_per_month = 0;
@@ -46,6 +47,7 @@ struct PolicyMetrics {
   double funding_net = 0;  // + received, − paid
   double time_in_market = 0;  // fraction of the window with any position open
   double window_days = 0;
+  std::vector<double> daily;  // the daily returns Sharpe and Sortino come from (paired tests use them)
   // Total return compounded to a 30-day rate: comparable across windows of any length,
   // unlike a mean of calendar months that a short window cuts into pieces.
   double return_per_30_days() const;
