@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "fulcrum/v1/leaderboard.grpc.pb.h"
 #include "fulcrum/v1/trading_state.grpc.pb.h"
 
 namespace fs = std::filesystem;
@@ -41,7 +42,9 @@ struct Target {
   std::string address, tokens_dir;
 };
 
-Target find_target(const CtlOptions& o) {
+// `service`'s control address: --control, else the one `fulcrum up` recorded.
+
+Target find_target(const CtlOptions& o, const std::string& service = "risk-gatekeeper") {
   Target t{o.control, o.tokens_dir};
   if (!t.address.empty()) return t;
   const auto files = o.state_file.empty() ? live_state_files() : std::vector<std::string>{o.state_file};
@@ -50,7 +53,7 @@ Target find_target(const CtlOptions& o) {
   std::ifstream in(files[0]);
   nlohmann::json s;
   in >> s;
-  t.address = "127.0.0.1:" + std::to_string(s.at("services").at("risk-gatekeeper").at("control_port").get<int>());
+  t.address = "127.0.0.1:" + std::to_string(s.at("services").at(service).at("control_port").get<int>());
   if (t.tokens_dir.empty()) t.tokens_dir = s.value("tokens_dir", "");
   return t;
 }
@@ -110,7 +113,7 @@ std::string new_request_id() {
 int run_ctl(const std::string& action, const CtlOptions& o) {
   Target t;
   try {
-    t = find_target(o);
+    t = find_target(o, action == "leaderboard" ? "order-router" : "risk-gatekeeper");
   } catch (const std::exception& e) {
     std::cerr << "fulcrum ctl: " << e.what() << "\n";
     return kExitUnreachable;
@@ -129,7 +132,21 @@ int run_ctl(const std::string& action, const CtlOptions& o) {
     if (!o.tls_cert.empty()) opts.pem_cert_chain = read(o.tls_cert), opts.pem_private_key = read(o.tls_key);
     creds = grpc::SslCredentials(opts);
   }
-  auto stub = v1::KillSwitch::NewStub(grpc::CreateChannel(t.address, creds));
+  auto channel = grpc::CreateChannel(t.address, creds);
+  if (action == "leaderboard") {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(o.timeout_ms));
+    v1::LeaderboardReply reply;
+    const auto status = v1::Leaderboard::NewStub(channel)->Get(&ctx, {}, &reply);
+    if (!status.ok()) {
+      std::cerr << "fulcrum ctl leaderboard: " << status.error_message() << " (" << t.address << ")\n";
+      return kExitUnreachable;
+    }
+    if (o.json) std::cout << reply.json();
+    else std::cout << "leaderboard through " << reply.as_of_ms() << " ms (UTC)\n" << reply.text();
+    return 0;
+  }
+  auto stub = v1::KillSwitch::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(o.timeout_ms));
   const std::string kind = action == "kill" ? "engage" : "release";
@@ -200,8 +217,8 @@ int run_ctl(const std::string& action, const CtlOptions& o) {
 Runner add_ctl_command(CLI::App& app) {
   auto o = std::make_shared<CtlOptions>();
   auto action = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("ctl", "Operate a running mesh: the kill switch (kill, release, status)");
-  cmd->add_option("action", *action, "kill | release | status")->required()->check(CLI::IsMember({"kill", "release", "status"}));
+  auto* cmd = app.add_subcommand("ctl", "Operate a running mesh: the kill switch (kill, release, status) and the live leaderboard");
+  cmd->add_option("action", *action, "kill | release | status | leaderboard")->required()->check(CLI::IsMember({"kill", "release", "status", "leaderboard"}));
   cmd->add_option("--scope", o->scope, "global, account:<name> or symbol:<name>")->capture_default_str();
   cmd->add_option("--mode", o->mode, "kill: halt (entries cancelled, stops kept), flatten (and positions closed), reduce (REDUCING)")
       ->check(CLI::IsMember({"halt", "flatten", "reduce"}))
@@ -210,7 +227,7 @@ Runner add_ctl_command(CLI::App& app) {
   cmd->add_option("--epoch", o->epoch, "release: the engagement's epoch (shown by kill and status)");
   cmd->add_option("--reason", o->reason, "why, for the audit trail");
   cmd->add_option("--request-id", o->request_id, "makes a retried call idempotent (default: a fresh one)");
-  cmd->add_option("--control", o->control, "the risk-gatekeeper's gRPC host:port (default: from `fulcrum up`'s state file)");
+  cmd->add_option("--control", o->control, "the risk-gatekeeper's gRPC host:port, the order-router's for leaderboard (default: from `fulcrum up`'s state file)");
   cmd->add_option("--state-file", o->state_file, "the file `fulcrum up` wrote");
   cmd->add_option("--tokens", o->tokens_dir, "folder of token files (default: the run's, from the state file)");
   cmd->add_option("--token-file", o->token_file, "the token file to present ('<token-id> <secret>')");

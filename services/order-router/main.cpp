@@ -3,6 +3,9 @@
 // snapshot after every instant and acknowledges an instant once every batch for it is in
 // and journaled; a restart replays the journal (see router_core.h). Account state and
 // fills go to Redis on each flush, off the per-tick path.
+#include "fulcrum/analytics/leaderboard.h"
+#include "fulcrum/core/digest.h"
+#include "fulcrum/report/report_writer.h"
 #include "fulcrum/runtime/redis_journal.h"
 #include "fulcrum/runtime/stage_host.h"
 #include "fulcrum/runtime/symbol_table.h"
@@ -59,20 +62,45 @@ int run(runtime::Service& svc, const Options& o) {
     const auto lock = under_state();
     return core.on_market(ev), false;
   });
+  // The live leaderboard: one row per account and the version its batches carry.
+  std::map<std::string, std::string> versions;
+  const auto config_hash = core::sha256_hex(cfg.source_text);
+  auto next_board = std::chrono::steady_clock::now();
+  const auto publish_leaderboard = [&] {
+    if (!core.started() || std::chrono::steady_clock::now() < next_board) return;
+    next_board = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    analytics::LeaderboardSettings settings;
+    settings.resamples = 500;  // every 2 s: the final report's 2000 are for the record
+    const auto metrics = report::live_metrics(core.result(), cfg.backtest.initial_equity, core.instant_done());
+    const auto rows = analytics::build_leaderboard(metrics, FULCRUM_VERSION, config_hash, settings, versions);
+    for (const auto& r : rows) {
+      const std::map<std::string, std::string> labels{{"variant", r.variant}, {"version", r.version}};
+      svc.metrics().gauge("fulcrum_leaderboard_equity_usd", "Account equity by variant and version", labels).Set(r.metrics->final_equity);
+      svc.metrics().gauge("fulcrum_leaderboard_sharpe", "Annualised Sharpe so far by variant and version", labels).Set(r.metrics->sharpe);
+      svc.metrics().gauge("fulcrum_leaderboard_rank", "Rank by equity (1 = first)", labels).Set(r.rank);
+    }
+    svc.board().set_leaderboard({core.instant_done(), analytics::render_leaderboard_text(rows, settings), analytics::render_leaderboard_json(rows, settings)});
+  };
   host.add_input_of<v1::OrderBatch>(o.orders, {topics::kOrders}, [&](const v1::OrderBatch& batch, int64_t recv_ns) {
     const auto lock = under_state();
+    const auto& accounts = core.accounts();
+    if (!batch.policy_version().empty() && batch.policy_version().size() <= 128 && std::find(accounts.begin(), accounts.end(), batch.account()) != accounts.end())
+      versions[batch.account()] = batch.policy_version();
     // A batch held for its instant's bar arrived now all the same: its path is measured too.
     const auto outcome = core.on_batch(batch);
     if (outcome == router::RouterCore::BatchOutcome::kApplied || outcome == router::RouterCore::BatchOutcome::kEarly) svc.observe_order_path(batch.header(), recv_ns);
     return false;
   });
   host.every_turn([&] {
-    const auto lock = under_state();
-    core.retry_ack();
+    {
+      const auto lock = under_state();
+      core.retry_ack();
+    }
     svc.set_counter("trading_state_epoch", core.state_epoch());
     svc.set_counter("instants", core.instants());
     svc.set_counter("orders_applied", core.orders_applied());
     svc.set_counter("orders_rejected", core.orders_rejected());
+    publish_leaderboard();  // outside the state lock: an Engage never waits for the statistics
   });
   const int rc = host.run();
   // Stopped before the replay's end: the accounts as they stand, marked incomplete, so a

@@ -41,6 +41,16 @@ alive() { kill -0 "$MD_PID" 2>/dev/null || fail "the replay ended before the tes
 wait_for 60 '[ "$(orders)" -gt 0 ] && [ "$(acct open_positions)" -gt 0 ]' || fail "no orders and open positions before the test"
 echo "  orders flowing: $(orders), open positions: $(acct open_positions)"
 
+# The live leaderboard (the router's), over gRPC and in metrics labelled by variant and version.
+for _ in $(seq 50); do "$FULCRUM" ctl leaderboard --control "127.0.0.1:$order_router_CONTROL" >"$WORK/board" 2>&1 && break; sleep 0.1; done
+expect_in "$WORK/board" "🥇 1 fixed"
+expect_in "$WORK/board" "method: paired daily returns"
+"$FULCRUM" ctl leaderboard --control "127.0.0.1:$order_router_CONTROL" --json > "$WORK/board.json" || fail "no JSON leaderboard"
+version=$(python3 -c "import json; print(json.load(open('$WORK/board.json'))['rows'][0]['version'])")
+case "$version" in fulcrum-*/variant-A) ;; *) fail "the row's version is '$version', not the leverage variant's";; esac
+[ "$(metric "$order_router_METRICS" fulcrum_leaderboard_rank variant=fixed "version=$version")" = 1 ] || fail "no rank metric for fixed/$version"
+echo "  live leaderboard over gRPC (fulcrum ctl leaderboard), row version $version, metrics labelled by variant and version"
+
 # Refusals: no token, a wrong token, the release token used to engage.
 expect_exit 4 "$FULCRUM" ctl kill --control "127.0.0.1:$risk_gatekeeper_CONTROL"
 expect_in "$WORK/err" "no authorization"

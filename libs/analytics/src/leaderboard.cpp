@@ -35,7 +35,7 @@ std::string verdict_for(const PolicyMetrics& m, const PolicyMetrics& base, const
 }  // namespace
 
 std::vector<LeaderboardRow> build_leaderboard(const std::vector<PolicyMetrics>& metrics, const std::string& version, const std::string& config_hash,
-                                              const LeaderboardSettings& s) {
+                                              const LeaderboardSettings& s, const std::map<std::string, std::string>& versions) {
   std::vector<LeaderboardRow> rows;
   if (metrics.empty()) return rows;
   const auto base_it = std::find_if(metrics.begin(), metrics.end(), [&](const PolicyMetrics& m) { return m.policy == s.baseline; });
@@ -44,7 +44,8 @@ std::vector<LeaderboardRow> build_leaderboard(const std::vector<PolicyMetrics>& 
   for (const auto& m : metrics) {
     LeaderboardRow r;
     r.variant = m.policy;
-    r.version = version;
+    const auto v = versions.find(m.policy);
+    r.version = v != versions.end() && !v->second.empty() ? v->second : version;
     r.config_hash = config_hash;
     r.metrics = &m;
     r.baseline = &m == &base;

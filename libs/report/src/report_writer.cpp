@@ -41,7 +41,8 @@ void write_file(const std::string& path, const std::string& content) {
   if (!out) throw std::runtime_error(path + ": write failed (disk full or not writable?)");
 }
 
-analytics::PolicyMetrics metrics_for(const PolicyRun& run, const RunResult& result, double initial_equity) {
+namespace {
+analytics::MetricsInput metrics_input(const PolicyRun& run, const RunResult& result, double initial_equity) {
   analytics::MetricsInput in;
   in.policy = run.policy;
   in.from_ms = result.from_ms;
@@ -53,7 +54,24 @@ analytics::PolicyMetrics metrics_for(const PolicyRun& run, const RunResult& resu
   const auto& ledger = run.venue->ledger();
   in.fees_paid = -(ledger.total(venue::LedgerKind::kTradeFee) + ledger.total(venue::LedgerKind::kLiquidationFee)).to_double();
   in.funding_net = ledger.total(venue::LedgerKind::kFunding).to_double();
-  return analytics::compute_metrics(in);
+  return in;
+}
+}  // namespace
+
+analytics::PolicyMetrics metrics_for(const PolicyRun& run, const RunResult& result, double initial_equity) {
+  return analytics::compute_metrics(metrics_input(run, result, initial_equity));
+}
+
+std::vector<analytics::PolicyMetrics> live_metrics(const RunResult& result, double initial_equity, core::TimestampMs through_ms) {
+  std::vector<analytics::PolicyMetrics> out;
+  for (const auto& run : result.runs) {
+    auto in = metrics_input(run, result, initial_equity);
+    in.to_ms = std::max(through_ms, result.from_ms + 1);
+    std::erase_if(in.equity_curve, [&](const analytics::EquityPoint& p) { return p.time_ms > in.to_ms; });
+    in.equity_curve.push_back({in.to_ms, run.venue->equity().to_double()});
+    out.push_back(analytics::compute_metrics(in));
+  }
+  return out;
 }
 
 std::string ledger_csv(const venue::Ledger& ledger) {

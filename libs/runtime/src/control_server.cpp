@@ -11,6 +11,7 @@
 #include "fulcrum/runtime/access.h"
 #include "fulcrum/runtime/trading_state_service.h"
 #include "fulcrum/v1/control.grpc.pb.h"
+#include "fulcrum/v1/leaderboard.grpc.pb.h"
 #include "fulcrum/v1/trading_state.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -192,6 +193,22 @@ class TradingStateSinkService final : public v1::TradingStateSink::Service {
   ControlBoard& board_;
 };
 
+class LeaderboardService final : public v1::Leaderboard::Service {
+ public:
+  explicit LeaderboardService(ControlBoard& board) : board_(board) {}
+  grpc::Status Get(grpc::ServerContext*, const v1::LeaderboardRequest*, v1::LeaderboardReply* reply) override {
+    const auto v = board_.leaderboard();
+    if (v.as_of_ms == 0) return {grpc::StatusCode::UNAVAILABLE, board_.status().service + " has no leaderboard (the order-router keeps it, once the run has begun)"};
+    reply->set_as_of_ms(v.as_of_ms);
+    reply->set_text(v.text);
+    reply->set_json(v.json);
+    return grpc::Status::OK;
+  }
+
+ private:
+  ControlBoard& board_;
+};
+
 }  // namespace
 
 struct ControlServer::Impl {
@@ -199,8 +216,9 @@ struct ControlServer::Impl {
   ControlService control;
   KillSwitchService kill_switch;
   TradingStateSinkService sink;
+  LeaderboardService leaderboard;
   std::unique_ptr<grpc::Server> server;
-  explicit Impl(ControlBoard& b) : health(b), control(b), kill_switch(b), sink(b) {}
+  explicit Impl(ControlBoard& b) : health(b), control(b), kill_switch(b), sink(b), leaderboard(b) {}
 };
 
 TlsPem read_tls(const TlsFiles& files) {
@@ -231,6 +249,7 @@ ControlServer::ControlServer(const std::string& address, ControlBoard& board, co
   builder.RegisterService(&impl_->control);
   builder.RegisterService(&impl_->kill_switch);
   builder.RegisterService(&impl_->sink);
+  builder.RegisterService(&impl_->leaderboard);
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || port_ == 0) throw std::runtime_error("gRPC control server cannot listen on " + address);
 }

@@ -4,6 +4,7 @@
 // analytics/comparison.h on the paired daily returns (Holm-adjusted across rows), and the
 // seed's success test: Sharpe at least 10 % above the baseline's and max drawdown at least
 // 20 % below it; any liquidation fails. No verdict is printed below `min_trades` trades.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,10 @@ struct LeaderboardRow {
   std::string verdict;              // BASELINE, PASS, FAIL: …, NO VERDICT: …
 };
 
+// `versions`: a variant's own version label where it has one (a live leverage variant's
+// policy_version), else `version`.
 std::vector<LeaderboardRow> build_leaderboard(const std::vector<PolicyMetrics>& metrics, const std::string& version, const std::string& config_hash,
-                                              const LeaderboardSettings& settings = {});
+                                              const LeaderboardSettings& settings = {}, const std::map<std::string, std::string>& versions = {});
 std::string render_leaderboard_text(const std::vector<LeaderboardRow>& rows, const LeaderboardSettings& settings = {});
 std::string render_leaderboard_json(const std::vector<LeaderboardRow>& rows, const LeaderboardSettings& settings = {});
 

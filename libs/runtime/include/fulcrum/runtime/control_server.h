@@ -61,6 +61,19 @@ class ControlBoard {
     std::lock_guard lock(mu_);
     return risk_;
   }
+  // The live leaderboard (the order router sets it; fulcrum.v1.Leaderboard serves it).
+  struct LeaderboardView {
+    int64_t as_of_ms = 0;
+    std::string text, json;
+  };
+  void set_leaderboard(LeaderboardView v) {
+    std::lock_guard lock(mu_);
+    leaderboard_ = std::move(v);
+  }
+  LeaderboardView leaderboard() const {
+    std::lock_guard lock(mu_);
+    return leaderboard_;
+  }
   // Who may reload, and where refusals are recorded (the service's; set once at start).
   void set_access(TokenStore* tokens, AuditTrail* audit) { tokens_ = tokens, audit_ = audit; }
   TokenStore* tokens() const { return tokens_; }
@@ -88,6 +101,7 @@ class ControlBoard {
   std::map<std::string, uint64_t> counters_;
   std::optional<config::AppConfig> pending_;
   config::RiskLimits risk_;
+  LeaderboardView leaderboard_;
   std::atomic<bool> serving_{false};
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
