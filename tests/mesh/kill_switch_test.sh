@@ -66,8 +66,13 @@ echo "  missing, wrong and cross-power tokens refused (exit 4) and audited"
 
 # Engage: nothing new reaches the venue once it returns; the stops stay.
 alive
-wait_for 30 'acct open_orders | grep -q "\.sl"' || fail "no protective stop resting before the halt"
-stops_before=$(acct open_orders | tr ',' '\n' | grep '\.sl$')
+stops_before=""
+for _ in $(seq 300); do
+  stops_before=$(acct open_orders | tr ',' '\n' | grep '\.sl$')
+  [ -n "$stops_before" ] && break
+  sleep 0.1
+done
+[ -n "$stops_before" ] || fail "no protective stop resting before the halt: the check would prove nothing"
 expect_exit 0 ctl kill --reason "test halt"
 expect_in "$WORK/out" "epoch 1"
 halted_at=$(orders)
