@@ -27,7 +27,10 @@ struct Options {
 
 int run(runtime::Service& svc, const Options& o) {
   runtime::StageHost host(svc, {o.bind, topics::kOrders, ""});
-  runtime::KillSwitchDesk desk(svc, {o.trading_state_file, o.router_control, std::chrono::milliseconds(o.ack_timeout_ms), std::chrono::milliseconds(500)});
+  const auto& triggers = svc.config().mesh.kill_switch;
+  runtime::KillSwitchDesk desk(svc, {o.trading_state_file, o.router_control, std::chrono::milliseconds(o.ack_timeout_ms), std::chrono::milliseconds(500),
+                                     std::chrono::milliseconds(triggers.router_heartbeat_ms), triggers.rejection_burst,
+                                     std::chrono::milliseconds(triggers.rejection_window_ms)});
   std::shared_ptr<const risk::TradingStateBook> book = desk.book();
   std::map<std::string, risk::PreTradeGate> gates;  // per account: its per-instant count is per account, as in the planner
   for (const auto& a : strategy::policy_list(svc.config().backtest))
@@ -69,6 +72,10 @@ int run(runtime::Service& svc, const Options& o) {
       svc.log().warn("event=order_denied account={} client_order_id={} reason={} observed={} limit={} detail=\"{}\"", in.account(),
                      order.client_order_id(), risk::to_string(v.reason), v.observed, v.limit, v.detail);
     }
+    int gate_denials = 0;
+    for (const auto& d : out.denied())
+      if (d.reason() != v1::DENY_REASON_TRADING_HALTED && d.reason() != v1::DENY_REASON_REDUCING_ONLY) ++gate_denials;
+    desk.note_denials(gate_denials);
     svc.stamp(*out.mutable_header(), "risk-gatekeeper", in.header().exchange_ts_ms(), &in.header(), recv_ns);
     host.finish(in.instant_ms(), {out.SerializeAsString()}, in.account());
     svc.set_counter("orders_passed", passed);

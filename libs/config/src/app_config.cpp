@@ -297,6 +297,10 @@ void read_mesh(Section& m, MeshConfig& c) {
     if (!valid_log_level(level)) m.problem("log_levels." + svc, "unknown level '" + level + "'");
   }
   m.read<bool>("curve", c.curve);
+  auto ks = m.child("kill_switch");
+  ks.read<int>("router_heartbeat_ms", c.kill_switch.router_heartbeat_ms, 0, 3'600'000);
+  ks.read<int>("rejection_burst", c.kill_switch.rejection_burst, 0, 1'000'000);
+  ks.read<int>("rejection_window_ms", c.kill_switch.rejection_window_ms, 1, 3'600'000);
   auto r = m.child("risk");
   r.read<int>("max_leverage_x", c.risk.max_leverage_x, 1, 125);
   read_fixed(r, "max_order_notional", c.risk.max_order_notional, 1.0, 1e10);

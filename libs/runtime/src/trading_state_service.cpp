@@ -152,11 +152,65 @@ bool KillSwitchDesk::push(const risk::TradingStateBook& book, std::chrono::milli
   return true;
 }
 
+void KillSwitchDesk::trip(const std::string& trigger, const std::string& reason) {
+  risk::StateChange change;
+  std::shared_ptr<const risk::TradingStateBook> snapshot;
+  {
+    std::lock_guard lock(mu_);
+    const auto it = book_->engagements().find(risk::Scope::global());
+    if (it != book_->engagements().end() && it->second.state == risk::TradingState::kHalted) return;  // already halted: nothing to add
+    auto next = *book_;
+    risk::EngageRequest r;
+    r.scope = risk::Scope::global();
+    r.state = risk::TradingState::kHalted;
+    r.at_ms = utc_ms();
+    r.by = "auto:" + trigger;
+    r.reason = reason;
+    change = next.engage(r);
+    try {
+      install(next);
+    } catch (const std::exception& e) {
+      // In memory it holds all the same: the gatekeeper denies; the file write is retried
+      // with the next change.
+      svc_.log().error("event=trading_state_persist_failed error=\"{}\"", e.what());
+      book_ = std::make_shared<const risk::TradingStateBook>(next);
+      epoch_.store(book_->epoch(), std::memory_order_release);
+    }
+    snapshot = book_;
+  }
+  svc_.audit().record({"engage", "applied", "auto:" + trigger, "-", "global", risk::to_string(change.before), risk::to_string(change.after), reason, "", change.epoch});
+  svc_.log().error("event=kill_switch_tripped trigger={} epoch={} reason=\"{}\"", trigger, change.epoch, reason);
+  push(*snapshot, settings_.ack_timeout);
+}
+
+void KillSwitchDesk::note_denials(int n) {
+  if (settings_.rejection_burst <= 0 || n <= 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  bool trip_now = false;
+  {
+    std::lock_guard lock(burst_mu_);
+    for (int i = 0; i < n; ++i) denials_.push_back(now);
+    while (!denials_.empty() && now - denials_.front() > settings_.rejection_window) denials_.pop_front();
+    if (static_cast<int>(denials_.size()) >= settings_.rejection_burst && !burst_tripped_) trip_now = burst_tripped_ = true;
+    if (denials_.empty()) burst_tripped_ = false;
+  }
+  if (trip_now)
+    trip("rejection_burst", std::to_string(settings_.rejection_burst) + " or more orders denied within " + std::to_string(settings_.rejection_window.count()) + " ms");
+}
+
 void KillSwitchDesk::pusher_loop() {
   std::unique_lock lock(push_mu_);
   while (!stop_) {
     lock.unlock();
-    push(*book(), settings_.ack_timeout);
+    const bool acked = push(*book(), settings_.ack_timeout);
+    if (acked) heartbeat_tripped_ = false;
+    const auto last = router_acked_at_ns_.load();
+    // Only a router once heard from can go silent: a mesh still starting is not an outage.
+    if (!acked && !heartbeat_tripped_ && settings_.router_heartbeat.count() > 0 && last > 0 &&
+        wall_ns() - last > std::chrono::duration_cast<std::chrono::nanoseconds>(settings_.router_heartbeat).count()) {
+      heartbeat_tripped_ = true;
+      trip("router_heartbeat", "no acknowledgement from the order router for " + std::to_string((wall_ns() - last) / 1'000'000) + " ms");
+    }
     lock.lock();
     push_cv_.wait_for(lock, settings_.push_every, [this] { return stop_; });
   }

@@ -33,6 +33,12 @@ struct MeshConfig {
   std::map<std::string, std::string> log_levels;  // per service, overrides log_level
   RiskLimits risk;
   bool curve = false;  // CURVE encryption and authentication on every hot-path socket
+  // The kill switch's automatic triggers (0: off); each halts globally until released.
+  struct KillSwitchTriggers {
+    int router_heartbeat_ms = 0;    // the order router unheard for this long
+    int rejection_burst = 0;        // this many gate denials …
+    int rejection_window_ms = 10'000;  // … within this window
+  } kill_switch;
 };
 
 struct AppConfig {

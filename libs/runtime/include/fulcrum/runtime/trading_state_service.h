@@ -55,6 +55,11 @@ struct KillSwitchSettings {
   std::string router_address;  // the order router's control host:port
   std::chrono::milliseconds ack_timeout{2000};
   std::chrono::milliseconds push_every{500};
+  // Automatic triggers (mesh.kill_switch; 0: off). Each engages HALTED on global as
+  // "auto:<trigger>", audited like an operator's engage; only a release lifts it.
+  std::chrono::milliseconds router_heartbeat{0};   // no acknowledgement from the router for this long
+  int rejection_burst = 0;                         // this many gate denials …
+  std::chrono::milliseconds rejection_window{10'000};  // … within this window
 };
 
 class KillSwitchDesk {
@@ -73,12 +78,17 @@ class KillSwitchDesk {
   grpc::Status engage(const Caller& caller, const v1::EngageRequest& req, v1::StateChangeReply& reply);
   grpc::Status release(const Caller& caller, const v1::ReleaseRequest& req, v1::StateChangeReply& reply);
   void get(v1::GetTradingStateReply& reply) const;
+  // The gatekeeper's loop reports its gate denials (the trading state's own excluded), for
+  // the rejection-burst trigger.
+  void note_denials(int n);
 
  private:
   // Pushes `book` to the router; true once the router enforces an epoch ≥ book's.
   bool push(const risk::TradingStateBook& book, std::chrono::milliseconds timeout);
   void install(risk::TradingStateBook book);  // under mu_: persists, publishes
   void pusher_loop();
+  // An automatic trigger's engage (HALTED, global), unless one of the same name holds.
+  void trip(const std::string& trigger, const std::string& reason);
   // Authenticates `power`, parses the scope, answers a repeated request id from memory,
   // applies `change_book` to a copy of the book and installs it if it applied.
   grpc::Status change_state(const Caller& caller, TokenKind power, const std::string& action, const std::string& scope_text, const std::string& reason,
@@ -102,6 +112,10 @@ class KillSwitchDesk {
   std::mutex push_mu_;
   std::condition_variable push_cv_;
   bool stop_ = false;
+  bool heartbeat_tripped_ = false;  // pusher thread only
+  std::mutex burst_mu_;
+  std::deque<std::chrono::steady_clock::time_point> denials_;
+  bool burst_tripped_ = false;
   std::thread pusher_;
   Service::FlushRegistration flush_;
 };
