@@ -85,9 +85,12 @@ grep -q "event=trading_state_enforced epoch=1" "$WORK/order-router.log" || fail 
 # Each stop resting at the halt rests still, or its position was closed by a stop: none was cancelled.
 kept=0
 for id in $stops_before; do
-  if acct open_orders | tr ',' '\n' | grep -qx "$id"; then kept=$((kept + 1))
+  # Captured, then matched: with pipefail a grep -q that stops reading early fails the pipe.
+  resting=$(acct open_orders | tr ',' '\n')
+  fills=$(redis-cli -p "$RP" lrange "$NS:fills:fixed" 0 -1)
+  if grep -qx "$id" <<<"$resting"; then kept=$((kept + 1))
   # Gone: only because its position closed (by it or by its sibling trailing stop), never by a cancel.
-  else redis-cli -p "$RP" lrange "$NS:fills:fixed" 0 -1 | grep -q "^${id%.sl}\.\(sl\|ts\)," || fail "halt cancelled the protective stop $id"; fi
+  else grep -q "^${id%.sl}\.\(sl\|ts\)," <<<"$fills" || fail "halt cancelled the protective stop $id"; fi
 done
 echo "  halt: $halted_at orders before, none after; $(echo $stops_before | wc -w) protective stops kept ($kept resting, the rest filled)"
 

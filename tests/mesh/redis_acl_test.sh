@@ -42,9 +42,12 @@ must NOPERM order-router rpush "$NS:journal:leverage-A" forged
 must NOPERM market-data flushall
 # Reading the namespace is every service's right.
 must "fulcrum-trading-state" order-router get "$NS:risk:trading_state"
-REDISCLI_AUTH=wrong redis-cli --user order-router -p "$PORT" ping 2>&1 | grep -q "WRONGPASS" || fail "a wrong password was not refused"
+# Captured first: with pipefail, grep -q closing the pipe early would fail the pipeline.
+wrong=$(REDISCLI_AUTH=wrong redis-cli --user order-router -p "$PORT" ping 2>&1)
+case "$wrong" in *WRONGPASS*) ;; *) fail "a wrong password was answered '$wrong'";; esac
 echo "  only the gatekeeper writes risk:*, only the router account state and journals; FLUSHALL refused; wrong password refused"
-grep -q "HEALTHY" < <("$FULCRUM" status --state-file "$WORK/state.json") || fail "fulcrum status cannot see the locked Redis"
+status=$("$FULCRUM" status --state-file "$WORK/state.json")
+case "$status" in *HEALTHY*) ;; *) fail "fulcrum status cannot see the locked Redis: $status";; esac
 echo "  fulcrum status: HEALTHY through the launcher's own ACL user"
 kill -INT "$UP"; wait "$UP"
 echo "PASS: the embedded Redis is locked down per service"
