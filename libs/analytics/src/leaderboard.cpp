@@ -6,14 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fulcrum/core/number_format.h"
+
 namespace fulcrum::analytics {
 namespace {
 
-std::string pct(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f%%", v * 100);
-  return buf;
-}
+using core::percent;
 std::string num(double v, const char* fmt = "%.3f") {
   char buf[32];
   std::snprintf(buf, sizeof buf, fmt, v);
@@ -28,7 +26,7 @@ std::string verdict_for(const PolicyMetrics& m, const PolicyMetrics& base, const
   const double drawdown_allowed = base.max_drawdown * (1 - s.drawdown_cut);
   std::string why;
   if (m.sharpe < sharpe_needed) why += "Sharpe " + num(m.sharpe, "%.2f") + " < " + num(sharpe_needed, "%.2f");
-  if (m.max_drawdown > drawdown_allowed) why += std::string(why.empty() ? "" : ", ") + "max DD " + pct(m.max_drawdown) + " > " + pct(drawdown_allowed);
+  if (m.max_drawdown > drawdown_allowed) why += std::string(why.empty() ? "" : ", ") + "max DD " + percent(m.max_drawdown) + " > " + percent(drawdown_allowed);
   return why.empty() ? "PASS" : "FAIL: " + why;
 }
 
@@ -88,7 +86,7 @@ std::string render_leaderboard_text(const std::vector<LeaderboardRow>& rows, con
                "] " + num(r.sharpe_p_holm, "%.3f");
     }
     std::snprintf(line, sizeof line, "%s %d %-18s %-12s %12.2f %9s %7zu %8s %7.2f %4zu  %-26s %-28s %s\n", medal.c_str(), r.rank, r.variant.c_str(),
-                  r.config_hash.substr(0, 12).c_str(), m.final_equity, pct(m.total_return).c_str(), m.trades, pct(m.max_drawdown).c_str(), m.sharpe,
+                  r.config_hash.substr(0, 12).c_str(), m.final_equity, percent(m.total_return).c_str(), m.trades, percent(m.max_drawdown).c_str(), m.sharpe,
                   m.liquidations, mean_diff.c_str(), sharpe.c_str(), r.verdict.c_str());
     out += line;
   }

@@ -10,14 +10,12 @@
 
 #include "fulcrum/core/time_format.h"
 
+#include "fulcrum/core/number_format.h"
+
 namespace fulcrum::analytics {
 namespace {
 
-std::string pct(double f) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f%%", f * 100);
-  return buf;
-}
+using core::percent;
 std::string num(double v, int decimals = 2) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
@@ -32,23 +30,23 @@ struct Column {
 const std::vector<Column>& columns() {
   static const std::vector<Column> cols = {
       {"policy", [](const PolicyMetrics& m) { return m.policy; }},
-      {"monthly return (mean)", [](const PolicyMetrics& m) { return pct(m.mean_monthly_return); }},
-      {"total return", [](const PolicyMetrics& m) { return pct(m.total_return); }},
-      {"win rate", [](const PolicyMetrics& m) { return pct(m.win_rate); }},
+      {"monthly return (mean)", [](const PolicyMetrics& m) { return percent(m.mean_monthly_return); }},
+      {"total return", [](const PolicyMetrics& m) { return percent(m.total_return); }},
+      {"win rate", [](const PolicyMetrics& m) { return percent(m.win_rate); }},
       {"trades/month", [](const PolicyMetrics& m) { return num(m.trades_per_month, 1); }},
       {"win:loss", [](const PolicyMetrics& m) { return std::to_string(m.wins) + ":" + std::to_string(m.losses); }},
       {"trade ROM mean/max/min",
-       [](const PolicyMetrics& m) { return pct(m.mean_return_on_margin) + " / " + pct(m.max_return_on_margin) + " / " + pct(m.min_return_on_margin); }},
+       [](const PolicyMetrics& m) { return percent(m.mean_return_on_margin) + " / " + percent(m.max_return_on_margin) + " / " + percent(m.min_return_on_margin); }},
       {"trade ROE mean/max/min",
-       [](const PolicyMetrics& m) { return pct(m.mean_return_on_equity) + " / " + pct(m.max_return_on_equity) + " / " + pct(m.min_return_on_equity); }},
-      {"max DD", [](const PolicyMetrics& m) { return pct(m.max_drawdown); }},
+       [](const PolicyMetrics& m) { return percent(m.mean_return_on_equity) + " / " + percent(m.max_return_on_equity) + " / " + percent(m.min_return_on_equity); }},
+      {"max DD", [](const PolicyMetrics& m) { return percent(m.max_drawdown); }},
       {"Sharpe", [](const PolicyMetrics& m) { return num(m.sharpe); }},
       {"Sortino", [](const PolicyMetrics& m) { return num(m.sortino); }},
       {"Calmar", [](const PolicyMetrics& m) { return num(m.calmar); }},
       {"liquidations", [](const PolicyMetrics& m) { return std::to_string(m.liquidations); }},
       {"fees", [](const PolicyMetrics& m) { return num(m.fees_paid); }},
       {"funding", [](const PolicyMetrics& m) { return num(m.funding_net); }},
-      {"time in market", [](const PolicyMetrics& m) { return pct(m.time_in_market); }},
+      {"time in market", [](const PolicyMetrics& m) { return percent(m.time_in_market); }},
   };
   return cols;
 }
@@ -64,7 +62,7 @@ std::vector<std::string> months_of(const std::vector<PolicyMetrics>& metrics) {
 
 std::string month_value(const PolicyMetrics& m, const std::string& month) {
   for (const auto& mr : m.monthly)
-    if (mr.month == month) return pct(mr.return_fraction);
+    if (mr.month == month) return percent(mr.return_fraction);
   return "";
 }
 
@@ -421,8 +419,8 @@ std::string render_walk_forward(const std::vector<WalkForwardRow>& rows) {
   for (const auto& r : rows) {
     const auto& is = r.in_sample;
     const auto& oos = r.out_of_sample;
-    out += "| " + r.fold + " | " + is.policy + " | " + pct(is.return_per_30_days()) + " | " + pct(oos.return_per_30_days()) + " | " + num(is.sharpe) +
-           " | " + num(oos.sharpe) + " | " + pct(is.max_drawdown) + " | " + pct(oos.max_drawdown) + " | " + std::to_string(is.trades) + " | " +
+    out += "| " + r.fold + " | " + is.policy + " | " + percent(is.return_per_30_days()) + " | " + percent(oos.return_per_30_days()) + " | " + num(is.sharpe) +
+           " | " + num(oos.sharpe) + " | " + percent(is.max_drawdown) + " | " + percent(oos.max_drawdown) + " | " + std::to_string(is.trades) + " | " +
            std::to_string(oos.trades) + " | " + std::to_string(oos.liquidations) + " |\n";
     auto it = std::find_if(across.begin(), across.end(), [&](const auto& a) { return a.first == is.policy; });
     if (it == across.end()) it = across.insert(across.end(), {is.policy, Across{}});
@@ -439,7 +437,7 @@ std::string render_walk_forward(const std::vector<WalkForwardRow>& rows) {
   out += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& [policy, a] : across) {
     const double n = static_cast<double>(a.folds);
-    out += "| " + policy + " | " + std::to_string(a.folds) + " | " + pct(a.oos_return_sum / n) + " | " + num(a.oos_sharpe_sum / n) + " | " + pct(a.worst_oos_dd) +
+    out += "| " + policy + " | " + std::to_string(a.folds) + " | " + percent(a.oos_return_sum / n) + " | " + num(a.oos_sharpe_sum / n) + " | " + percent(a.worst_oos_dd) +
            " | " + std::to_string(a.positive) + " of " + std::to_string(a.folds) + " | " + std::to_string(a.oos_trades) + " | " +
            std::to_string(a.oos_liquidations) + " |\n";
   }

@@ -1,7 +1,8 @@
 #include "fulcrum/risk/pre_trade_gate.h"
 
 #include <cmath>
-#include <cstdio>
+
+#include "fulcrum/core/number_format.h"
 
 namespace fulcrum::risk {
 
@@ -39,12 +40,7 @@ std::vector<GateReason> all_gate_reasons() {
 
 namespace {
 
-std::string num(double v) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
+using core::short_number;
 GateVerdict deny(GateReason r, double observed, double limit, std::string detail) { return {r, observed, limit, std::move(detail)}; }
 
 }  // namespace
@@ -58,20 +54,20 @@ std::string describe_changes(const PreTradeLimits& a, const PreTradeLimits& b) {
   field("max_leverage_x", std::to_string(a.max_leverage_x), std::to_string(b.max_leverage_x));
   field("max_order_notional", a.max_order_notional.str(), b.max_order_notional.str());
   field("max_orders_per_instant", std::to_string(a.max_orders_per_instant), std::to_string(b.max_orders_per_instant));
-  field("high_atr_ratio", num(a.high_atr_ratio), num(b.high_atr_ratio));
+  field("high_atr_ratio", short_number(a.high_atr_ratio), short_number(b.high_atr_ratio));
   field("high_atr_max_leverage_x", std::to_string(a.high_atr_max_leverage_x), std::to_string(b.high_atr_max_leverage_x));
-  field("min_liquidation_buffer", num(a.min_liquidation_buffer), num(b.min_liquidation_buffer));
-  field("max_loss_at_stop", num(a.max_loss_at_stop), num(b.max_loss_at_stop));
-  field("max_var", num(a.max_var), num(b.max_var));
-  field("var_confidence", num(a.var_confidence), num(b.var_confidence));
+  field("min_liquidation_buffer", short_number(a.min_liquidation_buffer), short_number(b.min_liquidation_buffer));
+  field("max_loss_at_stop", short_number(a.max_loss_at_stop), short_number(b.max_loss_at_stop));
+  field("max_var", short_number(a.max_var), short_number(b.max_var));
+  field("var_confidence", short_number(a.var_confidence), short_number(b.var_confidence));
   field("var_window_days", std::to_string(a.var_window_days), std::to_string(b.var_window_days));
   field("var_min_days", std::to_string(a.var_min_days), std::to_string(b.var_min_days));
-  field("max_margin_fraction", num(a.max_margin_fraction), num(b.max_margin_fraction));
+  field("max_margin_fraction", short_number(a.max_margin_fraction), short_number(b.max_margin_fraction));
   field("max_open_positions", std::to_string(a.max_open_positions), std::to_string(b.max_open_positions));
-  field("max_funding_annualised", num(a.max_funding_annualised), num(b.max_funding_annualised));
-  field("min_book_depth_multiple", num(a.min_book_depth_multiple), num(b.min_book_depth_multiple));
+  field("max_funding_annualised", short_number(a.max_funding_annualised), short_number(b.max_funding_annualised));
+  field("min_book_depth_multiple", short_number(a.min_book_depth_multiple), short_number(b.min_book_depth_multiple));
   field("max_orders_per_second", std::to_string(a.max_orders_per_second), std::to_string(b.max_orders_per_second));
-  field("max_drawdown", num(a.max_drawdown), num(b.max_drawdown));
+  field("max_drawdown", short_number(a.max_drawdown), short_number(b.max_drawdown));
   field("drawdown_cooloff_hours", std::to_string(a.drawdown_cooloff_hours), std::to_string(b.drawdown_cooloff_hours));
   field("stop_missing", missing(a.stop_missing), missing(b.stop_missing));
   field("var_missing", missing(a.var_missing), missing(b.var_missing));
@@ -101,16 +97,16 @@ GateVerdict PreTradeGate::check_context(const GateOrder& order, core::Money noti
   if (c.reduce_only) return {};
   if (c.time_ms < c.breaker_until_ms)
     return deny(GateReason::kDrawdownBreaker, c.drawdown, l.max_drawdown,
-                "drawdown breaker: the account fell " + num(c.drawdown * 100) + " % below its equity peak (limit " + num(l.max_drawdown * 100) +
+                "drawdown breaker: the account fell " + short_number(c.drawdown * 100) + " % below its equity peak (limit " + short_number(l.max_drawdown * 100) +
                     " %), REDUCING until " + std::to_string(c.breaker_until_ms) + " ms");
 
   if (order.leverage_x > c.bracket_max_leverage_x)
     return deny(GateReason::kLeverageAboveBracket, order.leverage_x, c.bracket_max_leverage_x,
                 "leverage " + std::to_string(order.leverage_x) + "x above the bracket's " + std::to_string(c.bracket_max_leverage_x) + "x at notional " +
-                    num(notional));
+                    short_number(notional));
   if (c.atr_ratio > l.high_atr_ratio && order.leverage_x > l.high_atr_max_leverage_x)
     return deny(GateReason::kLeverageInHighVolatility, order.leverage_x, l.high_atr_max_leverage_x,
-                "leverage " + std::to_string(order.leverage_x) + "x while ATR is " + num(c.atr_ratio) + "x its one-year mean (> " + num(l.high_atr_ratio) +
+                "leverage " + std::to_string(order.leverage_x) + "x while ATR is " + short_number(c.atr_ratio) + "x its one-year mean (> " + short_number(l.high_atr_ratio) +
                     "): at most " + std::to_string(l.high_atr_max_leverage_x) + "x");
 
   if (c.stop_price) {
@@ -121,14 +117,14 @@ GateVerdict PreTradeGate::check_context(const GateOrder& order, core::Money noti
       const double beyond = c.side > 0 ? (stop - liq) / stop : (liq - stop) / stop;
       if (beyond < l.min_liquidation_buffer)
         return deny(GateReason::kLiquidationBeforeStop, beyond, l.min_liquidation_buffer,
-                    "liquidation " + num(liq) + " is " + num(beyond * 100) + " % beyond the stop " + num(stop) + " (at least " +
-                        num(l.min_liquidation_buffer * 100) + " %)");
+                    "liquidation " + short_number(liq) + " is " + short_number(beyond * 100) + " % beyond the stop " + short_number(stop) + " (at least " +
+                        short_number(l.min_liquidation_buffer * 100) + " %)");
     }
     const double loss = qty * std::abs(ref - stop);
     if (loss > l.max_loss_at_stop * c.equity)
       return deny(GateReason::kLossAtStopAboveLimit, c.equity > 0 ? loss / c.equity : loss, l.max_loss_at_stop,
-                  "loss at the stop " + num(loss) + " is " + num(c.equity > 0 ? loss / c.equity * 100 : 0) + " % of equity " + num(c.equity) +
-                      " (at most " + num(l.max_loss_at_stop * 100) + " %)");
+                  "loss at the stop " + short_number(loss) + " is " + short_number(c.equity > 0 ? loss / c.equity * 100 : 0) + " % of equity " + short_number(c.equity) +
+                      " (at most " + short_number(l.max_loss_at_stop * 100) + " %)");
   } else if (l.stop_missing == OnMissing::kFailClosed) {
     return deny(GateReason::kInputMissing, 0, 0, "no stop price: liquidation distance and loss at the stop cannot be checked (stop_missing: fail_closed)");
   }
@@ -136,8 +132,8 @@ GateVerdict PreTradeGate::check_context(const GateOrder& order, core::Money noti
   if (c.var_after) {
     if (*c.var_after > l.max_var * c.equity)
       return deny(GateReason::kVarAboveLimit, c.equity > 0 ? *c.var_after / c.equity : *c.var_after, l.max_var,
-                  "one-day " + num(l.var_confidence * 100) + " % VaR after the order " + num(*c.var_after) + " is " +
-                      num(c.equity > 0 ? *c.var_after / c.equity * 100 : 0) + " % of equity (at most " + num(l.max_var * 100) + " %)");
+                  "one-day " + short_number(l.var_confidence * 100) + " % VaR after the order " + short_number(*c.var_after) + " is " +
+                      short_number(c.equity > 0 ? *c.var_after / c.equity * 100 : 0) + " % of equity (at most " + short_number(l.max_var * 100) + " %)");
   } else if (l.var_missing == OnMissing::kFailClosed) {
     return deny(GateReason::kInputMissing, 0, 0, "fewer than " + std::to_string(l.var_min_days) + " days of returns: VaR cannot be checked (var_missing: fail_closed)");
   }
@@ -145,8 +141,8 @@ GateVerdict PreTradeGate::check_context(const GateOrder& order, core::Money noti
   const double margin_after = c.margin_in_use + notional / std::max(1, order.leverage_x);
   if (margin_after > l.max_margin_fraction * c.equity)
     return deny(GateReason::kMarginAboveLimit, c.equity > 0 ? margin_after / c.equity : margin_after, l.max_margin_fraction,
-                "initial margin after the order " + num(margin_after) + " is " + num(c.equity > 0 ? margin_after / c.equity * 100 : 0) +
-                    " % of equity (at most " + num(l.max_margin_fraction * 100) + " %)");
+                "initial margin after the order " + short_number(margin_after) + " is " + short_number(c.equity > 0 ? margin_after / c.equity * 100 : 0) +
+                    " % of equity (at most " + short_number(l.max_margin_fraction * 100) + " %)");
   if (c.opens_position && c.open_positions + 1 > l.max_open_positions)
     return deny(GateReason::kOpenPositionsAboveLimit, c.open_positions + 1, l.max_open_positions,
                 "position " + std::to_string(c.open_positions + 1) + " above max_open_positions " + std::to_string(l.max_open_positions));
@@ -156,13 +152,13 @@ GateVerdict PreTradeGate::check_context(const GateOrder& order, core::Money noti
     const bool pays = c.side > 0 ? annualised > 0 : annualised < 0;
     if (pays && std::abs(annualised) > l.max_funding_annualised)
       return deny(GateReason::kFundingAbnormal, std::abs(annualised), l.max_funding_annualised,
-                  "funding " + num(*c.funding_rate * 100) + " % per " + num(c.funding_interval_hours) + " h is " + num(annualised * 100) +
-                      " % a year against this side (at most " + num(l.max_funding_annualised * 100) + " %)");
+                  "funding " + short_number(*c.funding_rate * 100) + " % per " + short_number(c.funding_interval_hours) + " h is " + short_number(annualised * 100) +
+                      " % a year against this side (at most " + short_number(l.max_funding_annualised * 100) + " %)");
   }
   if (c.top_of_book_qty && *c.top_of_book_qty < l.min_book_depth_multiple * qty)
     return deny(GateReason::kBookTooThin, qty > 0 ? *c.top_of_book_qty / qty : 0, l.min_book_depth_multiple,
-                "top of book " + num(*c.top_of_book_qty) + " is " + num(qty > 0 ? *c.top_of_book_qty / qty : 0) + "x the order (at least " +
-                    num(l.min_book_depth_multiple) + "x)");
+                "top of book " + short_number(*c.top_of_book_qty) + " is " + short_number(qty > 0 ? *c.top_of_book_qty / qty : 0) + "x the order (at least " +
+                    short_number(l.min_book_depth_multiple) + "x)");
   return {};
 }
 
