@@ -564,7 +564,9 @@ class Mesh {
     const double malformed = runtime::metric_sum(all, "fulcrum_malformed_frames_total");
     std::printf("%s[%6.1fs] orders %.0f rejected %.0f | tick→order p50 %.2f ms p99 %.2f ms | drops %.0f malformed %.0f | equity%s\n",
                 final_line ? "final " : "", elapsed_s, runtime::metric_sum(router, "fulcrum_orders_total"),
-                runtime::metric_sum(router, "fulcrum_order_rejections_total"), p50.value_or(0) * 1e3, p99.value_or(0) * 1e3, drops, malformed,
+                // Every stage that refuses orders: the planner's gate, the gatekeeper, the router
+                // and venue; each order is refused at most once, so the sum counts orders.
+                runtime::metric_sum(all, "fulcrum_order_rejections_total"), p50.value_or(0) * 1e3, p99.value_or(0) * 1e3, drops, malformed,
                 equity.c_str());
     std::fflush(stdout);
   }

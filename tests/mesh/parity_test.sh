@@ -14,5 +14,7 @@ same_files "$WORK/backtest/latest" "$WORK/mesh/latest" 'ledger-*.csv' 'trades-*.
 [ "$(wc -l <"$WORK/mesh/latest/ledger-fixed.csv")" -gt 40 ] || fail "fixed policy ledger is nearly empty"
 [ "$(wc -l <"$WORK/mesh/latest/gate_denials.csv")" -gt 5 ] || fail "the gate denied nothing: parity with every check on is not shown"
 grep -q "final .*orders [1-9]" "$WORK/out" || fail "the live summary counted no orders"
+# Refusals anywhere on the path count, the planner's gate first among them (it denies most here).
+grep -q "final .*rejected [1-9]" "$WORK/out" || fail "the live summary counted no rejection, though the gate denied orders"
 [ ! -e "$WORK/state.json" ] || fail "state file left behind after a clean stop"
 echo "PASS: mesh parity with the in-process backtest"
