@@ -1,6 +1,7 @@
 #include "router_sink.h"
 
 #include "fulcrum/report/report_writer.h"
+#include "fulcrum/risk/pre_trade_gate.h"
 #include "fulcrum/transport/strategy_codec.h"
 #include "fulcrum/transport/topics.h"
 
@@ -17,7 +18,9 @@ void ServiceSink::attach(router::RouterCore& core) {
     gauges_.push_back({&m.account_gauge("fulcrum_account_equity_usd", "Account equity at mark, USDT", a),
                        &m.account_gauge("fulcrum_account_exposure_notional_usd", "Sum of |position| × mark, USDT", a),
                        &m.account_gauge("fulcrum_account_leverage_ratio", "Exposure notional / equity", a),
-                       &m.account_gauge("fulcrum_account_margin_ratio", "Maintenance margin / equity (Binance margin ratio)", a)});
+                       &m.account_gauge("fulcrum_account_margin_ratio", "Maintenance margin / equity (Binance margin ratio)", a),
+                       &m.account_gauge("fulcrum_account_margin_alert", "1 while equity ≤ mesh.risk.margin_alert_ratio × maintenance margin", a),
+                       &m.counter("fulcrum_margin_alerts_total", "Times an account entered the margin alert", {{"account", a}})});
     m.orders(a);
     for (const auto reason : venue::all_reject_reasons()) m.rejections(a, venue::to_string(reason));
   }
@@ -37,6 +40,15 @@ void ServiceSink::account_views(core::TimestampMs, const std::vector<strategy::A
     gauges_[a].exposure->Set(view.exposure_notional);
     gauges_[a].leverage->Set(eq > 0 ? view.exposure_notional / eq : 0);
     gauges_[a].margin_ratio->Set(view.margin_ratio);
+    // The view's margin ratio is maintenance / equity: maintenance = ratio × equity.
+    const bool alert = risk::margin_alert(view.margin_ratio * eq, eq, svc_.config().mesh.risk.margin_alert_ratio);
+    if (alert && !gauges_[a].alerting) {
+      gauges_[a].margin_alerts->Increment();
+      svc_.log().warn("event=margin_alert account={} margin_ratio={:.4f} alert_at={:.4f} equity={:.2f} note=\"equity within {}x of maintenance margin\"",
+                      core_->accounts()[a], view.margin_ratio, 1.0 / svc_.config().mesh.risk.margin_alert_ratio, eq, svc_.config().mesh.risk.margin_alert_ratio);
+    }
+    gauges_[a].alerting = alert;
+    gauges_[a].margin_alert->Set(alert ? 1 : 0);
   }
   svc_.metrics().published(transport::topics::kAccounts).Increment(static_cast<double>(views.size()));
 }

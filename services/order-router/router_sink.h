@@ -27,7 +27,9 @@ class ServiceSink final : public router::RouterSink {
 
  private:
   struct AccountGauges {
-    prometheus::Gauge *equity, *exposure, *leverage, *margin_ratio;
+    prometheus::Gauge *equity, *exposure, *leverage, *margin_ratio, *margin_alert;
+    prometheus::Counter* margin_alerts;
+    bool alerting = false;
   };
   runtime::Service& svc_;
   transport::Publisher& snapshots_;

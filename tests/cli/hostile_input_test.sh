@@ -206,6 +206,7 @@ cfg_case var-confidence "mesh.risk.var_confidence: must be ≤" 'mesh:\n  risk:\
 cfg_case var-days "mesh.risk.var_min_days: must be ≤ var_window_days" 'mesh:\n  risk:\n    var_window_days: 20\n    var_min_days: 30\n'
 cfg_case stop-missing "mesh.risk.stop_missing: must be skip or fail_closed" 'mesh:\n  risk:\n    stop_missing: maybe\n'
 cfg_case drawdown "mesh.risk.max_drawdown: must be ≤" 'mesh:\n  risk:\n    max_drawdown: 1.5\n'
+cfg_case margin-alert "mesh.risk.margin_alert_ratio: must be ≥" 'mesh:\n  risk:\n    margin_alert_ratio: 0.5\n'
 cfg_case heartbeat "mesh.kill_switch.router_heartbeat_ms: must be ≥" 'mesh:\n  kill_switch:\n    router_heartbeat_ms: -1\n'
 cfg_case kill-switch-typo "mesh.kill_switch.rejection_bust: unknown key" 'mesh:\n  kill_switch:\n    rejection_bust: 3\n'
 cfg_case curve-type "mesh.curve" 'mesh:\n  curve: sometimes\n'

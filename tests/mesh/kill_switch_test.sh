@@ -102,7 +102,8 @@ expect_in "$WORK/err" "epoch 2"
 [ "$(ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["engagements"][0]["epoch"])')" = 2 ] || fail "the stale release changed the state"
 echo "  a release of epoch 1 after an engage at epoch 2: refused (exit 3), still HALTED"
 
-# Restarts: gatekeeper, router, Redis. Each comes back HALTED at epoch 2.
+# Restarts: gatekeeper, router, Redis. Each comes back HALTED at epoch 2. Waits after a
+# Redis restart allow for the clients' reconnect backoff (100 ms doubling to 5 s).
 kill -9 "$risk_gatekeeper_PID"; wait "$risk_gatekeeper_PID" 2>/dev/null
 rm -f "$WORK/state-router.txt.tmp"
 launch risk-gatekeeper "${common[@]}" "${gk_args[@]}"
@@ -117,7 +118,7 @@ launch order-router "${common[@]}" "${router_args[@]}"
 grep -q "event=trading_state_restored epoch=2" "$WORK/order-router.log" || fail "the router did not restore the halt from its copy"
 kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null; REDIS_PID=
 start_redis "$RP"   # empty: no persistence in this test's Redis
-wait_for 5 'redis-cli -p "$RP" get "$NS:risk:trading_state" | grep -q HALTED' || fail "the gatekeeper did not write the state back to a fresh Redis"
+wait_for 15 'redis-cli -p "$RP" get "$NS:risk:trading_state" | grep -q HALTED' || fail "the gatekeeper did not write the state back to a fresh Redis"
 [ "$(ctl status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["epoch"])')" = 2 ] || fail "state lost with Redis"
 echo "  gatekeeper, router and Redis each restarted: still HALTED at epoch 2, Redis re-written"
 
@@ -125,7 +126,7 @@ echo "  gatekeeper, router and Redis each restarted: still HALTED at epoch 2, Re
 expect_exit 0 ctl release --epoch 2 --reason "all clear"
 expect_in "$WORK/out" "HALTED -> ACTIVE"
 released_at=$(orders)
-wait_for 5 'redis-cli -p "$RP" xrange "$NS:audit:risk-gatekeeper" - + | grep -qx release' || fail "no release in the audit stream"
+wait_for 15 'redis-cli -p "$RP" xrange "$NS:audit:risk-gatekeeper" - + | grep -qx release' || fail "no release in the audit stream"
 wait_for 30 '[ "$(orders)" -gt "$released_at" ]' || fail "orders did not resume after the release"
 echo "  released at epoch 3: orders resume ($released_at -> $(orders))"
 
@@ -135,9 +136,11 @@ kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null; REDIS_PID=
 expect_exit 0 ctl kill --mode flatten --reason "flatten with Redis down"
 expect_in "$WORK/out" "epoch 4"
 start_redis "$RP"
-wait_for 10 '[ "$(acct open_positions)" = 0 ]' || fail "flatten left positions open: $(acct open_positions)"
+wait_for 20 '[ "$(acct open_positions)" = 0 ]' || fail "flatten left positions open: $(acct open_positions)"
 grep -q "kill-4-" <(redis-cli -p "$RP" lrange "$NS:fills:fixed" 0 -1) || fail "no flatten fill recorded"
 echo "  flatten with Redis down: engaged at epoch 4, every position closed by kill-4-* fills"
+# The gatekeeper's client is back once its reconnect backoff (up to 5 s) has run out.
+wait_for 15 'redis-cli -p "$RP" xrange "$NS:audit:risk-gatekeeper" - + | grep -qx "flatten with Redis down"' || true
 redis-cli -p "$RP" xrange "$NS:audit:risk-gatekeeper" - + > "$WORK/audit"
 # The engage made while Redis was down reached the stream once it was back, naming who.
 grep -qx "flatten with Redis down" "$WORK/audit" || fail "the engage made with Redis down is not in the audit stream"

@@ -316,6 +316,7 @@ void read_mesh(Section& m, MeshConfig& c) {
   r.read<int>("var_min_days", k.var_min_days, 1, 3650);
   if (k.var_min_days > k.var_window_days) r.problem("var_min_days", "must be ≤ var_window_days (" + std::to_string(k.var_window_days) + ")");
   r.read<double>("max_margin_fraction", k.max_margin_fraction, 0.0, 125.0);
+  r.read<double>("margin_alert_ratio", k.margin_alert_ratio, 1.0, 100.0);
   r.read<int>("max_open_positions", k.max_open_positions, 0, 10'000);
   r.read<double>("max_funding_annualised", k.max_funding_annualised, 0.0, 1000.0);
   r.read<double>("min_book_depth_multiple", k.min_book_depth_multiple, 0.0, 1e6);

@@ -63,6 +63,7 @@ std::string describe_changes(const PreTradeLimits& a, const PreTradeLimits& b) {
   field("var_window_days", std::to_string(a.var_window_days), std::to_string(b.var_window_days));
   field("var_min_days", std::to_string(a.var_min_days), std::to_string(b.var_min_days));
   field("max_margin_fraction", short_number(a.max_margin_fraction), short_number(b.max_margin_fraction));
+  field("margin_alert_ratio", short_number(a.margin_alert_ratio), short_number(b.margin_alert_ratio));
   field("max_open_positions", std::to_string(a.max_open_positions), std::to_string(b.max_open_positions));
   field("max_funding_annualised", short_number(a.max_funding_annualised), short_number(b.max_funding_annualised));
   field("min_book_depth_multiple", short_number(a.min_book_depth_multiple), short_number(b.min_book_depth_multiple));
@@ -72,6 +73,10 @@ std::string describe_changes(const PreTradeLimits& a, const PreTradeLimits& b) {
   field("stop_missing", missing(a.stop_missing), missing(b.stop_missing));
   field("var_missing", missing(a.var_missing), missing(b.var_missing));
   return out;
+}
+
+bool margin_alert(double maintenance_margin, double margin_balance, double alert_ratio) {
+  return maintenance_margin > 0 && margin_balance <= alert_ratio * maintenance_margin;
 }
 
 std::optional<GateVerdict> state_verdict(const TradingStateBook& book, std::string_view account, std::string_view symbol, bool reduces_exposure) {

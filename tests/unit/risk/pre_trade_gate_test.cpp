@@ -193,3 +193,13 @@ TEST(PreTradeGate, ReloadAuditNamesEveryChangedLimit) {
   b.var_missing = risk::OnMissing::kFailClosed;
   EXPECT_EQ(risk::describe_changes(a, b), "max_var 0.03->0.05 var_missing skip->fail_closed");
 }
+
+TEST(PreTradeGate, TheMarginAlertIsEquityWithin120PercentOfMaintenance) {
+  // Maintenance 1 000: equity 1 200 is exactly 120 % (alert), 1 200.01 is not; in Binance's
+  // terms the alert starts at a margin ratio of 1 000 / 1 200 = 83.3 %.
+  EXPECT_TRUE(risk::margin_alert(1'000, 1'200, 1.2));
+  EXPECT_FALSE(risk::margin_alert(1'000, 1'200.01, 1.2));
+  EXPECT_TRUE(risk::margin_alert(1'000, 900, 1.2));  // past it: still alerting, liquidation nears
+  EXPECT_FALSE(risk::margin_alert(0, 0, 1.2)) << "no position, no alert";
+  EXPECT_TRUE(risk::margin_alert(1'000, -5, 1.2));
+}

@@ -61,6 +61,7 @@ struct PreTradeLimits {
   int var_window_days = 90;
   int var_min_days = 30;                // fewer days of history: the VaR input is missing
   double max_margin_fraction = 1.0;     // initial margin in use / equity
+  double margin_alert_ratio = 1.2;      // alert while margin balance ≤ 120 % of maintenance (margin_alert())
   int max_open_positions = 10;
   double max_funding_annualised = 0.50;
   double min_book_depth_multiple = 10;
@@ -155,6 +156,13 @@ class PreTradeGate {
   int passed_this_instant_ = 0;
   std::deque<core::TimestampMs> passed_times_;  // the last second's passed orders, for the rate
 };
+
+// Seed 001's holding alert, "margin ratio at 120 % of maintenance", written down: the
+// account's margin balance (equity at mark) has fallen to `alert_ratio` × its maintenance
+// margin or below. In Binance's own terms (margin ratio = maintenance / margin balance) that
+// is a margin ratio of 1 / 1.2 = 83.3 % or more; liquidation comes at 100 %. No positions
+// (maintenance 0): no alert.
+bool margin_alert(double maintenance_margin, double margin_balance, double alert_ratio);
 
 // The trading state's verdict on a new order of `account` in `symbol`: nullopt when the
 // state in force allows it. `reduces_exposure`: the order is reduce-only, so the venue
