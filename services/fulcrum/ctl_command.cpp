@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "fulcrum/runtime/control_server.h"
 #include "fulcrum/v1/leaderboard.grpc.pb.h"
 #include "fulcrum/v1/trading_state.grpc.pb.h"
 
@@ -120,17 +121,8 @@ int run_ctl(const std::string& action, const CtlOptions& o) {
   }
   std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
   if (!o.tls_ca.empty()) {
-    auto read = [](const std::string& path) {
-      std::ifstream in(path);
-      if (!in) throw std::runtime_error("cannot read " + path);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      return ss.str();
-    };
-    grpc::SslCredentialsOptions opts;
-    opts.pem_root_certs = read(o.tls_ca);
-    if (!o.tls_cert.empty()) opts.pem_cert_chain = read(o.tls_cert), opts.pem_private_key = read(o.tls_key);
-    creds = grpc::SslCredentials(opts);
+    // The key is read only with its certificate: without --tls-cert, server-side TLS alone.
+    creds = runtime::tls_channel_credentials({o.tls_cert, o.tls_cert.empty() ? "" : o.tls_key, o.tls_ca});
   }
   auto channel = grpc::CreateChannel(t.address, creds);
   if (action == "leaderboard") {

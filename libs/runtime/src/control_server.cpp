@@ -233,6 +233,15 @@ TlsPem read_tls(const TlsFiles& files) {
   return {read(files.cert, "certificate"), read(files.key, "key"), read(files.ca, "CA")};
 }
 
+std::shared_ptr<grpc::ChannelCredentials> tls_channel_credentials(const TlsFiles& files) {
+  const auto pem = read_tls(files);
+  grpc::SslCredentialsOptions opts;
+  opts.pem_root_certs = pem.ca;
+  opts.pem_private_key = pem.key;
+  opts.pem_cert_chain = pem.cert;
+  return grpc::SslCredentials(opts);
+}
+
 ControlServer::ControlServer(const std::string& address, ControlBoard& board, const TlsFiles& tls) : impl_(std::make_unique<Impl>(board)) {
   grpc::ServerBuilder builder;
   std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();

@@ -71,15 +71,8 @@ KillSwitchDesk::KillSwitchDesk(Service& svc, KillSwitchSettings settings)
   if (!settings_.router_address.empty()) {
     router_ = std::make_unique<Router>();
     std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
-    if (svc_.tls().enabled()) {
-      // The mesh's own call: this service's certificate, the router checked against the CA.
-      const auto pem = read_tls(svc_.tls());
-      grpc::SslCredentialsOptions opts;
-      opts.pem_root_certs = pem.ca;
-      opts.pem_private_key = pem.key;
-      opts.pem_cert_chain = pem.cert;
-      creds = grpc::SslCredentials(opts);
-    }
+    // The mesh's own call: this service's certificate, the router checked against the CA.
+    if (svc_.tls().enabled()) creds = tls_channel_credentials(svc_.tls());
     router_->channel = grpc::CreateChannel(settings_.router_address, creds);
     router_->stub = v1::TradingStateSink::NewStub(router_->channel);
   }

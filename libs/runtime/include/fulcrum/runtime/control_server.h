@@ -19,6 +19,7 @@
 
 namespace grpc {
 class Server;
+class ChannelCredentials;
 }
 
 namespace fulcrum::runtime {
@@ -118,6 +119,9 @@ struct TlsPem {
   std::string cert, key, ca;
 };
 TlsPem read_tls(const TlsFiles& files);
+// A client's TLS credentials from the files: the peer checked against `ca` (system roots
+// when empty), and `cert`/`key` presented when given (mutual TLS).
+std::shared_ptr<grpc::ChannelCredentials> tls_channel_credentials(const TlsFiles& files);
 
 class ControlServer {
  public:
