@@ -166,7 +166,7 @@ int run(const BacktestOptions& o) {
             << cfg.backtest.initial_equity << " USDT\n\n"
             << analytics::render_text_table(metrics) << "\n"
             << "leaderboard (leaderboard.txt, leaderboard.json):\n"
-            << analytics::render_leaderboard_text(analytics::build_leaderboard(metrics, FULCRUM_VERSION, core::sha256_hex(info.config_text))) << "\n"
+            << written.leaderboard_text << "\n"
             << "pre-trade gate denials (mesh.risk; gate_denials.csv):\n"
             << report::gate_denials_table(result) << "\n";
   std::cout << "report: " << out_dir.string() << "/{summary.md,summary.csv,summary.json,equity.svg,ledger-*.csv,trades-*.csv,decisions-*.csv,orders-*.csv}"

@@ -93,7 +93,8 @@ std::string last_lines(const fs::path& log, size_t n) {
 }
 
 struct Child {
-  std::string name;
+  std::string name;     // the instance: the service, or leverage-<variant> in an A/B run
+  std::string service;  // the binary, its Redis user and CURVE key
   pid_t pid = -1;
   fs::path log, ready;
   int metrics_port = 0, control_port = 0;
@@ -153,6 +154,8 @@ class Mesh {
     const auto& cfg = cfg_;
     if (cfg.backtest.from_ms == 0 || cfg.backtest.to_ms == 0)
       throw core::ConfigError(o_.config, {{"backtest.from/backtest.to", "the mesh replays a fixed window: set both"}});
+    if (!o_.accounts.empty() && !cfg.backtest.ab.variants.empty())
+      throw core::ConfigError(o_.config, {{"ab.variants", "--accounts picks policies; this config runs A/B variants, each with its own account"}});
     const auto bin = service_dir();
     // The run's folder holds its logs from the start and its report at the end; nothing
     // goes to /tmp, and nothing of the user's is written over (prepare_output_root).
@@ -278,10 +281,10 @@ class Mesh {
     // The router's control port is fixed for the run: the gatekeeper pushes every
     // trading-state change there, and a restarted router must be found where it was.
     const auto router_control = ep["router_control"].substr(std::string("tcp://").size());
-    auto common = [&](const std::string& name) {
+    auto common = [&](const std::string& name, const std::string& instance) {
       const auto own_url = redis_passwords_.count(name) ? "redis://" + name + "@127.0.0.1:" + std::to_string(redis_port_) : redis_url;
       std::vector<std::string> a{(bin / name).string(), "--config", fs::absolute(o_.config).string(), "--redis", own_url, "--namespace", ns,
-                                      "--ready-file", (work_ / (".ready-" + name)).string(), "--tokens", (work_ / "secrets").string()};
+                                      "--ready-file", (work_ / (".ready-" + instance)).string(), "--tokens", (work_ / "secrets").string()};
       if (!curve_dir_.empty()) a.insert(a.end(), {"--curve-keys", curve_dir_});
       return a;
     };
@@ -289,27 +292,43 @@ class Mesh {
       a.insert(a.end(), more);
       return a;
     };
-    std::vector<std::pair<std::string, std::vector<std::string>>> plan{
-        {"order-router", with(common("order-router"), {"--bind", ep["router"], "--bind-acks", ep["acks"], "--market", ep["md"], "--orders", ep["ord"], "--out", work_.string(),
-                                                       "--control", router_control, "--trading-state-file", (work_ / "trading-state-router.txt").string()})},
-        {"risk-gatekeeper", with(common("risk-gatekeeper"), {"--bind", ep["ord"], "--decisions", ep["lev"], "--router-control", router_control,
-                                                             "--trading-state-file", (work_ / "trading-state-gatekeeper.txt").string()})},
-        {"leverage", with(common("leverage"), {"--bind", ep["lev"], "--signals", ep["sig"], "--router", ep["router"], "--router-acks", ep["acks"]})},
-        {"signal-engine", with(common("signal-engine"), {"--bind", ep["sig"], "--features", ep["feat"]})},
-        {"feature-engine", with(common("feature-engine"), {"--bind", ep["feat"], "--market", ep["md"]})},
-        {"market-data", with(common("market-data"), {"--bind", ep["md"], "--acks", ep["acks"]})},
+    // An A/B run: one leverage service per variant, each connecting its PUB to the
+    // gatekeeper's bound SUB, so a variant joins without a change on the gatekeeper.
+    const auto& variants = cfg_.backtest.ab.variants;
+    struct Planned {
+      std::string name, service;
+      std::vector<std::string> args;
     };
-    for (auto& [name, args] : plan) {
-      if (!o_.accounts.empty() && (name == "order-router" || name == "leverage")) {
+    std::vector<Planned> plan{
+        {"order-router", "order-router", with(common("order-router", "order-router"), {"--bind", ep["router"], "--bind-acks", ep["acks"], "--market", ep["md"], "--orders", ep["ord"], "--out", work_.string(),
+                                                       "--control", router_control, "--trading-state-file", (work_ / "trading-state-router.txt").string()})},
+        {"risk-gatekeeper", "risk-gatekeeper", with(common("risk-gatekeeper", "risk-gatekeeper"), {"--bind", ep["ord"], "--decisions", (variants.empty() ? "" : "@") + ep["lev"], "--router-control", router_control,
+                                                             "--trading-state-file", (work_ / "trading-state-gatekeeper.txt").string()})},
+    };
+    const std::vector<std::string> leverage_inputs{"--signals", ep["sig"], "--router", ep["router"], "--router-acks", ep["acks"]};
+    if (variants.empty()) {
+      plan.push_back({"leverage", "leverage", with(common("leverage", "leverage"), {"--bind", ep["lev"]})});
+      plan.back().args.insert(plan.back().args.end(), leverage_inputs.begin(), leverage_inputs.end());
+    }
+    for (const auto& v : variants) {
+      plan.push_back({"leverage-" + v.id, "leverage", with(common("leverage", "leverage-" + v.id), {"--bind", ">" + ep["lev"], "--variant", v.id})});
+      plan.back().args.insert(plan.back().args.end(), leverage_inputs.begin(), leverage_inputs.end());
+    }
+    plan.push_back({"signal-engine", "signal-engine", with(common("signal-engine", "signal-engine"), {"--bind", ep["sig"], "--features", ep["feat"]})});
+    plan.push_back({"feature-engine", "feature-engine", with(common("feature-engine", "feature-engine"), {"--bind", ep["feat"], "--market", ep["md"]})});
+    plan.push_back({"market-data", "market-data", with(common("market-data", "market-data"), {"--bind", ep["md"], "--acks", ep["acks"]})});
+    for (auto& [name, service, args] : plan) {
+      if (!o_.accounts.empty() && (service == "order-router" || service == "leverage")) {
         args.push_back("--accounts");
         args.insert(args.end(), o_.accounts.begin(), o_.accounts.end());
       }
       Child c;
       c.name = name;
+      c.service = service;
       c.log = work_ / "logs" / (name + ".log");
       c.ready = work_ / (".ready-" + name);
       c.args = args;
-      c.env = child_env(name);
+      c.env = child_env(service);
       c.pid = spawn(args, c.log, c.env);
       children_.push_back(c);
       if (!await_ready(children_.back())) return false;
@@ -335,7 +354,7 @@ class Mesh {
   void stop_children() {
     for (const char* name : {"market-data", "feature-engine", "signal-engine", "leverage", "risk-gatekeeper", "order-router"})
       for (auto& c : children_)
-        if (c.name == name && c.exit_code < 0) ::kill(c.pid, SIGTERM);
+        if (c.service == name && c.exit_code < 0) ::kill(c.pid, SIGTERM);
     // A clean stop takes well under a second; 10 s leaves room for a loaded machine or a
     // sanitizer build (ASan stops were seen past 3 s) before the final flush is cut off.
     const auto deadline = std::chrono::steady_clock::now() + 10s;

@@ -1,9 +1,12 @@
-// leverage: one OrderPlanner per account (account = policy name) in a strategy::PlanningDesk,
-// planning each instant against the order router's AccountSnapshot of that instant, one
-// OrderBatch per account per instant. StageHost re-sends batches the router has not
+// leverage: one A/B variant (--variant, from the config's ab.variants) or, without
+// variants, one OrderPlanner per policy, in a strategy::PlanningDesk, planning each instant
+// against the order router's AccountSnapshot of that instant, one OrderBatch per planner
+// per instant, each stamped with its variant, version and config hash. StageHost re-sends batches the router has not
 // acknowledged (client order ids make that idempotent) and journals the inputs so a
 // restart is exact.
 #include <fmt/ranges.h>
+
+#include "fulcrum/core/digest.h"
 
 #include "fulcrum/runtime/stage_host.h"
 #include "fulcrum/runtime/symbol_table.h"
@@ -21,6 +24,7 @@ struct Options {
   std::vector<std::string> signals, accounts;
   std::string router, router_acks;  // the order router's snapshot PUB and its ack PUB
   std::string variant = "A";
+  std::string version;  // overrides the variant's configured version label
   bool force_orders = false;  // benchmarks: one order per account per instant
 };
 
@@ -28,17 +32,35 @@ int run(runtime::Service& svc, const Options& o) {
   const auto& cfg = svc.config();
   const auto symbols = runtime::await_symbol_table(svc).names();
   const auto specs = cfg.mesh_specs(symbols);
-  const auto accounts = o.accounts.empty() ? strategy::policy_list(cfg.backtest) : o.accounts;
-  for (const auto& a : accounts)
-    if (!leverage::is_policy_name(a)) throw runtime::StartupError(runtime::kExitConfig, "--accounts: unknown policy '" + a + "'");
-  strategy::PlanningDesk desk(accounts, cfg.backtest, specs, cfg.mesh.replay == config::ReplayMode::kLockstep);
-  const std::string policy_version = std::string("fulcrum-") + FULCRUM_VERSION + "/variant-" + o.variant;
-  svc.board().set_policy(fmt::format("{}", fmt::join(desk.accounts(), ",")), policy_version);
+  std::vector<strategy::VariantSpec> variants;
+  std::string policy_version = FULCRUM_VERSION;  // the build, unless the variant names its version
+  if (!cfg.backtest.ab.variants.empty()) {
+    // An A/B run: this instance is one variant, with its own policy, filters and version.
+    for (const auto& v : cfg.backtest.ab.variants)
+      if (v.id == o.variant) variants.push_back(v);
+    if (variants.empty())
+      throw runtime::StartupError(runtime::kExitConfig, "--variant '" + o.variant + "' is not in " + cfg.source + "'s ab.variants");
+    if (!o.accounts.empty()) throw runtime::StartupError(runtime::kExitConfig, "--accounts: an A/B variant trades the account its config gives it");
+    if (!variants.front().version.empty()) policy_version = variants.front().version;
+    if (!o.version.empty()) policy_version = o.version;
+  } else {
+    for (const auto& v : strategy::variant_list(cfg.backtest))
+      if (o.accounts.empty() || std::find(o.accounts.begin(), o.accounts.end(), v.id) != o.accounts.end()) variants.push_back(v);
+    for (const auto& a : o.accounts)
+      if (!leverage::is_policy_name(a)) throw runtime::StartupError(runtime::kExitConfig, "--accounts: unknown policy '" + a + "'");
+    if (!o.version.empty()) policy_version = o.version;
+  }
+  if (policy_version.size() > 64) throw runtime::StartupError(runtime::kExitConfig, "--version: at most 64 characters");
+  strategy::PlanningDesk desk(variants, cfg.backtest, specs, cfg.mesh.replay == config::ReplayMode::kLockstep);
+  const auto config_hash = core::sha256_hex(cfg.source_text);
+  std::vector<std::string> policies;
+  for (const auto& v : variants) policies.push_back(v.policy);
+  svc.board().set_policy(fmt::format("{}", fmt::join(policies, ",")), policy_version);
   svc.on_reload([&](const config::AppConfig& c) { desk.set_pre_trade_limits(c.mesh.risk); });
   runtime::StageHost host(svc, {o.bind, topics::kDecisions, "journal:leverage-" + o.variant, true});
   // The planner's own gate denials, one series per account and check, there from the start.
-  for (const auto& a : desk.accounts())
-    for (const auto r : risk::all_gate_reasons()) svc.metrics().rejections(a, risk::to_string(r));
+  for (const auto& v : variants)
+    for (const auto r : risk::all_gate_reasons()) svc.metrics().rejections(v.id, risk::to_string(r));
   v1::Header cause;  // the signals' header: every batch carries its hops on
 
   auto try_plan = [&](int64_t recv_ns) {
@@ -46,17 +68,21 @@ int run(runtime::Service& svc, const Options& o) {
     const auto planned = desk.plan();
     if (!planned) return;
     std::vector<std::string> batches;
-    for (size_t a = 0; a < planned->size(); ++a) {
-      for (const auto& d : (*planned)[a].decisions) {
+    for (size_t p = 0; p < planned->size(); ++p) {
+      const auto& variant = desk.variant(p).id;
+      const auto& account = desk.accounts()[desk.account_of(p)];
+      for (const auto& d : (*planned)[p].decisions) {
         if (host.replaying() || d.outcome.rfind("DENIED: ", 0) != 0) continue;
         const auto code = d.outcome.substr(8, d.outcome.find(':', 8) - 8);
-        svc.metrics().rejections(desk.accounts()[a], code).Increment();
-        svc.log().info("event=order_denied stage=planner account={} symbol={} reason={} detail=\"{}\"", desk.accounts()[a], d.symbol, code, d.outcome);
+        svc.metrics().rejections(variant, code).Increment();
+        svc.log().info("event=order_denied stage=planner variant={} account={} symbol={} reason={} detail=\"{}\"", variant, account, d.symbol, code, d.outcome);
       }
       v1::OrderBatch batch;
-      transport::to_proto(desk.accounts()[a], policy_version, *t, (*planned)[a], batch);
+      transport::to_proto(account, policy_version, *t, (*planned)[p], batch);
+      batch.set_variant(variant);
+      batch.set_config_hash(config_hash);
       if (o.force_orders && batch.commands().empty())
-        transport::to_proto(strategy::probe_order(desk.accounts()[a], *t, desk.view(a), specs), *batch.add_commands());
+        transport::to_proto(strategy::probe_order(variant, *t, desk.view(desk.account_of(p)), specs), *batch.add_commands());
       svc.stamp(*batch.mutable_header(), "leverage", cause.exchange_ts_ms(), &cause, recv_ns);
       batches.push_back(batch.SerializeAsString());
     }
@@ -107,7 +133,8 @@ int main(int argc, char** argv) {
         app.add_option("--router-acks", o.router_acks, "order-router ack PUB endpoint (re-sends stop once acknowledged)");
         app.add_option("--accounts", o.accounts, "policies to run, one account each (default: backtest.policies)");
         app.add_flag("--force-orders", o.force_orders, "benchmarks: send an order for every instant");
-        app.add_option("--variant", o.variant, "A/B variant label reported in status and on every batch");
+        app.add_option("--variant", o.variant, "the A/B variant this instance runs (one of ab.variants), or a label when the config has none");
+        app.add_option("--version", o.version, "the version label its batches carry (default: the variant's version); a new one opens a new leaderboard row");
       },
       [&](runtime::Service& svc) { return run(svc, o); });
 }

@@ -6,6 +6,7 @@
 #include "fulcrum/analytics/leaderboard.h"
 #include "fulcrum/core/digest.h"
 #include "fulcrum/report/report_writer.h"
+#include "fulcrum/runtime/membership_service.h"
 #include "fulcrum/runtime/redis_journal.h"
 #include "fulcrum/runtime/stage_host.h"
 #include "fulcrum/runtime/symbol_table.h"
@@ -36,7 +37,7 @@ int run(runtime::Service& svc, const Options& o) {
   runtime::RedisJournal journal(svc.redis(), svc.key("router:journal"), lockstep, svc.key(""));
   order_router::ServiceSink sink(svc, host.publisher(), ack_pub, o.out, symbols.names());
   router::RouterCore core({cfg.backtest, lockstep}, symbols, cfg.mesh_specs(symbols.names()),
-                          o.accounts.empty() ? strategy::policy_list(cfg.backtest) : o.accounts, journal, sink);
+                          o.accounts.empty() ? strategy::account_list(cfg.backtest) : o.accounts, journal, sink);
   sink.attach(core);
   order_router::AccountStateWriter state(svc, core.result(), symbols.names());  // after what it reads: its last flush runs before they go
   try {
@@ -62,40 +63,110 @@ int run(runtime::Service& svc, const Options& o) {
     const auto lock = under_state();
     return core.on_market(ev), false;
   });
-  // The live leaderboard: one row per account and the version its batches carry.
-  std::map<std::string, std::string> versions;
+  // The live leaderboard: a row per version of each variant, as the final report has them.
   const auto config_hash = core::sha256_hex(cfg.source_text);
   auto next_board = std::chrono::steady_clock::now();
+  // Gauges per row (variant, version, config): a new version's row is new series, and the
+  // old row's stay at their last figures, as the leaderboard keeps them.
+  const auto set_row_gauges = [&](const std::string& variant, const std::string& version, const std::string& hash, const analytics::PolicyMetrics* m, int rank) {
+    const std::map<std::string, std::string> labels{{"variant", variant}, {"version", version}, {"config", hash.substr(0, 12)}};
+    auto& reg = svc.metrics();
+    reg.gauge("fulcrum_leaderboard_equity_usd", "Equity of the row's variant (its account, or its share of the split account)", labels).Set(m ? m->final_equity : cfg.backtest.initial_equity);
+    reg.gauge("fulcrum_leaderboard_pnl_usd", "Equity change over the row's span", labels).Set(m ? m->final_equity - m->initial_equity : 0);
+    reg.gauge("fulcrum_leaderboard_trades", "Closed trades opened in the row's span", labels).Set(m ? static_cast<double>(m->trades) : 0);
+    reg.gauge("fulcrum_leaderboard_win_rate", "Share of the row's closed trades that won", labels).Set(m ? m->win_rate : 0);
+    reg.gauge("fulcrum_leaderboard_max_drawdown", "Largest fall from an equity peak in the row's span (fraction)", labels).Set(m ? m->max_drawdown : 0);
+    reg.gauge("fulcrum_leaderboard_sharpe", "Annualised Sharpe of the row's daily returns so far", labels).Set(m ? m->sharpe : 0);
+    reg.gauge("fulcrum_leaderboard_liquidations", "Liquidations in the row's span", labels).Set(m ? static_cast<double>(m->liquidations) : 0);
+    reg.gauge("fulcrum_leaderboard_rank", "Rank by equity (1 = first; 0 before the first ranking)", labels).Set(rank);
+  };
+  // There from the start, under the version each variant is configured to run.
+  for (const auto& row : core.result().variant_rows)
+    set_row_gauges(row.variant, row.spans.front().version.empty() ? FULCRUM_VERSION : row.spans.front().version, config_hash, nullptr, 0);
   const auto publish_leaderboard = [&] {
     if (!core.started() || std::chrono::steady_clock::now() < next_board) return;
     next_board = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     analytics::LeaderboardSettings settings;
     settings.resamples = 500;  // every 2 s: the final report's 2000 are for the record
-    const auto metrics = report::live_metrics(core.result(), cfg.backtest.initial_equity, core.instant_done());
-    const auto rows = analytics::build_leaderboard(metrics, FULCRUM_VERSION, config_hash, settings, versions);
-    for (const auto& r : rows) {
-      const std::map<std::string, std::string> labels{{"variant", r.variant}, {"version", r.version}};
-      svc.metrics().gauge("fulcrum_leaderboard_equity_usd", "Account equity by variant and version", labels).Set(r.metrics->final_equity);
-      svc.metrics().gauge("fulcrum_leaderboard_sharpe", "Annualised Sharpe so far by variant and version", labels).Set(r.metrics->sharpe);
-      svc.metrics().gauge("fulcrum_leaderboard_rank", "Rank by equity (1 = first)", labels).Set(r.rank);
-    }
+    settings.baseline = core.result().baseline;
+    const auto input = report::leaderboard_input(core.result(), cfg.backtest.initial_equity, core.instant_done(), FULCRUM_VERSION, config_hash);
+    const auto rows = analytics::build_leaderboard(input.metrics, input.keys, settings);
+    for (const auto& r : rows) set_row_gauges(r.variant, r.version, r.config_hash, r.metrics, r.rank);
     svc.board().set_leaderboard({core.instant_done(), analytics::render_leaderboard_text(rows, settings), analytics::render_leaderboard_json(rows, settings)});
   };
   host.add_input_of<v1::OrderBatch>(o.orders, {topics::kOrders}, [&](const v1::OrderBatch& batch, int64_t recv_ns) {
     const auto lock = under_state();
-    const auto& accounts = core.accounts();
-    if (!batch.policy_version().empty() && batch.policy_version().size() <= 128 && std::find(accounts.begin(), accounts.end(), batch.account()) != accounts.end())
-      versions[batch.account()] = batch.policy_version();
     // A batch held for its instant's bar arrived now all the same: its path is measured too.
     const auto outcome = core.on_batch(batch);
-    if (outcome == router::RouterCore::BatchOutcome::kApplied || outcome == router::RouterCore::BatchOutcome::kEarly) svc.observe_order_path(batch.header(), recv_ns);
+    using Outcome = router::RouterCore::BatchOutcome;
+    if (outcome == Outcome::kApplied || outcome == Outcome::kEarly || outcome == Outcome::kHeld) svc.observe_order_path(batch.header(), recv_ns);
     return false;
   });
+  // A/B membership: Join/Leave over gRPC, and the deadline that taints a late variant.
+  runtime::MembershipDesk membership(svc);
+  const auto& ab = cfg.backtest.ab;
+  uint64_t gauged_epoch = 0;
+  const auto member_gauges = [&] {
+    if (gauged_epoch == core.membership_epoch()) return;  // label lookups only when something changed
+    gauged_epoch = core.membership_epoch();
+    for (const auto& m : core.members()) {
+      svc.metrics().gauge("fulcrum_ab_member", "1 while the variant is a member the router waits for", {{"variant", m.variant}}).Set(m.active ? 1 : 0);
+      svc.metrics().counter("fulcrum_ab_tainted_total", "Times the variant missed ab.deadline_ms and left the run", {{"variant", m.variant}});
+    }
+    svc.set_counter("membership_epoch", core.membership_epoch());
+  };
+  member_gauges();
+  const auto describe = [&](v1::MembershipState& s) {
+    s.Clear();
+    s.set_epoch(core.membership_epoch());
+    s.set_instant_ms(core.started() ? core.instant_done() : 0);
+    s.set_mode(ab.mode == strategy::AbMode::kSplit ? "split" : "shadow");
+    s.set_fallback(ab.on_taint == strategy::TaintAction::kFallback ? ab.fallback : "");
+    for (const auto& m : core.members()) {
+      auto* out = s.add_members();
+      out->set_variant(m.variant);
+      out->set_account(core.accounts()[m.account]);
+      out->set_active(m.active);
+      out->set_tainted(m.tainted);
+      out->set_why(m.why);
+      out->set_changed_instant_ms(m.changed_ms);
+    }
+  };
+  auto instant_seen = core.instant_done();
+  auto instant_since = std::chrono::steady_clock::now();
+  const auto enforce_deadline = [&] {
+    if (ab.deadline_ms <= 0 || !lockstep || !core.started()) return;
+    if (core.instant_done() != instant_seen) {
+      instant_seen = core.instant_done();
+      instant_since = std::chrono::steady_clock::now();
+      return;
+    }
+    if (std::chrono::steady_clock::now() - instant_since < std::chrono::milliseconds(ab.deadline_ms)) return;
+    for (const auto& variant : core.missing_members()) {
+      const auto why = fmt::format("missed the {} ms deadline of instant {}", ab.deadline_ms, core.instant_done());
+      if (const auto refused = core.set_membership(variant, false, true, why); !refused.empty()) {
+        svc.log().error("event=variant_late variant={} instant_ms={} left=false why=\"{}\"", variant, core.instant_done(), refused);
+        continue;
+      }
+      svc.metrics().counter("fulcrum_ab_tainted_total", "Times the variant missed ab.deadline_ms and left the run", {{"variant", variant}}).Increment();
+      svc.log().warn("event=variant_tainted variant={} instant_ms={} deadline_ms={} on_taint={} epoch={}", variant, core.instant_done(), ab.deadline_ms,
+                     ab.on_taint == strategy::TaintAction::kFallback ? "fallback:" + ab.fallback : std::string("skip"), core.membership_epoch());
+    }
+  };
   host.every_turn([&] {
     {
       const auto lock = under_state();
       core.retry_ack();
+      enforce_deadline();
+      membership.serve(
+          [&](const std::string& variant, bool join, const std::string& reason) {
+            const auto refused = core.set_membership(variant, join, false, reason);
+            if (refused.empty()) svc.log().warn("event=membership_changed variant={} join={} epoch={} instant_ms={} reason=\"{}\"", variant, join, core.membership_epoch(), core.instant_done(), reason);
+            return refused;
+          },
+          describe);
     }
+    member_gauges();
     svc.set_counter("trading_state_epoch", core.state_epoch());
     svc.set_counter("instants", core.instants());
     svc.set_counter("orders_applied", core.orders_applied());
@@ -126,7 +197,7 @@ int main(int argc, char** argv) {
         app.add_option("--bind-acks", o.bind_acks, "PUB endpoint for instant acknowledgements");
         app.add_option("--market", o.market, "market-data PUB endpoint(s)")->required();
         app.add_option("--orders", o.orders, "risk-gatekeeper PUB endpoint(s)")->required();
-        app.add_option("--accounts", o.accounts, "accounts, one per policy (default: backtest.policies)");
+        app.add_option("--accounts", o.accounts, "accounts (default: the config's: one per variant, or the split account)");
         app.add_option("--trading-state-file", o.trading_state_file, "the local fsynced copy of the trading states the router enforces");
         app.add_option("--out", o.out, "the run folder to write the report (ledgers, trades, summary) into at replay end");
       },

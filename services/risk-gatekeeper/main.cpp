@@ -33,20 +33,24 @@ int run(runtime::Service& svc, const Options& o) {
                                      std::chrono::milliseconds(triggers.rejection_window_ms)});
   std::shared_ptr<const risk::TradingStateBook> book = desk.book();
   std::map<std::string, risk::PreTradeGate> gates;  // per account: its per-instant count is per account, as in the planner
-  for (const auto& a : strategy::policy_list(svc.config().backtest))
-    for (const auto r : risk::all_gate_reasons()) svc.metrics().rejections(a, risk::to_string(r));
+  for (const auto& v : strategy::variant_list(svc.config().backtest))
+    for (const auto r : risk::all_gate_reasons()) svc.metrics().rejections(v.id, risk::to_string(r));
   svc.on_reload([&](const config::AppConfig& c) {
     for (auto& [account, g] : gates) g.set_limits(c.mesh.risk);
   });
   uint64_t passed = 0, denied = 0;
 
   host.add_input_of<v1::OrderBatch>(o.decisions, {topics::kDecisions}, [&](const v1::OrderBatch& in, int64_t recv_ns) {
-    if (!svc.admit_instant(in.instant_ms(), "order batch") || !host.begin(in.instant_ms(), in.account())) return false;
+    // One stream per variant: split-mode variants share an account but each sends its own batch.
+    const auto& variant = in.variant().empty() ? in.account() : in.variant();
+    if (!svc.admit_instant(in.instant_ms(), "order batch") || !host.begin(in.instant_ms(), variant)) return false;
     if (desk.epoch() != book->epoch()) book = desk.book();
-    auto& gate = gates.try_emplace(in.account(), svc.config().mesh.risk).first->second;
+    auto& gate = gates.try_emplace(variant, svc.config().mesh.risk).first->second;  // per variant, as each planner has its own
     gate.begin_instant();
     v1::OrderBatch out;
     out.set_account(in.account());
+    out.set_variant(in.variant());
+    out.set_config_hash(in.config_hash());
     out.set_policy_version(in.policy_version());
     out.set_instant_ms(in.instant_ms());
     *out.mutable_decisions() = in.decisions();  // the planner's records travel to the router's report
@@ -68,8 +72,8 @@ int run(runtime::Service& svc, const Options& o) {
       }
       transport::to_proto(v, order, *out.add_denied());
       ++denied;
-      svc.metrics().rejections(in.account(), risk::to_string(v.reason)).Increment();
-      svc.log().warn("event=order_denied account={} client_order_id={} reason={} observed={} limit={} detail=\"{}\"", in.account(),
+      svc.metrics().rejections(variant, risk::to_string(v.reason)).Increment();
+      svc.log().warn("event=order_denied variant={} account={} client_order_id={} reason={} observed={} limit={} detail=\"{}\"", variant, in.account(),
                      order.client_order_id(), risk::to_string(v.reason), v.observed, v.limit, v.detail);
     }
     int gate_denials = 0;
@@ -77,7 +81,7 @@ int run(runtime::Service& svc, const Options& o) {
       if (d.reason() != v1::DENY_REASON_TRADING_HALTED && d.reason() != v1::DENY_REASON_REDUCING_ONLY) ++gate_denials;
     desk.note_denials(gate_denials);
     svc.stamp(*out.mutable_header(), "risk-gatekeeper", in.header().exchange_ts_ms(), &in.header(), recv_ns);
-    host.finish(in.instant_ms(), {out.SerializeAsString()}, in.account());
+    host.finish(in.instant_ms(), {out.SerializeAsString()}, variant);
     svc.set_counter("orders_passed", passed);
     svc.set_counter("orders_denied", denied);
     return true;

@@ -32,26 +32,48 @@ std::string verdict_for(const PolicyMetrics& m, const PolicyMetrics& base, const
 
 }  // namespace
 
+std::pair<std::vector<double>, std::vector<double>> common_days(const PolicyMetrics& a, const PolicyMetrics& b) {
+  const auto day_index = [](const PolicyMetrics& m, TimestampMs t) { return (t - m.daily_first_end_ms) / core::kMsPerDay; };
+  const TimestampMs first = std::max(a.daily_first_end_ms, b.daily_first_end_ms);
+  const auto a_from = day_index(a, first), b_from = day_index(b, first);
+  const auto n = std::min(static_cast<int64_t>(a.daily.size()) - a_from, static_cast<int64_t>(b.daily.size()) - b_from);
+  std::pair<std::vector<double>, std::vector<double>> out;
+  if (n <= 0) return out;
+  out.first.assign(a.daily.begin() + a_from, a.daily.begin() + a_from + n);
+  out.second.assign(b.daily.begin() + b_from, b.daily.begin() + b_from + n);
+  return out;
+}
+
 std::vector<LeaderboardRow> build_leaderboard(const std::vector<PolicyMetrics>& metrics, const std::string& version, const std::string& config_hash,
-                                              const LeaderboardSettings& s, const std::map<std::string, std::string>& versions) {
+                                              const LeaderboardSettings& s) {
+  std::vector<RowKey> keys;
+  for (const auto& m : metrics) keys.push_back({m.policy, version, config_hash, 0, 0});
+  return build_leaderboard(metrics, keys, s);
+}
+
+std::vector<LeaderboardRow> build_leaderboard(const std::vector<PolicyMetrics>& metrics, const std::vector<RowKey>& keys, const LeaderboardSettings& s) {
   std::vector<LeaderboardRow> rows;
-  if (metrics.empty()) return rows;
-  const auto base_it = std::find_if(metrics.begin(), metrics.end(), [&](const PolicyMetrics& m) { return m.policy == s.baseline; });
-  const PolicyMetrics& base = base_it != metrics.end() ? *base_it : metrics.front();
+  if (metrics.empty() || keys.size() != metrics.size()) return rows;
+  size_t base_index = 0;
+  while (base_index < keys.size() && keys[base_index].variant != s.baseline) ++base_index;
+  const PolicyMetrics& base = metrics[base_index < keys.size() ? base_index : 0];
   std::vector<double> p;
-  for (const auto& m : metrics) {
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    const auto& m = metrics[i];
     LeaderboardRow r;
-    r.variant = m.policy;
-    const auto v = versions.find(m.policy);
-    r.version = v != versions.end() && !v->second.empty() ? v->second : version;
-    r.config_hash = config_hash;
+    r.variant = keys[i].variant;
+    r.version = keys[i].version;
+    r.config_hash = keys[i].config_hash;
+    r.from_ms = keys[i].from_ms;
+    r.to_ms = keys[i].to_ms;
     r.metrics = &m;
     r.baseline = &m == &base;
     if (r.baseline) {
       r.verdict = "BASELINE";
     } else {
-      r.mean_difference = paired_hac_test(m.daily, base.daily);
-      r.sharpe_difference = sharpe_difference(m.daily, base.daily, s.confidence, s.resamples);
+      const auto [mine, theirs] = common_days(m, base);
+      r.mean_difference = paired_hac_test(mine, theirs);
+      r.sharpe_difference = sharpe_difference(mine, theirs, s.confidence, s.resamples);
       p.push_back(r.sharpe_difference.p_value);
       r.verdict = verdict_for(m, base, s);
     }
@@ -73,7 +95,7 @@ std::string render_leaderboard_text(const std::vector<LeaderboardRow>& rows, con
   static const char* kMedals[] = {"🥇", "🥈", "🥉"};
   std::string out;
   char line[512];
-  std::snprintf(line, sizeof line, "     %-18s %-12s %12s %9s %7s %8s %7s %4s  %-26s %-28s %s\n", "variant", "config", "equity", "return", "trades", "max DD",
+  std::snprintf(line, sizeof line, "     %-22s %-14s %-12s %12s %9s %7s %8s %7s %4s  %-26s %-28s %s\n", "variant", "version", "config", "equity", "return", "trades", "max DD",
                 "Sharpe", "liq", "mean diff/day (NW t)", "ΔSharpe/day [95% CI] p_holm", "verdict");
   out += line;
   for (const auto& r : rows) {
@@ -85,7 +107,7 @@ std::string render_leaderboard_text(const std::vector<LeaderboardRow>& rows, con
       sharpe = num(r.sharpe_difference.delta, "%+.3f") + " [" + num(r.sharpe_difference.ci_low, "%+.3f") + "," + num(r.sharpe_difference.ci_high, "%+.3f") +
                "] " + num(r.sharpe_p_holm, "%.3f");
     }
-    std::snprintf(line, sizeof line, "%s %d %-18s %-12s %12.2f %9s %7zu %8s %7.2f %4zu  %-26s %-28s %s\n", medal.c_str(), r.rank, r.variant.c_str(),
+    std::snprintf(line, sizeof line, "%s %d %-22s %-14s %-12s %12.2f %9s %7zu %8s %7.2f %4zu  %-26s %-28s %s\n", medal.c_str(), r.rank, r.variant.c_str(), r.version.substr(0, 14).c_str(),
                   r.config_hash.substr(0, 12).c_str(), m.final_equity, percent(m.total_return).c_str(), m.trades, percent(m.max_drawdown).c_str(), m.sharpe,
                   m.liquidations, mean_diff.c_str(), sharpe.c_str(), r.verdict.c_str());
     out += line;
@@ -111,6 +133,7 @@ std::string render_leaderboard_json(const std::vector<LeaderboardRow>& rows, con
   for (const auto& r : rows) {
     const auto& m = *r.metrics;
     nlohmann::json row{{"rank", r.rank},          {"variant", r.variant},       {"version", r.version},   {"config_hash", r.config_hash},
+                       {"from_ms", r.from_ms},    {"to_ms", r.to_ms},
                        {"baseline", r.baseline},  {"equity", m.final_equity},   {"pnl", m.final_equity - m.initial_equity},
                        {"return", m.total_return}, {"win_rate", m.win_rate},     {"trades", m.trades},     {"max_drawdown", m.max_drawdown},
                        {"sharpe", m.sharpe},      {"liquidations", m.liquidations}, {"verdict", r.verdict}};

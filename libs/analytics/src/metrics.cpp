@@ -9,15 +9,28 @@
 namespace fulcrum::analytics {
 namespace {
 
+double mean(const std::vector<double>& v) { return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); }
+
+}  // namespace
+
 // Equity as of time t: the last point at or before t (the initial equity before any).
 double equity_at(const std::vector<EquityPoint>& curve, double initial, TimestampMs t) {
   auto it = std::upper_bound(curve.begin(), curve.end(), t, [](TimestampMs v, const EquityPoint& p) { return v < p.time_ms; });
   return it == curve.begin() ? initial : std::prev(it)->equity;
 }
 
-double mean(const std::vector<double>& v) { return v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); }
-
-}  // namespace
+MetricsInput slice_metrics_input(const MetricsInput& in, TimestampMs from_ms, TimestampMs to_ms) {
+  MetricsInput out;
+  out.policy = in.policy;
+  out.from_ms = std::max(from_ms, in.from_ms);
+  out.to_ms = std::max(out.from_ms + 1, std::min(to_ms, in.to_ms));
+  out.initial_equity = equity_at(in.equity_curve, in.initial_equity, out.from_ms);
+  for (const auto& p : in.equity_curve)
+    if (p.time_ms > out.from_ms && p.time_ms <= out.to_ms) out.equity_curve.push_back(p);
+  for (const auto& t : in.trades)
+    if (t.open_ms >= out.from_ms && t.open_ms < out.to_ms) out.trades.push_back(t);
+  return out;  // fees and funding stay 0: they are ledger totals, which the caller sums over the window
+}
 
 double max_drawdown(const std::vector<EquityPoint>& curve, double initial_equity) {
   double peak = initial_equity, worst = 0;
@@ -112,6 +125,7 @@ PolicyMetrics compute_metrics(const MetricsInput& in) {
   const auto daily = daily_returns(in.equity_curve, in.initial_equity, in.from_ms, in.to_ms);
   m.sharpe = sharpe_ratio(daily);
   m.daily = daily;
+  m.daily_first_end_ms = in.from_ms - in.from_ms % core::kMsPerDay + core::kMsPerDay;
   m.initial_equity = in.initial_equity;
   m.sortino = sortino_ratio(daily);
   const double years = static_cast<double>(in.to_ms - in.from_ms) / (365.0 * core::kMsPerDay);

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "fulcrum/marketdata/replay_merge.h"
+#include "fulcrum/strategy/account_view.h"
 #include "fulcrum/strategy/stages.h"
 
 namespace fulcrum::backtest {
@@ -20,16 +21,19 @@ class Engine {
         cfg_(cfg),
         feature_stage_(data.size(), cfg.features, cfg.strategy.signal_interval_ms),
         signal_stage_(symbol_names(data), cfg.signal, cfg.strategy.signal_interval_ms, cfg.from_ms) {
-    const auto names = strategy::policy_list(cfg);
-    std::vector<model::InstrumentSpec> specs;
-    for (const auto& d : data) specs.push_back(d.spec);
-    for (const auto& name : names) {
+    for (const auto& d : data) specs_.push_back(d.spec);
+    for (const auto& name : strategy::account_list(cfg)) {
       report::PolicyRun run;
       run.policy = name;
-      run.venue = std::make_unique<venue::PaperVenue>(cfg.venue, specs, core::Money::from_double(cfg.initial_equity), cfg.from_ms);
+      run.venue = std::make_unique<venue::PaperVenue>(cfg.venue, specs_, core::Money::from_double(cfg.initial_equity), cfg.from_ms);
+      run.deposit = cfg.initial_equity;
+      report::make_split_account(run, cfg);
       result_.runs.push_back(std::move(run));
-      planners_.emplace_back(name, cfg.policies, cfg.strategy, specs, cfg.initial_equity);
     }
+    report::set_up_variant_rows(result_, cfg);
+    if (cfg.ab.mode == strategy::AbMode::kSplit) split_desk_.emplace(strategy::variant_list(cfg), cfg, specs_, true);
+    else
+      for (const auto& v : strategy::variant_list(cfg)) planners_.emplace_back(v, cfg.strategy, specs_, cfg.initial_equity);
     result_.from_ms = cfg.from_ms;
     result_.to_ms = cfg.to_ms;
   }
@@ -52,7 +56,7 @@ class Engine {
     end_instant();
     for (size_t r = 0; r < result_.runs.size(); ++r) {
       sample_equity(r, cfg_.to_ms);
-      result_.runs[r].decisions = planners_[r].take_decisions();
+      if (!split_desk_) result_.runs[r].decisions = planners_[r].take_decisions();
     }
     result_.signals = signal_stage_.signals_emitted();
     if (progress) progress(1.0);
@@ -86,7 +90,10 @@ class Engine {
     }
   }
 
-  void sample_equity(size_t r, TimestampMs t) { planners_[r].observe_equity(report::sample_equity(result_.runs[r], t), t); }
+  void sample_equity(size_t r, TimestampMs t) {
+    const double equity = report::sample_equity(result_.runs[r], t);
+    if (!split_desk_) planners_[r].observe_equity(equity, t);  // the desk's planners see it in their view
+  }
 
   void end_instant() {
     if (instant_ms_ == std::numeric_limits<TimestampMs>::min()) return;
@@ -95,15 +102,35 @@ class Engine {
     const auto closed = feature_stage_.take_closed();
     if (closed.empty()) return;
     result_.signal_bars += closed.size();
-    const auto instant = signal_stage_.on_instant(instant_ms_, closed);
+    auto instant = signal_stage_.on_instant(instant_ms_, closed);
+    if (split_desk_) return plan_split(std::move(instant));
     for (size_t r = 0; r < result_.runs.size(); ++r) {
       strategy::VenueGateway gateway(*result_.runs[r].venue);
       planners_[r].on_instant(instant, gateway);
     }
   }
 
+  // Split mode as the mesh runs it: every variant plans on the same view of the shared
+  // account, then its commands reach the venue in variant order, as the order router
+  // applies the variants' batches.
+  void plan_split(strategy::InstantSignals instant) {
+    auto& run = result_.runs.front();
+    split_desk_->on_signals(std::move(instant));
+    split_desk_->on_view(0, strategy::view_of(*run.venue, cfg_.strategy.stats_window_trades, instant_ms_));
+    auto planned = split_desk_->plan();
+    for (auto& p : *planned) {
+      for (auto& d : p.decisions) run.decisions.push_back(std::move(d));
+      for (const auto& c : p.commands) {
+        if (c.is_amend) run.venue->amend_stop(c.amend_id, c.amend_stop_price);
+        else run.venue->submit(c.order, instant_ms_, c.decision_reason);
+      }
+    }
+  }
+
   const std::vector<marketdata::SymbolData>& data_;
   const strategy::RunConfig& cfg_;
+  std::vector<model::InstrumentSpec> specs_;
+  std::optional<strategy::PlanningDesk> split_desk_;
   strategy::FeatureStage feature_stage_;
   strategy::SignalStage signal_stage_;
   std::vector<strategy::OrderPlanner> planners_;

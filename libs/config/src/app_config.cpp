@@ -1,5 +1,7 @@
 #include "fulcrum/config/app_config.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -264,6 +266,73 @@ void read_leverage(Section& s, leverage::PolicySuiteConfig& c) {
   }
 }
 
+bool plain_variant_id(const std::string& id) {
+  if (id.empty() || id.size() > 32) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+// ab: the variants of an A/B run. Each variant's leverage: keys go over the top-level
+// leverage: section, which must be read first.
+void read_ab(Section& s, strategy::AbConfig& ab, const leverage::PolicySuiteConfig& suite, bool policies_listed) {
+  std::string mode = ab.mode == strategy::AbMode::kSplit ? "split" : "shadow";
+  s.read<std::string>("mode", mode);
+  if (mode == "split") ab.mode = strategy::AbMode::kSplit;
+  else if (mode == "shadow") ab.mode = strategy::AbMode::kShadow;
+  else s.problem("mode", "must be 'shadow' (every variant trades its own account) or 'split' (one shared account), got '" + mode + "'");
+  s.read<std::string>("baseline", ab.baseline);
+  s.read<std::string>("split_account", ab.split_account);
+  if (!plain_variant_id(ab.split_account)) s.problem("split_account", "must be 1–32 letters, digits or '_', got '" + ab.split_account + "'");
+  s.read<int>("deadline_ms", ab.deadline_ms, 0, 3'600'000);
+  std::string taint = ab.on_taint == strategy::TaintAction::kFallback ? "fallback" : "skip";
+  s.read<std::string>("on_taint", taint);
+  if (taint == "skip") ab.on_taint = strategy::TaintAction::kSkip;
+  else if (taint == "fallback") ab.on_taint = strategy::TaintAction::kFallback;
+  else s.problem("on_taint", "must be 'skip' or 'fallback', got '" + taint + "'");
+  s.read<std::string>("fallback", ab.fallback);
+  if (s.has("variants")) {
+    const auto list = s.raw("variants");
+    if (!list.IsSequence() || list.size() == 0) return s.problem("variants", "must be a non-empty list of variants");
+    if (policies_listed) s.problem("variants", "backtest.policies is set too: a run trades either the listed policies or these variants");
+    double budget = 0, weight = 0;
+    for (size_t i = 0; i < list.size(); ++i) {
+      Section v(list[i], s.field("variants") + "[" + std::to_string(i) + "]", s.issues());
+      strategy::VariantSpec spec;
+      spec.policies = suite;
+      v.read<std::string>("id", spec.id);
+      v.read<std::string>("version", spec.version);
+      v.read<std::string>("policy", spec.policy);
+      v.read<double>("weight", spec.weight, 0.0, 1e6);
+      v.read<double>("margin_budget", spec.margin_budget, 0.0, 1.0);
+      if (!plain_variant_id(spec.id)) v.problem("id", "must be 1–32 letters, digits or '_' (it prefixes the variant's client order ids), got '" + spec.id + "'");
+      for (const auto& other : ab.variants)
+        if (other.id == spec.id) v.problem("id", "'" + spec.id + "' is already a variant");
+      if (spec.version.size() > 64) v.problem("version", "must be at most 64 characters");
+      if (!leverage::is_policy_name(spec.policy)) v.problem("policy", "must be one of the policies (fulcrum backtest --help lists them), got '" + spec.policy + "'");
+      { auto l = v.child("leverage"); read_leverage(l, spec.policies); }
+      {
+        auto f = v.child("filters");
+        f.read<double>("max_vpin", spec.filters.max_vpin, 0.0, 1.0);
+        f.read<double>("min_volume_ratio", spec.filters.min_volume_ratio, 0.0, 1e6);
+        f.read<double>("min_quote_volume", spec.filters.min_quote_volume, 0.0, 1e15);
+      }
+      budget += spec.margin_budget;
+      weight += spec.weight;
+      ab.variants.push_back(std::move(spec));
+    }
+    if (ab.mode == strategy::AbMode::kSplit && budget > 1 + 1e-9)
+      s.problem("variants", "split mode: the margin budgets add up to " + std::to_string(budget) + "; they share one account, so at most 1");
+    if (ab.mode == strategy::AbMode::kSplit && !(weight > 0)) s.problem("variants", "split mode: at least one variant needs a positive weight");
+  } else if (ab.mode == strategy::AbMode::kSplit) {
+    s.problem("variants", "split mode needs its variants listed");
+  }
+  const auto is_variant = [&](const std::string& id) {
+    return std::any_of(ab.variants.begin(), ab.variants.end(), [&](const strategy::VariantSpec& v) { return v.id == id; });
+  };
+  if (!ab.baseline.empty() && !ab.variants.empty() && !is_variant(ab.baseline)) s.problem("baseline", "'" + ab.baseline + "' is not a variant");
+  if (ab.on_taint == strategy::TaintAction::kFallback && !is_variant(ab.fallback))
+    s.problem("fallback", "on_taint: fallback needs a variant named here, got '" + ab.fallback + "'");
+}
+
 std::string resolve(const std::string& base_dir, const std::string& p) {
   if (p.empty() || fs::path(p).is_absolute()) return p;
   return (fs::path(base_dir) / p).lexically_normal().string();
@@ -454,6 +523,7 @@ AppConfig parse_app_config(const std::string& yaml_text, const std::string& sour
       }
     }
     { auto l = top.child("leverage"); read_leverage(l, cfg.backtest.policies); }
+    { auto a = top.child("ab"); read_ab(a, cfg.backtest.ab, cfg.backtest.policies, !cfg.backtest.policy_names.empty()); }
     { auto o = top.child("output"); o.read<std::string>("dir", cfg.output.dir); }
     { auto m = top.child("mesh"); read_mesh(m, cfg.mesh); }
   } catch (const YAML::Exception& e) {

@@ -46,6 +46,7 @@ class Section {
     return node_ && node_.IsMap() ? node_[key] : YAML::Node();
   }
   Section child(const std::string& key) { return Section(raw(key), field(key), issues_); }
+  std::vector<core::ConfigIssue>& issues() { return issues_; }
 
   template <class T>
   void read(const std::string& key, T& target, std::optional<T> min = std::nullopt, std::optional<T> max = std::nullopt) {

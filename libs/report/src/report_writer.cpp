@@ -74,6 +74,72 @@ std::vector<analytics::PolicyMetrics> live_metrics(const RunResult& result, doub
   return out;
 }
 
+LeaderboardInput leaderboard_input(const RunResult& result, double initial_equity, std::optional<core::TimestampMs> live_through,
+                                   const std::string& default_version, const std::string& default_config_hash) {
+  auto rows = result.variant_rows;
+  if (rows.empty())
+    for (size_t r = 0; r < result.runs.size(); ++r) rows.push_back({result.runs[r].policy, r, {{"", "", result.from_ms}}, false});
+  const TimestampMs end_ms = live_through ? std::max(*live_through, result.from_ms + 1) : result.to_ms;
+  LeaderboardInput out;
+  for (const auto& row : rows) {
+    if (row.run >= result.runs.size()) continue;
+    const auto& run = result.runs[row.run];
+    analytics::MetricsInput in;
+    const auto split = std::find_if(run.split_variants.begin(), run.split_variants.end(), [&](const auto& v) { return v.id == row.variant; });
+    if (split != run.split_variants.end()) {
+      // The variant's share of the split account: its budget, and what its orders opened.
+      const auto v = static_cast<size_t>(split - run.split_variants.begin());
+      in.policy = row.variant;
+      in.from_ms = result.from_ms;
+      in.to_ms = result.to_ms;
+      in.initial_equity = initial_equity * split->margin_budget;
+      in.equity_curve = run.variant_curves[v];
+      for (const auto& t : run.venue->closed_trades())
+        if (strategy::variant_of_order(run.split_variants, t.opened_by) == row.variant) {
+          in.trades.push_back({t.open_ms, t.close_ms, t.net_pnl().to_double(), t.max_margin.to_double(), t.equity_at_open.to_double(), t.liquidated});
+          in.fees_paid += t.fees.to_double();
+          in.funding_net += t.funding.to_double();
+        }
+      if (live_through) {
+        std::erase_if(in.equity_curve, [&](const analytics::EquityPoint& p) { return p.time_ms > end_ms; });
+        in.equity_curve.push_back({end_ms, attributed_equity(run, *split)});
+      }
+    } else {
+      in = metrics_input(run, result, initial_equity);
+      in.policy = row.variant;
+      if (live_through) {
+        std::erase_if(in.equity_curve, [&](const analytics::EquityPoint& p) { return p.time_ms > end_ms; });
+        in.equity_curve.push_back({end_ms, run.venue->equity().to_double()});
+      }
+    }
+    in.to_ms = end_ms;
+    for (size_t s = 0; s < row.spans.size(); ++s) {
+      const auto& span = row.spans[s];
+      const TimestampMs from = s == 0 ? result.from_ms : span.from_ms;
+      const TimestampMs to = s + 1 < row.spans.size() ? row.spans[s + 1].from_ms : end_ms;
+      auto slice = row.spans.size() == 1 ? in : analytics::slice_metrics_input(in, from, to);
+      if (row.spans.size() > 1) {
+        // A version's fees and funding: the ledger's inside its span (the split account's: its trades').
+        if (split != run.split_variants.end()) {
+          for (const auto& t : run.venue->closed_trades())
+            if (strategy::variant_of_order(run.split_variants, t.opened_by) == row.variant && t.open_ms >= from && t.open_ms < to)
+              slice.fees_paid += t.fees.to_double(), slice.funding_net += t.funding.to_double();
+        } else {
+          for (const auto& e : run.venue->ledger().entries()) {
+            if (e.time_ms < from || e.time_ms >= to) continue;
+            if (e.kind == venue::LedgerKind::kTradeFee || e.kind == venue::LedgerKind::kLiquidationFee) slice.fees_paid -= e.amount.to_double();
+            if (e.kind == venue::LedgerKind::kFunding) slice.funding_net += e.amount.to_double();
+          }
+        }
+      }
+      out.metrics.push_back(analytics::compute_metrics(slice));
+      out.keys.push_back({row.variant, span.version.empty() ? default_version : span.version, span.config_hash.empty() ? default_config_hash : span.config_hash,
+                          from, to});
+    }
+  }
+  return out;
+}
+
 std::string ledger_csv(const venue::Ledger& ledger) {
   std::string out = "seq,time_utc,time_ms,symbol,kind,amount,balance_after,ref,detail\n";
   for (const auto& e : ledger.entries()) {
@@ -201,6 +267,7 @@ void point_latest(const std::string& root_text, const std::string& run_dir) {
 
 WrittenReport write_report(const std::string& run_dir_text, const RunResult& result, double initial_equity, const RunInfo& info) {
   std::vector<analytics::PolicyMetrics> metrics;
+  std::string leaderboard_text;
   std::vector<analytics::NamedCurve> curves;
   for (const auto& run : result.runs) {
     metrics.push_back(metrics_for(run, result, initial_equity));
@@ -238,9 +305,13 @@ WrittenReport write_report(const std::string& run_dir_text, const RunResult& res
       if (meta.contains(k)) summary[k] = meta[k];
     summary["results"] = nlohmann::json::parse(analytics::render_json(metrics));
     write_file((scratch / "summary.json").string(), summary.dump(2) + "\n");
-    const auto board = analytics::build_leaderboard(metrics, summary.value("version", ""), core::sha256_hex(info.config_text));
-    write_file((scratch / "leaderboard.txt").string(), analytics::render_leaderboard_text(board));
-    write_file((scratch / "leaderboard.json").string(), analytics::render_leaderboard_json(board));
+    const auto rows = leaderboard_input(result, initial_equity, std::nullopt, summary.value("version", ""), core::sha256_hex(info.config_text));
+    analytics::LeaderboardSettings board_settings;
+    board_settings.baseline = result.baseline;
+    const auto board = analytics::build_leaderboard(rows.metrics, rows.keys, board_settings);
+    leaderboard_text = analytics::render_leaderboard_text(board, board_settings);
+    write_file((scratch / "leaderboard.txt").string(), leaderboard_text);
+    write_file((scratch / "leaderboard.json").string(), analytics::render_leaderboard_json(board, board_settings));
     write_file((scratch / "run.json").string(), meta.dump(2) + "\n");
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(scratch))
@@ -253,7 +324,7 @@ WrittenReport write_report(const std::string& run_dir_text, const RunResult& res
     fs::remove_all(scratch, ec);  // ours alone: created above under a name no one else uses
     throw;
   }
-  return {run_dir.string(), std::move(metrics)};
+  return {run_dir.string(), std::move(metrics), std::move(leaderboard_text)};
 }
 
 namespace {

@@ -8,15 +8,35 @@ namespace fulcrum::router {
 
 RouterCore::RouterCore(RouterSettings settings, model::SymbolTable symbols, std::vector<model::InstrumentSpec> specs, std::vector<std::string> accounts,
                        core::IJournal& journal, RouterSink& sink)
-    : settings_(std::move(settings)), symbols_(std::move(symbols)), accounts_(std::move(accounts)), journal_(journal), sink_(sink),
-      applied_(accounts_.size(), kNone) {
+    : settings_(std::move(settings)), symbols_(std::move(symbols)), accounts_(std::move(accounts)), journal_(journal), sink_(sink) {
+  // Accounts given by hand (tests, benchmarks) are one member each, whatever the config's A/B.
+  const bool configured = accounts_ == strategy::account_list(settings_.run);
+  const auto add_member = [&](const std::string& variant, size_t account) {
+    Member m;
+    m.variant = variant;
+    m.account = account;
+    members_.push_back(std::move(m));
+  };
+  if (configured && settings_.run.ab.mode == strategy::AbMode::kSplit)
+    for (const auto& v : strategy::variant_list(settings_.run)) add_member(v.id, 0);
+  else
+    for (size_t a = 0; a < accounts_.size(); ++a) add_member(accounts_[a], a);
+  applied_.assign(members_.size(), kNone);
+  held_.resize(members_.size());
   result_.from_ms = settings_.run.from_ms;
   result_.to_ms = settings_.run.to_ms;
   for (const auto& a : accounts_) {
     report::PolicyRun run;
     run.policy = a;
     run.venue = std::make_unique<venue::PaperVenue>(settings_.run.venue, specs, core::Money::from_double(settings_.run.initial_equity), settings_.run.from_ms);
+    run.deposit = settings_.run.initial_equity;
+    if (configured) report::make_split_account(run, settings_.run);
     result_.runs.push_back(std::move(run));
+  }
+  report::set_up_variant_rows(result_, settings_.run);
+  if (!configured) {
+    result_.variant_rows.clear();
+    for (size_t a = 0; a < accounts_.size(); ++a) result_.variant_rows.push_back({accounts_[a], a, {{"", "", settings_.run.from_ms}}, false});
   }
 }
 
@@ -48,6 +68,11 @@ size_t RouterCore::recover() {
         throw corrupt();
       }
       on_trading_state(book);
+    } else if (!e.empty() && e[0] == 'b') {
+      // b<active 0|1><tainted 0|1><variant>\n<why>
+      const auto nl = body.find('\n');
+      if (body.size() < 3 || nl == std::string_view::npos) throw corrupt();
+      set_membership(std::string(body.substr(2, nl - 2)), body[0] == '1', body[1] == '1', std::string(body.substr(nl + 1)));
     } else if (!e.empty() && e[0] == 'o') {
       v1::OrderBatch batch;
       if (!batch.ParseFromArray(body.data(), static_cast<int>(body.size()))) throw corrupt();
@@ -85,7 +110,6 @@ RouterCore::BatchOutcome RouterCore::on_batch(const v1::OrderBatch& batch) {
     return BatchOutcome::kEarly;
   }
   const auto outcome = apply_batch(batch);
-  if (outcome == BatchOutcome::kApplied && !replaying_) journal_.record("o" + batch.SerializeAsString());
   maybe_ack();
   return outcome;
 }
@@ -189,12 +213,80 @@ void RouterCore::act_on(const risk::Engagement& e) {
   }
 }
 
+bool RouterCore::awaited(size_t m, TimestampMs instant_ms) const {
+  return members_[m].active && (members_[m].awaited_after_ms == kNone || instant_ms > members_[m].awaited_after_ms);
+}
+
+bool RouterCore::every_member_in() const {
+  for (size_t m = 0; m < members_.size(); ++m)
+    if (awaited(m, md_done_) && applied_[m] != md_done_ && !(held_[m] && held_[m]->instant_ms() == md_done_)) return false;
+  return true;
+}
+
+void RouterCore::apply_held_when_complete() {
+  if (md_done_ == kNone || !every_member_in()) return;
+  for (size_t i = 0; i < members_.size(); ++i)
+    if (held_[i]) apply_member_batch(i, *std::exchange(held_[i], std::nullopt));
+}
+
+std::vector<std::string> RouterCore::missing_members() const {
+  std::vector<std::string> out;
+  if (md_done_ == kNone || last_acked_ == md_done_) return out;
+  for (size_t m = 0; m < members_.size(); ++m)
+    if (awaited(m, md_done_) && applied_[m] != md_done_ && !(held_[m] && held_[m]->instant_ms() == md_done_)) out.push_back(members_[m].variant);
+  return out;
+}
+
+std::string RouterCore::set_membership(const std::string& variant, bool active, bool tainted, const std::string& why) {
+  size_t m = 0;
+  while (m < members_.size() && members_[m].variant != variant) ++m;
+  if (m == members_.size()) return "'" + variant + "' is not a variant of this run";
+  auto& member = members_[m];
+  if (member.active == active) return active ? "'" + variant + "' is a member already" : "'" + variant + "' is not a member";
+  if (!active && std::count_if(members_.begin(), members_.end(), [](const Member& x) { return x.active; }) == 1)
+    return "'" + variant + "' is the last member: a run needs one (engage the kill switch to stop trading)";
+  if (!replaying_) journal_.record(std::string("b") + (active ? '1' : '0') + (tainted ? '1' : '0') + variant + "\n" + why);
+  ++membership_epoch_;
+  member.active = active;
+  member.tainted = !active && tainted;
+  member.why = why;
+  member.changed_ms = md_done_ == kNone ? settings_.run.from_ms : md_done_;
+  if (active) {
+    member.awaited_after_ms = md_done_;  // its planner has not planned this instant: from the next
+    held_[m].reset();
+  }
+  apply_held_when_complete();  // a leaver may have been all the instant waited for
+  maybe_ack();
+  return "";
+}
+
 RouterCore::BatchOutcome RouterCore::apply_batch(const v1::OrderBatch& batch) {
-  const auto it = std::find(accounts_.begin(), accounts_.end(), batch.account());
-  if (it == accounts_.end()) return malformed("order batch for unknown account '" + batch.account() + "'"), BatchOutcome::kRefused;
-  const auto a = static_cast<size_t>(it - accounts_.begin());
-  if (batch.instant_ms() <= applied_[a]) return BatchOutcome::kRepeat;  // a re-sent batch: never applied twice
-  auto& run = result_.runs[a];
+  const auto& variant = batch.variant().empty() ? batch.account() : batch.variant();
+  size_t m = 0;
+  while (m < members_.size() && members_[m].variant != variant) ++m;
+  if (m == members_.size()) return malformed("order batch from unknown variant '" + variant + "'"), BatchOutcome::kRefused;
+  if (accounts_[members_[m].account] != batch.account())
+    return malformed("order batch from variant '" + variant + "' for account '" + batch.account() + "': it trades '" + accounts_[members_[m].account] + "'"),
+           BatchOutcome::kRefused;
+  if (batch.instant_ms() <= applied_[m]) return BatchOutcome::kRepeat;  // a re-sent batch: never applied twice
+  if (!awaited(m, batch.instant_ms()))
+    return malformed("order batch from variant '" + variant + "' for instant " + std::to_string(batch.instant_ms()) + ": not a member then" +
+                     (members_[m].why.empty() ? "" : " (" + members_[m].why + ")")),
+           BatchOutcome::kRefused;
+  if (!settings_.lockstep) return apply_member_batch(m, batch), BatchOutcome::kApplied;
+  if (held_[m] && held_[m]->instant_ms() == batch.instant_ms()) return BatchOutcome::kRepeat;
+  held_[m] = batch;
+  if (!every_member_in()) return BatchOutcome::kHeld;
+  apply_held_when_complete();
+  return BatchOutcome::kApplied;
+}
+
+void RouterCore::apply_member_batch(size_t m, const v1::OrderBatch& batch) {
+  if (!replaying_) journal_.record("o" + batch.SerializeAsString());
+  auto& run = result_.runs[members_[m].account];
+  // A new version (or config) of the variant opens a new leaderboard row from this instant.
+  if (batch.policy_version().size() <= 64 && batch.config_hash().size() <= 64)
+    report::note_version(result_.variant_rows, members_[m].variant, batch.policy_version(), batch.config_hash(), batch.instant_ms());
   for (const auto& d : batch.decisions()) run.decisions.push_back(transport::from_proto(d));
   for (const auto& c : batch.commands()) {
     if (c.has_amend_stop()) {
@@ -223,20 +315,26 @@ RouterCore::BatchOutcome RouterCore::apply_batch(const v1::OrderBatch& batch) {
     if (!replaying_) sink_.order_outcome(batch.account(), req, res);
   }
   orders_rejected_ += static_cast<uint64_t>(batch.denied_size());
-  applied_[a] = batch.instant_ms();
-  return BatchOutcome::kApplied;
+  applied_[m] = batch.instant_ms();
 }
 
 void RouterCore::publish_views(const v1::Header& cause) {
   views_.clear();
-  for (const auto& run : result_.runs) views_.push_back(strategy::view_of(*run.venue, settings_.run.strategy.stats_window_trades, md_done_));
+  std::vector<std::string> members;
+  for (const auto& m : members_)
+    if (m.active) members.push_back(m.variant);
+  for (const auto& run : result_.runs) {
+    views_.push_back(strategy::view_of(*run.venue, settings_.run.strategy.stats_window_trades, md_done_));
+    views_.back().membership_epoch = membership_epoch_;
+    views_.back().members = members;
+  }
   sink_.account_views(md_done_, views_, cause);
 }
 
 void RouterCore::maybe_ack() {
   if (md_done_ == kNone || replaying_ || last_acked_ == md_done_) return;
-  for (auto t : applied_)
-    if (t != md_done_) return;
+  for (size_t m = 0; m < members_.size(); ++m)
+    if (awaited(m, md_done_) && applied_[m] != md_done_) return;  // a held batch waits for the rest: not applied, not acknowledged
   if (settings_.lockstep && !journal_.commit({{transport::state_keys::kAckedInstant, std::to_string(md_done_)}})) {
     // Not durable, not acknowledged: market-data waits and re-sends; retried each turn.
     if (!ack_pending_) sink_.journal_failed(md_done_, journal_.describe_error());

@@ -9,9 +9,11 @@
 
 #include "fulcrum/core/error.h"
 #include "fulcrum/runtime/access.h"
+#include "fulcrum/runtime/membership_service.h"
 #include "fulcrum/runtime/trading_state_service.h"
 #include "fulcrum/v1/control.grpc.pb.h"
 #include "fulcrum/v1/leaderboard.grpc.pb.h"
+#include "fulcrum/v1/membership.grpc.pb.h"
 #include "fulcrum/v1/trading_state.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -193,6 +195,28 @@ class TradingStateSinkService final : public v1::TradingStateSink::Service {
   ControlBoard& board_;
 };
 
+class MembershipService final : public v1::Membership::Service {
+ public:
+  explicit MembershipService(ControlBoard& board) : board_(board) {}
+  grpc::Status Get(grpc::ServerContext*, const v1::MembershipRequest*, v1::MembershipState* reply) override {
+    auto held = board_.membership();
+    if (!held.handler) return unserved();
+    held.handler->get(*reply);
+    return grpc::Status::OK;
+  }
+  grpc::Status Join(grpc::ServerContext* ctx, const v1::MembershipChange* req, v1::MembershipState* reply) override { return change(ctx, *req, true, *reply); }
+  grpc::Status Leave(grpc::ServerContext* ctx, const v1::MembershipChange* req, v1::MembershipState* reply) override { return change(ctx, *req, false, *reply); }
+
+ private:
+  grpc::Status change(grpc::ServerContext* ctx, const v1::MembershipChange& req, bool join, v1::MembershipState& reply) {
+    auto held = board_.membership();
+    if (!held.handler) return unserved();
+    return held.handler->change(caller_of(ctx), req, join, reply);
+  }
+  grpc::Status unserved() const { return {grpc::StatusCode::UNIMPLEMENTED, board_.status().service + " does not keep the A/B membership: the order-router does"}; }
+  ControlBoard& board_;
+};
+
 class LeaderboardService final : public v1::Leaderboard::Service {
  public:
   explicit LeaderboardService(ControlBoard& board) : board_(board) {}
@@ -217,8 +241,9 @@ struct ControlServer::Impl {
   KillSwitchService kill_switch;
   TradingStateSinkService sink;
   LeaderboardService leaderboard;
+  MembershipService membership;
   std::unique_ptr<grpc::Server> server;
-  explicit Impl(ControlBoard& b) : health(b), control(b), kill_switch(b), sink(b), leaderboard(b) {}
+  explicit Impl(ControlBoard& b) : health(b), control(b), kill_switch(b), sink(b), leaderboard(b), membership(b) {}
 };
 
 TlsPem read_tls(const TlsFiles& files) {
@@ -259,6 +284,7 @@ ControlServer::ControlServer(const std::string& address, ControlBoard& board, co
   builder.RegisterService(&impl_->kill_switch);
   builder.RegisterService(&impl_->sink);
   builder.RegisterService(&impl_->leaderboard);
+  builder.RegisterService(&impl_->membership);
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || port_ == 0) throw std::runtime_error("gRPC control server cannot listen on " + address);
 }

@@ -4,6 +4,8 @@
 #include <utility>
 #include <stdexcept>
 
+#include "fulcrum/core/number_format.h"
+
 namespace fulcrum::strategy {
 
 AccountView view_of(const venue::PaperVenue& v, size_t recent_window, TimestampMs instant_ms) {
@@ -77,21 +79,86 @@ bool SnapshotGateway::amend_stop(const std::string& client_order_id, core::Price
   return true;
 }
 
+BudgetGateway::BudgetGateway(IAccountGateway& shared, const VariantSpec& variant, const std::vector<model::InstrumentSpec>& specs)
+    : shared_(shared), prefix_(variant.id + "-"), specs_(specs), owned_(specs.size(), false) {
+  const double budget = shared.equity().to_double() * variant.margin_budget;
+  double margin_held = 0;
+  for (size_t s = 0; s < specs.size(); ++s) {
+    const auto& p = shared.position(s);
+    owned_[s] = !p.qty.is_zero() && p.opened_by.rfind(prefix_, 0) == 0;
+    if (owned_[s]) margin_held += p.qty.abs().to_double() * p.entry_price.to_double() / std::max(1, p.leverage_x);
+  }
+  equity_ = core::Money::from_double(budget);
+  available_ = core::Money::from_double(std::max(0.0, std::min(shared.available_balance().to_double(), budget - margin_held)));
+}
+
+int BudgetGateway::open_position_count() const { return static_cast<int>(std::count(owned_.begin(), owned_.end(), true)); }
+
+venue::SubmitResult BudgetGateway::submit(const model::OrderRequest& req, TimestampMs now_ms, const std::string& decision_reason) {
+  if (!req.reduce_only) {
+    size_t sym = 0;
+    while (sym < specs_.size() && specs_[sym].symbol != req.symbol) ++sym;
+    if (sym < specs_.size())
+      if (const auto price = shared_.last_price(sym)) {
+        const double margin = req.quantity.abs().to_double() * price->to_double() / std::max(1, req.leverage_x);
+        if (margin > available_.to_double())
+          return {venue::RejectReason::kInsufficientMargin,
+                  "variant budget: margin " + core::short_number(margin) + " above the budget's free " + core::short_number(available_.to_double())};
+        available_ = available_ - core::Money::from_double(margin);
+      }
+  }
+  return shared_.submit(req, now_ms, decision_reason);
+}
+
+bool BudgetGateway::amend_stop(const std::string& client_order_id, core::Price new_stop) {
+  // Only its own stops: another variant's position is not this one's to manage.
+  return client_order_id.rfind(prefix_, 0) == 0 && shared_.amend_stop(client_order_id, new_stop);
+}
+
+std::vector<std::vector<bool>> split_assignment(const std::vector<VariantSpec>& variants, const InstantSignals& signals, const AccountView& shared,
+                                                const std::vector<std::string>& members, const std::string& fallback) {
+  std::vector<std::vector<bool>> out(variants.size(), std::vector<bool>(shared.positions.size(), false));
+  std::vector<std::string> excluded;
+  for (const auto& v : variants)
+    if (std::find(members.begin(), members.end(), v.id) == members.end()) excluded.push_back(v.id);
+  for (const auto& e : signals.entries) {
+    if (!e.signal || e.symbol >= shared.positions.size()) continue;
+    const auto& pos = shared.positions[e.symbol];
+    const auto holder = pos.qty.is_zero() ? std::string() : variant_of_order(variants, pos.opened_by);
+    // A position nobody's prefix claims (a kill switch's) is nobody's to add to: no entry there.
+    if (!pos.qty.is_zero() && holder.empty()) continue;
+    if (const auto v = split_assignee(variants, e.signal->symbol, signals.time_ms, holder, excluded, fallback))
+      out[*v][e.symbol] = true;
+  }
+  return out;
+}
+
 PlannedInstant plan_instant(OrderPlanner& planner, const InstantSignals& signals, const AccountView& view, const std::vector<model::InstrumentSpec>& specs,
-                            core::Rate taker_fee, TimestampMs trading_from_ms) {
+                            core::Rate taker_fee, TimestampMs trading_from_ms, const VariantSpec* split_variant) {
   if (is_equity_sample_instant(signals.time_ms, trading_from_ms)) planner.observe_equity(view.equity.to_double(), signals.time_ms);
   SnapshotGateway gateway(view, specs, taker_fee);
-  planner.on_instant(signals, gateway);
+  if (split_variant) {
+    BudgetGateway share(gateway, *split_variant, specs);
+    planner.on_instant(signals, share);
+  } else {
+    planner.on_instant(signals, gateway);
+  }
   return {planner.take_decisions(), gateway.take_commands()};
 }
 
-PlanningDesk::PlanningDesk(std::vector<std::string> accounts, const RunConfig& run, std::vector<model::InstrumentSpec> specs, bool same_instant_views)
-    : accounts_(std::move(accounts)), run_(run), specs_(std::move(specs)), same_instant_views_(same_instant_views), views_(accounts_.size()) {
-  planners_.reserve(accounts_.size());
-  for (const auto& a : accounts_) {
-    if (!leverage::is_policy_name(a)) throw std::invalid_argument("unknown policy '" + a + "'");
-    planners_.emplace_back(a, run_.policies, run_.strategy, specs_, run_.initial_equity);
+PlanningDesk::PlanningDesk(std::vector<VariantSpec> variants, const RunConfig& run, std::vector<model::InstrumentSpec> specs, bool same_instant_views)
+    : variants_(std::move(variants)), run_(run), specs_(std::move(specs)), same_instant_views_(same_instant_views) {
+  for (const auto& v : variant_list(run_)) members_.push_back(v.id);
+  planners_.reserve(variants_.size());
+  for (const auto& v : variants_) {
+    if (!leverage::is_policy_name(v.policy)) throw std::invalid_argument("variant '" + v.id + "': unknown policy '" + v.policy + "'");
+    const auto account = run_.ab.mode == AbMode::kSplit ? run_.ab.split_account : v.id;
+    auto it = std::find(accounts_.begin(), accounts_.end(), account);
+    if (it == accounts_.end()) it = accounts_.insert(accounts_.end(), account);
+    account_of_.push_back(static_cast<size_t>(it - accounts_.begin()));
+    planners_.emplace_back(v, run_.strategy, specs_, run_.initial_equity);
   }
+  views_.resize(accounts_.size());
 }
 
 std::optional<size_t> PlanningDesk::account_index(const std::string& account) const {
@@ -113,9 +180,20 @@ std::optional<std::vector<PlannedInstant>> PlanningDesk::plan() {
   if (!pending_) return std::nullopt;
   for (const auto& v : views_)
     if (!v || (same_instant_views_ && v->instant_ms != pending_->time_ms)) return std::nullopt;
+  const bool split = run_.ab.mode == AbMode::kSplit;
+  if (split) {
+    // Every variant of the run, not only this desk's, so each process splits alike.
+    const auto all = variant_list(run_);
+    // The router's membership when it sends one (the mesh); every variant otherwise (the backtest).
+    const auto& members = views_[0]->membership_epoch > 0 ? views_[0]->members : members_;
+    const auto assignment = split_assignment(all, *pending_, *views_[0], members, run_.ab.on_taint == TaintAction::kFallback ? run_.ab.fallback : "");
+    for (size_t p = 0; p < planners_.size(); ++p)
+      for (size_t v = 0; v < all.size(); ++v)
+        if (all[v].id == variants_[p].id) planners_[p].set_assigned_symbols(assignment[v]);
+  }
   std::vector<PlannedInstant> out;
-  for (size_t a = 0; a < planners_.size(); ++a)
-    out.push_back(plan_instant(planners_[a], *pending_, *views_[a], specs_, run_.venue.taker_fee, run_.from_ms));
+  for (size_t p = 0; p < planners_.size(); ++p)
+    out.push_back(plan_instant(planners_[p], *pending_, *views_[account_of_[p]], specs_, run_.venue.taker_fee, run_.from_ms, split ? &variants_[p] : nullptr));
   pending_.reset();
   return out;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "fulcrum/core/number_format.h"
 #include "fulcrum/risk/margin.h"
 
 namespace fulcrum::strategy {
@@ -30,11 +31,12 @@ std::string outcome_of(const venue::SubmitResult& r) {
 
 }  // namespace
 
-OrderPlanner::OrderPlanner(const std::string& policy, const leverage::PolicySuiteConfig& policies, const PlannerConfig& cfg,
-                           std::vector<model::InstrumentSpec> specs, double initial_equity)
-    : policy_name_(policy),
-      policy_(leverage::make_policy(policy, policies)),
-      policies_(policies),
+OrderPlanner::OrderPlanner(const VariantSpec& variant, const PlannerConfig& cfg, std::vector<model::InstrumentSpec> specs, double initial_equity)
+    : variant_id_(variant.id),
+      policy_name_(variant.policy),
+      filters_(variant.filters),
+      policy_(leverage::make_policy(variant.policy, variant.policies)),
+      policies_(variant.policies),
       cfg_(cfg),
       specs_(std::move(specs)),
       initial_equity_(initial_equity),
@@ -109,14 +111,26 @@ bool OrderPlanner::passes_gate(const model::OrderRequest& req, size_t sym, IAcco
 }
 
 void OrderPlanner::on_instant(const InstantSignals& in, IAccountGateway& account) {
+  const auto assigned = std::move(assigned_);  // one instant's split only
+  assigned_.clear();
   gate_.begin_instant();
   for (const auto& e : in.entries) returns_.on_close(e.symbol, e.features.time_ms, e.features.close);
   if (!in.trading) return;
   // Per symbol in order: first the open position's adds and stops, then a new entry.
   for (const auto& e : in.entries) {
     manage_position(e.symbol, e.features, account, in.time_ms);
-    if (e.signal) open_position(e.symbol, *e.signal, in, account);
+    if (e.signal && (assigned.empty() || assigned[e.symbol])) open_position(e.symbol, *e.signal, in, account);
   }
+}
+
+std::optional<std::string> OrderPlanner::filtered_out(const signals::Signal& sig) const {
+  const auto& f = sig.features;
+  if (f.vpin > filters_.max_vpin) return "VPIN_FILTER: vpin " + core::short_number(f.vpin) + " above " + core::short_number(filters_.max_vpin);
+  if (f.volume_ratio < filters_.min_volume_ratio)
+    return "LIQUIDITY_FILTER: volume ratio " + core::short_number(f.volume_ratio) + " below " + core::short_number(filters_.min_volume_ratio);
+  if (const double traded = f.volume * f.close; traded < filters_.min_quote_volume)
+    return "LIQUIDITY_FILTER: bar traded " + core::short_number(traded) + " below " + core::short_number(filters_.min_quote_volume);
+  return std::nullopt;
 }
 
 leverage::TradeStats OrderPlanner::stats(const IAccountGateway& account) const {
@@ -167,6 +181,7 @@ void OrderPlanner::open_position(size_t sym, const signals::Signal& sig, const I
   // unbiased sample of the signals rather than of the ones that happened to be tradable.
   if (!account.position(sym).qty.is_zero()) return record_blocked(sig, ctx.time_ms, "POSITION_OPEN in " + sig.symbol);
   if (account.has_open_orders(sym)) return record_blocked(sig, ctx.time_ms, "ENTRY_PENDING in " + sig.symbol);
+  if (const auto why = filtered_out(sig)) return record_blocked(sig, ctx.time_ms, *why);
   if (const int committed = committed_positions(account); committed >= cfg_.max_open_positions)
     return record_blocked(sig, ctx.time_ms,
                           "MAX_OPEN_POSITIONS: " + std::to_string(committed) + " open or pending, cap " + std::to_string(cfg_.max_open_positions));

@@ -40,19 +40,49 @@ std::optional<CurveIdentity>& curve_identity() {
 void set_curve(std::optional<CurveIdentity> identity) { curve_identity() = std::move(identity); }
 const std::optional<CurveIdentity>& curve() { return curve_identity(); }
 
-Publisher::Publisher(zmq::context_t& ctx, const std::string& bind_endpoint, int hwm) : socket_(ctx, zmq::socket_type::pub) {
+namespace {
+
+// The side that binds is the CURVE server and asks the ZAP handler; the side that connects
+// is a client that proves its own key and insists on the mesh's server key.
+void curve_server(zmq::socket_t& s) {
+  const auto& id = curve();
+  if (!id) return;
+  s.set(zmq::sockopt::curve_server, true);
+  s.set(zmq::sockopt::curve_secretkey, id->server_secret);
+  s.set(zmq::sockopt::zap_domain, kZapDomain);
+  // Refuse every client when no ZAP handler answers, instead of libzmq's default of
+  // letting them all in (a draft option in 4.3: best effort, the handler is always bound).
+  const int enforce = 1;
+  zmq_setsockopt(s.handle(), 93 /* ZMQ_ZAP_ENFORCE_DOMAIN */, &enforce, sizeof enforce);
+}
+
+void curve_client(zmq::socket_t& s) {
+  const auto& id = curve();
+  if (!id) return;
+  s.set(zmq::sockopt::curve_serverkey, id->server_public);
+  s.set(zmq::sockopt::curve_publickey, id->client_public);
+  s.set(zmq::sockopt::curve_secretkey, id->client_secret);
+}
+
+}  // namespace
+
+std::pair<EndpointRole, std::string> endpoint_role(const std::string& endpoint, EndpointRole plain) {
+  if (!endpoint.empty() && endpoint[0] == '@') return {EndpointRole::kBind, endpoint.substr(1)};
+  if (!endpoint.empty() && endpoint[0] == '>') return {EndpointRole::kConnect, endpoint.substr(1)};
+  return {plain, endpoint};
+}
+
+Publisher::Publisher(zmq::context_t& ctx, const std::string& endpoint, int hwm) : socket_(ctx, zmq::socket_type::pub) {
   socket_.set(zmq::sockopt::sndhwm, hwm);
   socket_.set(zmq::sockopt::linger, 0);
-  if (const auto& id = curve()) {
-    socket_.set(zmq::sockopt::curve_server, true);
-    socket_.set(zmq::sockopt::curve_secretkey, id->server_secret);
-    socket_.set(zmq::sockopt::zap_domain, kZapDomain);
-    // Refuse every client when no ZAP handler answers, instead of libzmq's default of
-    // letting them all in (a draft option in 4.3: best effort, the handler is always bound).
-    const int enforce = 1;
-    zmq_setsockopt(socket_.handle(), 93 /* ZMQ_ZAP_ENFORCE_DOMAIN */, &enforce, sizeof enforce);
+  const auto [role, address] = endpoint_role(endpoint, EndpointRole::kBind);
+  if (role == EndpointRole::kBind) {
+    curve_server(socket_);
+    socket_.bind(address);
+  } else {
+    curve_client(socket_);
+    socket_.connect(address);
   }
-  socket_.bind(bind_endpoint);
 }
 
 std::string Publisher::endpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }
@@ -85,7 +115,7 @@ void RateLimitedReporter::report(const std::string& message) {
   any_ = true;
 }
 
-Subscriber::Subscriber(zmq::context_t& ctx, const std::string& connect_endpoint, const std::vector<std::string>& topics, int hwm)
+Subscriber::Subscriber(zmq::context_t& ctx, const std::string& endpoint, const std::vector<std::string>& topics, int hwm)
     : socket_(ctx, zmq::socket_type::sub), topics_(topics) {
   socket_.set(zmq::sockopt::rcvhwm, hwm);
   socket_.set(zmq::sockopt::linger, 0);
@@ -93,17 +123,28 @@ Subscriber::Subscriber(zmq::context_t& ctx, const std::string& connect_endpoint,
   // Subscribe to everything and filter here: a foreign topic is then visible and counted
   // instead of silently discarded inside ZeroMQ.
   socket_.set(zmq::sockopt::subscribe, "");
-  if (const auto& id = curve()) {
-    socket_.set(zmq::sockopt::curve_serverkey, id->server_public);
-    socket_.set(zmq::sockopt::curve_publickey, id->client_public);
-    socket_.set(zmq::sockopt::curve_secretkey, id->client_secret);
+  const auto [role, address] = endpoint_role(endpoint, EndpointRole::kConnect);
+  role_ = role;
+  if (role == EndpointRole::kBind) {
+    curve_server(socket_);
+    socket_.bind(address);
+  } else {
+    curve_client(socket_);
+    socket_.connect(address);
   }
-  socket_.connect(connect_endpoint);
 }
 
-Subscriber::Subscriber(zmq::context_t& ctx, const std::vector<std::string>& connect_endpoints, const std::vector<std::string>& topics, int hwm)
-    : Subscriber(ctx, connect_endpoints.at(0), topics, hwm) {
-  for (size_t i = 1; i < connect_endpoints.size(); ++i) connect(connect_endpoints[i]);
+Subscriber::Subscriber(zmq::context_t& ctx, const std::vector<std::string>& endpoints, const std::vector<std::string>& topics, int hwm)
+    : Subscriber(ctx, endpoints.at(0), topics, hwm) {
+  for (size_t i = 1; i < endpoints.size(); ++i) connect(endpoints[i]);
+}
+
+void Subscriber::connect(const std::string& endpoint) {
+  const auto [role, address] = endpoint_role(endpoint, EndpointRole::kConnect);
+  // One socket is a CURVE server or a client, never both.
+  if (role != role_) throw std::invalid_argument("endpoint '" + endpoint + "': a subscriber binds all its endpoints ('@') or connects all of them");
+  if (role == EndpointRole::kBind) socket_.bind(address);
+  else socket_.connect(address);
 }
 
 void Subscriber::malformed(const std::string& why) {

@@ -266,6 +266,7 @@ void to_proto(const strategy::AccountView& in, v1::AccountSnapshot& out) {
       pp->set_isolated_margin_raw(p.isolated_margin.raw);
       pp->set_leverage_x(p.leverage_x);
       pp->set_opened_ms(p.opened_ms);
+      pp->set_opened_by(p.opened_by);
     }
     if (in.has_open_orders[s]) out.add_symbols_with_open_orders(static_cast<uint32_t>(s));
     out.add_last_price_raw(in.last_prices[s] ? in.last_prices[s]->raw : 0);
@@ -281,6 +282,9 @@ void to_proto(const strategy::AccountView& in, v1::AccountSnapshot& out) {
   }
   out.set_exposure_notional(in.exposure_notional);
   out.set_margin_ratio(in.margin_ratio);
+  out.set_membership_epoch(in.membership_epoch);
+  out.clear_members();
+  for (const auto& m : in.members) out.add_members(m);
 }
 
 strategy::AccountView from_proto(const v1::AccountSnapshot& in, size_t symbol_count) {
@@ -298,6 +302,7 @@ strategy::AccountView from_proto(const v1::AccountSnapshot& in, size_t symbol_co
     p.isolated_margin = core::Money::from_raw(pp.isolated_margin_raw());
     p.leverage_x = pp.leverage_x();
     p.opened_ms = pp.opened_ms();
+    p.opened_by = pp.opened_by();
   }
   for (auto s : in.symbols_with_open_orders()) a.has_open_orders[checked_index(s, symbol_count, "symbols_with_open_orders")] = true;
   if (static_cast<size_t>(in.last_price_raw_size()) != symbol_count)
@@ -310,6 +315,9 @@ strategy::AccountView from_proto(const v1::AccountSnapshot& in, size_t symbol_co
   for (const auto& c : in.recent_closed()) a.recent_closed.emplace_back(core::Money::from_raw(c.net_pnl_raw()), core::Money::from_raw(c.max_margin_raw()));
   a.exposure_notional = finite(in.exposure_notional(), "exposure_notional");
   a.margin_ratio = finite(in.margin_ratio(), "margin_ratio");
+  a.membership_epoch = in.membership_epoch();
+  if (in.members_size() > 1024) throw WireError("members: " + std::to_string(in.members_size()) + " variants (at most 1024)");
+  a.members.assign(in.members().begin(), in.members().end());
   return a;
 }
 

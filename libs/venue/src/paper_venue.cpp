@@ -383,6 +383,7 @@ void PaperVenue::apply_fill(size_t sym, Side side, Qty qty, Price price, Money f
     if (pos.qty.is_zero()) {
       pos = Position{};
       pos.opened_ms = t;
+      pos.opened_by = ref;
       pos.leverage_x = leverage_x;
       life = Lifecycle{};
       life.open = true;
@@ -393,6 +394,7 @@ void PaperVenue::apply_fill(size_t sym, Side side, Qty qty, Price price, Money f
       life.trade.leverage_x = leverage_x;
       life.trade.equity_at_open = equity();
       life.trade.decision_reason = decision_reason;
+      life.trade.opened_by = ref;
     }
     const Qty new_abs = pos.qty.abs() + qty;
     const int128 cost = static_cast<int128>(pos.entry_price.raw) * pos.qty.abs().raw + static_cast<int128>(price.raw) * qty.raw;

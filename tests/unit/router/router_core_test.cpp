@@ -164,8 +164,9 @@ TEST(RouterCore, AnEarlyBatchWaitsForItsInstantsBar) {
   EXPECT_EQ(with_race.core.on_batch(batch("fixed", 2)), router::RouterCore::BatchOutcome::kEarly);
   EXPECT_EQ(with_race.core.orders_applied(), 0u);
   with_race.core.on_market(instant_end(instant(2)));
+  EXPECT_EQ(with_race.core.orders_applied(), 0u) << "held until every member's batch of the instant is in";
+  EXPECT_EQ(with_race.core.on_batch(batch("kelly", 2)), router::RouterCore::BatchOutcome::kApplied);
   EXPECT_EQ(with_race.core.orders_applied(), 1u);
-  with_race.core.on_batch(batch("kelly", 2));
   play(in_order.core, 2, 3);
   EXPECT_EQ(ledgers(with_race.core), ledgers(in_order.core));
   EXPECT_EQ(with_race.sink.acks.back().first, instant(2));

@@ -36,7 +36,10 @@ Planned plan_one(int lev, strategy::PlannerConfig pc, int open_positions_elsewhe
   // and the gate's checklist has its own tests (tests/unit/risk).
   pc.pre_trade.min_liquidation_buffer = 0;
   pc.pre_trade.max_loss_at_stop = 1;
-  strategy::OrderPlanner planner("fixed", policies, pc, specs, 10'000);
+  strategy::VariantSpec fixed;
+  fixed.id = fixed.policy = "fixed";
+  fixed.policies = policies;
+  strategy::OrderPlanner planner(fixed, pc, specs, 10'000);
   const auto view = strategy::view_of(v, 50, kT0 + test::k5m);
   strategy::SnapshotGateway gw(view, specs, core::Rate::from_double(0.0005));
   strategy::InstantSignals in;

@@ -22,8 +22,15 @@ struct LeaderboardSettings {
   int resamples = 2000;
 };
 
+// What a row is a row of: a version of a variant over the time it ran (0, 0: the run).
+struct RowKey {
+  std::string variant, version, config_hash;
+  TimestampMs from_ms = 0, to_ms = 0;
+};
+
 struct LeaderboardRow {
   std::string variant, version, config_hash;
+  TimestampMs from_ms = 0, to_ms = 0;
   int rank = 0;  // 1 = highest final equity
   const PolicyMetrics* metrics = nullptr;
   bool baseline = false;
@@ -33,10 +40,14 @@ struct LeaderboardRow {
   std::string verdict;              // BASELINE, PASS, FAIL: …, NO VERDICT: …
 };
 
-// `versions`: a variant's own version label where it has one (a live leverage variant's
-// policy_version), else `version`.
+// keys[i] names metrics[i]. The baseline is the first row of the baseline variant; rows
+// pair with it over the days both cover (PolicyMetrics::daily_first_end_ms).
+std::vector<LeaderboardRow> build_leaderboard(const std::vector<PolicyMetrics>& metrics, const std::vector<RowKey>& keys, const LeaderboardSettings& settings = {});
+// One row per account, named by its policy, all of `version` and `config_hash`.
 std::vector<LeaderboardRow> build_leaderboard(const std::vector<PolicyMetrics>& metrics, const std::string& version, const std::string& config_hash,
-                                              const LeaderboardSettings& settings = {}, const std::map<std::string, std::string>& versions = {});
+                                              const LeaderboardSettings& settings = {});
+// The days two rows both cover, as two equal-length return series.
+std::pair<std::vector<double>, std::vector<double>> common_days(const PolicyMetrics& a, const PolicyMetrics& b);
 std::string render_leaderboard_text(const std::vector<LeaderboardRow>& rows, const LeaderboardSettings& settings = {});
 std::string render_leaderboard_json(const std::vector<LeaderboardRow>& rows, const LeaderboardSettings& settings = {});
 

@@ -48,6 +48,7 @@ struct PolicyMetrics {
   double time_in_market = 0;  // fraction of the window with any position open
   double window_days = 0;
   std::vector<double> daily;  // the daily returns Sharpe and Sortino come from (paired tests use them)
+  TimestampMs daily_first_end_ms = 0;  // the UTC midnight daily[0] ends at: rows of different windows pair by it
   // Total return compounded to a 30-day rate: comparable across windows of any length,
   // unlike a mean of calendar months that a short window cuts into pieces.
   double return_per_30_days() const;
@@ -68,6 +69,12 @@ struct MetricsInput {
 };
 
 PolicyMetrics compute_metrics(const MetricsInput& in);
+
+// `in` restricted to [from_ms, to_ms]: the curve inside it, starting from the equity at
+// from_ms (the slice's initial equity), and the trades opened inside it; fees and funding
+// are left to the caller, who holds the ledger. A leaderboard row that covers part of a run (one version's time) is this.
+MetricsInput slice_metrics_input(const MetricsInput& in, TimestampMs from_ms, TimestampMs to_ms);
+double equity_at(const std::vector<EquityPoint>& curve, double initial_equity, TimestampMs t);
 
 double max_drawdown(const std::vector<EquityPoint>& curve, double initial_equity);
 // Equity at each UTC day boundary in the window, then simple returns between them.

@@ -8,9 +8,11 @@
 // deletes anything: the only thing Fulcrum removes is its own scratch folder. A root that
 // holds files Fulcrum did not write is refused before the run starts.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "fulcrum/analytics/leaderboard.h"
 #include "fulcrum/analytics/metrics.h"
 #include "fulcrum/report/run_result.h"
 
@@ -30,6 +32,17 @@ analytics::PolicyMetrics metrics_for(const PolicyRun& run, const RunResult& resu
 // Mid-run: every account's figures through `through_ms`, with each equity curve extended by
 // the account's equity then, leaving `result` as it is (the final report samples its own).
 std::vector<analytics::PolicyMetrics> live_metrics(const RunResult& result, double initial_equity, core::TimestampMs through_ms);
+
+// The leaderboard's rows: one per version span of each variant (RunResult::variant_rows),
+// figures from the variant's own account or, in split mode, from what its client order ids
+// opened in the shared one. `live_through`: mid-run, through that instant, with the
+// accounts as they stand. An empty version or config hash takes the defaults given.
+struct LeaderboardInput {
+  std::vector<analytics::PolicyMetrics> metrics;
+  std::vector<analytics::RowKey> keys;
+};
+LeaderboardInput leaderboard_input(const RunResult& result, double initial_equity, std::optional<core::TimestampMs> live_through,
+                                   const std::string& default_version, const std::string& default_config_hash);
 
 std::string order_outcomes_csv(const venue::PaperVenue& venue);
 
@@ -63,6 +76,7 @@ void point_latest(const std::string& root, const std::string& run_dir);
 struct WrittenReport {
   std::string dir;
   std::vector<analytics::PolicyMetrics> metrics;
+  std::string leaderboard_text;  // leaderboard.txt as written
 };
 WrittenReport write_report(const std::string& run_dir, const RunResult& result, double initial_equity, const RunInfo& info);
 

@@ -52,6 +52,7 @@ struct RouterSettings {
 
 class RouterCore {
  public:
+  static constexpr TimestampMs kNone = std::numeric_limits<TimestampMs>::min();
   RouterCore(RouterSettings settings, model::SymbolTable symbols, std::vector<model::InstrumentSpec> specs, std::vector<std::string> accounts,
              core::IJournal& journal, RouterSink& sink);
 
@@ -59,9 +60,11 @@ class RouterCore {
   // replayed. Throws core::JournalError on a corrupt entry.
   size_t recover();
   void on_market(const v1::MarketEvent& ev);
-  // kEarly: held until its instant's market events are all in. kRepeat: a re-send of a
-  // batch already applied, never applied twice.
-  enum class BatchOutcome { kApplied, kEarly, kRepeat, kRefused };
+  // kEarly: held until its instant's market events are all in. kHeld (lockstep): held until
+  // every member's batch of the instant is in, then all apply in member order, so variants
+  // sharing one account (split mode) meet it in the same order on every run. kRepeat: a
+  // re-send of a batch already applied or held, never applied twice.
+  enum class BatchOutcome { kApplied, kEarly, kHeld, kRepeat, kRefused };
   BatchOutcome on_batch(const v1::OrderBatch& batch);
   // The trading state the router enforces from now on, just before the venue: a submit it
   // forbids is rejected (TRADING_STATE). A new engagement acts at once on its scope:
@@ -80,6 +83,26 @@ class RouterCore {
   const report::RunResult& close_books(TimestampMs through_ms);
   const report::RunResult& result() const { return result_; }
   const std::vector<std::string>& accounts() const { return accounts_; }
+  // The leverage variants whose batches an instant waits for, each with the account it
+  // trades: one per account in shadow mode, every variant on the one account in split.
+  struct Member {
+    std::string variant;
+    size_t account = 0;
+    bool active = true;
+    bool tainted = false;                 // it left by missing its deadline
+    std::string why;                      // the last change's reason
+    TimestampMs changed_ms = 0;           // the instant of the last change
+    TimestampMs awaited_after_ms = kNone; // joined at this instant: awaited from the next
+  };
+  const std::vector<Member>& members() const { return members_; }
+  // A/B membership, one epoch per change. Leave: `variant` is no longer awaited, from the
+  // instant in progress on (a batch it already sent for it still applies). Join: awaited
+  // from the next instant. Returns "" or why the change is refused. Journaled in its place
+  // among the batches, so a restart meets the same members at the same instants.
+  std::string set_membership(const std::string& variant, bool active, bool tainted, const std::string& why);
+  uint64_t membership_epoch() const { return membership_epoch_; }
+  // Awaited members whose batch for the instant in progress is not in yet.
+  std::vector<std::string> missing_members() const;
   // The last instant whose market events are all applied (min() before the first).
   TimestampMs instant_done() const { return md_done_; }
   bool started() const { return md_done_ != kNone; }
@@ -89,9 +112,12 @@ class RouterCore {
   uint64_t orders_rejected() const { return orders_rejected_; }
 
  private:
-  static constexpr TimestampMs kNone = std::numeric_limits<TimestampMs>::min();
   bool apply_market(const v1::MarketEvent& ev);
   BatchOutcome apply_batch(const v1::OrderBatch& batch);
+  void apply_member_batch(size_t member, const v1::OrderBatch& batch);
+  bool awaited(size_t member, TimestampMs instant_ms) const;
+  bool every_member_in() const;
+  void apply_held_when_complete();
   void publish_views(const v1::Header& cause);
   void maybe_ack();
   bool admit(TimestampMs t, const char* what);
@@ -101,15 +127,18 @@ class RouterCore {
   RouterSettings settings_;
   model::SymbolTable symbols_;
   std::vector<std::string> accounts_;
+  std::vector<Member> members_;
   core::IJournal& journal_;
   RouterSink& sink_;
   report::RunResult result_;
-  std::vector<TimestampMs> applied_;        // per account: the last instant whose batch is in
+  std::vector<TimestampMs> applied_;        // per member: the last instant whose batch is applied
+  std::vector<std::optional<v1::OrderBatch>> held_;  // per member: its batch of md_done_, waiting for the others
   std::deque<v1::OrderBatch> early_;        // batches for an instant whose market events are not all in
   std::vector<strategy::AccountView> views_;  // the last instant's, for a re-send
   TimestampMs md_done_ = kNone, last_acked_ = kNone;
   bool replaying_ = false, ack_pending_ = false, finished_ = false;
   uint64_t instants_ = 0, orders_applied_ = 0, orders_rejected_ = 0, kill_switch_actions_ = 0;
+  uint64_t membership_epoch_ = 1;
   risk::TradingStateBook book_;
 };
 

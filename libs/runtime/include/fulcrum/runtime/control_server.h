@@ -27,6 +27,7 @@ namespace fulcrum::runtime {
 using core::sha256_hex;
 class KillSwitchDesk;
 class TradingStateEnforcer;
+class MembershipDesk;
 class TokenStore;
 class AuditTrail;
 
@@ -88,6 +89,8 @@ class ControlBoard {
   };
   void attach(KillSwitchDesk* desk) { std::unique_lock l(handlers_mu_); kill_switch_ = desk; }
   void attach(TradingStateEnforcer* e) { std::unique_lock l(handlers_mu_); enforcer_ = e; }
+  void attach(MembershipDesk* m) { std::unique_lock l(handlers_mu_); membership_ = m; }
+  Held<MembershipDesk> membership() { std::shared_lock l(handlers_mu_); return {std::move(l), membership_}; }
   Held<KillSwitchDesk> kill_switch() { std::shared_lock l(handlers_mu_); return {std::move(l), kill_switch_}; }
   Held<TradingStateEnforcer> enforcer() { std::shared_lock l(handlers_mu_); return {std::move(l), enforcer_}; }
 
@@ -97,6 +100,7 @@ class ControlBoard {
   std::shared_mutex handlers_mu_;
   KillSwitchDesk* kill_switch_ = nullptr;
   TradingStateEnforcer* enforcer_ = nullptr;
+  MembershipDesk* membership_ = nullptr;
   mutable std::mutex mu_;
   std::string service_, yaml_, source_, hash_, policy_, policy_version_;
   std::map<std::string, uint64_t> counters_;

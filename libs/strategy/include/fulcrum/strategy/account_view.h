@@ -26,6 +26,8 @@ struct AccountView {
   std::vector<std::pair<core::Money, core::Money>> recent_closed;  // (net PnL, max margin), oldest first
   double exposure_notional = 0;                       // Σ |qty| · mark
   double margin_ratio = 0;                            // Σ maintenance margin / equity (Binance's account margin ratio)
+  uint64_t membership_epoch = 0;                      // the router's A/B membership (0: none, every variant plans)
+  std::vector<std::string> members;
 };
 
 AccountView view_of(const venue::PaperVenue& venue, size_t recent_window, TimestampMs instant_ms);
@@ -68,6 +70,41 @@ class SnapshotGateway final : public IAccountGateway {
   std::vector<PlannedCommand> commands_;
 };
 
+// Split mode: one variant's share of the account all variants trade. It sees the positions
+// its own orders opened (the client-order-id prefix), equity as its margin budget's share,
+// and free margin as that share less the margin its positions hold; an entry whose margin
+// does not fit is refused here as the venue would refuse it for the whole account. Closed
+// trades are the shared account's: the router ships no attribution of them.
+class BudgetGateway final : public IAccountGateway {
+ public:
+  BudgetGateway(IAccountGateway& shared, const VariantSpec& variant, const std::vector<model::InstrumentSpec>& specs);
+  core::Money equity() const override { return equity_; }
+  core::Money available_balance() const override { return available_; }
+  int open_position_count() const override;
+  const venue::Position& position(size_t s) const override { return owned_[s] ? shared_.position(s) : flat_; }
+  std::optional<core::Price> last_price(size_t s) const override { return shared_.last_price(s); }
+  bool has_open_orders(size_t s) const override { return shared_.has_open_orders(s); }
+  size_t closed_trade_count() const override { return shared_.closed_trade_count(); }
+  std::pair<core::Money, core::Money> closed_trade(size_t index) const override { return shared_.closed_trade(index); }
+  venue::SubmitResult submit(const model::OrderRequest& req, TimestampMs now_ms, const std::string& decision_reason) override;
+  void note_gate_context(const risk::GateContext& c) override { shared_.note_gate_context(c); }
+  bool amend_stop(const std::string& client_order_id, core::Price new_stop) override;
+
+ private:
+  IAccountGateway& shared_;
+  std::string prefix_;
+  const std::vector<model::InstrumentSpec>& specs_;
+  std::vector<bool> owned_;
+  venue::Position flat_;
+  core::Money equity_, available_;
+};
+
+// Split mode: which symbols' signals each variant takes at this instant, per variant (in
+// `variants` order) and symbol. A symbol with a position goes to the variant that opened
+// it; the rest by split_assignee(). Variants not in `members` take nothing.
+std::vector<std::vector<bool>> split_assignment(const std::vector<VariantSpec>& variants, const InstantSignals& signals, const AccountView& shared,
+                                                const std::vector<std::string>& members, const std::string& fallback);
+
 // What one account's planner produced for one instant.
 struct PlannedInstant {
   std::vector<DecisionRecord> decisions;
@@ -75,29 +112,40 @@ struct PlannedInstant {
 };
 // The mesh's planning step for one account and instant, in the backtest engine's order:
 // the hourly equity sample, then the planner against the router's view of the account.
+// In split mode `split_variant` is the planner's variant: it plans through a BudgetGateway.
 PlannedInstant plan_instant(OrderPlanner& planner, const InstantSignals& signals, const AccountView& view, const std::vector<model::InstrumentSpec>& specs,
-                            core::Rate taker_fee, TimestampMs trading_from_ms);
+                            core::Rate taker_fee, TimestampMs trading_from_ms, const VariantSpec* split_variant = nullptr);
 
-// The leverage service's stage: one OrderPlanner per account, each planning an instant
-// once its signals and every account's view of that instant (from the order router) are
-// in. Free-running modes plan against the latest views instead of waiting.
+// The leverage service's stage: one OrderPlanner per variant it runs, each planning an
+// instant once its signals and its account's view of that instant (from the order router)
+// are in. In shadow mode each variant has its own account; in split mode they all plan on
+// the one shared account, each on the signals split_assignment() gives it. Free-running
+// modes plan against the latest views instead of waiting. The backtest's split mode runs
+// this same desk, so both hosts split alike.
 class PlanningDesk {
  public:
   // Throws std::invalid_argument naming an unknown policy.
-  PlanningDesk(std::vector<std::string> accounts, const RunConfig& run, std::vector<model::InstrumentSpec> specs, bool same_instant_views);
+  PlanningDesk(std::vector<VariantSpec> variants, const RunConfig& run, std::vector<model::InstrumentSpec> specs, bool same_instant_views);
   const std::vector<std::string>& accounts() const { return accounts_; }
   std::optional<size_t> account_index(const std::string& account) const;
+  // Planner p's variant and the index of the account it trades.
+  const VariantSpec& variant(size_t p) const { return variants_[p]; }
+  size_t account_of(size_t p) const { return account_of_[p]; }
+  size_t planners() const { return planners_.size(); }
   void set_pre_trade_limits(const risk::PreTradeLimits& limits);
   void on_signals(InstantSignals signals) { pending_ = std::move(signals); }
   std::optional<TimestampMs> pending_instant() const { return pending_ ? std::optional<TimestampMs>(pending_->time_ms) : std::nullopt; }
   // False when the account already has this instant's view (the router re-sent it).
   bool on_view(size_t account, AccountView view);
-  // Each account's plan for the pending instant, in account order, once everything is in.
+  // Each planner's plan for the pending instant, in planner order, once everything is in.
   std::optional<std::vector<PlannedInstant>> plan();
   const AccountView& view(size_t account) const { return *views_[account]; }
 
  private:
+  std::vector<VariantSpec> variants_;
   std::vector<std::string> accounts_;
+  std::vector<size_t> account_of_;
+  std::vector<std::string> members_;  // every variant of the run: the split without a router's membership
   RunConfig run_;
   std::vector<model::InstrumentSpec> specs_;
   bool same_instant_views_;

@@ -11,6 +11,7 @@
 #include "fulcrum/risk/historical_var.h"
 #include "fulcrum/risk/pre_trade_gate.h"
 #include "fulcrum/strategy/stages.h"
+#include "fulcrum/strategy/variant.h"
 #include "fulcrum/venue/paper_venue.h"
 
 namespace fulcrum::strategy {
@@ -90,9 +91,11 @@ struct DecisionRecord {
 
 class OrderPlanner {
  public:
-  OrderPlanner(const std::string& policy, const leverage::PolicySuiteConfig& policies, const PlannerConfig& cfg,
-               std::vector<model::InstrumentSpec> specs, double initial_equity);
-  const std::string& policy() const { return policy_name_; }
+  OrderPlanner(const VariantSpec& variant, const PlannerConfig& cfg, std::vector<model::InstrumentSpec> specs, double initial_equity);
+  const std::string& variant() const { return variant_id_; }
+  // Split mode: the symbols whose signal this planner takes at the next instant (the rest
+  // went to other variants); empty means all.
+  void set_assigned_symbols(std::vector<bool> assigned) { assigned_ = std::move(assigned); }
   // The equity high-water mark, for drawdown and its breaker; fed at each hourly equity
   // sample, the time it was taken at.
   void observe_equity(double equity, TimestampMs t);
@@ -120,7 +123,8 @@ class OrderPlanner {
   leverage::TradeStats stats(const IAccountGateway& account) const;
   int committed_positions(const IAccountGateway& account) const;
   void record_blocked(const signals::Signal& sig, TimestampMs t, const std::string& why);
-  std::string next_id() { return policy_name_ + "-" + std::to_string(++order_seq_); }
+  std::string next_id() { return variant_id_ + "-" + std::to_string(++order_seq_); }
+  std::optional<std::string> filtered_out(const signals::Signal& sig) const;
   // The gate's verdict on `req`, with everything the planner knows about the account and
   // the market; a denial is recorded in `rec` and the order not sent.
   bool passes_gate(const model::OrderRequest& req, size_t sym, IAccountGateway& account, DecisionRecord& rec, TimestampMs t, double atr_ratio,
@@ -128,7 +132,9 @@ class OrderPlanner {
   risk::GateContext gate_context(const model::OrderRequest& req, size_t sym, const IAccountGateway& account, TimestampMs t, double atr_ratio,
                                  bool opens_position) const;
 
-  std::string policy_name_;
+  std::string variant_id_, policy_name_;
+  EntryFilters filters_;
+  std::vector<bool> assigned_;
   std::unique_ptr<leverage::LeveragePolicy> policy_;
   leverage::PolicySuiteConfig policies_;
   PlannerConfig cfg_;

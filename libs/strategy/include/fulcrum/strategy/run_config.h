@@ -2,6 +2,7 @@
 // What a run trades and how: its window, its starting equity, and every stage's settings.
 // The backtest engine and each mesh service read this one struct (the config's backtest,
 // venue, features, signal, leverage and strategy sections), so they cannot drift apart.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "fulcrum/leverage/policies.h"
 #include "fulcrum/signals/breakout.h"
 #include "fulcrum/strategy/order_planner.h"
+#include "fulcrum/strategy/variant.h"
 #include "fulcrum/venue/paper_venue.h"
 
 namespace fulcrum::strategy {
@@ -23,9 +25,14 @@ struct RunConfig {
   leverage::PolicySuiteConfig policies;
   PlannerConfig strategy;
   std::vector<std::string> policy_names;  // empty: all
+  AbConfig ab;
 };
 
 // The policies a run trades, one account each: the config's list, or every policy.
 std::vector<std::string> policy_list(const RunConfig& cfg);
+// The variants a run trades: ab.variants, or one per policy of policy_list() (id = policy).
+std::vector<VariantSpec> variant_list(const RunConfig& cfg);
+// The router's accounts: one per variant in shadow mode, the one shared account in split.
+std::vector<std::string> account_list(const RunConfig& cfg);
 
 }  // namespace fulcrum::strategy

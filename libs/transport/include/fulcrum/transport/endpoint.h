@@ -55,6 +55,13 @@ inline constexpr const char* kZapDomain = "fulcrum";
 // when none can be had. Another process may take it before it is bound: callers retry.
 int free_loopback_port();
 
+// An endpoint may say which side binds: "@tcp://…" binds, ">tcp://…" connects, and a plain
+// one takes the socket's usual role (publishers bind, subscribers connect). A gatekeeper
+// that binds its SUB ("@") lets any number of leverage variants connect their PUB (">")
+// to it, so adding a variant changes nothing on the gatekeeper.
+enum class EndpointRole { kBind, kConnect };
+std::pair<EndpointRole, std::string> endpoint_role(const std::string& endpoint, EndpointRole plain);
+
 struct ReceivedFrame {
   std::string topic;
   std::string payload;
@@ -69,7 +76,7 @@ struct EndpointCounters {
 
 class Publisher {
  public:
-  Publisher(zmq::context_t& ctx, const std::string& bind_endpoint, int hwm = kDefaultHwm);
+  Publisher(zmq::context_t& ctx, const std::string& endpoint, int hwm = kDefaultHwm);
   // Never blocks. A PUB socket drops silently at its high-water mark: the sequence
   // numbers in every payload let subscribers detect and count that.
   bool publish(const std::string& topic, const std::string& payload);
@@ -99,9 +106,9 @@ class RateLimitedReporter {
 
 class Subscriber {
  public:
-  Subscriber(zmq::context_t& ctx, const std::string& connect_endpoint, const std::vector<std::string>& topics, int hwm = kDefaultHwm);
+  Subscriber(zmq::context_t& ctx, const std::string& endpoint, const std::vector<std::string>& topics, int hwm = kDefaultHwm);
   // One socket on several publishers (A/B variants feeding one gatekeeper, test taps).
-  Subscriber(zmq::context_t& ctx, const std::vector<std::string>& connect_endpoints, const std::vector<std::string>& topics, int hwm = kDefaultHwm);
+  Subscriber(zmq::context_t& ctx, const std::vector<std::string>& endpoints, const std::vector<std::string>& topics, int hwm = kDefaultHwm);
   const std::vector<std::string>& topics() const { return topics_; }
   // Waits up to `timeout` for one well-formed two-frame message on a subscribed topic.
   // Anything else is counted as malformed, reported, and skipped; never thrown.
@@ -123,7 +130,7 @@ class Subscriber {
     }
   }
   // One SUB socket can take several publishers (A/B variants feeding one gatekeeper).
-  void connect(const std::string& endpoint) { socket_.connect(endpoint); }
+  void connect(const std::string& endpoint);
   void set_reporter(RateLimitedReporter* reporter) { reporter_ = reporter; }
   const EndpointCounters& counters() const { return counters_; }
   zmq::socket_t& socket() { return socket_; }
@@ -131,6 +138,7 @@ class Subscriber {
  private:
   void malformed(const std::string& why);
   zmq::socket_t socket_;
+  EndpointRole role_ = EndpointRole::kConnect;
   std::vector<std::string> topics_;
   EndpointCounters counters_;
   RateLimitedReporter* reporter_ = nullptr;

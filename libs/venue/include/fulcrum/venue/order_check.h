@@ -52,6 +52,7 @@ struct Position {
   Money isolated_margin;  // isolated mode: the position's own wallet
   int leverage_x = 1;
   TimestampMs opened_ms = 0;
+  std::string opened_by;  // the client order id whose fill opened it: a split run's variant prefix
 };
 
 // Initial margin of `q` at price `p`: notional / leverage, rounded half away from zero.

@@ -62,6 +62,7 @@ struct ClosedTrade {
   Money equity_at_open;
   bool liquidated = false;
   std::string decision_reason;
+  std::string opened_by;   // the entry's client order id
   Money net_pnl() const { return realized_pnl - fees + funding; }
 };
 
@@ -121,6 +122,11 @@ class PaperVenue {
   const Ledger& ledger() const { return ledger_; }
   const std::vector<Fill>& fills() const { return fills_; }
   const std::vector<ClosedTrade>& closed_trades() const { return closed_; }
+  // The open position's trade so far (fees, funding and realised PnL of partial closes), or
+  // nullopt when the symbol is flat: with unrealized_pnl() it attributes an open position.
+  std::optional<ClosedTrade> open_trade(size_t sym) const {
+    return lifecycle_[sym].open ? std::optional<ClosedTrade>(lifecycle_[sym].trade) : std::nullopt;
+  }
   const std::vector<OrderOutcome>& order_outcomes() const { return outcomes_; }
   // Accepted orders resting now, whose end is not known yet (entries waiting for a bar).
   size_t pending_entry_count() const;
