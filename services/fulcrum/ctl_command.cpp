@@ -1,6 +1,7 @@
 // `fulcrum ctl`: the operator's hands on a running mesh: the kill switch (kill, release,
-// status). It talks gRPC to the risk gatekeeper, found through `fulcrum up`'s state file
-// or --control, with the bearer token of the power it uses.
+// status) at the risk gatekeeper; the leaderboard and the A/B membership (members, join,
+// leave) at the order router. Services are found through `fulcrum up`'s state file or
+// --control, and each call carries the bearer token of the power it uses.
 //
 // Exit codes: 0 done (and acknowledged by the order router); 1 the mesh could not be
 // reached; 2 usage; 3 refused (an old epoch, nothing engaged); 4 unauthenticated;
@@ -20,6 +21,7 @@
 #include "commands.h"
 #include "fulcrum/runtime/control_server.h"
 #include "fulcrum/v1/leaderboard.grpc.pb.h"
+#include "fulcrum/v1/membership.grpc.pb.h"
 #include "fulcrum/v1/trading_state.grpc.pb.h"
 
 namespace fs = std::filesystem;
@@ -31,7 +33,7 @@ namespace {
 constexpr int kExitUnreachable = 1, kExitUsage = 2, kExitRefused = 3, kExitUnauthenticated = 4, kExitNotAcknowledged = 5;
 
 struct CtlOptions {
-  std::string control, state_file, tokens_dir, token_file, scope = "global", reason, request_id;
+  std::string control, state_file, tokens_dir, token_file, scope = "global", reason, request_id, variant;
   std::string tls_ca, tls_cert, tls_key;
   std::string mode = "halt";
   uint64_t epoch = 0;
@@ -111,10 +113,47 @@ std::string new_request_id() {
   return s.str();
 }
 
+int run_membership(const std::string& action, const CtlOptions& o, const Target& t, const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = v1::Membership::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(o.timeout_ms));
+  v1::MembershipState reply;
+  grpc::Status status;
+  if (action == "members") {
+    status = stub->Get(&ctx, {}, &reply);
+  } else {
+    const auto secret = secret_for(o, t, "admin");
+    if (!secret.empty()) ctx.AddMetadata("authorization", "Bearer " + secret);
+    v1::MembershipChange req;
+    req.set_variant(o.variant);
+    req.set_reason(o.reason);
+    req.set_request_id(o.request_id.empty() ? new_request_id() : o.request_id);
+    status = action == "join" ? stub->Join(&ctx, req, &reply) : stub->Leave(&ctx, req, &reply);
+  }
+  if (status.ok() || status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+    if (o.json) {
+      nlohmann::json j{{"epoch", reply.epoch()}, {"instant_ms", reply.instant_ms()}, {"mode", reply.mode()}, {"fallback", reply.fallback()}, {"ok", status.ok()}};
+      j["members"] = nlohmann::json::array();
+      for (const auto& m : reply.members())
+        j["members"].push_back({{"variant", m.variant()}, {"account", m.account()}, {"active", m.active()}, {"tainted", m.tainted()},
+                                {"why", m.why()}, {"changed_instant_ms", m.changed_instant_ms()}});
+      std::cout << j.dump(2) << "\n";
+    } else if (status.ok()) {
+      std::cout << reply.mode() << " run, membership epoch " << reply.epoch() << " at instant " << reply.instant_ms() << " ms (UTC)\n";
+      for (const auto& m : reply.members())
+        std::cout << "  " << m.variant() << " on " << m.account() << ": " << (m.active() ? "member" : m.tainted() ? "TAINTED, out" : "out")
+                  << (m.why().empty() ? "" : " (" + m.why() + ")") << "\n";
+    }
+  }
+  if (!status.ok()) std::cerr << "fulcrum ctl " << action << ": " << status.error_message() << " (" << t.address << ")\n";
+  return exit_for(status);
+}
+
 int run_ctl(const std::string& action, const CtlOptions& o) {
   Target t;
   try {
-    t = find_target(o, action == "leaderboard" ? "order-router" : "risk-gatekeeper");
+    const bool at_router = action == "leaderboard" || action == "members" || action == "join" || action == "leave";
+    t = find_target(o, at_router ? "order-router" : "risk-gatekeeper");
   } catch (const std::exception& e) {
     std::cerr << "fulcrum ctl: " << e.what() << "\n";
     return kExitUnreachable;
@@ -138,6 +177,7 @@ int run_ctl(const std::string& action, const CtlOptions& o) {
     else std::cout << "leaderboard through " << reply.as_of_ms() << " ms (UTC)\n" << reply.text();
     return 0;
   }
+  if (action == "members" || action == "join" || action == "leave") return run_membership(action, o, t, channel);
   auto stub = v1::KillSwitch::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(o.timeout_ms));
@@ -209,8 +249,11 @@ int run_ctl(const std::string& action, const CtlOptions& o) {
 Runner add_ctl_command(CLI::App& app) {
   auto o = std::make_shared<CtlOptions>();
   auto action = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand("ctl", "Operate a running mesh: the kill switch (kill, release, status) and the live leaderboard");
-  cmd->add_option("action", *action, "kill | release | status | leaderboard")->required()->check(CLI::IsMember({"kill", "release", "status", "leaderboard"}));
+  auto* cmd = app.add_subcommand("ctl", "Operate a running mesh: the kill switch (kill, release, status), the live leaderboard and the A/B membership (members, join, leave)");
+  cmd->add_option("action", *action, "kill | release | status | leaderboard | members | join | leave")
+      ->required()
+      ->check(CLI::IsMember({"kill", "release", "status", "leaderboard", "members", "join", "leave"}));
+  cmd->add_option("--variant", o->variant, "join, leave: the A/B variant (one of the config's ab.variants)");
   cmd->add_option("--scope", o->scope, "global, account:<name> or symbol:<name>")->capture_default_str();
   cmd->add_option("--mode", o->mode, "kill: halt (entries cancelled, stops kept), flatten (and positions closed), reduce (REDUCING)")
       ->check(CLI::IsMember({"halt", "flatten", "reduce"}))
@@ -229,6 +272,10 @@ Runner add_ctl_command(CLI::App& app) {
   cmd->add_option("--tls-key", o->tls_key, "PEM key of --tls-cert");
   cmd->add_flag("--json", o->json, "print JSON");
   return [o, action, cmd] {
+    if ((*action == "join" || *action == "leave") && o->variant.empty()) {
+      std::cerr << "fulcrum ctl " << *action << ": --variant is required\n";
+      return kExitUsage;
+    }
     if (*action == "release" && cmd->count("--epoch") == 0) {
       std::cerr << "fulcrum ctl release: --epoch is required (the engagement's epoch, from `fulcrum ctl status`)\n";
       return kExitUsage;

@@ -47,7 +47,8 @@ expect_in "$WORK/board" "🥇 1 fixed"
 expect_in "$WORK/board" "method: paired daily returns"
 "$FULCRUM" ctl leaderboard --control "127.0.0.1:$order_router_CONTROL" --json > "$WORK/board.json" || fail "no JSON leaderboard"
 version=$(python3 -c "import json; print(json.load(open('$WORK/board.json'))['rows'][0]['version'])")
-case "$version" in fulcrum-*/variant-A) ;; *) fail "the row's version is '$version', not the leverage variant's";; esac
+lev_version=$("$PROBE" status "$leverage_CONTROL" | sed -n 's/.* policy_version=\([^ ]*\).*/\1/p')
+[ -n "$version" ] && [ "$version" = "$lev_version" ] || fail "the row's version is '$version', not the leverage service's '$lev_version'"
 [ "$(metric "$order_router_METRICS" fulcrum_leaderboard_rank variant=fixed "version=$version")" = 1 ] || fail "no rank metric for fixed/$version"
 echo "  live leaderboard over gRPC (fulcrum ctl leaderboard), row version $version, metrics labelled by variant and version"
 

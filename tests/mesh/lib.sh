@@ -37,11 +37,14 @@ LOOSE_RISK='  risk:\n    min_liquidation_buffer: 0\n    max_loss_at_stop: 1\n   
 
 # launch NAME ARGS... : starts a service, waits for its ready file, sets <NAME>_METRICS and
 # <NAME>_CONTROL (dashes become underscores) and records its pid.
-launch() {
-  local name=$1; shift
+launch() { launch_as "$1" "$@"; }
+# launch_as INSTANCE SERVICE ARGS... : the same for a second instance of a service
+# (leverage-B): its own log, ready file and variables.
+launch_as() {
+  local name=$1 service=$2; shift 2
   local var=${name//-/_}
   rm -f "$WORK/$name.ready"
-  "$BIN/$name" --ready-file "$WORK/$name.ready" "$@" >>"$WORK/$name.log" 2>&1 &
+  "$BIN/$service" --ready-file "$WORK/$name.ready" "$@" >>"$WORK/$name.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
   eval "${var}_PID=$pid"

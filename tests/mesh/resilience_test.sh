@@ -16,7 +16,7 @@ router=(order-router "${common[@]}" --bind "$ROUTER" --bind-acks "$ACKS" --marke
 launch "${router[@]}"
 gatekeeper=(risk-gatekeeper "${common[@]}" --bind "$ORD" --decisions "$LEV" "$JUNK")
 launch "${gatekeeper[@]}"
-launch leverage "${common[@]}" --bind "$LEV" --signals "$SIG" "$JUNK" --router "$ROUTER" --router-acks "$ACKS"
+launch leverage "${common[@]}" --bind "$LEV" --signals "$SIG" "$JUNK" --router "$ROUTER" --router-acks "$ACKS" --version canary-7
 launch signal-engine "${common[@]}" --bind "$SIG" --features "$FEAT" "$JUNK"
 launch feature-engine "${common[@]}" --bind "$FEAT" --market "$MD" "$JUNK"
 
@@ -28,7 +28,7 @@ done
 "$PROBE" status "$leverage_CONTROL" >"$WORK/status"
 expect_in "$WORK/status" "service=leverage"
 expect_in "$WORK/status" "policy=fixed,risk_parity"
-expect_in "$WORK/status" "policy_version=fulcrum-"
+expect_in "$WORK/status" "policy_version=canary-7"
 expect_in "$WORK/status" "config_hash=$(sha256sum "$WORK/cfg.yaml" | cut -c1-64)"
 { cat "$WORK/cfg.yaml"; printf 'mesh:\n  risk:\n    max_leverage_x: 500\n'; } > "$WORK/bad-reload.yaml"
 # A reload needs the admin token: without it, or with a wrong one, it is refused and audited.

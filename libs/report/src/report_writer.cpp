@@ -152,14 +152,14 @@ std::string ledger_csv(const venue::Ledger& ledger) {
 std::string trades_csv(const venue::PaperVenue& v) {
   std::string out =
       "symbol,side,open_time,close_time,entries,leverage_x,first_entry_price,exit_price,max_quantity,max_margin,realized_pnl,fees,funding,"
-      "net_pnl,return_on_margin,liquidated,leverage_decision_reason\n";
+      "net_pnl,return_on_margin,liquidated,opened_by,leverage_decision_reason\n";
   for (const auto& t : v.closed_trades()) {
     char rom[32];
     std::snprintf(rom, sizeof rom, "%.6f", t.max_margin.raw ? t.net_pnl().to_double() / t.max_margin.to_double() : 0.0);
     out += t.symbol + "," + model::to_string(t.side) + "," + core::format_utc_ms(t.open_ms) + "," + core::format_utc_ms(t.close_ms) + "," +
            std::to_string(t.entries) + "," + std::to_string(t.leverage_x) + "," + t.first_entry_price.str() + "," + t.exit_price.str() + "," +
            t.max_quantity.str() + "," + t.max_margin.str() + "," + t.realized_pnl.str() + "," + t.fees.str() + "," + t.funding.str() + "," +
-           t.net_pnl().str() + "," + rom + "," + (t.liquidated ? "true" : "false") + "," + csv_quote(t.decision_reason) + "\n";
+           t.net_pnl().str() + "," + rom + "," + (t.liquidated ? "true" : "false") + "," + csv_quote(t.opened_by) + "," + csv_quote(t.decision_reason) + "\n";
   }
   return out;
 }

@@ -201,3 +201,39 @@ TEST(Instruments, UnlistedFiltersAreInferredFromTheDatasOwnIncrements) {
   EXPECT_EQ(spec.tick_size, *core::Price::parse("0.1"));
   EXPECT_EQ(spec.step_size, *core::Qty::parse("0.01"));
 }
+
+TEST(AbConfig, TheFourModesLoadWithTheirOwnLeverageAndFiltersOverTheTopLevel) {
+  const auto cfg = config::load_app_config(std::string(FULCRUM_SOURCE_DIR) + "/deploy/config/four-modes.yaml");
+  const auto& ab = cfg.backtest.ab;
+  ASSERT_EQ(ab.variants.size(), 4u);
+  EXPECT_EQ(ab.baseline, "mode_0_no_risk");
+  EXPECT_EQ(ab.variants[0].policies.fixed.leverage_x, 5);
+  EXPECT_EQ(ab.variants[1].policies.fixed.leverage_x, 3);
+  EXPECT_DOUBLE_EQ(ab.variants[1].policies.fixed.margin_fraction, cfg.backtest.policies.fixed.margin_fraction) << "unlisted keys come from leverage:";
+  EXPECT_FALSE(ab.variants[0].filters.any());
+  EXPECT_LT(ab.variants[1].filters.max_vpin, 1.0);
+  EXPECT_GT(ab.variants[2].filters.min_quote_volume, 0.0);
+  EXPECT_TRUE(ab.variants[3].filters.any());
+  EXPECT_EQ(strategy::account_list(cfg.backtest), (std::vector<std::string>{"mode_0_no_risk", "mode_1_vpin_only", "mode_2_liquidity_only", "mode_3_full_risk"}));
+}
+
+TEST(AbConfig, EveryMistakeNamesItsField) {
+  const std::string two = "ab:\n  mode: split\n  variants:\n    - {id: A, policy: fixed, margin_budget: 0.7}\n    - {id: B, policy: kelly, margin_budget: 0.6}\n";
+  EXPECT_TRUE(has_issue(issues_of(two), "ab.variants", "add up to"));
+  EXPECT_TRUE(has_issue(issues_of("ab:\n  variants:\n    - {id: A, policy: fixed}\n    - {id: A, policy: fixed}\n"), "ab.variants[1].id", "already"));
+  EXPECT_TRUE(has_issue(issues_of("ab:\n  variants:\n    - {id: a-b, policy: fixed}\n"), "ab.variants[0].id", "letters"));
+  EXPECT_TRUE(has_issue(issues_of("ab:\n  variants:\n    - {id: A, policy: martingale}\n"), "ab.variants[0].policy", "martingale"));
+  EXPECT_TRUE(has_issue(issues_of("ab:\n  variants:\n    - {id: A, policy: fixed, filters: {max_vpin: 2}}\n"), "ab.variants[0].filters.max_vpin", "≤"));
+  EXPECT_TRUE(has_issue(issues_of("ab:\n  variants:\n    - {id: A, policy: fixed, leverage: {fixed: {leverage_x: 500}}}\n"),
+                        "ab.variants[0].leverage.fixed.leverage_x", "≤"));
+  EXPECT_TRUE(has_issue(issues_of("ab:\n  variants:\n    - {id: A, policy: fixed, colour: red}\n"), "ab.variants[0].colour", "unknown key"));
+  EXPECT_TRUE(has_issue(issues_of("ab:\n  baseline: Z\n  variants:\n    - {id: A, policy: fixed}\n"), "ab.baseline", "not a variant"));
+  EXPECT_TRUE(has_issue(issues_of("ab:\n  on_taint: fallback\n  variants:\n    - {id: A, policy: fixed}\n"), "ab.fallback", "fallback"));
+  EXPECT_TRUE(has_issue(issues_of("ab:\n  mode: split\n"), "ab.variants", "split mode needs"));
+  EXPECT_TRUE(has_issue(issues_of("ab:\n  mode: both\n"), "ab.mode", "shadow"));
+  EXPECT_TRUE(has_issue(issues_of("backtest: {policies: [fixed]}\nab:\n  variants:\n    - {id: A, policy: fixed}\n"), "ab.variants", "backtest.policies"));
+  EXPECT_TRUE(has_issue(issues_of("ab:\n  variants: {id: A}\n"), "ab.variants", "non-empty list"));
+  EXPECT_TRUE(issues_of("ab:\n  mode: split\n  on_taint: fallback\n  fallback: B\n  variants:\n    - {id: A, policy: fixed, margin_budget: 0.5}\n"
+                        "    - {id: B, policy: kelly, margin_budget: 0.5, weight: 2}\n")
+                  .empty());
+}

@@ -322,3 +322,141 @@ TEST(RouterCore, TradingStateChangesReplayFromTheJournalExactly) {
   EXPECT_EQ(second.core.orders_rejected(), first.core.orders_rejected());
   EXPECT_EQ(ledgers(second.core), ledgers(first.core));
 }
+
+namespace {
+
+// Split mode: variants A and B trade the one account "split". A buys 0.02 BTC at instant 2,
+// B buys 0.03 at instant 2 too and sells it at instant 5: on a shared one-way account the
+// order they meet the venue in decides the fills, so it must not be the order they arrive in.
+router::RouterSettings split_settings() {
+  auto s = settings();
+  for (const char* id : {"A", "B"}) {
+    strategy::VariantSpec v;
+    v.id = id;
+    v.policy = "fixed";
+    v.margin_budget = 0.5;
+    s.run.ab.variants.push_back(v);
+  }
+  s.run.ab.mode = strategy::AbMode::kSplit;
+  return s;
+}
+
+v1::OrderBatch split_batch(const std::string& variant, int i, const std::string& version = "v1") {
+  v1::OrderBatch b;
+  b.set_account("split");
+  b.set_variant(variant);
+  b.set_policy_version(version);
+  b.set_config_hash("cfg");
+  b.set_instant_ms(instant(i));
+  const auto add = [&](model::Side side, const char* qty, bool reduce_only) {
+    auto r = test::market_order(variant + "-" + std::to_string(i), side, qty, 5, reduce_only);
+    transport::to_proto(r, *b.add_commands()->mutable_submit());
+  };
+  if (variant == "A" && i == 2) add(model::Side::kBuy, "0.02", false);
+  if (variant == "B" && i == 2) add(model::Side::kBuy, "0.03", false);
+  if (variant == "B" && i == 5) add(model::Side::kSell, "0.03", true);
+  return b;
+}
+
+struct SplitRig {
+  RecordingSink sink;
+  core::MemoryJournal journal;
+  router::RouterCore core;
+  explicit SplitRig(std::vector<std::string> journaled = {})
+      : journal(std::move(journaled)), core(split_settings(), model::SymbolTable({"BTCUSDT"}), {test::spec("BTCUSDT")}, {"split"}, journal, sink) {}
+};
+
+void play_split(router::RouterCore& core, int from, int to, bool b_first, const std::string& b_version = "v1") {
+  for (int i = from; i < to; ++i) {
+    core.on_market(bar_event(i));
+    core.on_market(instant_end(instant(i)));
+    if (b_first) core.on_batch(split_batch("B", i, b_version));
+    core.on_batch(split_batch("A", i));
+    if (!b_first) core.on_batch(split_batch("B", i, b_version));
+  }
+}
+
+}  // namespace
+
+TEST(RouterCore, SplitVariantsMeetTheSharedAccountInMemberOrderWhateverTheArrival) {
+  SplitRig a_first, b_first;
+  play_split(a_first.core, 0, 8, false);
+  play_split(b_first.core, 0, 8, true);
+  EXPECT_EQ(ledgers(a_first.core), ledgers(b_first.core));
+  const auto& fills = a_first.core.result().runs[0].venue->fills();
+  ASSERT_GE(fills.size(), 2u);
+  EXPECT_EQ(fills[0].client_order_id, "A-2") << "A is the first member";
+  EXPECT_EQ(fills[1].client_order_id, "B-2");
+  ASSERT_EQ(a_first.core.members().size(), 2u);
+  EXPECT_EQ(a_first.core.accounts(), std::vector<std::string>{"split"});
+}
+
+TEST(RouterCore, AHeldBatchIsNeitherAppliedNorAcknowledgedUntilTheInstantIsWhole) {
+  SplitRig rig;
+  play_split(rig.core, 0, 2, false);
+  rig.core.on_market(bar_event(2));
+  rig.core.on_market(instant_end(instant(2)));
+  const auto acks = rig.sink.acks.size();
+  EXPECT_EQ(rig.core.on_batch(split_batch("B", 2)), router::RouterCore::BatchOutcome::kHeld);
+  EXPECT_EQ(rig.core.on_batch(split_batch("B", 2)), router::RouterCore::BatchOutcome::kRepeat) << "a re-send of a held batch";
+  EXPECT_EQ(rig.core.orders_applied(), 0u);
+  EXPECT_EQ(rig.sink.acks.size(), acks);
+  EXPECT_EQ(rig.core.missing_members(), std::vector<std::string>{"A"});
+  EXPECT_EQ(rig.core.on_batch(split_batch("A", 2)), router::RouterCore::BatchOutcome::kApplied);
+  EXPECT_EQ(rig.core.orders_applied(), 2u);
+  EXPECT_EQ(rig.sink.acks.size(), acks + 1);
+  EXPECT_TRUE(rig.core.missing_members().empty());
+}
+
+TEST(RouterCore, ALeaverStopsBeingAwaitedAndAJoinerIsAwaitedFromTheNextInstant) {
+  SplitRig rig;
+  play_split(rig.core, 0, 3, false);
+  rig.core.on_market(bar_event(3));
+  rig.core.on_market(instant_end(instant(3)));
+  rig.core.on_batch(split_batch("A", 3));
+  const auto acks = rig.sink.acks.size();
+  EXPECT_EQ(rig.core.set_membership("B", false, true, "missed its deadline"), "");
+  EXPECT_EQ(rig.sink.acks.size(), acks + 1) << "the instant was waiting for B alone";
+  EXPECT_EQ(rig.core.membership_epoch(), 2u);
+  EXPECT_TRUE(rig.core.members()[1].tainted);
+  EXPECT_EQ(rig.core.on_batch(split_batch("B", 3)), router::RouterCore::BatchOutcome::kRefused) << "a non-member's batch";
+  EXPECT_NE(rig.core.set_membership("A", false, false, "x"), "") << "the last member cannot leave";
+  EXPECT_NE(rig.core.set_membership("C", true, false, "x"), "") << "not a variant of the run";
+  EXPECT_NE(rig.core.set_membership("A", true, false, "x"), "") << "already a member";
+
+  rig.core.on_market(bar_event(4));
+  rig.core.on_market(instant_end(instant(4)));
+  EXPECT_EQ(rig.core.set_membership("B", true, false, "back"), "");
+  EXPECT_TRUE(rig.core.missing_members() == std::vector<std::string>{"A"}) << "B joined at instant 4: awaited from instant 5";
+  EXPECT_EQ(rig.core.on_batch(split_batch("B", 4)), router::RouterCore::BatchOutcome::kRefused);
+  EXPECT_EQ(rig.core.on_batch(split_batch("A", 4)), router::RouterCore::BatchOutcome::kApplied);
+  rig.core.on_market(bar_event(5));
+  rig.core.on_market(instant_end(instant(5)));
+  EXPECT_EQ(rig.core.missing_members(), (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(rig.core.on_batch(split_batch("B", 5)), router::RouterCore::BatchOutcome::kHeld);
+
+  // The journal holds the changes in their place: a restart meets the same members.
+  SplitRig second(rig.journal.committed());
+  second.core.recover();
+  EXPECT_EQ(second.core.membership_epoch(), 3u);
+  EXPECT_EQ(ledgers(second.core), ledgers(rig.core));
+}
+
+TEST(RouterCore, ANewVersionOpensANewLeaderboardRowAtItsInstant) {
+  SplitRig rig;
+  play_split(rig.core, 0, 4, false, "v1");
+  play_split(rig.core, 4, 8, false, "v2");
+  const auto& rows = rig.core.result().variant_rows;
+  ASSERT_EQ(rows.size(), 2u);
+  ASSERT_EQ(rows[0].spans.size(), 1u) << "A kept its version";
+  EXPECT_EQ(rows[0].spans[0].version, "v1");
+  ASSERT_EQ(rows[1].spans.size(), 2u);
+  EXPECT_EQ(rows[1].spans[0].version, "v1");
+  EXPECT_EQ(rows[1].spans[1].version, "v2");
+  EXPECT_EQ(rows[1].spans[1].from_ms, instant(4));
+  // and a restart rebuilds the rows from the journal
+  SplitRig second(rig.journal.committed());
+  second.core.recover();
+  ASSERT_EQ(second.core.result().variant_rows[1].spans.size(), 2u);
+  EXPECT_EQ(second.core.result().variant_rows[1].spans[1].from_ms, instant(4));
+}
