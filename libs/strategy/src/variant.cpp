@@ -44,27 +44,29 @@ std::optional<size_t> split_assignee(const std::vector<VariantSpec>& variants, c
       if (variants[i].id == id) return i;
     return std::nullopt;
   };
-  // Sticky: one-way mode nets a symbol's orders into one position, so only its holder may trade it.
-  if (!holder.empty()) {
-    if (!is_excluded(holder)) return index_of(holder);
-    if (fallback.empty() || is_excluded(fallback)) return std::nullopt;
-    return index_of(fallback);
-  }
+  // Sticky: one-way mode nets a symbol's orders into one position, so only its holder may
+  // trade it; a tainted holder's symbol is frozen (its stops stay) rather than handed on,
+  // since another variant's orders would land in a trade the holder's prefix owns.
+  if (!holder.empty()) return is_excluded(holder) ? std::nullopt : index_of(holder);
+  // The pick is over every variant, excluded or not, so a taint never moves another
+  // variant's signals: the tainted one's share is skipped or goes to the fallback.
   double total = 0;
-  for (const auto& v : variants) total += is_excluded(v.id) ? 0 : v.weight;
+  for (const auto& v : variants) total += v.weight > 0 ? v.weight : 0;
   if (!(total > 0)) return std::nullopt;
   // SHA-256 rather than std::hash: the same number in every process, build and platform.
   const auto digest = core::sha256_hex(symbol + "@" + std::to_string(instant_ms));
   const double u = static_cast<double>(std::stoull(digest.substr(0, 13), nullptr, 16)) / static_cast<double>(1ULL << 52);
   double cumulative = 0;
-  std::optional<size_t> last;
+  std::optional<size_t> pick;
   for (size_t i = 0; i < variants.size(); ++i) {
-    if (is_excluded(variants[i].id) || !(variants[i].weight > 0)) continue;
+    if (!(variants[i].weight > 0)) continue;
     cumulative += variants[i].weight / total;
-    last = i;
-    if (u < cumulative) return i;
+    pick = i;
+    if (u < cumulative) break;  // rounding may leave u at the very top: the last one
   }
-  return last;  // rounding left u at the very top
+  if (!pick || !is_excluded(variants[*pick].id)) return pick;
+  if (fallback.empty() || is_excluded(fallback)) return std::nullopt;
+  return index_of(fallback);
 }
 
 }  // namespace fulcrum::strategy

@@ -51,18 +51,27 @@ TEST(Split, SharesFollowTheWeights) {
   EXPECT_EQ(count.count(2), 0u) << "a variant of weight 0 never takes a signal";
 }
 
-TEST(Split, AnOpenPositionStaysWithItsHolderAndATaintedHolderHandsItToTheFallback) {
+TEST(Split, AnOpenPositionStaysWithItsHolderAndATaintedVariantsShareIsSkippedOrFallsBack) {
   const std::vector<strategy::VariantSpec> ab{variant("A"), variant("B"), variant("C")};
-  for (int i = 0; i < 50; ++i) {
+  int to_a = 0;
+  for (int i = 0; i < 300; ++i) {
     const auto t = kT0 + i * k5m;
     EXPECT_EQ(strategy::split_assignee(ab, "ETHUSDT", t, "B"), std::optional<size_t>(1));
-    EXPECT_EQ(strategy::split_assignee(ab, "ETHUSDT", t, "B", {"B"}, "C"), std::optional<size_t>(2));
-    EXPECT_EQ(strategy::split_assignee(ab, "ETHUSDT", t, "B", {"B"}, ""), std::nullopt) << "skip: nobody takes a tainted holder's symbol";
-    const auto free = strategy::split_assignee(ab, "ETHUSDT", t, "", {"A"});
-    ASSERT_TRUE(free.has_value());
-    EXPECT_NE(*free, 0u) << "an excluded variant takes no new signal";
+    EXPECT_EQ(strategy::split_assignee(ab, "ETHUSDT", t, "B", {"B"}, "C"), std::nullopt) << "a tainted holder's symbol is frozen";
+    const auto all = *strategy::split_assignee(ab, "ETHUSDT", t, "");
+    const auto skip = strategy::split_assignee(ab, "ETHUSDT", t, "", {"A"});
+    const auto fallback = strategy::split_assignee(ab, "ETHUSDT", t, "", {"A"}, "C");
+    if (all == 0) {
+      ++to_a;
+      EXPECT_EQ(skip, std::nullopt) << "skip: A's share is not traded";
+      EXPECT_EQ(fallback, std::optional<size_t>(2)) << "fallback: A's share goes to C";
+    } else {
+      EXPECT_EQ(skip, std::optional<size_t>(all)) << "a taint never moves another variant's signals";
+      EXPECT_EQ(fallback, std::optional<size_t>(all));
+    }
   }
-  EXPECT_EQ(strategy::split_assignee(ab, "ETHUSDT", kT0, "", {"A", "B", "C"}), std::nullopt);
+  EXPECT_GT(to_a, 50) << "A's third of 300 picks";
+  EXPECT_EQ(strategy::split_assignee(ab, "ETHUSDT", kT0, "", {"A", "B", "C"}, "A"), std::nullopt) << "an excluded fallback takes nothing";
 }
 
 TEST(Split, OrdersAreAttributedByTheLongestVariantPrefix) {
@@ -152,9 +161,11 @@ TEST(Split, ASymbolWithAPositionGoesToItsHolderWhateverTheHash) {
     EXPECT_FALSE(split[0][0]);
     EXPECT_NE(split[0][1], split[1][1]) << "ETHUSDT goes to exactly one variant";
     const auto b_out = strategy::split_assignment(ab, in, acct.view, {"A"}, "");
-    EXPECT_FALSE(b_out[0][0] || b_out[1][0]) << "skip: B's symbol is nobody's while B is out";
-    EXPECT_TRUE(b_out[0][1]) << "A takes every free signal";
+    EXPECT_FALSE(b_out[0][0] || b_out[1][0]) << "B's symbol is nobody's while B is out";
+    EXPECT_EQ(b_out[0][1], split[0][1]) << "skip: A keeps its own picks, B's are not traded";
+    EXPECT_FALSE(b_out[1][1]);
     const auto fallback = strategy::split_assignment(ab, in, acct.view, {"A"}, "A");
-    EXPECT_TRUE(fallback[0][0]) << "fallback: A takes over B's symbol";
+    EXPECT_FALSE(fallback[0][0]) << "even with a fallback, B's held symbol stays frozen";
+    EXPECT_TRUE(fallback[0][1]) << "fallback: A takes every free signal";
   }
 }

@@ -55,9 +55,10 @@ std::string variant_of_order(const std::vector<VariantSpec>& variants, const std
 
 // Which variant takes the signal on `symbol` at `instant_ms` in split mode: the variant
 // that holds the symbol's position while one is open (`holder`, by id), else a weighted
-// pick by a hash of (symbol, instant) that every process computes alike. Variants named
-// in `excluded` (tainted) take no signal; a holder that is excluded hands its symbol to
-// `fallback` (empty: nobody). Returns an index into `variants`, or nullopt.
+// pick by a hash of (symbol, instant) that every process computes alike. A pick named in
+// `excluded` (tainted, out of the membership) goes to `fallback`, or to nobody when that is
+// empty (skip); the other variants' picks never change. An excluded holder's symbol goes
+// to nobody. Returns an index into `variants`, or nullopt.
 std::optional<size_t> split_assignee(const std::vector<VariantSpec>& variants, const std::string& symbol, TimestampMs instant_ms,
                                      const std::string& holder, const std::vector<std::string>& excluded = {}, const std::string& fallback = "");
 
