@@ -165,11 +165,11 @@ std::string trades_csv(const venue::PaperVenue& v) {
 }
 
 std::string decisions_csv(const std::vector<strategy::DecisionRecord>& decisions) {
-  std::string out = "time_utc,symbol,side,leverage_x,notional,quantity,outcome,leverage_decision_reason\n";
+  std::string out = "variant,time_utc,symbol,side,leverage_x,notional,quantity,outcome,leverage_decision_reason\n";
   for (const auto& d : decisions) {
     char notional[32];
     std::snprintf(notional, sizeof notional, "%.2f", d.notional);
-    out += core::format_utc_ms(d.time_ms) + "," + d.symbol + "," + d.side + "," + std::to_string(d.leverage_x) + "," + notional + "," +
+    out += d.variant + "," + core::format_utc_ms(d.time_ms) + "," + d.symbol + "," + d.side + "," + std::to_string(d.leverage_x) + "," + notional + "," +
            d.quantity + "," + csv_quote(d.outcome) + "," + csv_quote(d.reason_json) + "\n";
   }
   return out;
@@ -183,8 +183,11 @@ std::map<std::string, std::map<std::string, size_t>> gate_denials(const RunResul
     for (const auto& d : run.decisions) {
       if (d.outcome.rfind(kDenied, 0) != 0) continue;
       const auto rest = d.outcome.substr(kDenied.size());
-      ++counts[rest.substr(0, rest.find(':'))];
+      const auto reason = rest.substr(0, rest.find(':'));
+      // A split account's variants are counted each under its own name.
+      ++(run.split_variants.empty() || d.variant.empty() ? counts : out[d.variant])[reason];
     }
+    if (!run.split_variants.empty() && counts.empty()) out.erase(run.policy);
   }
   return out;
 }

@@ -287,7 +287,10 @@ void RouterCore::apply_member_batch(size_t m, const v1::OrderBatch& batch) {
   // A new version (or config) of the variant opens a new leaderboard row from this instant.
   if (batch.policy_version().size() <= 64 && batch.config_hash().size() <= 64)
     report::note_version(result_.variant_rows, members_[m].variant, batch.policy_version(), batch.config_hash(), batch.instant_ms());
-  for (const auto& d : batch.decisions()) run.decisions.push_back(transport::from_proto(d));
+  for (const auto& d : batch.decisions()) {
+    run.decisions.push_back(transport::from_proto(d));
+    run.decisions.back().variant = members_[m].variant;  // the batch's, as the planner stamps it in-process
+  }
   for (const auto& c : batch.commands()) {
     if (c.has_amend_stop()) {
       run.venue->amend_stop(c.amend_stop().client_order_id(), core::Price::from_raw(c.amend_stop().stop_price_raw()));

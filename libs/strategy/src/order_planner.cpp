@@ -311,7 +311,7 @@ void OrderPlanner::manage_position(size_t sym, const features::FeatureSnapshot& 
   req.quantity = qty;
   req.leverage_x = plan.leverage_x;
   DecisionRecord rec{t, spec.symbol, model::to_string(req.side), plan.leverage_x, plan.tranche_notional, qty.str(), "",
-                     "{\"policy\":\"" + policy_name_ + "\",\"pyramid_add\":\"" + std::to_string(plan.adds_done + 1) + "\"}"};
+                     "{\"policy\":\"" + policy_name_ + "\",\"pyramid_add\":\"" + std::to_string(plan.adds_done + 1) + "\"}", variant_id_};
   if (!passes_gate(req, sym, account, rec, t, f.atr_ratio, false)) {
     decisions_.push_back(std::move(rec));
     return;

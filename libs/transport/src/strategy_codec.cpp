@@ -57,7 +57,7 @@ void to_proto(const strategy::DecisionRecord& in, v1::Decision& out) {
 }
 
 strategy::DecisionRecord from_proto(const v1::Decision& in) {
-  return {in.time_ms(), in.symbol(), in.side(), in.leverage_x(), in.notional(), in.quantity(), in.outcome(), in.reason_json()};
+  return {in.time_ms(), in.symbol(), in.side(), in.leverage_x(), in.notional(), in.quantity(), in.outcome(), in.reason_json(), ""};  // the router names the variant from the batch
 }
 
 void to_proto(const risk::GateVerdict& verdict, const v1::OrderRequest& order, v1::RiskVerdict& out) {

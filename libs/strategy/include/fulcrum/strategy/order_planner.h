@@ -87,6 +87,7 @@ struct DecisionRecord {
   std::string quantity;
   std::string outcome;  // SUBMITTED, SKIPPED, BLOCKED: why, DENIED: gate reason, or the venue's reject reason
   std::string reason_json;
+  std::string variant;  // the planner's: in split mode several share one account's file
 };
 
 class OrderPlanner {
@@ -103,7 +104,10 @@ class OrderPlanner {
   void set_pre_trade_limits(const risk::PreTradeLimits& limits) { gate_.set_limits(limits); }
   void on_instant(const InstantSignals& in, IAccountGateway& account);
   const std::vector<DecisionRecord>& decisions() const { return decisions_; }
-  std::vector<DecisionRecord> take_decisions() { return std::move(decisions_); }
+  std::vector<DecisionRecord> take_decisions() {
+    for (auto& d : decisions_) d.variant = variant_id_;
+    return std::move(decisions_);
+  }
 
  private:
   struct PositionPlan {
