@@ -51,16 +51,22 @@ start_redis "$RP"
   printf '    - {id: B, version: v1, policy: fixed, leverage: {fixed: {leverage_x: 3}}, filters: {max_vpin: 0.45}}\n'
   printf 'mesh:\n'"$LOOSE_RISK"; } > "$WORK/ab.yaml"
 expect_exit 0 "$FULCRUM" backtest --config "$WORK/ab.yaml" --no-progress --out "$WORK/bt-ab"
-MD=$(ep); FEAT=$(ep); SIG=$(ep); LEV=$(ep); ORD=$(ep); ROUTER=$(ep); ACKS=$(ep)
-RCTL="127.0.0.1:$(port)"
-common=(--config "$WORK/ab.yaml" --redis "redis://127.0.0.1:$RP" --namespace "ab$$")
-launch order-router "${common[@]}" --control "$RCTL" --bind "$ROUTER" --bind-acks "$ACKS" --market "$MD" --orders "$ORD" --out "$WORK/run"
-launch risk-gatekeeper "${common[@]}" --router-control "$RCTL" --bind "$ORD" --decisions "@$LEV"
-lev_args=(--bind ">$LEV" --signals "$SIG" --router "$ROUTER" --router-acks "$ACKS")
-launch_as leverage-A leverage "${common[@]}" "${lev_args[@]}" --variant A
-launch_as leverage-B leverage "${common[@]}" "${lev_args[@]}" --variant B
-launch signal-engine "${common[@]}" --bind "$SIG" --features "$FEAT"
-launch feature-engine "${common[@]}" --bind "$FEAT" --market "$MD"
+# start_ab_mesh CONFIG NAMESPACE ROUTER_ARGS... : every service but market-data, variants
+# A and B each a leverage service connecting to the gatekeeper's bound SUB.
+start_ab_mesh() {
+  local config=$1 ns=$2; shift 2
+  MD=$(ep); FEAT=$(ep); SIG=$(ep); LEV=$(ep); ORD=$(ep); ROUTER=$(ep); ACKS=$(ep)
+  RCTL="127.0.0.1:$(port)"
+  common=(--config "$config" --redis "redis://127.0.0.1:$RP" --namespace "$ns")
+  launch order-router "${common[@]}" --control "$RCTL" --bind "$ROUTER" --bind-acks "$ACKS" --market "$MD" --orders "$ORD" "$@"
+  launch risk-gatekeeper "${common[@]}" --router-control "$RCTL" --bind "$ORD" --decisions "@$LEV"
+  lev_args=(--bind ">$LEV" --signals "$SIG" --router "$ROUTER" --router-acks "$ACKS")
+  launch_as leverage-A leverage "${common[@]}" "${lev_args[@]}" --variant A
+  launch_as leverage-B leverage "${common[@]}" "${lev_args[@]}" --variant B
+  launch signal-engine "${common[@]}" --bind "$SIG" --features "$FEAT"
+  launch feature-engine "${common[@]}" --bind "$FEAT" --market "$MD"
+}
+start_ab_mesh "$WORK/ab.yaml" "ab$$" --out "$WORK/run"
 instants() { "$PROBE" status "${RCTL#*:}" | sed -n 's/.* instants=\([0-9]*\).*/\1/p'; }
 "$BIN/market-data" "${common[@]}" --bind "$MD" --acks "$ACKS" >"$WORK/market-data.log" 2>&1 &
 MD_PID=$!
@@ -117,16 +123,7 @@ PIDS=()
   printf '    - {id: B, policy: fixed, margin_budget: 0.5}\n'
   printf 'mesh:\n  replay: lockstep\n'"$LOOSE_RISK"; } > "$WORK/split-ab.yaml"
 redis-cli -p "$RP" flushall >/dev/null
-MD=$(ep); FEAT=$(ep); SIG=$(ep); LEV=$(ep); ORD=$(ep); ROUTER=$(ep); ACKS=$(ep)
-RCTL="127.0.0.1:$(port)"
-common=(--config "$WORK/split-ab.yaml" --redis "redis://127.0.0.1:$RP" --namespace "ms$$")
-launch order-router "${common[@]}" --control "$RCTL" --bind "$ROUTER" --bind-acks "$ACKS" --market "$MD" --orders "$ORD"
-launch risk-gatekeeper "${common[@]}" --router-control "$RCTL" --bind "$ORD" --decisions "@$LEV"
-lev_args=(--bind ">$LEV" --signals "$SIG" --router "$ROUTER" --router-acks "$ACKS")
-launch_as leverage-A leverage "${common[@]}" "${lev_args[@]}" --variant A
-launch_as leverage-B leverage "${common[@]}" "${lev_args[@]}" --variant B
-launch signal-engine "${common[@]}" --bind "$SIG" --features "$FEAT"
-launch feature-engine "${common[@]}" --bind "$FEAT" --market "$MD"
+start_ab_mesh "$WORK/split-ab.yaml" "ms$$"
 ctl() { "$FULCRUM" ctl --control "$RCTL" "$@"; }
 # Refusals first: no token, a wrong one.
 saved_admin=$FULCRUM_TOKEN_ADMIN

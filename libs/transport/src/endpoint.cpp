@@ -64,6 +64,19 @@ void curve_client(zmq::socket_t& s) {
   s.set(zmq::sockopt::curve_secretkey, id->client_secret);
 }
 
+// Binds as the CURVE server or connects as a client; returns the role it took.
+EndpointRole open_endpoint(zmq::socket_t& s, const std::string& endpoint, EndpointRole plain) {
+  const auto [role, address] = endpoint_role(endpoint, plain);
+  if (role == EndpointRole::kBind) {
+    curve_server(s);
+    s.bind(address);
+  } else {
+    curve_client(s);
+    s.connect(address);
+  }
+  return role;
+}
+
 }  // namespace
 
 std::pair<EndpointRole, std::string> endpoint_role(const std::string& endpoint, EndpointRole plain) {
@@ -75,14 +88,7 @@ std::pair<EndpointRole, std::string> endpoint_role(const std::string& endpoint, 
 Publisher::Publisher(zmq::context_t& ctx, const std::string& endpoint, int hwm) : socket_(ctx, zmq::socket_type::pub) {
   socket_.set(zmq::sockopt::sndhwm, hwm);
   socket_.set(zmq::sockopt::linger, 0);
-  const auto [role, address] = endpoint_role(endpoint, EndpointRole::kBind);
-  if (role == EndpointRole::kBind) {
-    curve_server(socket_);
-    socket_.bind(address);
-  } else {
-    curve_client(socket_);
-    socket_.connect(address);
-  }
+  open_endpoint(socket_, endpoint, EndpointRole::kBind);
 }
 
 std::string Publisher::endpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }
@@ -123,15 +129,7 @@ Subscriber::Subscriber(zmq::context_t& ctx, const std::string& endpoint, const s
   // Subscribe to everything and filter here: a foreign topic is then visible and counted
   // instead of silently discarded inside ZeroMQ.
   socket_.set(zmq::sockopt::subscribe, "");
-  const auto [role, address] = endpoint_role(endpoint, EndpointRole::kConnect);
-  role_ = role;
-  if (role == EndpointRole::kBind) {
-    curve_server(socket_);
-    socket_.bind(address);
-  } else {
-    curve_client(socket_);
-    socket_.connect(address);
-  }
+  role_ = open_endpoint(socket_, endpoint, EndpointRole::kConnect);
 }
 
 Subscriber::Subscriber(zmq::context_t& ctx, const std::vector<std::string>& endpoints, const std::vector<std::string>& topics, int hwm)

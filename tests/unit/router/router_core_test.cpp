@@ -45,8 +45,8 @@ struct Rig {
   RecordingSink sink;
   core::MemoryJournal journal;
   router::RouterCore core;
-  explicit Rig(std::vector<std::string> journaled = {})
-      : journal(std::move(journaled)), core(settings(), model::SymbolTable({"BTCUSDT"}), {test::spec("BTCUSDT")}, kAccounts, journal, sink) {}
+  explicit Rig(std::vector<std::string> journaled = {}, router::RouterSettings s = settings(), std::vector<std::string> accounts = kAccounts)
+      : journal(std::move(journaled)), core(std::move(s), model::SymbolTable({"BTCUSDT"}), {test::spec("BTCUSDT")}, std::move(accounts), journal, sink) {}
 };
 
 // Instant i: the 5m bar that closes at kT0 + (i+1)·5m, prices drifting so positions move.
@@ -358,12 +358,8 @@ v1::OrderBatch split_batch(const std::string& variant, int i, const std::string&
   return b;
 }
 
-struct SplitRig {
-  RecordingSink sink;
-  core::MemoryJournal journal;
-  router::RouterCore core;
-  explicit SplitRig(std::vector<std::string> journaled = {})
-      : journal(std::move(journaled)), core(split_settings(), model::SymbolTable({"BTCUSDT"}), {test::spec("BTCUSDT")}, {"split"}, journal, sink) {}
+struct SplitRig : Rig {
+  explicit SplitRig(std::vector<std::string> journaled = {}) : Rig(std::move(journaled), split_settings(), {"split"}) {}
 };
 
 void play_split(router::RouterCore& core, int from, int to, bool b_first, const std::string& b_version = "v1") {
