@@ -121,6 +121,9 @@ struct UpOptions {
   double duration_s = 0;
   int summary_every_ms = 1000;
   std::vector<std::string> accounts;
+  std::string prometheus_targets;  // file-based service discovery ("": <run>/prometheus/targets.json)
+  bool with_prometheus = false;
+  std::string prometheus_rules = FULCRUM_PROMETHEUS_DIR "/rules";
 };
 
 // One state file per running `fulcrum up` (two runs at once each keep their own); removed at
@@ -185,7 +188,8 @@ class Mesh {
       children_.clear();
     }
     write_state(redis_url);
-    std::cout << "fulcrum up: 6 services, Redis " << redis_url << (o_.redis.empty() ? " (embedded)" : "") << ", logs " << (work_ / "logs").string()
+    if (o_.with_prometheus) start_prometheus(redis_url);
+    std::cout << "fulcrum up: " << children_.size() << " services, Redis " << redis_url << (o_.redis.empty() ? " (embedded)" : "") << ", logs " << (work_ / "logs").string()
               << "\n           replaying " << cfg.data.klines << " "
               << (restarts_exactly(cfg) ? "in lockstep" : "free-running (restarts are not exact)") << "; Ctrl-C stops\n";
 
@@ -340,14 +344,17 @@ class Mesh {
     if (stopped_) return;
     stopped_ = true;
     stop_children();
-    if (redis_pid_ > 0) {
-      ::kill(redis_pid_, SIGTERM);
-      ::waitpid(redis_pid_, nullptr, 0);
-    }
+    for (pid_t* pid : {&prometheus_pid_, &redis_pid_})
+      if (*pid > 0) {
+        ::kill(*pid, SIGTERM);
+        ::waitpid(*pid, nullptr, 0);
+        *pid = -1;
+      }
     std::error_code ec;
     if (!state_file_.empty()) fs::remove(state_file_, ec);
     // The logs stay with the run; only the launcher's scratch goes.
     if (!work_.empty()) fs::remove_all(work_ / ".redis", ec);
+    if (!work_.empty()) fs::remove_all(work_ / ".prometheus-data", ec);
   }
 
   // Upstream first, so nothing downstream waits on a message that will never come.
@@ -545,12 +552,61 @@ class Mesh {
     return {"FULCRUM_REDIS_PASSWORD=" + it->second};
   }
 
+  // Every service's metrics port as Prometheus file-based service discovery, rewritten
+  // whole (tmp, rename) whenever a port changes, so a watching Prometheus never reads half.
+  void write_targets() {
+    const fs::path path = o_.prometheus_targets.empty() ? work_ / "prometheus" / "targets.json" : fs::path(o_.prometheus_targets);
+    nlohmann::json groups = nlohmann::json::array();
+    for (const auto& c : children_)
+      if (c.metrics_port > 0)
+        groups.push_back({{"targets", {"127.0.0.1:" + std::to_string(c.metrics_port)}}, {"labels", {{"process", c.name}, {"run", work_.filename().string()}}}});
+    std::error_code ec;
+    if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+    const auto tmp = path.string() + ".tmp";
+    { std::ofstream(tmp) << groups.dump(2) << "\n"; }
+    fs::rename(tmp, path, ec);
+    if (ec) std::cerr << "fulcrum up: cannot write the Prometheus targets " << path << ": " << ec.message() << "\n";
+    targets_file_ = path;
+  }
+
+  // Debian's prometheus binary on a free loopback port, scraping this mesh through the
+  // targets file, with the rules of deploy/prometheus and a data folder that goes at stop.
+  void start_prometheus(const std::string& redis_url) {
+    if (!fs::exists("/usr/bin/prometheus")) throw std::runtime_error("--with-prometheus: /usr/bin/prometheus is not installed (deploy/bootstrap.sh installs it)");
+    const auto dir = work_ / "prometheus";
+    fs::create_directories(dir);
+    std::ofstream cfg(dir / "prometheus.yml");
+    cfg << "# written by fulcrum up --with-prometheus for this run\nglobal: {scrape_interval: 1s, evaluation_interval: 5s}\n";
+    if (fs::is_directory(o_.prometheus_rules)) cfg << "rule_files: [" << nlohmann::json((fs::absolute(o_.prometheus_rules) / "*.yml").string()).dump() << "]\n";
+    cfg << "scrape_configs:\n  - job_name: fulcrum\n    file_sd_configs:\n      - files: [" << nlohmann::json(fs::absolute(targets_file_).string()).dump()
+        << "]\n        refresh_interval: 1s\n";
+    cfg.close();
+    const int port = transport::free_loopback_port();
+    prometheus_pid_ = spawn({"/usr/bin/prometheus", "--config.file=" + (dir / "prometheus.yml").string(), "--storage.tsdb.path=" + (work_ / ".prometheus-data").string(),
+                             "--web.listen-address=127.0.0.1:" + std::to_string(port), "--log.level=warn"},
+                            work_ / "logs" / "prometheus.log");
+    prometheus_url_ = "http://127.0.0.1:" + std::to_string(port);
+    for (int i = 0; i < 100; ++i) {
+      std::this_thread::sleep_for(100ms);
+      if (runtime::http_get("127.0.0.1", port, "/-/ready")) {
+        write_state(redis_url);
+        std::cout << "fulcrum up: Prometheus " << prometheus_url_ << " scraping the mesh (" << targets_file_.string() << ")\n";
+        return;
+      }
+      if (::waitpid(prometheus_pid_, nullptr, WNOHANG) == prometheus_pid_) break;
+    }
+    throw std::runtime_error("prometheus did not start; its log:\n" + last_lines(work_ / "logs" / "prometheus.log", 10));
+  }
+
   void write_state(const std::string& redis_url) {
+    write_targets();
     nlohmann::json j;
     j["pid"] = ::getpid();
     j["redis"] = redis_url;
     if (redis_pid_ > 0) j["redis_pid"] = redis_pid_;  // embedded: this launcher's own
     j["run_dir"] = work_.string();
+    if (!prometheus_url_.empty()) j["prometheus"] = prometheus_url_;
+    j["prometheus_targets"] = targets_file_.string();
     j["logs"] = (work_ / "logs").string();
     j["tokens_dir"] = (work_ / "secrets").string();
     if (!launcher_password_.empty()) j["redis_password_file"] = (work_ / ".redis" / "launcher.password").string();
@@ -595,6 +651,9 @@ class Mesh {
   fs::path work_;
   std::vector<Child> children_;
   pid_t redis_pid_ = -1;
+  pid_t prometheus_pid_ = -1;
+  std::string prometheus_url_;
+  fs::path targets_file_;
   std::string state_file_;
   std::string curve_dir_;  // mesh.curve: the run's keys
   std::string launcher_password_;                      // embedded Redis: this launcher's ACL user
@@ -615,6 +674,9 @@ Runner add_up_command(CLI::App& app) {
   cmd->add_option("--accounts", o->accounts, "policies to trade, one account each (default: backtest.policies)");
   cmd->add_option("--state-file", o->state_file, "where to record the running mesh for `fulcrum status`");
   cmd->add_option("--summary-every-ms", o->summary_every_ms, "live summary period")->check(CLI::Range(100, 60'000));
+  cmd->add_option("--prometheus-targets", o->prometheus_targets, "where to write the services' scrape targets (file-based discovery; default: <run>/prometheus/targets.json)");
+  cmd->add_flag("--with-prometheus", o->with_prometheus, "also start Debian's prometheus on a free port, scraping this mesh with deploy/prometheus's rules");
+  cmd->add_option("--prometheus-rules", o->prometheus_rules, "the alert rules folder for --with-prometheus")->capture_default_str();
   return [o] {
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);

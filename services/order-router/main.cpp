@@ -153,9 +153,30 @@ int run(runtime::Service& svc, const Options& o) {
                      ab.on_taint == strategy::TaintAction::kFallback ? "fallback:" + ab.fallback : std::string("skip"), core.membership_epoch());
     }
   };
+  // The trading state in force at the last hop, for alerts: engagements by state, the
+  // epoch, and the invariant that no new order passes a HALTED state.
+  auto& halted_gauge = svc.metrics().gauge("fulcrum_trading_state_engagements", "Scopes engaged in this trading state at the order router", {{"state", "HALTED"}});
+  auto& reducing_gauge = svc.metrics().gauge("fulcrum_trading_state_engagements", "Scopes engaged in this trading state at the order router", {{"state", "REDUCING"}});
+  auto& epoch_gauge = svc.metrics().gauge("fulcrum_trading_state_epoch", "The trading-state epoch the order router enforces", {});
+  auto& while_halted = svc.metrics().counter("fulcrum_orders_while_halted_total", "New orders the venue accepted under a HALTED state: an invariant that must stay 0", {});
+  uint64_t gauged_state_epoch = std::numeric_limits<uint64_t>::max();
+  const auto state_gauges = [&] {
+    if (core.orders_while_halted() > static_cast<uint64_t>(while_halted.Value())) while_halted.Increment(static_cast<double>(core.orders_while_halted()) - while_halted.Value());
+    if (gauged_state_epoch == core.state_epoch()) return;
+    gauged_state_epoch = core.state_epoch();
+    double halted = 0, reducing = 0;
+    for (const auto& [scope, e] : enforcer.book().engagements()) {
+      if (e.state == risk::TradingState::kHalted) halted += 1;
+      if (e.state == risk::TradingState::kReducing) reducing += 1;
+    }
+    halted_gauge.Set(halted);
+    reducing_gauge.Set(reducing);
+    epoch_gauge.Set(static_cast<double>(core.state_epoch()));
+  };
   host.every_turn([&] {
     {
       const auto lock = under_state();
+      state_gauges();
       core.retry_ack();
       enforce_deadline();
       membership.serve(

@@ -315,6 +315,7 @@ void RouterCore::apply_member_batch(size_t m, const v1::OrderBatch& batch) {
                                                std::string(risk::to_string(book_.effective(batch.account(), req.symbol))) + " at epoch " +
                                                    std::to_string(book_.deciding(batch.account(), req.symbol)->epoch)};
     ++(res.accepted() ? orders_applied_ : orders_rejected_);
+    if (res.accepted() && !req.reduce_only && book_.effective(batch.account(), req.symbol) == risk::TradingState::kHalted) ++orders_while_halted_;
     if (!replaying_) sink_.order_outcome(batch.account(), req, res);
   }
   orders_rejected_ += static_cast<uint64_t>(batch.denied_size());

@@ -110,6 +110,9 @@ class RouterCore {
   uint64_t instants() const { return instants_; }
   uint64_t orders_applied() const { return orders_applied_; }
   uint64_t orders_rejected() const { return orders_rejected_; }
+  // An invariant that must stay 0: new-exposure orders the venue accepted while the state
+  // in force for their account and symbol was HALTED (the check before the venue failed).
+  uint64_t orders_while_halted() const { return orders_while_halted_; }
 
  private:
   bool apply_market(const v1::MarketEvent& ev);
@@ -139,6 +142,7 @@ class RouterCore {
   bool replaying_ = false, ack_pending_ = false, finished_ = false;
   uint64_t instants_ = 0, orders_applied_ = 0, orders_rejected_ = 0, kill_switch_actions_ = 0;
   uint64_t membership_epoch_ = 1;
+  uint64_t orders_while_halted_ = 0;
   risk::TradingStateBook book_;
 };
 
