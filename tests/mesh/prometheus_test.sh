@@ -33,12 +33,12 @@ wait_for() {  # wait_for SECONDS CONDITION...
 wait_for 30 '[ "$(q "count(up{job=\"fulcrum\"} == 1)" | awk "{print \$NF}")" = 9 ]' || { q 'up'; fail "Prometheus does not see the 9 processes up"; }
 echo "  Prometheus $URL scrapes 9 processes from the targets file"
 
-# Every metric the rules name exists.
+# Every metric the rules and the dashboards name exists.
 q '{__name__=~"fulcrum_.+"}' | sed -n 's/.*"__name__": "\([^"]*\)".*/\1/p' | sort -u > "$WORK/exported"
-grep -ho 'fulcrum_[a-z_]*' "$SRC"/deploy/prometheus/rules/*.yml | sort -u > "$WORK/used"
+grep -ho 'fulcrum_[a-z_]*' "$SRC"/deploy/prometheus/rules/*.yml "$SRC"/deploy/grafana/dashboards/*.json | grep -v '^fulcrum_$' | sort -u > "$WORK/used"
 missing=$(comm -23 "$WORK/used" "$WORK/exported")
-[ -z "$missing" ] || fail "the rules use metrics no service exports: $missing"
-echo "  all $(wc -l <"$WORK/used") metric names in the rules are exported ($(wc -l <"$WORK/exported") fulcrum_* names in all)"
+[ -z "$missing" ] || fail "the rules or dashboards use metrics no service exports: $missing"
+echo "  all $(wc -l <"$WORK/used") metric names in the rules and dashboards are exported ($(wc -l <"$WORK/exported") fulcrum_* names in all)"
 
 # Flatten everything, so the accounts stand still, then compare.
 wait_for 60 '[ "$(metric "$ROUTER_METRICS" fulcrum_orders_total)" != 0 ]' || fail "no orders before the flatten"
