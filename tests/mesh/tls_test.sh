@@ -24,8 +24,15 @@ RCTL="127.0.0.1:$(port)"
 tls=(--tls-cert "$PKI/mesh.pem" --tls-key "$PKI/mesh.key" --tls-ca "$PKI/ca.pem")
 common=(--config "$WORK/cfg.yaml" --redis "redis://127.0.0.1:$RP" --namespace "s$$" --tokens "$TOK" "${tls[@]}")
 launch order-router "${common[@]}" --control "$RCTL" --bind "$(ep)" --bind-acks "$(ep)" --market "$(ep)" --orders "$(ep)" --accounts fixed
-launch risk-gatekeeper "${common[@]}" --router-control "$RCTL" --bind "$(ep)" --decisions "$(ep)"
+HEALTH_PORT=$(port)
+launch risk-gatekeeper "${common[@]}" --router-control "$RCTL" --bind "$(ep)" --decisions "$(ep)" --health "127.0.0.1:$HEALTH_PORT"
 GK="127.0.0.1:$risk_gatekeeper_CONTROL"
+# Kubernetes' gRPC probes speak plaintext: --health serves them beside the TLS control port.
+"$PROBE" health "$HEALTH_PORT" > "$WORK/health" || { cat "$WORK/health" >&2; fail "the plaintext health port does not answer SERVING"; }
+expect_in "$WORK/health" "SERVING"
+grep -q "^health_port=$HEALTH_PORT$" "$WORK/risk-gatekeeper.ready" || fail "the ready file does not name the health port"
+"$PROBE" health "$risk_gatekeeper_CONTROL" > "$WORK/health" && fail "the TLS control port answered a plaintext health check"
+echo "  plaintext health on its own port while the control port speaks TLS"
 
 expect_exit 1 "$FULCRUM" ctl status --control "$GK" --timeout-ms 2000
 echo "  plaintext caller: refused"

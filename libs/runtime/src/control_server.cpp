@@ -94,6 +94,9 @@ class HealthService final : public grpc::health::v1::Health::Service {
   explicit HealthService(ControlBoard& board) : board_(board) {}
   grpc::Status Check(grpc::ServerContext*, const grpc::health::v1::HealthCheckRequest* req,
                      grpc::health::v1::HealthCheckResponse* reply) override {
+    // "liveness": the process answers, whatever else is down (Redis, a HALTED state), so a
+    // liveness probe never restarts a service that is only waiting.
+    if (req->service() == "liveness") return reply->set_status(grpc::health::v1::HealthCheckResponse::SERVING), grpc::Status::OK;
     if (!req->service().empty() && req->service() != "fulcrum.v1.Control" && req->service() != board_.status().service)
       return grpc::Status(grpc::StatusCode::NOT_FOUND, "unknown service '" + req->service() + "'");
     reply->set_status(board_.serving() ? grpc::health::v1::HealthCheckResponse::SERVING : grpc::health::v1::HealthCheckResponse::NOT_SERVING);
@@ -287,6 +290,24 @@ ControlServer::ControlServer(const std::string& address, ControlBoard& board, co
   builder.RegisterService(&impl_->membership);
   impl_->server = builder.BuildAndStart();
   if (!impl_->server || port_ == 0) throw std::runtime_error("gRPC control server cannot listen on " + address);
+}
+
+struct HealthServer::Impl {
+  HealthService health;
+  std::unique_ptr<grpc::Server> server;
+  explicit Impl(ControlBoard& b) : health(b) {}
+};
+
+HealthServer::HealthServer(const std::string& address, ControlBoard& board) : impl_(std::make_unique<Impl>(board)) {
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port_);
+  builder.RegisterService(&impl_->health);
+  impl_->server = builder.BuildAndStart();
+  if (!impl_->server || port_ == 0) throw std::runtime_error("gRPC health server cannot listen on " + address);
+}
+
+HealthServer::~HealthServer() {
+  if (impl_ && impl_->server) impl_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
 }
 
 ControlServer::~ControlServer() {

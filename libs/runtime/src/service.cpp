@@ -26,6 +26,7 @@ void add_common_options(CLI::App& app, ServiceOptions& o) {
   app.add_option("-c,--config", o.config_path, "YAML config shared by the mesh")->required()->check(CLI::ExistingFile);
   app.add_option("--metrics", o.metrics_address, "Prometheus exposer host:port (port 0: any free port)");
   app.add_option("--control", o.control_address, "gRPC control host:port (port 0: any free port)");
+  app.add_option("--health", o.health_address, "plaintext gRPC health host:port, for probes while --control speaks TLS");
   app.add_option("--redis", o.redis_url, "Redis URL, redis://host:port[/db]");
   app.add_option("--namespace", o.redis_namespace, "prefix of every Redis key this mesh writes");
   app.add_option("--ready-file", o.ready_file, "written once listening, with the bound ports");
@@ -88,6 +89,7 @@ Service::Service(std::string name, ServiceOptions opts)
     board_->set_risk_limits(config_.mesh.risk);
     if (opts_.tls.enabled() && opts_.tls.key.empty()) throw std::runtime_error("--tls-cert needs --tls-key");
     control_ = std::make_unique<ControlServer>(opts_.control_address, *board_, opts_.tls);
+    if (!opts_.health_address.empty()) health_ = std::make_unique<HealthServer>(opts_.health_address, *board_);
   } catch (const std::exception& e) {
     throw StartupError(kExitStartup, e.what());
   }
@@ -136,6 +138,7 @@ void Service::ready() {
   {
     std::ofstream out(tmp);
     out << "metrics_port=" << metrics_->port() << "\ncontrol_port=" << control_->port() << "\npid=" << ::getpid() << "\n";
+    if (health_) out << "health_port=" << health_->port() << "\n";
   }
   std::rename(tmp.c_str(), opts_.ready_file.c_str());
 }

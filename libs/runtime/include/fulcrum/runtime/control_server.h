@@ -140,4 +140,18 @@ class ControlServer {
   int port_ = 0;
 };
 
+// grpc.health.v1 alone, always plaintext, for Kubernetes' native gRPC probes while the
+// control port speaks TLS. Service "liveness" is SERVING whenever the process answers.
+class HealthServer {
+ public:
+  HealthServer(const std::string& address, ControlBoard& board);
+  ~HealthServer();
+  int port() const { return port_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
 }  // namespace fulcrum::runtime

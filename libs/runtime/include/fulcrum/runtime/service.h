@@ -37,6 +37,7 @@ struct ServiceOptions {
   std::string config_path;
   std::string metrics_address = "127.0.0.1:0";
   std::string control_address = "127.0.0.1:0";
+  std::string health_address;  // "": health only on the control port
   std::string redis_url = "redis://127.0.0.1:6379";
   std::string redis_namespace = "fulcrum";
   std::string ready_file;  // written once listening: "metrics_port=… control_port=…"
@@ -132,6 +133,7 @@ class Service {
   std::unique_ptr<AuditTrail> audit_;
   std::unique_ptr<ControlBoard> board_;
   std::unique_ptr<ControlServer> control_;
+  std::unique_ptr<HealthServer> health_;
   std::unique_ptr<RedisClient> redis_;
   zmq::context_t zmq_{1};
   std::unique_ptr<ZapHandler> zap_;  // after the context it serves: it goes first
