@@ -32,6 +32,22 @@ grep -q "kind: Deployment" "$WORK/two-variants-values.yaml.yaml" || fail "no Dep
 [ "$(grep -c 'fulcrum.io/variant: "' "$WORK/two-variants-values.yaml.yaml")" -ge 2 ] || fail "two variants did not render two leverage Deployments"
 grep -q "strategy: {type: Recreate}" "$WORK/default-values.yaml.yaml" || fail "the singletons are not Recreate"
 
+# The PrometheusRule and the dashboards are deploy/'s own files, not copies.
+render -f "$CHART/ci/default-values.yaml" --set monitoring.prometheusRule.enabled=true --set monitoring.grafanaDashboards.enabled=true \
+  --set monitoring.podMonitor.enabled=true > "$WORK/monitoring.yaml" || { cat "$WORK/helm.err" >&2; fail "render with monitoring on"; }
+python3 - "$WORK/monitoring.yaml" "$SRC" <<'PY' || fail "the chart's rules or dashboards differ from deploy/'s"
+import glob, json, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+rule = next(d for d in docs if d["kind"] == "PrometheusRule")
+shipped = [g for f in sorted(glob.glob(sys.argv[2] + "/deploy/prometheus/rules/*.yml")) for g in yaml.safe_load(open(f))["groups"]]
+assert rule["spec"]["groups"] == shipped, "PrometheusRule groups differ from deploy/prometheus/rules"
+boards = {k: json.loads(v) for d in docs if d["kind"] == "ConfigMap" for k, v in d.get("data", {}).items() if k.endswith(".json")}
+for f in glob.glob(sys.argv[2] + "/deploy/grafana/dashboards/*.json"):
+    assert boards.get(f.rsplit("/", 1)[1]) == json.load(open(f)), f + " differs in the chart"
+assert any(d["kind"] == "PodMonitor" for d in docs)
+print("  monitoring on: the PrometheusRule holds deploy/prometheus/rules and %d dashboard ConfigMaps deploy/grafana's files" % len(boards))
+PY
+
 # Bad values fail at template time, naming what is wrong.
 base=(-f "$CHART/ci/default-values.yaml")
 bad() {  # bad EXPECTED_WORDS ARGS...
