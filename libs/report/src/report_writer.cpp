@@ -62,18 +62,6 @@ analytics::PolicyMetrics metrics_for(const PolicyRun& run, const RunResult& resu
   return analytics::compute_metrics(metrics_input(run, result, initial_equity));
 }
 
-std::vector<analytics::PolicyMetrics> live_metrics(const RunResult& result, double initial_equity, core::TimestampMs through_ms) {
-  std::vector<analytics::PolicyMetrics> out;
-  for (const auto& run : result.runs) {
-    auto in = metrics_input(run, result, initial_equity);
-    in.to_ms = std::max(through_ms, result.from_ms + 1);
-    std::erase_if(in.equity_curve, [&](const analytics::EquityPoint& p) { return p.time_ms > in.to_ms; });
-    in.equity_curve.push_back({in.to_ms, run.venue->equity().to_double()});
-    out.push_back(analytics::compute_metrics(in));
-  }
-  return out;
-}
-
 LeaderboardInput leaderboard_input(const RunResult& result, double initial_equity, std::optional<core::TimestampMs> live_through,
                                    const std::string& default_version, const std::string& default_config_hash) {
   auto rows = result.variant_rows;
@@ -100,17 +88,14 @@ LeaderboardInput leaderboard_input(const RunResult& result, double initial_equit
           in.fees_paid += t.fees.to_double();
           in.funding_net += t.funding.to_double();
         }
-      if (live_through) {
-        std::erase_if(in.equity_curve, [&](const analytics::EquityPoint& p) { return p.time_ms > end_ms; });
-        in.equity_curve.push_back({end_ms, attributed_equity(run, *split)});
-      }
     } else {
       in = metrics_input(run, result, initial_equity);
       in.policy = row.variant;
-      if (live_through) {
-        std::erase_if(in.equity_curve, [&](const analytics::EquityPoint& p) { return p.time_ms > end_ms; });
-        in.equity_curve.push_back({end_ms, run.venue->equity().to_double()});
-      }
+    }
+    if (live_through) {
+      // Mid-run: the curve through the instant, ending at the equity as it stands.
+      std::erase_if(in.equity_curve, [&](const analytics::EquityPoint& p) { return p.time_ms > end_ms; });
+      in.equity_curve.push_back({end_ms, split != run.split_variants.end() ? attributed_equity(run, *split) : run.venue->equity().to_double()});
     }
     in.to_ms = end_ms;
     for (size_t s = 0; s < row.spans.size(); ++s) {

@@ -217,9 +217,13 @@ bool RouterCore::awaited(size_t m, TimestampMs instant_ms) const {
   return members_[m].active && (members_[m].awaited_after_ms == kNone || instant_ms > members_[m].awaited_after_ms);
 }
 
+bool RouterCore::missing(size_t m) const {
+  return awaited(m, md_done_) && applied_[m] != md_done_ && !(held_[m] && held_[m]->instant_ms() == md_done_);
+}
+
 bool RouterCore::every_member_in() const {
   for (size_t m = 0; m < members_.size(); ++m)
-    if (awaited(m, md_done_) && applied_[m] != md_done_ && !(held_[m] && held_[m]->instant_ms() == md_done_)) return false;
+    if (missing(m)) return false;
   return true;
 }
 
@@ -233,7 +237,7 @@ std::vector<std::string> RouterCore::missing_members() const {
   std::vector<std::string> out;
   if (md_done_ == kNone || last_acked_ == md_done_) return out;
   for (size_t m = 0; m < members_.size(); ++m)
-    if (awaited(m, md_done_) && applied_[m] != md_done_ && !(held_[m] && held_[m]->instant_ms() == md_done_)) out.push_back(members_[m].variant);
+    if (missing(m)) out.push_back(members_[m].variant);
   return out;
 }
 

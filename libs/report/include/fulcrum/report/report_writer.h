@@ -29,9 +29,6 @@ std::map<std::string, std::map<std::string, size_t>> gate_denials(const RunResul
 std::string gate_denials_csv(const RunResult& result);
 std::string gate_denials_table(const RunResult& result);
 analytics::PolicyMetrics metrics_for(const PolicyRun& run, const RunResult& result, double initial_equity);
-// Mid-run: every account's figures through `through_ms`, with each equity curve extended by
-// the account's equity then, leaving `result` as it is (the final report samples its own).
-std::vector<analytics::PolicyMetrics> live_metrics(const RunResult& result, double initial_equity, core::TimestampMs through_ms);
 
 // The leaderboard's rows: one per version span of each variant (RunResult::variant_rows),
 // figures from the variant's own account or, in split mode, from what its client order ids

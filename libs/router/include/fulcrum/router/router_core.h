@@ -119,6 +119,7 @@ class RouterCore {
   BatchOutcome apply_batch(const v1::OrderBatch& batch);
   void apply_member_batch(size_t member, const v1::OrderBatch& batch);
   bool awaited(size_t member, TimestampMs instant_ms) const;
+  bool missing(size_t member) const;  // awaited for md_done_, and its batch neither applied nor held
   bool every_member_in() const;
   void apply_held_when_complete();
   void publish_views(const v1::Header& cause);
