@@ -1,9 +1,9 @@
 // leverage: one A/B variant (--variant, from the config's ab.variants) or, without
 // variants, one OrderPlanner per policy, in a strategy::PlanningDesk, planning each instant
-// against the order router's AccountSnapshot of that instant, one OrderBatch per planner
-// per instant, each stamped with its variant, version and config hash. StageHost re-sends batches the router has not
-// acknowledged (client order ids make that idempotent) and journals the inputs so a
-// restart is exact.
+// against the order router's AccountSnapshot of that instant: one OrderBatch per planner
+// per instant, stamped with its variant, version and config hash. StageHost re-sends
+// batches the router has not acknowledged (client order ids make that idempotent) and
+// journals the inputs so a restart is exact.
 #include <fmt/ranges.h>
 
 #include "fulcrum/core/digest.h"
@@ -43,13 +43,19 @@ int run(runtime::Service& svc, const Options& o) {
     if (!o.accounts.empty()) throw runtime::StartupError(runtime::kExitConfig, "--accounts: an A/B variant trades the account its config gives it");
     if (!variants.front().version.empty()) policy_version = variants.front().version;
     if (!o.version.empty()) policy_version = o.version;
+  } else if (o.accounts.empty()) {
+    variants = strategy::variant_list(cfg.backtest);
   } else {
-    for (const auto& v : strategy::variant_list(cfg.backtest))
-      if (o.accounts.empty() || std::find(o.accounts.begin(), o.accounts.end(), v.id) != o.accounts.end()) variants.push_back(v);
-    for (const auto& a : o.accounts)
+    // Policies named by hand, in the order given: each a variant of its own name.
+    for (const auto& a : o.accounts) {
       if (!leverage::is_policy_name(a)) throw runtime::StartupError(runtime::kExitConfig, "--accounts: unknown policy '" + a + "'");
-    if (!o.version.empty()) policy_version = o.version;
+      strategy::VariantSpec v;
+      v.id = v.policy = a;
+      v.policies = cfg.backtest.policies;
+      variants.push_back(std::move(v));
+    }
   }
+  if (cfg.backtest.ab.variants.empty() && !o.version.empty()) policy_version = o.version;
   if (policy_version.size() > 64) throw runtime::StartupError(runtime::kExitConfig, "--version: at most 64 characters");
   strategy::PlanningDesk desk(variants, cfg.backtest, specs, cfg.mesh.replay == config::ReplayMode::kLockstep);
   const auto config_hash = core::sha256_hex(cfg.source_text);
