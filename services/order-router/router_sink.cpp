@@ -15,12 +15,21 @@ void ServiceSink::attach(router::RouterCore& core) {
   core_ = &core;
   auto& m = svc_.metrics();
   for (const auto& a : core.accounts()) {
-    gauges_.push_back({&m.account_gauge("fulcrum_account_equity_usd", "Account equity at mark, USDT", a),
-                       &m.account_gauge("fulcrum_account_exposure_notional_usd", "Sum of |position| × mark, USDT", a),
-                       &m.account_gauge("fulcrum_account_leverage_ratio", "Exposure notional / equity", a),
-                       &m.account_gauge("fulcrum_account_margin_ratio", "Maintenance margin / equity (Binance margin ratio)", a),
-                       &m.account_gauge("fulcrum_account_margin_alert", "1 while equity ≤ mesh.risk.margin_alert_ratio × maintenance margin", a),
-                       &m.counter("fulcrum_margin_alerts_total", "Times an account entered the margin alert", {{"account", a}})});
+    auto& g = gauges_.emplace_back();
+    g.equity = &m.account_gauge("fulcrum_account_equity_usd", "Account equity at mark, USDT", a);
+    g.exposure = &m.account_gauge("fulcrum_account_exposure_notional_usd", "Sum of |position| × mark, USDT", a);
+    g.leverage = &m.account_gauge("fulcrum_account_leverage_ratio", "Exposure notional / equity", a);
+    g.margin_ratio = &m.account_gauge("fulcrum_account_margin_ratio", "Maintenance margin / equity (Binance margin ratio)", a);
+    g.margin_alert = &m.account_gauge("fulcrum_account_margin_alert", "1 while equity ≤ mesh.risk.margin_alert_ratio × maintenance margin", a);
+    g.margin_alerts = &m.counter("fulcrum_margin_alerts_total", "Times an account entered the margin alert", {{"account", a}});
+    for (const auto& s : symbols_) {
+      const std::map<std::string, std::string> labels{{"account", a}, {"symbol", s}};
+      g.symbols.push_back({&m.gauge("fulcrum_position_notional_usd", "|position| × mark, USDT", labels),
+                           &m.gauge("fulcrum_position_unrealized_pnl_usd", "Unrealised PnL at mark, USDT", labels),
+                           &m.gauge("fulcrum_position_liquidation_distance_ratio", "|mark − liquidation price| / mark (0 when flat)", labels),
+                           &m.gauge("fulcrum_position_funding_paid_usd", "Funding paid on the symbol so far (negative: received), USDT", labels)});
+    }
+    g.funding_paid.assign(symbols_.size(), 0);
     m.orders(a);
     for (const auto reason : venue::all_reject_reasons()) m.rejections(a, venue::to_string(reason));
   }
@@ -49,8 +58,31 @@ void ServiceSink::account_views(core::TimestampMs, const std::vector<strategy::A
     }
     gauges_[a].alerting = alert;
     gauges_[a].margin_alert->Set(alert ? 1 : 0);
+    set_symbol_gauges(a);
   }
   svc_.metrics().published(transport::topics::kAccounts).Increment(static_cast<double>(views.size()));
+}
+
+void ServiceSink::set_symbol_gauges(size_t a) {
+  const auto& venue = *core_->result().runs[a].venue;
+  auto& g = gauges_[a];
+  const auto& entries = venue.ledger().entries();
+  for (; g.ledger_seen < entries.size(); ++g.ledger_seen) {
+    const auto& e = entries[g.ledger_seen];
+    if (e.kind != venue::LedgerKind::kFunding) continue;
+    const auto it = std::find(symbols_.begin(), symbols_.end(), e.symbol);
+    if (it != symbols_.end()) g.funding_paid[static_cast<size_t>(it - symbols_.begin())] -= e.amount.to_double();
+  }
+  for (size_t s = 0; s < symbols_.size() && s < venue.symbol_count(); ++s) {
+    const auto& pos = venue.position(s);
+    const auto mark = venue.mark_price(s);
+    const auto liquidation = venue.liquidation_price(s);
+    const double mark_price = mark ? mark->to_double() : 0;
+    g.symbols[s].notional->Set(pos.qty.is_zero() || !mark ? 0 : pos.qty.abs().to_double() * mark_price);
+    g.symbols[s].unrealized->Set(pos.qty.is_zero() ? 0 : venue.unrealized_pnl(s).to_double());
+    g.symbols[s].liquidation_distance->Set(liquidation && mark_price > 0 ? std::abs(mark_price - liquidation->to_double()) / mark_price : 0);
+    g.symbols[s].funding_paid->Set(g.funding_paid[s]);
+  }
 }
 
 void ServiceSink::ack(core::TimestampMs instant_ms, bool replay_end) {

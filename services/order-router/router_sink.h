@@ -26,11 +26,20 @@ class ServiceSink final : public router::RouterSink {
   void replay_ended(core::TimestampMs through_ms, bool complete) override { write_report(through_ms, complete); }
 
  private:
-  struct AccountGauges {
-    prometheus::Gauge *equity, *exposure, *leverage, *margin_ratio, *margin_alert;
-    prometheus::Counter* margin_alerts;
-    bool alerting = false;
+  // Per (account, symbol), for the risk dashboard: what the position is worth, how far
+  // mark is from liquidation, and the funding it has paid.
+  struct SymbolGauges {
+    prometheus::Gauge *notional, *unrealized, *liquidation_distance, *funding_paid;
   };
+  struct AccountGauges {
+    prometheus::Gauge *equity = nullptr, *exposure = nullptr, *leverage = nullptr, *margin_ratio = nullptr, *margin_alert = nullptr;
+    prometheus::Counter* margin_alerts = nullptr;
+    bool alerting = false;
+    std::vector<SymbolGauges> symbols;
+    std::vector<double> funding_paid;  // per symbol, summed from the ledger …
+    size_t ledger_seen = 0;            // … one new entry at a time
+  };
+  void set_symbol_gauges(size_t account);
   runtime::Service& svc_;
   transport::Publisher& snapshots_;
   transport::Publisher& acks_;

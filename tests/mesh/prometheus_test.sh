@@ -42,6 +42,17 @@ echo "  all $(wc -l <"$WORK/used") metric names in the rules and dashboards are 
 
 # Flatten everything, so the accounts stand still, then compare.
 wait_for 60 '[ "$(metric "$ROUTER_METRICS" fulcrum_orders_total)" != 0 ]' || fail "no orders before the flatten"
+# The per-symbol notionals add up to each account's exposure (one scrape, two computations).
+wait_for 60 '[ -n "$(q "sum(fulcrum_position_notional_usd) > 0")" ]' || fail "no open position's notional ever showed"
+python3 - "$URL" <<'EOF' || fail "per-symbol notionals do not add up to the accounts' exposure"
+import json, sys, urllib.parse, urllib.request
+u = sys.argv[1]
+q = lambda e: {r["metric"].get("account"): float(r["value"][1]) for r in json.load(urllib.request.urlopen(u + "/api/v1/query?" + urllib.parse.urlencode({"query": e})))["data"]["result"]}
+by_symbol, exposure = q("sum by (account) (fulcrum_position_notional_usd)"), q("sum by (account) (fulcrum_account_exposure_notional_usd)")
+assert by_symbol.keys() == exposure.keys(), (by_symbol, exposure)
+for a in exposure: assert abs(by_symbol[a] - exposure[a]) <= 0.01 + 1e-6 * exposure[a], (a, by_symbol[a], exposure[a])
+print("  per-symbol notionals add up to each account's exposure (%s)" % ", ".join("%s %.0f" % kv for kv in sorted(exposure.items())))
+EOF
 expect_exit 0 "$FULCRUM" ctl kill --state-file "$WORK/state.json" --mode flatten --reason "prometheus test"
 epoch=$(sed -n 's/.* at epoch \([0-9]*\);.*/\1/p' "$WORK/out")
 [ -n "$epoch" ] || fail "no epoch in: $(cat "$WORK/out")"
