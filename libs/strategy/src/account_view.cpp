@@ -148,7 +148,8 @@ PlannedInstant plan_instant(OrderPlanner& planner, const InstantSignals& signals
 
 PlanningDesk::PlanningDesk(std::vector<VariantSpec> variants, const RunConfig& run, std::vector<model::InstrumentSpec> specs, bool same_instant_views)
     : variants_(std::move(variants)), run_(run), specs_(std::move(specs)), same_instant_views_(same_instant_views) {
-  for (const auto& v : variant_list(run_)) members_.push_back(v.id);
+  all_variants_ = variant_list(run_);
+  for (const auto& v : all_variants_) members_.push_back(v.id);
   planners_.reserve(variants_.size());
   for (const auto& v : variants_) {
     if (!leverage::is_policy_name(v.policy)) throw std::invalid_argument("variant '" + v.id + "': unknown policy '" + v.policy + "'");
@@ -183,7 +184,7 @@ std::optional<std::vector<PlannedInstant>> PlanningDesk::plan() {
   const bool split = run_.ab.mode == AbMode::kSplit;
   if (split) {
     // Every variant of the run, not only this desk's, so each process splits alike.
-    const auto all = variant_list(run_);
+    const auto& all = all_variants_;
     // The router's membership when it sends one (the mesh); every variant otherwise (the backtest).
     const auto& members = views_[0]->membership_epoch > 0 ? views_[0]->members : members_;
     const auto assignment = split_assignment(all, *pending_, *views_[0], members, run_.ab.on_taint == TaintAction::kFallback ? run_.ab.fallback : "");

@@ -145,6 +145,7 @@ class PlanningDesk {
   std::vector<VariantSpec> variants_;
   std::vector<std::string> accounts_;
   std::vector<size_t> account_of_;
+  std::vector<VariantSpec> all_variants_;  // the run's, built once: the split reads them every instant
   std::vector<std::string> members_;  // every variant of the run: the split without a router's membership
   RunConfig run_;
   std::vector<model::InstrumentSpec> specs_;
