@@ -55,7 +55,8 @@ int run(runtime::Service& svc, const Options& o) {
     auto lock = enforcer.lock();
     if (enforcer.epoch() != core.state_epoch()) {
       core.on_trading_state(enforcer.book());
-      svc.log().warn("event=trading_state_enforced epoch={} kill_switch_actions={}", core.state_epoch(), core.kill_switch_actions());
+      svc.log().warn("event=trading_state_enforced epoch={} kill_switch_actions={} flatten_orders={}", core.state_epoch(), core.kill_switch_actions(),
+                     core.flatten_orders());
     }
     return lock;
   };

@@ -207,6 +207,7 @@ void RouterCore::act_on(const risk::Engagement& e) {
       close.leverage_x = std::max(1, pos.leverage_x);
       const auto res = venue.submit(close, md_done_ == kNone ? settings_.run.from_ms : md_done_, why);
       ++kill_switch_actions_;
+      ++flatten_orders_;
       ++(res.accepted() ? orders_applied_ : orders_rejected_);
       if (!replaying_) sink_.order_outcome(accounts_[a], close, res);
     }

@@ -296,6 +296,7 @@ TEST(RouterCore, FlattenClosesEveryPositionInScopeAtTheNextPrice) {
   ASSERT_FALSE(fixed.position(0).qty.is_zero());
   ASSERT_FALSE(kelly.position(0).qty.is_zero());
   rig.core.on_trading_state(engaged(risk::Scope::symbol("BTCUSDT"), risk::TradingState::kHalted, true));
+  EXPECT_EQ(rig.core.flatten_orders(), 2u);  // one close per account holding BTCUSDT
   play(rig.core, 6, 7);  // the next bar's open fills the reduce-only closes
   EXPECT_TRUE(fixed.position(0).qty.is_zero());
   EXPECT_TRUE(kelly.position(0).qty.is_zero());

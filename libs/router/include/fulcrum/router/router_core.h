@@ -75,6 +75,8 @@ class RouterCore {
   void on_trading_state(const risk::TradingStateBook& book);
   uint64_t state_epoch() const { return book_.epoch(); }
   uint64_t kill_switch_actions() const { return kill_switch_actions_; }
+  // Market closes sent by flatten engagements, since start.
+  uint64_t flatten_orders() const { return flatten_orders_; }
   // Retries a journal commit that failed, and the ack that waits on it.
   void retry_ack() { maybe_ack(); }
 
@@ -141,7 +143,7 @@ class RouterCore {
   std::vector<strategy::AccountView> views_;  // the last instant's, for a re-send
   TimestampMs md_done_ = kNone, last_acked_ = kNone;
   bool replaying_ = false, ack_pending_ = false, finished_ = false;
-  uint64_t instants_ = 0, orders_applied_ = 0, orders_rejected_ = 0, kill_switch_actions_ = 0;
+  uint64_t instants_ = 0, orders_applied_ = 0, orders_rejected_ = 0, kill_switch_actions_ = 0, flatten_orders_ = 0;
   uint64_t membership_epoch_ = 1;
   uint64_t orders_while_halted_ = 0;
   risk::TradingStateBook book_;
