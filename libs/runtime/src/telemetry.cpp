@@ -110,6 +110,11 @@ prometheus::Counter& Telemetry::counter(const std::string& name, const std::stri
   return prometheus::BuildCounter().Name(name).Help(help).Labels({{"service", service_}}).Register(*registry_).Add(labels);
 }
 
+prometheus::Histogram& Telemetry::histogram(const std::string& name, const std::string& help, const std::map<std::string, std::string>& labels,
+                                            const prometheus::Histogram::BucketBoundaries& buckets) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Labels({{"service", service_}}).Register(*registry_).Add(labels, buckets);
+}
+
 BookGauges::BookGauges(Telemetry& metrics, std::vector<std::string> symbols)
     : metrics_(metrics), symbols_(std::move(symbols)), series_(symbols_.size()) {
   for (size_t s = 0; s < symbols_.size(); ++s) {

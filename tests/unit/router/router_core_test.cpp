@@ -25,7 +25,12 @@ struct RecordingSink final : router::RouterSink {
   void malformed(const std::string& why) override { malformed_frames.push_back(why); }
   void account_views(core::TimestampMs, const std::vector<strategy::AccountView>&, const v1::Header&) override { ++view_batches; }
   void ack(core::TimestampMs t, bool replay_end) override { acks.emplace_back(t, replay_end); }
-  void order_outcome(const std::string&, const model::OrderRequest&, const venue::SubmitResult&) override { ++outcomes; }
+  // "account/variant/version client_order_id" of each order the venue took
+  std::vector<std::string> accepted;
+  void order_outcome(const router::OrderOrigin& o, const model::OrderRequest& r, const venue::SubmitResult& res) override {
+    ++outcomes;
+    if (res.accepted()) accepted.push_back(o.account + "/" + o.variant + "/" + o.version + " " + r.client_order_id);
+  }
   void journal_failed(core::TimestampMs, const std::string&) override { ++journal_failures; }
   void replay_ended(core::TimestampMs through, bool complete) override { ended.emplace(through, complete); }
 };
@@ -297,6 +302,8 @@ TEST(RouterCore, FlattenClosesEveryPositionInScopeAtTheNextPrice) {
   ASSERT_FALSE(kelly.position(0).qty.is_zero());
   rig.core.on_trading_state(engaged(risk::Scope::symbol("BTCUSDT"), risk::TradingState::kHalted, true));
   EXPECT_EQ(rig.core.flatten_orders(), 2u);  // one close per account holding BTCUSDT
+  ASSERT_GE(rig.sink.accepted.size(), 2u);
+  EXPECT_EQ(rig.sink.accepted.back(), "kelly// kill-1-BTCUSDT");  // no variant sent it
   play(rig.core, 6, 7);  // the next bar's open fills the reduce-only closes
   EXPECT_TRUE(fixed.position(0).qty.is_zero());
   EXPECT_TRUE(kelly.position(0).qty.is_zero());
@@ -451,6 +458,8 @@ TEST(RouterCore, ANewVersionOpensANewLeaderboardRowAtItsInstant) {
   EXPECT_EQ(rows[1].spans[0].version, "v1");
   EXPECT_EQ(rows[1].spans[1].version, "v2");
   EXPECT_EQ(rows[1].spans[1].from_ms, instant(4));
+  // Each order is reported with the variant that sent it and the version it ran then.
+  EXPECT_EQ(rig.sink.accepted, (std::vector<std::string>{"split/A/v1 A-2", "split/B/v1 B-2", "split/B/v2 B-5"}));
   // and a restart rebuilds the rows from the journal
   SplitRig second(rig.journal.committed());
   second.core.recover();

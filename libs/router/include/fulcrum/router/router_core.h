@@ -30,6 +30,14 @@ namespace fulcrum::router {
 
 using core::TimestampMs;
 
+// Who sent an order: its account, and the variant (and the variant's version) whose batch
+// carried it. The kill switch's flatten closes have no variant.
+struct OrderOrigin {
+  const std::string& account;
+  const std::string& variant;
+  const std::string& version;
+};
+
 class RouterSink {
  public:
   virtual ~RouterSink() = default;
@@ -38,7 +46,7 @@ class RouterSink {
   // instant end that closed it (or its re-send).
   virtual void account_views(TimestampMs instant_ms, const std::vector<strategy::AccountView>& views, const v1::Header& cause) = 0;
   virtual void ack(TimestampMs instant_ms, bool replay_end) = 0;
-  virtual void order_outcome(const std::string& account, const model::OrderRequest& order, const venue::SubmitResult& result) = 0;
+  virtual void order_outcome(const OrderOrigin& origin, const model::OrderRequest& order, const venue::SubmitResult& result) = 0;
   // The journal could not be committed: the ack waits, and the commit is retried.
   virtual void journal_failed(TimestampMs instant_ms, const std::string& error) = 0;
   // The replay ended (complete: every instant applied); the report is due.

@@ -45,6 +45,8 @@ class Telemetry {
   prometheus::Gauge& account_gauge(const std::string& name, const std::string& help, const std::string& account);
   prometheus::Gauge& gauge(const std::string& name, const std::string& help, const std::map<std::string, std::string>& labels);
   prometheus::Counter& counter(const std::string& name, const std::string& help, const std::map<std::string, std::string>& labels);
+  prometheus::Histogram& histogram(const std::string& name, const std::string& help, const std::map<std::string, std::string>& labels,
+                                   const prometheus::Histogram::BucketBoundaries& buckets);
   prometheus::Registry& registry() { return *registry_; }
   int port() const;
 
