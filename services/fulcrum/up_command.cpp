@@ -23,6 +23,7 @@
 #include "fulcrum/report/report_writer.h"
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
+#include "fulcrum/runtime/redis_acl.h"
 #include "fulcrum/runtime/redis_client.h"
 #include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/runtime/service.h"
@@ -393,28 +394,12 @@ class Mesh {
     return out;
   }
 
-  // The embedded Redis locks itself down: no anonymous user, one password per service, and
-  // each service may write only its own keys. Only the gatekeeper writes the trading state
-  // (risk:*), only the router writes account state, fills and its journal; every service
-  // reads the namespace. The launcher itself keeps full rights (the symbol table, status).
+  // The embedded Redis locks itself down (runtime/redis_acl.h): a random password per
+  // service; the launcher keeps full rights (the symbol table, status).
   std::string redis_acl(const std::string& ns) {
-    const std::string n = ns + ":";
-    std::map<std::string, std::string> extra{
-        {"market-data", ""},
-        {"feature-engine", " %W~" + n + "journal:feature-engine"},
-        {"signal-engine", " %W~" + n + "journal:signal-engine"},
-        {"leverage", " %W~" + n + "journal:leverage-*"},
-        {"risk-gatekeeper", " %W~" + n + "risk:*"},
-        {"order-router", " %W~" + n + "account:* %W~" + n + "fills:* %W~" + n + "router:*"},
-    };
     launcher_password_ = random_hex(24);
-    std::string acl = "user default off\nuser launcher on >" + launcher_password_ + " ~* &* +@all\n";
-    for (const auto& [svc, writes] : extra) {
-      redis_passwords_[svc] = random_hex(24);
-      acl += "user " + svc + " on >" + redis_passwords_[svc] + " resetchannels %R~" + n + "* %W~" + n + "service:" + svc + " %W~" + n + "audit:" + svc +
-             " %W~" + n + runtime::kSymbolTableKey + writes + " +@all -@dangerous\n";
-    }
-    return acl;
+    for (const auto& svc : runtime::redis_acl_services()) redis_passwords_[svc] = random_hex(24);
+    return runtime::redis_acl(ns, "launcher", launcher_password_, redis_passwords_);
   }
 
   std::string start_redis(const std::string& ns) {

@@ -17,9 +17,20 @@ app.kubernetes.io/component: {{ .component }}
 
 {{- define "fulcrum.secretName" -}}{{ .Values.secrets.existingSecret | default (printf "%s-secrets" (include "fulcrum.fullname" .)) }}{{- end -}}
 
+{{/* The Secret key holding a service's Redis password: its own ACL user's on the chart's
+Redis, the one shared password on an external Redis. */}}
+{{- define "fulcrum.redisPasswordKey" -}}
+{{- if .root.Values.redis.external.enabled -}}redis-password{{- else -}}redis-password-{{ .service }}{{- end -}}
+{{- end -}}
+
+{{/* The Redis users the chart's Redis has besides admin: runtime::redis_acl_services(). */}}
+{{- define "fulcrum.redisUsers" -}}
+{{- list "feature-engine" "leverage" "market-data" "order-router" "risk-gatekeeper" "signal-engine" | toJson -}}
+{{- end -}}
+
 {{- define "fulcrum.redisUrl" -}}
 {{- if .root.Values.redis.external.enabled -}}{{ .root.Values.redis.external.url }}
-{{- else -}}redis://{{ include "fulcrum.fullname" .root }}-redis:6379{{- end -}}
+{{- else -}}redis://{{ .service }}@{{ include "fulcrum.fullname" .root }}-redis:6379{{- end -}}
 {{- end -}}
 
 {{/* The fulcrum config: the user's keys, the variants' ab: section, mesh.curve. */}}
@@ -116,8 +127,9 @@ spec:
             - {{ . }}
             {{- end }}
           env:
+            # The chart's Redis: the service's own ACL user and password (fulcrum redis-acl).
             - name: FULCRUM_REDIS_PASSWORD
-              valueFrom: {secretKeyRef: {name: {{ include "fulcrum.secretName" .root }}, key: redis-password}}
+              valueFrom: {secretKeyRef: {name: {{ include "fulcrum.secretName" .root }}, key: {{ include "fulcrum.redisPasswordKey" (dict "root" .root "service" .service) }}}}
             {{- if and $v.exchange.apiKeySecret (has .component (list "market-data" "order-router")) }}
             # The exchange's key reaches only the two services that talk to it.
             - name: FULCRUM_EXCHANGE_API_KEY
