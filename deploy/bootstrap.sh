@@ -8,7 +8,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates python3
-  zlib1g-dev libssl-dev libcurl4-openssl-dev openssl
+  zlib1g-dev libssl-dev libcurl4-openssl-dev openssl libboost-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libzmq3-dev cppzmq-dev
   libhiredis-dev redis-server
