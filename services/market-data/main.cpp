@@ -2,6 +2,7 @@
 // (runtime::run_replay: lockstep with the order router's acks, flat, or realtime). The
 // source is the config's kline/mark/funding files, or (--ws) a recorded Binance WebSocket
 // capture replayed as book tops and trades.
+#include "binance_live.h"
 #include "fulcrum/runtime/replay_driver.h"
 #include "fulcrum/runtime/symbol_table.h"
 #include "fulcrum/transport/topics.h"
@@ -15,7 +16,9 @@ struct Options {
   std::string bind = "tcp://127.0.0.1:0";
   std::vector<std::string> acks;
   std::string ws_capture;
+  std::string source = "files";
   runtime::ReplayOptions replay;
+  market_data::LiveOptions live;
 };
 
 transport::ReplayFeed load_feed(runtime::Service& svc, const Options& o) {
@@ -33,6 +36,12 @@ transport::ReplayFeed load_feed(runtime::Service& svc, const Options& o) {
 
 int run(runtime::Service& svc, const Options& o) {
   const auto& cfg = svc.config();
+  if (o.source == "binance") {
+    runtime::publish_symbol_table(svc.redis(), svc.key(runtime::kSymbolTableKey), marketdata::symbol_list(cfg.data), cfg.data.klines);
+    transport::Publisher pub(svc.zmq(), o.bind);
+    svc.watch(pub, {topics::kMarket});
+    return market_data::run_binance_live(svc, pub, o.live);
+  }
   if (cfg.backtest.from_ms == 0 || cfg.backtest.to_ms == 0)
     throw runtime::StartupError(runtime::kExitConfig, "config " + cfg.source + ": backtest.from and backtest.to are required by the mesh");
   const auto feed = load_feed(svc, o);
@@ -61,6 +70,14 @@ int main(int argc, char** argv) {
         app.add_option("--max-instants", o.replay.max_instants, "stop after this many instants");
         app.add_option("--ws", o.ws_capture, "replay this Binance WebSocket capture (book tops, trades) instead of the config's files")
             ->check(CLI::ExistingFile);
+        app.add_option("--source", o.source, "files (the config's history, or --ws), or binance (the exchange's live streams)")
+            ->check(CLI::IsMember({"files", "binance"}));
+        app.add_option("--binance-ws", o.live.ws_base, "binance: the WebSocket base (routed paths /public, /market are added)");
+        app.add_option("--binance-rest", o.live.rest_base, "binance: the REST base (depth snapshots)");
+        app.add_option("--ca-file", o.live.ca_file, "binance: trust only this CA (PEM) instead of the system's")->check(CLI::ExistingFile);
+        app.add_option("--kline-interval", o.live.kline_interval, "binance: the bar interval the strategy trades");
+        app.add_option("--record", o.live.record, "binance: append every message as '<receive ns> <json>' (replayable with --ws)");
+        app.add_option("--duration-s", o.live.duration_s, "binance: stop after this many seconds (0: until told)")->check(CLI::Range(0.0, 1e9));
         app.add_option("--join-wait-ms", o.replay.join_wait_ms, "flat/realtime: wait this long for subscribers before replaying")->check(CLI::Range(0, 60'000));
       },
       [&](runtime::Service& svc) { return run(svc, o); });

@@ -31,7 +31,11 @@ DepthBook::DiffResult DepthBook::on_diff(const DepthDiff& diff) {
   }
   if (diff.final_update_id < last_u_ && !bridged_) return DiffResult::kStale;
   if (!bridged_) {
-    if (diff.first_update_id <= last_u_ && diff.final_update_id >= last_u_) {
+    // The documented bridge is U <= lastUpdateId <= u. A snapshot taken exactly at the end
+    // of a diff (as the exchange double's always are, and the exchange's can be) is bridged
+    // by the next diff, whose U is past it but whose pu names it: that diff continues the
+    // snapshot exactly, so it is accepted too.
+    if ((diff.first_update_id <= last_u_ && diff.final_update_id >= last_u_) || diff.previous_final_id == last_u_) {
       apply(diff);
       bridged_ = true;
       return DiffResult::kApplied;

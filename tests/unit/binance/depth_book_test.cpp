@@ -63,6 +63,15 @@ TEST(DepthBook, FollowsTheDocumentedProcedure) {
   EXPECT_EQ(b.qty.raw, core::Qty::parse("2")->raw);
 }
 
+TEST(DepthBook, ASnapshotAtADiffsEndIsBridgedByTheDiffThatNamesItAsPu) {
+  DepthBook book;
+  ASSERT_TRUE(book.on_snapshot(snapshot(100)));
+  EXPECT_EQ(book.on_diff(diff(101, 105, 100, {lv("100.0", "4")})), DepthBook::DiffResult::kApplied);
+  DepthBook other;
+  ASSERT_TRUE(other.on_snapshot(snapshot(100)));
+  EXPECT_EQ(other.on_diff(diff(101, 105, 99, {})), DepthBook::DiffResult::kGap);  // neither spans nor continues it
+}
+
 TEST(DepthBook, TheBufferIsBounded) {
   DepthBook book(3);
   for (int i = 0; i < 10; ++i) book.on_diff(diff(i * 10, i * 10 + 9, i * 10 - 1, {}));

@@ -3,7 +3,8 @@
 // procedure for USDⓈ-M ("How to manage a local order book correctly"):
 //  - diffs that arrive before the snapshot are buffered;
 //  - a diff whose final update id u < the snapshot's lastUpdateId is dropped;
-//  - the first applied diff must have U <= lastUpdateId <= u;
+//  - the first applied diff must have U <= lastUpdateId <= u (or pu = lastUpdateId: a
+//    snapshot taken at a diff's end, which the next diff continues exactly);
 //  - every later diff's pu must equal the previous diff's u, else the book is out of sync
 //    and must start again from a new snapshot;
 //  - quantities are absolute; 0 removes the level, and removing a level the book does not

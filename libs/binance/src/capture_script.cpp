@@ -1,0 +1,160 @@
+#include "fulcrum/binance/capture_script.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <stdexcept>
+
+#include "fulcrum/binance/stream_messages.h"
+
+namespace fulcrum::binance {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+struct MinuteBar {
+  int64_t open_ms = -1;
+  core::Price open, high, low, close;
+  core::Qty volume, taker_buy;
+  int64_t trades = 0;
+};
+
+}  // namespace
+
+std::string canonical_stream(const std::string& subscription) {
+  const auto at = subscription.find('@');
+  if (at == std::string::npos) return subscription;
+  const auto kind = subscription.substr(at + 1);
+  const auto symbol = subscription.substr(0, at);
+  if (kind.rfind("depth", 0) == 0 && kind.find_first_of("0123456789") != 5) return symbol + "@depth";  // depth, depth@100ms, depth@0ms; not depth20
+  if (kind.rfind("markPrice", 0) == 0) return symbol + "@markPrice";
+  return subscription;
+}
+
+std::string envelope(const std::string& stream, const std::string& data) { return "{\"stream\":\"" + stream + "\",\"data\":" + data + "}"; }
+
+CaptureScript build_capture_script(std::string_view text, double funding_rate) {
+  CaptureScript script;
+  bool have_snapshot = false;
+  int64_t first_ns = -1, line_no = 0;
+  int64_t last_second = -1;
+  std::optional<core::Price> last_price;
+  MinuteBar bar;
+  const auto compose = [&](int64_t ns, int64_t t_ms, const std::string& stream, std::string data) {
+    script.events.push_back({ns - first_ns, t_ms, stream, std::move(data), std::nullopt, true});
+    ++script.composed;
+  };
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.8f", funding_rate);
+  size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const auto line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (line.empty()) continue;
+    const auto space = line.find(' ');
+    int64_t ns = 0;
+    if (space == std::string_view::npos || std::from_chars(line.data(), line.data() + space, ns).ec != std::errc()) {
+      if (!script.malformed++) script.first_error = "line " + std::to_string(line_no) + ": not '<receive ns> <json>'";
+      continue;
+    }
+    const auto json = line.substr(space + 1);
+    if (!have_snapshot) {
+      std::string error;
+      if (json.find("\"lastUpdateId\"") != std::string_view::npos) {
+        auto snap = parse_depth_snapshot(json, error);
+        if (!snap) throw std::invalid_argument("capture line " + std::to_string(line_no) + ": depth snapshot: " + error);
+        script.snapshot = std::move(*snap);
+        have_snapshot = true;
+        first_ns = ns;
+      } else {
+        ++script.skipped_before_snapshot;
+        auto early = parse_stream_message(json);
+        if (early.message && std::holds_alternative<DepthDiff>(*early.message)) script.diffs_before_snapshot.push_back(std::get<DepthDiff>(*early.message));
+      }
+      continue;
+    }
+    const auto parsed = parse_stream_message(json);
+    if (!parsed.error.empty() || !parsed.message) {
+      if (!parsed.error.empty() && !script.malformed++) script.first_error = "line " + std::to_string(line_no) + ": " + parsed.error;
+      continue;
+    }
+    // The payload exactly as captured: the envelope's "data" object.
+    const auto data_at = json.find("\"data\":");
+    if (data_at == std::string_view::npos) continue;
+    std::string data(json.substr(data_at + 7, json.size() - (data_at + 7) - 1));
+    const auto& msg = *parsed.message;
+    int64_t t_ms = 0;
+    std::string symbol;
+    if (const auto* d = std::get_if<DepthDiff>(&msg)) {
+      t_ms = d->event_time_ms;
+      symbol = d->symbol;
+      script.events.push_back({ns - first_ns, t_ms, lower(symbol) + "@depth", std::move(data), *d, false});
+    } else if (const auto* b = std::get_if<BookTickerMsg>(&msg)) {
+      t_ms = b->top.event_time_ms;
+      symbol = b->symbol;
+      script.events.push_back({ns - first_ns, t_ms, lower(symbol) + "@bookTicker", std::move(data), std::nullopt, false});
+    } else if (const auto* tr = std::get_if<TradeMsg>(&msg)) {
+      t_ms = tr->event_time_ms;
+      symbol = tr->symbol;
+      const auto s = lower(symbol);
+      const bool is_trade = parsed.kind == "trade";
+      script.events.push_back({ns - first_ns, t_ms, s + (is_trade ? "@trade" : "@aggTrade"), std::move(data), std::nullopt, false});
+      if (is_trade) {
+        // aggTrade: one trade per aggregate, ids from the trade's.
+        int64_t id = 0;
+        const auto id_at = json.find("\"t\":");
+        if (id_at != std::string_view::npos) std::from_chars(json.data() + id_at + 4, json.data() + json.size(), id);
+        compose(ns, t_ms, s + "@aggTrade",
+                "{\"e\":\"aggTrade\",\"E\":" + std::to_string(t_ms) + ",\"s\":\"" + symbol + "\",\"a\":" + std::to_string(id) + ",\"p\":\"" +
+                    tr->trade.price.str() + "\",\"q\":\"" + tr->trade.quantity.str() + "\",\"f\":" + std::to_string(id) + ",\"l\":" + std::to_string(id) +
+                    ",\"T\":" + std::to_string(tr->trade.trade_time_ms) + ",\"m\":" + (tr->trade.buyer_is_maker ? "true" : "false") + "}");
+        const int64_t minute = tr->trade.trade_time_ms / 60'000 * 60'000;
+        if (bar.open_ms >= 0 && minute > bar.open_ms) {
+          compose(ns, t_ms, s + "@kline_1m",
+                  "{\"e\":\"kline\",\"E\":" + std::to_string(t_ms) + ",\"s\":\"" + symbol + "\",\"k\":{\"t\":" + std::to_string(bar.open_ms) +
+                      ",\"T\":" + std::to_string(bar.open_ms + 59'999) + ",\"s\":\"" + symbol + "\",\"i\":\"1m\",\"f\":0,\"L\":0,\"o\":\"" + bar.open.str() +
+                      "\",\"c\":\"" + bar.close.str() + "\",\"h\":\"" + bar.high.str() + "\",\"l\":\"" + bar.low.str() + "\",\"v\":\"" + bar.volume.str() +
+                      "\",\"n\":" + std::to_string(bar.trades) + ",\"x\":true,\"q\":\"0\",\"V\":\"" + bar.taker_buy.str() + "\",\"Q\":\"0\",\"B\":\"0\"}}");
+          bar = MinuteBar{};
+        }
+        const auto p = tr->trade.price;
+        if (bar.open_ms < 0) bar = MinuteBar{minute, p, p, p, p, {}, {}, 0};
+        bar.high = std::max(bar.high, p, [](auto x, auto y) { return x.raw < y.raw; });
+        bar.low = std::min(bar.low, p, [](auto x, auto y) { return x.raw < y.raw; });
+        bar.close = p;
+        bar.volume += tr->trade.quantity;
+        if (!tr->trade.buyer_is_maker) bar.taker_buy += tr->trade.quantity;
+        ++bar.trades;
+        last_price = p;
+      }
+    } else {
+      continue;
+    }
+    if (script.symbol.empty()) script.symbol = symbol;
+    // markPrice@1s: each whole second of exchange time, from the last trade.
+    const int64_t second = t_ms / 1000;
+    if (last_price && second > last_second) {
+      if (last_second >= 0) {
+        const int64_t next_funding = (t_ms / 28'800'000 + 1) * 28'800'000;
+        compose(ns, t_ms, lower(symbol) + "@markPrice",
+                "{\"e\":\"markPriceUpdate\",\"E\":" + std::to_string(second * 1000) + ",\"s\":\"" + symbol + "\",\"p\":\"" + last_price->str() +
+                    "\",\"i\":\"" + last_price->str() + "\",\"P\":\"" + last_price->str() + "\",\"r\":\"" + rate + "\",\"T\":" + std::to_string(next_funding) + "}");
+      }
+      last_second = second;
+    }
+  }
+  if (!have_snapshot) throw std::invalid_argument("the capture has no REST depth snapshot (a line with lastUpdateId): the double cannot keep a book");
+  if (script.events.empty()) throw std::invalid_argument("the capture has no event after its depth snapshot");
+  return script;
+}
+
+}  // namespace fulcrum::binance

@@ -1,0 +1,346 @@
+// exchange-double: a local stand-in for Binance USDⓈ-M's market data, for tests and for
+// `fulcrum up --source binance` without the internet. It speaks the real protocol: combined
+// streams on the routed paths (/public: bookTicker, depth, trade; /market: aggTrade,
+// markPrice, kline; a stream asked for on the wrong path gets nothing, as on the exchange),
+// GET /fapi/v1/depth from its own book (the capture's snapshot plus every diff it has sent),
+// GET /fapi/v1/time, and Binance's error JSON for what it does not serve. TLS with the given
+// certificate, so clients run their real wss:// path; --plain is for tests only.
+// Faults, to prove the client survives them: --drop-every-ms closes every WebSocket,
+// --skip-diff N withholds the N-th depth diff (a break in pu), --duplicate-every N sends
+// every N-th message twice.
+#include <utility>  // before asio: Boost 1.74's awaitable.hpp needs std::exchange
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <list>
+#include <map>
+#include <memory>
+
+#include "fulcrum/binance/capture_script.h"
+#include "fulcrum/binance/signing.h"
+#include "fulcrum/binance/streams.h"
+#include "fulcrum/marketdata/file_source.h"
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using tcp = asio::ip::tcp;
+using namespace fulcrum;
+
+namespace {
+
+struct Options {
+  std::string capture, bind = "127.0.0.1:0", cert, key, ready_file;
+  bool plain = false, loop = false;
+  double speed = 1, funding_rate = 0.0001;
+  int64_t drop_every_ms = 0, skip_diff = 0, duplicate_every = 0;
+};
+
+int64_t wall_ms() { return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count(); }
+
+void log(const std::string& line) { std::cerr << "exchange-double: " << line << std::endl; }
+
+// One subscriber: its path, its streams (canonical name → the name it asked for), its
+// queue of frames.
+struct Subscriber {
+  binance::StreamPath path;
+  std::map<std::string, std::string> streams;
+  std::deque<std::string> outbox;
+  std::unique_ptr<asio::steady_timer> wake;
+  bool closing = false;
+};
+
+struct Double {
+  Options opts;
+  binance::CaptureScript script;
+  binance::DepthBook book;
+  asio::io_context& ioc;
+  std::list<std::shared_ptr<Subscriber>> subscribers;
+  uint64_t sent = 0, drops = 0, skipped = 0, duplicated = 0, diffs_seen = 0;
+
+  Double(Options o, binance::CaptureScript s, asio::io_context& io) : opts(std::move(o)), script(std::move(s)), ioc(io) {
+    reset_book();
+  }
+
+  void reset_book() {
+    book = binance::DepthBook();
+    for (const auto& d : script.diffs_before_snapshot) book.on_diff(d);
+    if (!book.on_snapshot(script.snapshot)) throw std::runtime_error("the capture's snapshot and the diffs around it do not make a book");
+  }
+
+  void publish(const binance::ScriptEvent& ev) {
+    for (auto& sub : subscribers) {
+      if (!sub->streams.count(ev.stream)) continue;
+      sub->outbox.push_back(binance::envelope(sub->streams.at(ev.stream), ev.data));
+      ++sent;
+      if (opts.duplicate_every > 0 && sent % static_cast<uint64_t>(opts.duplicate_every) == 0) {
+        sub->outbox.push_back(sub->outbox.back());
+        ++duplicated;
+      }
+      sub->wake->cancel();
+    }
+  }
+  awaitable<void> replay() {
+    for (;;) {
+      const auto started = std::chrono::steady_clock::now();
+      for (const auto& ev : script.events) {
+        const auto due = started + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(ev.offset_ns) / opts.speed));
+        if (due > std::chrono::steady_clock::now()) {
+          asio::steady_timer t(ioc, due);
+          co_await t.async_wait(use_awaitable);
+        }
+        if (ev.diff) {
+          ++diffs_seen;
+          // The double's own book is always whole: a capture with a gap is the capture's fault.
+          if (book.on_diff(*ev.diff) == binance::DepthBook::DiffResult::kGap) {
+            log("the capture itself breaks the diff chain at u " + std::to_string(ev.diff->final_update_id) + "; the book starts again from the snapshot");
+            reset_book();
+          }
+          if (opts.skip_diff > 0 && diffs_seen == static_cast<uint64_t>(opts.skip_diff)) {
+            ++skipped;
+            log("fault: depth diff " + std::to_string(diffs_seen) + " (u " + std::to_string(ev.diff->final_update_id) + ") withheld: the next pu breaks");
+            continue;
+          }
+        }
+        publish(ev);
+      }
+      log("replay done: " + std::to_string(script.events.size()) + " events, " + std::to_string(sent) + " frames sent");
+      if (!opts.loop) co_return;
+      // Looping restarts the book too: a new snapshot is the only way clients can follow.
+      reset_book();
+      diffs_seen = 0;
+    }
+  }
+
+  awaitable<void> dropper() {
+    for (;;) {
+      asio::steady_timer t(ioc, std::chrono::milliseconds(opts.drop_every_ms));
+      co_await t.async_wait(use_awaitable);
+      for (auto& sub : subscribers) {
+        sub->closing = true;
+        sub->wake->cancel();
+      }
+      ++drops;
+      log("fault: dropped every WebSocket (" + std::to_string(subscribers.size()) + ")");
+    }
+  }
+
+  http::response<http::string_body> rest(const http::request<http::string_body>& req) {
+    http::response<http::string_body> res{http::status::ok, req.version()};
+    res.set(http::field::content_type, "application/json");
+    res.set("X-MBX-USED-WEIGHT-1M", "1");
+    const std::string target(req.target());
+    const auto q = target.find('?');
+    const auto path = target.substr(0, q);
+    std::vector<std::pair<std::string, std::string>> params;
+    if (q != std::string::npos && !binance::parse_query(target.substr(q + 1), params)) {
+      res.result(http::status::bad_request);
+      res.body() = R"({"code":-1100,"msg":"Illegal characters found in a parameter."})";
+    } else if (path == "/fapi/v1/time") {
+      res.body() = "{\"serverTime\":" + std::to_string(wall_ms()) + "}";
+    } else if (path == "/fapi/v1/depth") {
+      std::string symbol;
+      int limit = 500;
+      for (const auto& [k, v] : params) {
+        if (k == "symbol") symbol = v;
+        if (k == "limit") limit = std::atoi(v.c_str());
+      }
+      if (symbol != script.symbol) {
+        res.result(http::status::bad_request);
+        res.body() = R"({"code":-1121,"msg":"Invalid symbol."})";
+      } else {
+        res.set("X-MBX-USED-WEIGHT-1M", limit <= 100 ? "5" : limit <= 500 ? "10" : "20");
+        std::string body = "{\"lastUpdateId\":" + std::to_string(book.last_update_id()) + ",\"E\":" + std::to_string(wall_ms()) + ",\"T\":" +
+                           std::to_string(wall_ms()) + ",\"bids\":[";
+        int n = 0;
+        for (const auto& [p, qty] : book.bids()) {
+          if (n++ == limit) break;
+          body += (n > 1 ? ",[\"" : "[\"") + core::Price::from_raw(p).str() + "\",\"" + core::Qty::from_raw(qty).str() + "\"]";
+        }
+        body += "],\"asks\":[";
+        n = 0;
+        for (const auto& [p, qty] : book.asks()) {
+          if (n++ == limit) break;
+          body += (n > 1 ? ",[\"" : "[\"") + core::Price::from_raw(p).str() + "\",\"" + core::Qty::from_raw(qty).str() + "\"]";
+        }
+        res.body() = body + "]}";
+      }
+    } else {
+      res.result(http::status::not_found);
+      res.body() = R"({"code":-5000,"msg":"Path not found (the exchange double serves market data only)."})";
+    }
+    res.prepare_payload();
+    return res;
+  }
+
+  template <class Ws>
+  awaitable<void> stream_session(Ws& ws, const std::string& target) {
+    auto sub = std::make_shared<Subscriber>();
+    sub->wake = std::make_unique<asio::steady_timer>(ioc, std::chrono::steady_clock::time_point::max());
+    // "/public/stream?streams=a/b" (combined mode); the path picks what can be delivered.
+    const auto q = target.find("?streams=");
+    const auto path = target.substr(0, target.find('?'));
+    sub->path = path == "/market/stream" ? binance::StreamPath::kMarket : binance::StreamPath::kPublic;
+    size_t start = q == std::string::npos ? target.size() : q + 9;
+    while (start < target.size()) {
+      auto slash = target.find('/', start);
+      if (slash == std::string::npos) slash = target.size();
+      const auto name = target.substr(start, slash - start);
+      start = slash + 1;
+      try {
+        // A stream on the wrong path is accepted and never delivers: what the exchange does.
+        if (binance::path_of(name) == sub->path) sub->streams[binance::canonical_stream(name)] = name;
+      } catch (const std::invalid_argument&) {
+      }
+    }
+    subscribers.push_back(sub);
+    log("subscriber on " + path + ": " + std::to_string(sub->streams.size()) + " streams");
+    beast::error_code ec;
+    while (!sub->closing) {
+      while (!sub->outbox.empty() && !sub->closing) {
+        co_await ws.async_write(asio::buffer(sub->outbox.front()), asio::redirect_error(use_awaitable, ec));
+        if (ec) break;
+        sub->outbox.pop_front();
+      }
+      if (ec || sub->closing) break;
+      sub->wake->expires_at(std::chrono::steady_clock::time_point::max());
+      co_await sub->wake->async_wait(asio::redirect_error(use_awaitable, ec));
+      ec = {};
+    }
+    subscribers.remove(sub);
+    beast::get_lowest_layer(ws).close();
+  }
+
+  template <class Stream>
+  awaitable<void> serve(Stream& stream) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request<http::string_body> req;
+      beast::error_code ec;
+      co_await http::async_read(stream, buffer, req, asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+      if (websocket::is_upgrade(req)) {
+        websocket::stream<Stream&> ws(stream);
+        co_await ws.async_accept(req, asio::redirect_error(use_awaitable, ec));
+        if (ec) co_return;
+        co_await stream_session(ws, std::string(req.target()));
+        co_return;
+      }
+      auto res = rest(req);
+      co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      if (ec || !req.keep_alive()) co_return;
+    }
+  }
+
+  awaitable<void> session(tcp::socket socket, asio::ssl::context* tls) {
+    try {
+      if (!tls) {
+        beast::tcp_stream stream(std::move(socket));
+        co_await serve(stream);
+      } else {
+        beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+        co_await stream.async_handshake(asio::ssl::stream_base::server, use_awaitable);
+        co_await serve(stream);
+      }
+    } catch (const std::exception& e) {
+      log(std::string("session ended: ") + e.what());
+    }
+  }
+
+  awaitable<void> listen(tcp::acceptor& acceptor, asio::ssl::context* tls) {
+    for (;;) {
+      auto socket = co_await acceptor.async_accept(use_awaitable);
+      asio::co_spawn(ioc, session(std::move(socket), tls), asio::detached);
+    }
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"A local Binance USDⓈ-M market-data double that replays a real capture"};
+  app.add_option("--capture", o.capture, "combined-stream capture with a depth snapshot (plain or .gz)")->required()->check(CLI::ExistingFile);
+  app.add_option("--bind", o.bind, "HOST:PORT to listen on (port 0: any free one)");
+  app.add_option("--tls-cert", o.cert, "certificate chain (PEM)");
+  app.add_option("--tls-key", o.key, "its private key (PEM)");
+  app.add_flag("--plain", o.plain, "plain ws:// and http:// (tests only)");
+  app.add_option("--speed", o.speed, "replay pace: capture time / speed")->check(CLI::Range(0.01, 1e6));
+  app.add_flag("--loop", o.loop, "start again at the end");
+  app.add_option("--funding-rate", o.funding_rate, "the funding rate the composed markPrice stream reports");
+  app.add_option("--ready-file", o.ready_file, "write the bound port here once listening");
+  app.add_option("--drop-every-ms", o.drop_every_ms, "fault: close every WebSocket this often")->check(CLI::Range(int64_t{0}, int64_t{86'400'000}));
+  app.add_option("--skip-diff", o.skip_diff, "fault: withhold the N-th depth diff (1-based)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  app.add_option("--duplicate-every", o.duplicate_every, "fault: send every N-th frame twice")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  if (!o.plain && (o.cert.empty() || o.key.empty())) {
+    std::cerr << "exchange-double: --tls-cert and --tls-key are required (or --plain, for tests)\n";
+    return 2;
+  }
+  try {
+    const auto file = marketdata::read_data_file(o.capture);
+    auto script = binance::build_capture_script(file.bytes, o.funding_rate);
+    log("capture " + o.capture + ": " + std::to_string(script.events.size()) + " events for " + script.symbol + " after the snapshot (lastUpdateId " +
+        std::to_string(script.snapshot.last_update_id) + "), " + std::to_string(script.skipped_before_snapshot) + " before it left out, " +
+        std::to_string(script.malformed) + " malformed" + (script.first_error.empty() ? "" : " (first: " + script.first_error + ")"));
+    log("composed " + std::to_string(script.composed) +
+        " messages the capture lacks: aggTrade from each real trade, kline_1m from each minute of real trades, markPrice@1s from the last real trade "
+        "(mark = index = it) with funding rate " +
+        std::to_string(o.funding_rate));
+    asio::io_context ioc;
+    std::unique_ptr<asio::ssl::context> tls;
+    if (!o.plain) {
+      tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+      tls->set_options(asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+      tls->use_certificate_chain_file(o.cert);
+      tls->use_private_key_file(o.key, asio::ssl::context::pem);
+    }
+    const auto colon = o.bind.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("--bind '" + o.bind + "' is not HOST:PORT");
+    tcp::acceptor acceptor(ioc, {asio::ip::make_address(o.bind.substr(0, colon)), static_cast<unsigned short>(std::stoi(o.bind.substr(colon + 1)))});
+    const auto port = acceptor.local_endpoint().port();
+    Double dbl(o, std::move(script), ioc);
+    asio::co_spawn(ioc, dbl.listen(acceptor, tls.get()), asio::detached);
+    asio::co_spawn(ioc, dbl.replay(), asio::detached);
+    if (o.drop_every_ms > 0) asio::co_spawn(ioc, dbl.dropper(), asio::detached);
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    signals.async_wait([&](auto, int) { ioc.stop(); });
+    log(std::string("listening on ") + (o.plain ? "ws://" : "wss://") + o.bind.substr(0, colon) + ":" + std::to_string(port));
+    if (!o.ready_file.empty()) {
+      std::ofstream(o.ready_file + ".tmp") << port << "\n";
+      std::rename((o.ready_file + ".tmp").c_str(), o.ready_file.c_str());
+    }
+    ioc.run();
+    log("stopped: " + std::to_string(dbl.sent) + " frames sent, " + std::to_string(dbl.drops) + " drops, " + std::to_string(dbl.skipped) + " diffs withheld, " +
+        std::to_string(dbl.duplicated) + " duplicated");
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "exchange-double: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,133 @@
+#include "fulcrum/binance/live_assembler.h"
+
+#include <gtest/gtest.h>
+
+#include "fulcrum/binance/capture_script.h"
+#include "fulcrum/marketdata/file_source.h"
+#include "test_support.h"
+
+using namespace fulcrum;
+using namespace fulcrum::binance;
+using Kind = LiveEvent::Kind;
+
+namespace {
+std::string book_ticker(int64_t t, const char* bid) {
+  return std::string(R"({"stream":"btcusdt@bookTicker","data":{"e":"bookTicker","u":1,"E":)") + std::to_string(t) + R"(,"T":1,"s":"BTCUSDT","b":")" + bid +
+         R"(","B":"1","a":"100000","A":"1"}})";
+}
+std::string mark(int64_t t, const char* rate, int64_t next) {
+  return std::string(R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":)") + std::to_string(t) +
+         R"(,"s":"BTCUSDT","p":"60000.5","i":"60000","P":"60000","r":")" + rate + R"(","T":)" + std::to_string(next) + "}}";
+}
+}  // namespace
+
+TEST(LiveAssembler, InstantsAreTheRunningMaximumOfExchangeTime) {
+  LiveAssembler a({"BTCUSDT"}, "5m");
+  std::vector<LiveEvent> out;
+  EXPECT_EQ(a.on_message(book_ticker(1000, "1"), 1, out), "");
+  EXPECT_EQ(a.on_message(book_ticker(1000, "2"), 2, out), "");
+  EXPECT_EQ(a.on_message(book_ticker(999, "3"), 3, out), "");  // steps back: joins instant 1000
+  EXPECT_EQ(a.on_message(book_ticker(1005, "4"), 4, out), "");
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(out[2].instant_ms, 1000);
+  EXPECT_EQ(out[3].kind, Kind::kInstantEnd);
+  EXPECT_EQ(out[3].instant_ms, 1000);
+  EXPECT_EQ(out[4].instant_ms, 1005);
+  EXPECT_EQ(a.dropped_out_of_order(), 1u);
+  out.clear();
+  a.flush(out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].instant_ms, 1005);
+  a.flush(out);
+  EXPECT_EQ(out.size(), 1u);  // nothing open: no second end
+  out.clear();
+  a.on_message(book_ticker(1005, "5"), 5, out);  // after a flush, the same time opens the next millisecond
+  EXPECT_EQ(out[0].instant_ms, 1006);
+}
+
+TEST(LiveAssembler, FundingIsTheRateThatStoodWhenTheFundingTimePassed) {
+  LiveAssembler a({"BTCUSDT"}, "5m");
+  std::vector<LiveEvent> out;
+  a.on_message(mark(28'799'000, "0.00010000", 28'800'000), 1, out);
+  a.on_message(mark(28'800'000, "0.00020000", 57'600'000), 2, out);
+  const auto it = std::find_if(out.begin(), out.end(), [](const auto& e) { return e.kind == Kind::kFunding; });
+  ASSERT_NE(it, out.end());
+  EXPECT_EQ(it->funding.funding_time_ms, 28'800'000);
+  EXPECT_EQ(it->funding.rate.raw, core::Rate::parse("0.0001")->raw);
+  EXPECT_EQ(it->funding.interval_hours, 8);
+  const auto marks = std::count_if(out.begin(), out.end(), [](const auto& e) { return e.kind == Kind::kMarkBar; });
+  EXPECT_EQ(marks, 2);
+  EXPECT_EQ(out.back().bar.close_time_ms(), 28'800'000);
+}
+
+TEST(LiveAssembler, RefusesWhatItCannotTrade) {
+  LiveAssembler a({"BTCUSDT"}, "5m");
+  std::vector<LiveEvent> out;
+  EXPECT_NE(a.on_message(R"({"data":{"e":"bookTicker","u":1,"E":1,"T":1,"s":"ETHUSDT","b":"1","B":"1","a":"1","A":"1"}})", 1, out).find("ETHUSDT"), std::string::npos);
+  EXPECT_NE(a.on_message("garbage", 1, out), "");
+  EXPECT_TRUE(out.empty());
+}
+
+// The exchange double's script of the real capture, through the assembler: every book top,
+// trade, closed bar and mark comes out once; the book syncs from the snapshot and stays in
+// sync; a withheld diff is caught and asks for a new snapshot.
+TEST(LiveAssembler, TheRealCaptureThroughTheDoublesScript) {
+  FULCRUM_SKIP_WITHOUT_SHARED_DATA();
+  const auto file = marketdata::read_data_file(test::shared_data_dir() + "/binance-um/ws/btcusdt_20240808.gz");
+  const auto script = build_capture_script(file.bytes, 0.0001);
+  EXPECT_EQ(script.malformed, 0u);
+  EXPECT_GT(script.composed, 1000u);
+  for (const bool withhold : {false, true}) {
+    LiveAssembler a({"BTCUSDT"}, "1m");
+    std::vector<LiveEvent> out;
+    std::map<std::string, size_t> sent;
+    size_t diffs = 0;
+    bool withheld = false;
+    DepthBook reference;  // the double's own book, as it serves snapshots
+    for (const auto& d : script.diffs_before_snapshot) reference.on_diff(d);
+    ASSERT_TRUE(reference.on_snapshot(script.snapshot));
+    for (const auto& ev : script.events) {
+      if (ev.diff) {
+        reference.on_diff(*ev.diff);
+        if (withhold && ++diffs == 500) {
+          withheld = true;
+          continue;
+        }
+      }
+      ++sent[ev.stream.substr(ev.stream.find('@') + 1)];
+      const auto name = ev.stream == "btcusdt@depth" ? "btcusdt@depth@100ms" : ev.stream == "btcusdt@markPrice" ? "btcusdt@markPrice@1s" : ev.stream;
+      ASSERT_EQ(a.on_message(envelope(name, ev.data), ev.offset_ns, out), "") << ev.data.substr(0, 200);
+      for (const auto& s : a.take_snapshot_requests()) {
+        ASSERT_EQ(s, "BTCUSDT");
+        DepthSnapshot snap;
+        snap.last_update_id = reference.last_update_id();
+        for (const auto& [p, q] : reference.bids()) snap.bids.push_back({core::Price::from_raw(p), core::Qty::from_raw(q)});
+        for (const auto& [p, q] : reference.asks()) snap.asks.push_back({core::Price::from_raw(p), core::Qty::from_raw(q)});
+        a.on_snapshot(s, snap);
+      }
+    }
+    a.flush(out);
+    const auto count = [&](Kind k) { return static_cast<size_t>(std::count_if(out.begin(), out.end(), [&](const auto& e) { return e.kind == k; })); };
+    EXPECT_EQ(count(Kind::kBookTop), sent["bookTicker"]);
+    EXPECT_EQ(count(Kind::kTrade), sent["aggTrade"] + sent["trade"]);
+    EXPECT_EQ(count(Kind::kBar), sent["kline_1m"]);
+    EXPECT_EQ(count(Kind::kMarkBar), sent["markPrice"]);
+    EXPECT_GE(sent["kline_1m"], 5u);
+    int64_t last_end = -1;
+    for (const auto& e : out) {
+      if (e.kind != Kind::kInstantEnd) {
+        EXPECT_GT(e.instant_ms, last_end) << "an event after its instant ended";
+        continue;
+      }
+      EXPECT_GT(e.instant_ms, last_end);
+      last_end = e.instant_ms;
+    }
+    ASSERT_NE(a.book("BTCUSDT"), nullptr);
+    EXPECT_TRUE(a.book("BTCUSDT")->synced());
+    EXPECT_EQ(a.book("BTCUSDT")->last_update_id(), reference.last_update_id());
+    EXPECT_EQ(a.book("BTCUSDT")->bids(), reference.bids());
+    EXPECT_EQ(a.book("BTCUSDT")->asks(), reference.asks());
+    EXPECT_EQ(a.resyncs(), withhold ? 1u : 0u);
+    EXPECT_EQ(withheld, withhold);
+  }
+}
