@@ -44,6 +44,9 @@ DepthBook::DiffResult DepthBook::on_diff(const DepthDiff& diff) {
     reset();
     return DiffResult::kGap;
   }
+  // A diff the book already holds (a duplicate frame, a re-send after a reconnect) is old
+  // news, not a break in the chain.
+  if (diff.final_update_id <= last_u_) return DiffResult::kStale;
   if (diff.previous_final_id != last_u_) {
     ++gaps_;
     reset();

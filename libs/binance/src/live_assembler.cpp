@@ -57,6 +57,15 @@ std::string LiveAssembler::on_message(std::string_view json, int64_t received_ns
   const std::string& symbol = std::visit([](const auto& m) -> const std::string& { return m.symbol; }, msg);
   auto* st = state(symbol);
   if (!st) return "symbol '" + symbol + "' is not one this run trades";
+  const auto seen = [&](int64_t& last, int64_t now) {
+    if (now <= last) return ++duplicates_, true;
+    last = now;
+    return false;
+  };
+  if (const auto* b = std::get_if<BookTickerMsg>(&msg); b && seen(st->last_book_update, b->update_id)) return "";
+  if (const auto* tr = std::get_if<TradeMsg>(&msg); tr && seen(st->last_trade_id, tr->id)) return "";
+  if (const auto* k = std::get_if<KlineMsg>(&msg); k && k->closed && k->interval == interval_ && seen(st->last_bar_open_ms, k->bar.open_time_ms)) return "";
+  if (const auto* mk = std::get_if<MarkPriceMsg>(&msg); mk && seen(st->last_mark_ms, mk->event_time_ms)) return "";
   int64_t t = std::visit(
       [](const auto& m) -> int64_t {
         if constexpr (std::is_same_v<std::decay_t<decltype(m)>, BookTickerMsg>) return m.top.event_time_ms;

@@ -113,6 +113,7 @@ ParseResult parse_stream_message(std::string_view json) {
       m.trade.quantity = decimal<core::Qty>(data, "q");
       m.trade.trade_time_ms = integer(data, "T");
       m.trade.buyer_is_maker = boolean(data, "m");
+      m.id = integer(data, r.kind == "trade" ? "t" : "a");
       r.message = std::move(m);
     } else if (r.kind == "markPriceUpdate") {
       MarkPriceMsg m;

@@ -53,6 +53,7 @@ class LiveAssembler {
   const DepthBook* book(const std::string& symbol) const;
   uint64_t resyncs() const;
   uint64_t dropped_out_of_order() const { return out_of_order_; }
+  uint64_t duplicates() const { return duplicates_; }
 
  private:
   struct SymbolState {
@@ -60,6 +61,9 @@ class LiveAssembler {
     bool snapshot_asked = false;
     std::optional<int64_t> next_funding_ms;
     core::Rate funding_rate;
+    // What was last taken from each stream: a frame at or before it is a duplicate (the
+    // exchange re-sends after a reconnect; a faulty path can repeat) and is dropped.
+    int64_t last_book_update = -1, last_trade_id = -1, last_bar_open_ms = -1, last_mark_ms = -1;
   };
   // Opens (or keeps) the instant for an event at `event_ms`; returns the instant's time.
   int64_t advance(int64_t event_ms, std::vector<LiveEvent>& out);
@@ -72,7 +76,7 @@ class LiveAssembler {
   int64_t started_ns_ = -1;
   int64_t instant_ms_ = -1;  // the latest instant; -1: none yet
   bool instant_open_ = false;
-  uint64_t out_of_order_ = 0;
+  uint64_t out_of_order_ = 0, duplicates_ = 0;
 };
 
 }  // namespace fulcrum::binance

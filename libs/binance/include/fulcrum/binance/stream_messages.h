@@ -23,6 +23,7 @@ struct BookTickerMsg {
 struct TradeMsg {
   std::string symbol;
   int64_t event_time_ms = 0;
+  int64_t id = 0;  // a (aggregate trade id) or t (trade id): increasing per symbol
   model::Trade trade;
 };
 
