@@ -5,6 +5,7 @@
 #include <deque>
 #include <fstream>
 #include <mutex>
+#include <thread>
 
 #include "fulcrum/binance/backoff.h"
 #include "fulcrum/binance/live_assembler.h"
@@ -97,6 +98,14 @@ int run_binance_live(runtime::Service& svc, transport::Publisher& pub, const Liv
       });
   svc.log().info("event=binance_live symbols={} connections={} ws={} rest={} kline={}", symbols.size(), targets.size(), opts.ws_base, opts.rest_base,
                  opts.kline_interval);
+  svc.ready();
+  // ZeroMQ drops what a PUB sends before a SUB has joined: the feed starts once they have
+  // had the time to, as the free-running replay does.
+  const auto join_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts.join_wait_ms);
+  while (svc.running() && std::chrono::steady_clock::now() < join_until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    svc.tick();
+  }
   feed.start();
 
   v1::MarketEvent msg;

@@ -17,6 +17,7 @@ struct LiveOptions {
   double duration_s = 0;        // stop after this long (0: until told)
   int64_t stale_after_ms = 5'000;
   int64_t quiet_flush_ms = 100;  // end the open instant after this much silence
+  int join_wait_ms = 1000;       // let subscribers connect before the first message
 };
 
 int run_binance_live(runtime::Service& svc, transport::Publisher& pub, const LiveOptions& opts);

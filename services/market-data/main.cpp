@@ -40,7 +40,9 @@ int run(runtime::Service& svc, const Options& o) {
     runtime::publish_symbol_table(svc.redis(), svc.key(runtime::kSymbolTableKey), marketdata::symbol_list(cfg.data), cfg.data.klines);
     transport::Publisher pub(svc.zmq(), o.bind);
     svc.watch(pub, {topics::kMarket});
-    return market_data::run_binance_live(svc, pub, o.live);
+    auto live = o.live;
+    live.join_wait_ms = o.replay.join_wait_ms;
+    return market_data::run_binance_live(svc, pub, live);
   }
   if (cfg.backtest.from_ms == 0 || cfg.backtest.to_ms == 0)
     throw runtime::StartupError(runtime::kExitConfig, "config " + cfg.source + ": backtest.from and backtest.to are required by the mesh");
