@@ -36,6 +36,9 @@ echo "  Prometheus $URL scrapes 9 processes from the targets file"
 # Every metric the rules and the dashboards name exists.
 q '{__name__=~"fulcrum_.+"}' | sed -n 's/.*"__name__": "\([^"]*\)".*/\1/p' | sort -u > "$WORK/exported"
 grep -ho 'fulcrum_[a-z_]*' "$SRC"/deploy/prometheus/rules/*.yml "$SRC"/deploy/grafana/dashboards/*.json | grep -v '^fulcrum_$' | sort -u > "$WORK/used"
+# A histogram is exported as NAME_bucket, _sum and _count: its base name counts as exported.
+sed -n 's/_bucket$//p' "$WORK/exported" >> "$WORK/exported"
+sort -u -o "$WORK/exported" "$WORK/exported"
 missing=$(comm -23 "$WORK/used" "$WORK/exported")
 [ -z "$missing" ] || fail "the rules or dashboards use metrics no service exports: $missing"
 echo "  all $(wc -l <"$WORK/used") metric names in the rules and dashboards are exported ($(wc -l <"$WORK/exported") fulcrum_* names in all)"
