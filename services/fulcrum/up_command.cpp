@@ -125,6 +125,11 @@ struct UpOptions {
   std::string prometheus_targets;  // file-based service discovery ("": <run>/prometheus/targets.json)
   bool with_prometheus = false;
   std::string prometheus_rules = FULCRUM_PROMETHEUS_DIR "/rules";
+  // Live market data instead of the config's history (market-data --source binance).
+  std::string source = "files";
+  std::string binance_ws = "wss://fstream.binance.com", binance_rest = "https://fapi.binance.com", ca_file, kline_interval = "5m";
+  bool record = false;            // <run>/capture.txt, replayable with market-data --ws
+  std::string exchange_double;    // a capture: start the local double on it, over TLS with a CA made for the run
 };
 
 // One state file per running `fulcrum up` (two runs at once each keep their own); removed at
@@ -173,6 +178,9 @@ class Mesh {
     runtime::RedisClient probe(launcher_url);
     if (!probe.ping()) throw std::runtime_error("Redis unreachable at " + redis_url + ": " + probe.last_error());
 
+    if (o_.source == "binance" && cfg.mesh.replay == config::ReplayMode::kLockstep)
+      throw core::ConfigError(o_.config, {{"mesh.replay", "live market data cannot wait for the router's acks: set realtime or flat"}});
+    if (!o_.exchange_double.empty()) start_exchange_double(bin);
     make_tokens();
     if (cfg.mesh.curve) make_curve_keys();
     // The run's symbol table, before any service starts: they read it instead of scanning.
@@ -321,7 +329,16 @@ class Mesh {
     }
     plan.push_back({"signal-engine", "signal-engine", with(common("signal-engine", "signal-engine"), {"--bind", ep["sig"], "--features", ep["feat"]})});
     plan.push_back({"feature-engine", "feature-engine", with(common("feature-engine", "feature-engine"), {"--bind", ep["feat"], "--market", ep["md"]})});
-    plan.push_back({"market-data", "market-data", with(common("market-data", "market-data"), {"--bind", ep["md"], "--acks", ep["acks"]})});
+    if (o_.source == "binance") {
+      std::vector<std::string> live{"--bind", ep["md"], "--source", "binance", "--binance-ws", o_.binance_ws, "--binance-rest", o_.binance_rest, "--kline-interval", o_.kline_interval};
+      if (!o_.ca_file.empty()) live.insert(live.end(), {"--ca-file", o_.ca_file});
+      if (o_.record) live.insert(live.end(), {"--record", (work_ / "capture.txt").string()});
+      auto args = common("market-data", "market-data");
+      args.insert(args.end(), live.begin(), live.end());
+      plan.push_back({"market-data", "market-data", args});
+    } else {
+      plan.push_back({"market-data", "market-data", with(common("market-data", "market-data"), {"--bind", ep["md"], "--acks", ep["acks"]})});
+    }
     for (auto& [name, service, args] : plan) {
       if (!o_.accounts.empty() && (service == "order-router" || service == "leverage")) {
         args.push_back("--accounts");
@@ -345,7 +362,7 @@ class Mesh {
     if (stopped_) return;
     stopped_ = true;
     stop_children();
-    for (pid_t* pid : {&prometheus_pid_, &redis_pid_})
+    for (pid_t* pid : {&prometheus_pid_, &double_pid_, &redis_pid_})
       if (*pid > 0) {
         ::kill(*pid, SIGTERM);
         ::waitpid(*pid, nullptr, 0);
@@ -356,6 +373,7 @@ class Mesh {
     // The logs stay with the run; only the launcher's scratch goes.
     if (!work_.empty()) fs::remove_all(work_ / ".redis", ec);
     if (!work_.empty()) fs::remove_all(work_ / ".prometheus-data", ec);
+    if (!work_.empty()) fs::remove_all(work_ / ".exchange-double", ec);
   }
 
   // Upstream first, so nothing downstream waits on a message that will never come.
@@ -637,10 +655,56 @@ class Mesh {
   std::vector<Child> children_;
   pid_t redis_pid_ = -1;
   pid_t prometheus_pid_ = -1;
+  pid_t double_pid_ = -1;
   std::string prometheus_url_;
   fs::path targets_file_;
   std::string state_file_;
   std::string curve_dir_;  // mesh.curve: the run's keys
+  // The local exchange double: a CA and a server certificate made for this run with the
+  // openssl tool (its private keys stay in the run's scratch, removed at stop), the double
+  // on a free port, and market-data pointed at it, trusting only that CA.
+  void start_exchange_double(const fs::path& bin) {
+    const auto dir = work_ / ".exchange-double";
+    fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+    const auto run = [&](std::vector<std::string> argv, const std::string& what) {
+      const pid_t pid = spawn(argv, work_ / "logs" / "exchange-double-tls.log");
+      int status = 0;
+      ::waitpid(pid, &status, 0);
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error("fulcrum up --exchange-double: openssl could not make the " + what + " (see " + (work_ / "logs" / "exchange-double-tls.log").string() + ")");
+    };
+    const auto p = [&](const char* f) { return (dir / f).string(); };
+    std::ofstream(dir / "ext.cnf") << "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n";
+    run({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", p("ca.key"), "-out", p("ca.pem"), "-days", "2", "-subj", "/CN=Fulcrum run CA",
+         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"},
+        "CA");
+    run({"/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", p("server.key"), "-out", p("server.csr"), "-subj", "/CN=localhost"}, "server key");
+    run({"/usr/bin/openssl", "x509", "-req", "-in", p("server.csr"), "-CA", p("ca.pem"), "-CAkey", p("ca.key"), "-CAcreateserial", "-out", p("server.pem"), "-days",
+         "2", "-extfile", p("ext.cnf")},
+        "server certificate");
+    // The CA's public certificate is all market-data needs, and it outlives the scratch.
+    fs::copy_file(dir / "ca.pem", work_ / "exchange-double-ca.pem", fs::copy_options::overwrite_existing);
+    double_pid_ = spawn({(bin / "exchange-double").string(), "--capture", o_.exchange_double, "--tls-cert", p("server.pem"), "--tls-key", p("server.key"), "--loop",
+                         "--ready-file", p("port")},
+                        work_ / "logs" / "exchange-double.log");
+    for (int i = 0; i < 300 && !fs::exists(dir / "port"); ++i) {
+      int status = 0;
+      if (::waitpid(double_pid_, &status, WNOHANG) == double_pid_) {
+        double_pid_ = -1;
+        throw std::runtime_error("fulcrum up: exchange-double exited at start; its log ends:\n" + last_lines(work_ / "logs" / "exchange-double.log", 5));
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    std::string port;
+    std::ifstream(dir / "port") >> port;
+    if (port.empty()) throw std::runtime_error("fulcrum up: exchange-double did not start listening in 15 s");
+    o_.binance_ws = "wss://localhost:" + port;
+    o_.binance_rest = "https://localhost:" + port;
+    o_.ca_file = (work_ / "exchange-double-ca.pem").string();
+    std::cout << "fulcrum up: exchange double on " << o_.binance_ws << " replaying " << o_.exchange_double << " (TLS, a CA made for this run)\n";
+  }
+
   std::string launcher_password_;                      // embedded Redis: this launcher's ACL user
   std::map<std::string, std::string> redis_passwords_;  // … and each service's
   int redis_port_ = 0;
@@ -661,6 +725,16 @@ Runner add_up_command(CLI::App& app) {
   cmd->add_option("--summary-every-ms", o->summary_every_ms, "live summary period")->check(CLI::Range(100, 60'000));
   cmd->add_option("--prometheus-targets", o->prometheus_targets, "where to write the services' scrape targets (file-based discovery; default: <run>/prometheus/targets.json)");
   cmd->add_flag("--with-prometheus", o->with_prometheus, "also start Debian's prometheus on a free port, scraping this mesh with deploy/prometheus's rules");
+  cmd->add_option("--source", o->source, "files (the config's history) or binance (live streams; mesh.replay must be realtime or flat)")
+      ->check(CLI::IsMember({"files", "binance"}))
+      ->capture_default_str();
+  cmd->add_option("--binance-ws", o->binance_ws, "binance: the WebSocket base (testnet: wss://fstream.binancefuture.com)")->capture_default_str();
+  cmd->add_option("--binance-rest", o->binance_rest, "binance: the REST base (testnet: https://testnet.binancefuture.com)")->capture_default_str();
+  cmd->add_option("--ca-file", o->ca_file, "binance: trust only this CA (PEM)")->check(CLI::ExistingFile);
+  cmd->add_option("--kline-interval", o->kline_interval, "binance: the bar interval")->capture_default_str();
+  cmd->add_flag("--record", o->record, "binance: record every message to <run>/capture.txt");
+  cmd->add_option("--exchange-double", o->exchange_double, "binance: start the local exchange double on this capture and use it")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--prometheus-rules", o->prometheus_rules, "the alert rules folder for --with-prometheus")->capture_default_str();
   return [o] {
     std::signal(SIGINT, on_interrupt);
