@@ -133,23 +133,33 @@ echo "  released at epoch 3: orders resume ($released_at -> $(orders))"
 
 # Engage with Redis down, then flatten: every position closed. Redis's copy of the account
 # lags the router by a flush, and at this replay speed a position can close on its own in
-# that time; when the router found nothing to flatten, release and try again.
+# that time: so the test halts first (positions then change only by their stops), reads a
+# held position from Redis after a flush, and only then flattens. If a stop closed it in
+# between, the router had nothing to flatten: release and try again.
 flattened=""
 flatten_orders() { grep -o 'flatten_orders=[0-9]*' "$WORK/order-router.log" | tail -1 | cut -d= -f2; }
+epoch_of() { sed -n 's/.* at epoch \([0-9][0-9]*\);.*/\1/p' "$WORK/out"; }
 for attempt in 1 2 3; do
   wait_for 30 '[ "$(acct open_positions)" -gt 0 ]' || fail "no open position to flatten"
+  expect_exit 0 ctl kill --reason "hold for the flatten"
+  held=$(epoch_of)
+  sleep 0.5  # a few state flushes: Redis now shows what the halted router holds
+  if [ "$(acct open_positions)" = 0 ]; then
+    expect_exit 0 ctl release --epoch "$held" --reason "nothing held"
+    continue
+  fi
   sent_before=$(flatten_orders)
   kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null; REDIS_PID=
   expect_exit 0 ctl kill --mode flatten --reason "flatten with Redis down"
-  epoch=$(sed -n 's/.* at epoch \([0-9][0-9]*\);.*/\1/p' "$WORK/out")
+  epoch=$(epoch_of)
   [ -n "$epoch" ] || fail "the flatten did not report its epoch: $(cat "$WORK/out")"
   start_redis "$RP"
   # Engage returns once the router has acknowledged the epoch, so its log line is there.
   grep -q "event=trading_state_enforced epoch=$epoch " "$WORK/order-router.log" || fail "the router did not enforce the flatten at epoch $epoch"
   wait_for 20 '[ "$(acct open_positions)" = 0 ]' || fail "flatten left positions open: $(acct open_positions)"
   if [ "$(flatten_orders)" -gt "${sent_before:-0}" ]; then flattened=$epoch; break; fi
-  echo "  attempt $attempt: the position closed before the flatten reached the router; again"
-  expect_exit 0 ctl release --epoch "$epoch" --reason "retry the flatten"
+  echo "  attempt $attempt: a stop closed the held position before the flatten; again"
+  expect_exit 0 ctl release --epoch "$epoch" --reason "retry the flatten"  # it replaced the hold: one release
 done
 [ -n "$flattened" ] || fail "three flattens in a row found no open position at the router"
 # The router's Redis client reconnects with backoff: the fills arrive once it is back.

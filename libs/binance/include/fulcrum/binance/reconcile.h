@@ -1,0 +1,44 @@
+#pragma once
+// Reconciliation, on start and after every reconnect: what the journal says is open against
+// what the exchange says (GET /fapi/v1/openOrders, /fapi/v1/openAlgoOrders and
+// /fapi/v2/positionRisk). Any difference stops new entries until an operator has looked;
+// each is reported in words naming the order or symbol.
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fulcrum/core/fixed_point.h"
+
+namespace fulcrum::binance {
+
+struct OpenOrderView {
+  std::string symbol;
+  std::string client_id;  // the exchange's (newClientOrderId / clientAlgoId)
+  core::Qty remaining;    // orig − executed
+  bool algo = false;
+};
+
+struct PositionView {
+  std::string symbol;
+  core::Qty qty;  // signed (positionAmt)
+};
+
+struct ExpectedBook {
+  std::map<std::string, OpenOrderView> orders;  // by exchange client id
+  std::map<std::string, core::Qty> positions;   // by symbol, signed; flat ones may be absent
+};
+
+struct Reconciliation {
+  std::vector<std::string> differences;
+  bool clean() const { return differences.empty(); }
+};
+
+Reconciliation reconcile(const ExpectedBook& expected, const std::vector<OpenOrderView>& exchange_orders, const std::vector<PositionView>& exchange_positions);
+
+// The exchange's answers. nullopt with `error` naming the entry and field when malformed.
+std::optional<std::vector<OpenOrderView>> parse_open_orders(std::string_view json, bool algo, std::string& error);
+std::optional<std::vector<PositionView>> parse_positions(std::string_view json, std::string& error);
+
+}  // namespace fulcrum::binance

@@ -1,0 +1,115 @@
+#include "fulcrum/binance/reconcile.h"
+
+#include <simdjson.h>
+
+namespace fulcrum::binance {
+
+Reconciliation reconcile(const ExpectedBook& expected, const std::vector<OpenOrderView>& exchange_orders, const std::vector<PositionView>& exchange_positions) {
+  Reconciliation r;
+  std::map<std::string, const OpenOrderView*> seen;
+  for (const auto& o : exchange_orders) {
+    seen[o.client_id] = &o;
+    const auto it = expected.orders.find(o.client_id);
+    if (it == expected.orders.end()) {
+      r.differences.push_back("order " + o.client_id + " (" + o.symbol + (o.algo ? ", algo" : "") + ") is open at the exchange but not in the journal");
+      continue;
+    }
+    if (it->second.remaining.raw != o.remaining.raw)
+      r.differences.push_back("order " + o.client_id + " (" + o.symbol + "): the journal has " + it->second.remaining.str() + " left, the exchange " + o.remaining.str());
+  }
+  for (const auto& [id, o] : expected.orders)
+    if (!seen.count(id)) r.differences.push_back("order " + id + " (" + o.symbol + ") is open in the journal but not at the exchange: filled, cancelled or expired unseen");
+  std::map<std::string, core::Qty> actual;
+  for (const auto& p : exchange_positions)
+    if (!p.qty.is_zero()) actual[p.symbol] = p.qty;
+  std::map<std::string, std::pair<core::Qty, core::Qty>> symbols;
+  for (const auto& [s, q] : expected.positions) symbols[s].first = q;
+  for (const auto& [s, q] : actual) symbols[s].second = q;
+  for (const auto& [s, qs] : symbols)
+    if (qs.first.raw != qs.second.raw) r.differences.push_back("position " + s + ": the journal has " + qs.first.str() + ", the exchange " + qs.second.str());
+  return r;
+}
+
+namespace {
+struct Bad {
+  std::string why;
+};
+template <class Fixed>
+Fixed decimal_field(simdjson::ondemand::object& o, const char* key, size_t index) {
+  std::string_view s;
+  if (o[key].get_string().get(s)) throw Bad{"entry " + std::to_string(index) + ": field '" + key + "' missing or not a string"};
+  const auto v = Fixed::parse(s);
+  if (!v) throw Bad{"entry " + std::to_string(index) + ": field '" + key + "' is not a decimal: '" + std::string(s) + "'"};
+  return *v;
+}
+std::string text_field(simdjson::ondemand::object& o, const char* key, size_t index) {
+  std::string_view s;
+  if (o[key].get_string().get(s)) throw Bad{"entry " + std::to_string(index) + ": field '" + key + "' missing or not a string"};
+  return std::string(s);
+}
+}  // namespace
+
+std::optional<std::vector<OpenOrderView>> parse_open_orders(std::string_view json, bool algo, std::string& error) {
+  static thread_local simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(json);
+  try {
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::array arr;
+    if (parser.iterate(padded).get(doc) || doc.get_array().get(arr)) throw Bad{"not a JSON array"};
+    std::vector<OpenOrderView> out;
+    size_t i = 0;
+    for (auto item : arr) {
+      simdjson::ondemand::object o;
+      if (item.get_object().get(o)) throw Bad{"entry " + std::to_string(i) + " is not an object"};
+      OpenOrderView v;
+      v.algo = algo;
+      v.symbol = text_field(o, "symbol", i);
+      v.client_id = text_field(o, algo ? "clientAlgoId" : "clientOrderId", i);
+      const auto orig = decimal_field<core::Qty>(o, algo ? "quantity" : "origQty", i);
+      const auto done = algo ? core::Qty{} : decimal_field<core::Qty>(o, "executedQty", i);
+      v.remaining = orig - done;
+      out.push_back(std::move(v));
+      ++i;
+    }
+    error.clear();
+    return out;
+  } catch (const Bad& b) {
+    error = b.why;
+  } catch (const simdjson::simdjson_error& e) {
+    error = std::string("malformed JSON: ") + e.what();
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<PositionView>> parse_positions(std::string_view json, std::string& error) {
+  static thread_local simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(json);
+  try {
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::array arr;
+    if (parser.iterate(padded).get(doc) || doc.get_array().get(arr)) throw Bad{"not a JSON array"};
+    std::vector<PositionView> out;
+    size_t i = 0;
+    for (auto item : arr) {
+      simdjson::ondemand::object o;
+      if (item.get_object().get(o)) throw Bad{"entry " + std::to_string(i) + " is not an object"};
+      PositionView p;
+      p.symbol = text_field(o, "symbol", i);
+      p.qty = decimal_field<core::Qty>(o, "positionAmt", i);
+      std::string_view side;
+      if (!o["positionSide"].get_string().get(side) && side != "BOTH")
+        throw Bad{"entry " + std::to_string(i) + ": positionSide " + std::string(side) + ": the account is in hedge mode; Fulcrum runs one-way (BOTH)"};
+      out.push_back(std::move(p));
+      ++i;
+    }
+    error.clear();
+    return out;
+  } catch (const Bad& b) {
+    error = b.why;
+  } catch (const simdjson::simdjson_error& e) {
+    error = std::string("malformed JSON: ") + e.what();
+  }
+  return std::nullopt;
+}
+
+}  // namespace fulcrum::binance
