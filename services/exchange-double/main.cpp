@@ -34,6 +34,8 @@
 #include <memory>
 
 #include "fulcrum/binance/capture_script.h"
+#include "fulcrum/binance/double_exchange.h"
+#include "fulcrum/binance/stream_messages.h"
 #include "fulcrum/binance/signing.h"
 #include "fulcrum/binance/streams.h"
 #include "fulcrum/marketdata/file_source.h"
@@ -54,6 +56,12 @@ struct Options {
   bool plain = false, loop = false;
   double speed = 1, funding_rate = 0.0001;
   int64_t drop_every_ms = 0, skip_diff = 0, duplicate_every = 0;
+  // Trading: the account's key and secret (from FULCRUM_EXCHANGE_API_KEY/_SECRET), its
+  // balance, the symbols' filters, and the withheld answer.
+  bool trading = false;
+  double balance = 10'000;
+  std::vector<std::string> filters{"BTCUSDT:0.1:0.001:100"};
+  int64_t withhold_order = 0;
 };
 
 int64_t wall_ms() { return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count(); }
@@ -74,9 +82,11 @@ struct Double {
   Options opts;
   binance::CaptureScript script;
   binance::DepthBook book;
+  std::unique_ptr<binance::DoubleExchange> exchange;  // null: market data only
   asio::io_context& ioc;
   std::list<std::shared_ptr<Subscriber>> subscribers;
   uint64_t sent = 0, drops = 0, skipped = 0, duplicated = 0, diffs_seen = 0;
+  bool withheld = false;  // the request just handled is a withheld order
 
   Double(Options o, binance::CaptureScript s, asio::io_context& io) : opts(std::move(o)), script(std::move(s)), ioc(io) {
     reset_book();
@@ -122,6 +132,11 @@ struct Double {
             continue;
           }
         }
+        if (exchange && ev.stream.ends_with("@bookTicker")) {
+          const auto parsed = binance::parse_stream_message(ev.data);
+          if (parsed.message)
+            if (const auto* b = std::get_if<binance::BookTickerMsg>(&*parsed.message)) exchange->set_book_top(b->symbol, b->top.bid, b->top.ask);
+        }
         publish(ev);
       }
       log("replay done: " + std::to_string(script.events.size()) + " events, " + std::to_string(sent) + " frames sent");
@@ -156,6 +171,17 @@ struct Double {
     if (q != std::string::npos && !binance::parse_query(target.substr(q + 1), params)) {
       res.result(http::status::bad_request);
       res.body() = R"({"code":-1100,"msg":"Illegal characters found in a parameter."})";
+    } else if (exchange && path != "/fapi/v1/depth") {
+      const auto api_key = req.find("X-MBX-APIKEY");
+      const auto answer = exchange->handle({std::string(req.method_string()), path, q == std::string::npos ? "" : target.substr(q + 1), req.body(),
+                                            api_key == req.end() ? "" : std::string(api_key->value()), wall_ms()});
+      if (answer.withhold) {
+        withheld = true;
+        log("fault: order " + std::to_string(exchange->orders_accepted()) + " taken, its answer withheld");
+      }
+      res.result(static_cast<http::status>(answer.status));
+      res.body() = answer.body;
+      if (path == "/fapi/v1/order") res.set("X-MBX-ORDER-COUNT-10S", "1");
     } else if (path == "/fapi/v1/time") {
       res.body() = "{\"serverTime\":" + std::to_string(wall_ms()) + "}";
     } else if (path == "/fapi/v1/depth") {
@@ -246,7 +272,9 @@ struct Double {
         co_await stream_session(ws, std::string(req.target()));
         co_return;
       }
+      withheld = false;
       auto res = rest(req);
+      if (withheld) co_return;  // the order stands; the client never hears
       co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
       if (ec || !req.keep_alive()) co_return;
     }
@@ -291,6 +319,10 @@ int main(int argc, char** argv) {
   app.add_option("--ready-file", o.ready_file, "write the bound port here once listening");
   app.add_option("--drop-every-ms", o.drop_every_ms, "fault: close every WebSocket this often")->check(CLI::Range(int64_t{0}, int64_t{86'400'000}));
   app.add_option("--skip-diff", o.skip_diff, "fault: withhold the N-th depth diff (1-based)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  app.add_flag("--trading", o.trading, "serve the signed trading endpoints for one account (key and secret from FULCRUM_EXCHANGE_API_KEY/_SECRET)");
+  app.add_option("--balance", o.balance, "trading: the account's USDT")->check(CLI::Range(0.0, 1e12));
+  app.add_option("--filters", o.filters, "trading: SYMBOL:tick:step:min_notional, per symbol");
+  app.add_option("--withhold-order", o.withhold_order, "fault: take the N-th order but never answer it")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   app.add_option("--duplicate-every", o.duplicate_every, "fault: send every N-th frame twice")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   try {
     app.parse(argc, argv);
@@ -325,6 +357,31 @@ int main(int argc, char** argv) {
     tcp::acceptor acceptor(ioc, {asio::ip::make_address(o.bind.substr(0, colon)), static_cast<unsigned short>(std::stoi(o.bind.substr(colon + 1)))});
     const auto port = acceptor.local_endpoint().port();
     Double dbl(o, std::move(script), ioc);
+    if (o.trading) {
+      const char* key = std::getenv("FULCRUM_EXCHANGE_API_KEY");
+      const char* secret = std::getenv("FULCRUM_EXCHANGE_API_SECRET");
+      if (!key || !*key || !secret || !*secret) throw std::invalid_argument("--trading needs FULCRUM_EXCHANGE_API_KEY and FULCRUM_EXCHANGE_API_SECRET");
+      std::vector<model::InstrumentSpec> specs;
+      for (const auto& f : o.filters) {
+        model::InstrumentSpec spec;
+        std::vector<std::string> parts;
+        size_t start = 0;
+        for (size_t sep; (sep = f.find(':', start)) != std::string::npos; start = sep + 1) parts.push_back(f.substr(start, sep - start));
+        parts.push_back(f.substr(start));
+        const auto tick = parts.size() == 4 ? core::Price::parse(parts[1]) : std::nullopt;
+        const auto step = parts.size() == 4 ? core::Qty::parse(parts[2]) : std::nullopt;
+        const auto min_notional = parts.size() == 4 ? core::Money::parse(parts[3]) : std::nullopt;
+        if (!tick || !step || !min_notional || tick->raw <= 0 || step->raw <= 0) throw std::invalid_argument("--filters '" + f + "' is not SYMBOL:tick:step:min_notional");
+        spec.symbol = parts[0];
+        spec.tick_size = *tick;
+        spec.step_size = *step;
+        spec.min_notional = *min_notional;
+        specs.push_back(spec);
+      }
+      dbl.exchange = std::make_unique<binance::DoubleExchange>(key, secret, specs, core::Money::from_double(o.balance));
+      if (o.withhold_order > 0) dbl.exchange->withhold_answer_to_order(static_cast<uint64_t>(o.withhold_order));
+      log("trading endpoints on for one account (" + std::to_string(specs.size()) + " symbols, balance " + std::to_string(o.balance) + " USDT)");
+    }
     asio::co_spawn(ioc, dbl.listen(acceptor, tls.get()), asio::detached);
     asio::co_spawn(ioc, dbl.replay(), asio::detached);
     if (o.drop_every_ms > 0) asio::co_spawn(ioc, dbl.dropper(), asio::detached);
@@ -336,6 +393,13 @@ int main(int argc, char** argv) {
       std::rename((o.ready_file + ".tmp").c_str(), o.ready_file.c_str());
     }
     ioc.run();
+    if (dbl.exchange) {
+      const auto twice = dbl.exchange->ids_placed_twice();
+      std::string ids;
+      for (const auto& id : twice) ids += " " + id;
+      log("orders: " + std::to_string(dbl.exchange->orders_accepted()) + " accepted, " + std::to_string(twice.size()) + " client ids placed twice" + ids);
+      log("positions: " + dbl.exchange->position_json());
+    }
     log("stopped: " + std::to_string(dbl.sent) + " frames sent, " + std::to_string(dbl.drops) + " drops, " + std::to_string(dbl.skipped) + " diffs withheld, " +
         std::to_string(dbl.duplicated) + " duplicated");
     return 0;

@@ -16,6 +16,7 @@ Runner add_up_command(CLI::App& app);
 Runner add_status_command(CLI::App& app);
 Runner add_ctl_command(CLI::App& app);
 Runner add_redis_acl_command(CLI::App& app);
+Runner add_exchange_command(CLI::App& app);
 // The state files of the `fulcrum up` runs alive now (up_command.cpp).
 std::vector<std::string> live_state_files();
 }  // namespace fulcrum::cli

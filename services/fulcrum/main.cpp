@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add(fulcrum::cli::add_status_command);
   add(fulcrum::cli::add_ctl_command);
   add(fulcrum::cli::add_redis_acl_command);
+  add(fulcrum::cli::add_exchange_command);
   app.set_version_flag("--version", std::string("fulcrum ") + FULCRUM_VERSION);
   // Usage errors exit 2, like every other bad input the user can fix (README: exit codes).
   try {

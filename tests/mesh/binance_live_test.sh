@@ -12,15 +12,7 @@ CAP="$SRC/../shared/data/binance-um/ws/btcusdt_20240808.gz"
 [ -f "$CAP" ] || { echo "SKIP: $CAP is absent (../shared/data not beside the repo)"; exit 77; }
 command -v openssl >/dev/null || { echo "SKIP: openssl not installed (deploy/bootstrap.sh installs it)"; exit 77; }
 T="$WORK/tls"
-mkdir -p "$T"
-for ca in ca rogue; do
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/$ca.key" -out "$T/$ca.pem" -days 1 -subj "/CN=Fulcrum test $ca" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" 2>/dev/null || fail "openssl: no $ca"
-done
-openssl req -newkey rsa:2048 -nodes -keyout "$T/server.key" -out "$T/server.csr" -subj "/CN=localhost" 2>/dev/null
-printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$T/ext.cnf"
-openssl x509 -req -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -out "$T/server.pem" -days 1 -extfile "$T/ext.cnf" 2>/dev/null ||
-  fail "openssl: no server certificate"
+make_test_ca "$T"
 
 "$BIN/exchange-double" --capture "$CAP" --tls-cert "$T/server.pem" --tls-key "$T/server.key" --ready-file "$WORK/double.port" --speed 20 \
   --drop-every-ms 2500 --skip-diff 400 --duplicate-every 97 >"$WORK/double.log" 2>&1 &

@@ -16,6 +16,21 @@ trap cleanup EXIT
 port() { "$PROBE" free-port; }
 ep() { echo "tcp://127.0.0.1:$(port)"; }
 
+# make_test_ca DIR: a CA (ca.pem), a server certificate for localhost signed by it
+# (server.pem, server.key), and a second, unrelated CA (rogue.pem).
+make_test_ca() {
+  local d=$1 ca
+  mkdir -p "$d"
+  for ca in ca rogue; do
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/$ca.key" -out "$d/$ca.pem" -days 1 -subj "/CN=Fulcrum test $ca" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" 2>/dev/null || fail "openssl: no $ca"
+  done
+  openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" -out "$d/server.csr" -subj "/CN=localhost" 2>/dev/null || fail "openssl: no server key"
+  printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' > "$d/ext.cnf"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -out "$d/server.pem" -days 1 -extfile "$d/ext.cnf" 2>/dev/null ||
+    fail "openssl: no server certificate"
+}
+
 start_redis() {  # start_redis PORT
   redis-server --port "$1" --bind 127.0.0.1 --dir "$WORK" --save "" --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 &
   REDIS_PID=$!

@@ -1,0 +1,89 @@
+#pragma once
+// The exchange double's trading side, as pure logic: Binance USDⓈ-M's signed REST endpoints
+// for one account, with the exchange's checks and its error codes and JSON, so a client
+// that passes here signs, stamps and names its requests as the exchange requires:
+//   - X-MBX-APIKEY (-2014 malformed, -2015 wrong), timestamp (-1102 missing; -1021 outside
+//     recvWindow or more than 1 s ahead), the HMAC-SHA256 signature over the query string
+//     followed by the body (-1022);
+//   - POST/GET /fapi/v1/order: MARKET and LIMIT (conditional types answer -4120: they go to
+//     the Algo endpoints), the symbol's filters (-1111, -4164, -4005), newClientOrderId
+//     unique among open orders only (-4116), reduce-only that would not reduce (-2022),
+//     margin (-2019); a market order fills whole at the book's top; RESULT responses;
+//     -2013 for an order it does not have;
+//   - POST /fapi/v1/leverage (-4028 out of range; -4161 lowering under an open isolated
+//     position) and /fapi/v1/marginType (-4046 no change; -4047/-4048 orders or a
+//     position open);
+//   - GET /fapi/v1/openOrders and /fapi/v2/positionRisk.
+// Faults: the N-th accepted order's answer is withheld (the client sees a timeout after
+// the exchange took the order). Every order placed is recorded by client id, so a test can
+// see an id the client sent twice.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fulcrum/model/instrument.h"
+
+namespace fulcrum::binance {
+
+struct DoubleRequest {
+  std::string method, path, query, body;
+  std::string api_key;  // the X-MBX-APIKEY header, empty when absent
+  int64_t now_ms = 0;
+};
+
+struct DoubleResponse {
+  int status = 200;
+  std::string body;
+  bool withhold = false;  // fault: the order was taken; close without answering
+};
+
+class DoubleExchange {
+ public:
+  DoubleExchange(std::string api_key, std::string secret, std::vector<model::InstrumentSpec> specs, core::Money balance);
+
+  void set_book_top(const std::string& symbol, core::Price bid, core::Price ask);
+  void withhold_answer_to_order(uint64_t nth) { withhold_nth_ = nth; }
+  DoubleResponse handle(const DoubleRequest& req);
+
+  // For tests and the double's own log.
+  uint64_t orders_accepted() const { return next_order_id_ - 1; }
+  // Client ids placed more than once (re-use of a closed order's id: allowed by the exchange,
+  // and exactly the double trade a blind re-send makes).
+  std::vector<std::string> ids_placed_twice() const;
+  std::string position_json() const;
+
+ private:
+  struct Order {
+    int64_t order_id = 0;
+    std::string symbol, client_id, side, type, status;
+    core::Qty orig_qty, executed_qty;
+    core::Price price, avg_price;
+    bool reduce_only = false;
+    int64_t update_ms = 0;
+  };
+  struct Position {
+    core::Qty qty;  // signed
+    core::Price entry;
+    int leverage = 20;
+    bool isolated = false;
+  };
+  DoubleResponse error(int status, int code, const std::string& msg) const;
+  std::optional<DoubleResponse> authenticate(const DoubleRequest& req, std::map<std::string, std::string>& params) const;
+  DoubleResponse new_order(const std::map<std::string, std::string>& p, int64_t now_ms);
+  DoubleResponse query_order(const std::map<std::string, std::string>& p) const;
+  std::string order_json(const Order& o) const;
+
+  std::string api_key_, secret_;
+  std::map<std::string, model::InstrumentSpec> specs_;
+  std::map<std::string, std::pair<core::Price, core::Price>> tops_;
+  std::map<std::string, Position> positions_;
+  std::vector<Order> orders_;
+  std::map<std::string, size_t> placed_;  // client id → times placed
+  core::Money balance_;
+  int64_t next_order_id_ = 1;
+  uint64_t withhold_nth_ = 0;
+};
+
+}  // namespace fulcrum::binance

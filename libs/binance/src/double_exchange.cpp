@@ -1,0 +1,218 @@
+#include "fulcrum/binance/double_exchange.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "fulcrum/binance/client_order_id.h"
+#include "fulcrum/binance/signing.h"
+
+namespace fulcrum::binance {
+namespace {
+
+std::optional<int64_t> to_int(const std::string& s) {
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::string quote(const std::string& s) { return "\"" + s + "\""; }
+
+}  // namespace
+
+DoubleExchange::DoubleExchange(std::string api_key, std::string secret, std::vector<model::InstrumentSpec> specs, core::Money balance)
+    : api_key_(std::move(api_key)), secret_(std::move(secret)), balance_(balance) {
+  for (auto& s : specs) {
+    positions_[s.symbol];  // positionRisk lists every symbol, flat ones too, with its leverage
+    specs_[s.symbol] = std::move(s);
+  }
+}
+
+void DoubleExchange::set_book_top(const std::string& symbol, core::Price bid, core::Price ask) { tops_[symbol] = {bid, ask}; }
+
+DoubleResponse DoubleExchange::error(int status, int code, const std::string& msg) const {
+  return {status, "{\"code\":" + std::to_string(code) + ",\"msg\":" + quote(msg) + "}", false};
+}
+
+std::optional<DoubleResponse> DoubleExchange::authenticate(const DoubleRequest& req, std::map<std::string, std::string>& params) const {
+  if (req.api_key.empty() || req.api_key.size() > 128) return error(401, -2014, "API-key format invalid.");
+  if (!signatures_equal(req.api_key, api_key_)) return error(401, -2015, "Invalid API-key, IP, or permissions for action.");
+  // totalParams: the query string, then the body; the signature is the last parameter.
+  const std::string total = req.query + (!req.query.empty() && !req.body.empty() ? "&" : "") + req.body;
+  const auto at = total.rfind("signature=");
+  if (at == std::string::npos || (at > 0 && total[at - 1] != '&')) return error(400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
+  const std::string payload = at == 0 ? "" : total.substr(0, at - 1);
+  const std::string signature = total.substr(at + 10);
+  std::vector<std::pair<std::string, std::string>> list;
+  if (!parse_query(payload, list)) return error(400, -1100, "Illegal characters found in a parameter.");
+  for (auto& [k, v] : list) params[k] = v;
+  const auto ts = params.count("timestamp") ? to_int(params["timestamp"]) : std::nullopt;
+  if (!ts) return error(400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
+  const auto window = params.count("recvWindow") ? to_int(params["recvWindow"]) : std::optional<int64_t>(5000);
+  if (!window || *window <= 0 || *window > 60'000) return error(400, -1130, "Data sent for parameter 'recvWindow' is not valid.");
+  if (*ts > req.now_ms + 1000 || req.now_ms - *ts > *window) return error(400, -1021, "Timestamp for this request is outside of the recvWindow.");
+  if (!signatures_equal(signature, hmac_sha256_hex(secret_, payload))) return error(400, -1022, "Signature for this request is not valid.");
+  return std::nullopt;
+}
+
+std::string DoubleExchange::order_json(const Order& o) const {
+  const double cum_quote = o.executed_qty.to_double() * o.avg_price.to_double();
+  char quote_text[40];
+  std::snprintf(quote_text, sizeof quote_text, "%.8f", cum_quote);
+  return "{\"orderId\":" + std::to_string(o.order_id) + ",\"symbol\":" + quote(o.symbol) + ",\"status\":" + quote(o.status) +
+         ",\"clientOrderId\":" + quote(o.client_id) + ",\"price\":" + quote(o.price.str()) + ",\"avgPrice\":" + quote(o.avg_price.str()) +
+         ",\"origQty\":" + quote(o.orig_qty.str()) + ",\"executedQty\":" + quote(o.executed_qty.str()) + ",\"cumQuote\":" + quote(quote_text) +
+         ",\"timeInForce\":\"GTC\",\"type\":" + quote(o.type) + ",\"reduceOnly\":" + (o.reduce_only ? "true" : "false") + ",\"side\":" + quote(o.side) +
+         ",\"positionSide\":\"BOTH\",\"updateTime\":" + std::to_string(o.update_ms) + "}";
+}
+
+DoubleResponse DoubleExchange::new_order(const std::map<std::string, std::string>& p, int64_t now_ms) {
+  const auto get = [&](const char* k) -> std::string {
+    const auto it = p.find(k);
+    return it == p.end() ? "" : it->second;
+  };
+  const auto spec_it = specs_.find(get("symbol"));
+  if (spec_it == specs_.end()) return error(400, -1121, "Invalid symbol.");
+  const auto& spec = spec_it->second;
+  const auto side = get("side"), type = get("type");
+  if (side != "BUY" && side != "SELL") return error(400, -1117, "Invalid side.");
+  if (type == "STOP_MARKET" || type == "TAKE_PROFIT_MARKET" || type == "STOP" || type == "TAKE_PROFIT" || type == "TRAILING_STOP_MARKET")
+    return error(400, -4120, "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.");
+  if (type != "MARKET" && type != "LIMIT") return error(400, -1116, "Invalid orderType.");
+  const auto qty = core::Qty::parse(get("quantity"));
+  if (!qty || qty->raw <= 0) return error(400, -1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.");
+  if (qty->raw % spec.step_size.raw != 0) return error(400, -1111, "Precision is over the maximum defined for this asset.");
+  if (qty->raw > (type == "MARKET" ? spec.max_market_qty : spec.max_qty).raw) return error(400, -4005, "Quantity greater than max quantity.");
+  std::string client_id = get("newClientOrderId");
+  if (!client_id.empty() && !valid_client_order_id(client_id))
+    return error(400, -1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.");
+  for (const auto& o : orders_)
+    if (o.client_id == client_id && o.status == "NEW") return error(400, -4116, "ClientOrderId is duplicated.");
+  const auto top = tops_.find(spec.symbol);
+  if (top == tops_.end()) return error(400, -1121, "Invalid symbol (no market yet).");
+  const bool buy = side == "BUY";
+  core::Price price = buy ? top->second.second : top->second.first;
+  if (type == "LIMIT") {
+    const auto limit = core::Price::parse(get("price"));
+    if (!limit || limit->raw <= 0) return error(400, -1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed.");
+    if (limit->raw % spec.tick_size.raw != 0) return error(400, -1111, "Precision is over the maximum defined for this asset.");
+    price = *limit;
+  }
+  const bool reduce_only = get("reduceOnly") == "true";
+  auto& pos = positions_[spec.symbol];
+  if (reduce_only) {
+    const bool reduces = (buy && pos.qty.raw < 0) || (!buy && pos.qty.raw > 0);
+    if (!reduces || qty->raw > pos.qty.abs().raw) return error(400, -2022, "ReduceOnly Order is rejected.");
+  } else {
+    const double notional = qty->to_double() * price.to_double();
+    if (notional < spec.min_notional.to_double())
+      return error(400, -4164, "Order's notional must be no smaller than " + spec.min_notional.str() + " (unless you choose reduce only).");
+    double used = 0;
+    for (const auto& [s, q] : positions_) used += std::abs(q.qty.to_double()) * q.entry.to_double() / q.leverage;
+    if (used + notional / pos.leverage > balance_.to_double()) return error(400, -2019, "Margin is insufficient.");
+  }
+  Order o;
+  o.order_id = next_order_id_++;
+  o.symbol = spec.symbol;
+  o.client_id = client_id.empty() ? "double-" + std::to_string(o.order_id) : client_id;
+  o.side = side;
+  o.type = type;
+  o.orig_qty = *qty;
+  o.reduce_only = reduce_only;
+  o.update_ms = now_ms;
+  o.price = type == "LIMIT" ? price : core::Price{};
+  const bool marketable = type == "MARKET" || (buy ? price.raw >= top->second.second.raw : price.raw <= top->second.first.raw);
+  if (marketable) {
+    const auto fill = type == "MARKET" ? price : (buy ? top->second.second : top->second.first);
+    o.status = "FILLED";
+    o.executed_qty = *qty;
+    o.avg_price = fill;
+    const auto signed_qty = buy ? *qty : -*qty;
+    const auto before = pos.qty;
+    pos.qty += signed_qty;
+    if (before.is_zero() || (before.raw > 0) == (signed_qty.raw > 0))
+      pos.entry = core::Price::from_double((std::abs(before.to_double()) * pos.entry.to_double() + qty->to_double() * fill.to_double()) / std::abs(pos.qty.to_double()));
+    if (pos.qty.is_zero()) pos.entry = core::Price{};
+  } else {
+    o.status = "NEW";
+  }
+  ++placed_[o.client_id];
+  orders_.push_back(o);
+  DoubleResponse r{200, order_json(o), false};
+  if (withhold_nth_ > 0 && static_cast<uint64_t>(o.order_id) == withhold_nth_) r.withhold = true;
+  return r;
+}
+
+DoubleResponse DoubleExchange::query_order(const std::map<std::string, std::string>& p) const {
+  const auto it = p.find("origClientOrderId");
+  const auto sym = p.find("symbol");
+  for (auto o = orders_.rbegin(); o != orders_.rend(); ++o)
+    if (it != p.end() && o->client_id == it->second && sym != p.end() && o->symbol == sym->second) return {200, order_json(*o), false};
+  return error(400, -2013, "Order does not exist.");
+}
+
+DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
+  if (req.path == "/fapi/v1/time" && req.method == "GET") return {200, "{\"serverTime\":" + std::to_string(req.now_ms) + "}", false};
+  std::map<std::string, std::string> p;
+  const bool trading = req.path == "/fapi/v1/order" || req.path == "/fapi/v1/leverage" || req.path == "/fapi/v1/marginType" || req.path == "/fapi/v1/openOrders" ||
+                       req.path == "/fapi/v2/positionRisk";
+  if (!trading) return error(404, -5000, "Path not found.");
+  if (auto refused = authenticate(req, p)) return *refused;
+  const auto get = [&](const char* k) -> std::string {
+    const auto i = p.find(k);
+    return i == p.end() ? "" : i->second;
+  };
+  if (req.path == "/fapi/v1/order") {
+    if (req.method == "POST") return new_order(p, req.now_ms);
+    if (req.method == "GET") return query_order(p);
+    return error(405, -1000, "Method not allowed.");
+  }
+  if (req.path == "/fapi/v1/leverage" && req.method == "POST") {
+    if (!specs_.count(get("symbol"))) return error(400, -1121, "Invalid symbol.");
+    const auto x = to_int(get("leverage"));
+    if (!x || *x < 1 || *x > 125) return error(400, -4028, "Leverage " + get("leverage") + " is not valid");
+    auto& pos = positions_[get("symbol")];
+    if (!pos.qty.is_zero() && pos.isolated && *x < pos.leverage) return error(400, -4161, "Leverage reduction is not supported in Isolated Margin Mode with open positions.");
+    pos.leverage = static_cast<int>(*x);
+    return {200, "{\"leverage\":" + std::to_string(*x) + ",\"maxNotionalValue\":\"1000000\",\"symbol\":" + quote(get("symbol")) + "}", false};
+  }
+  if (req.path == "/fapi/v1/marginType" && req.method == "POST") {
+    if (!specs_.count(get("symbol"))) return error(400, -1121, "Invalid symbol.");
+    const auto type = get("marginType");
+    if (type != "ISOLATED" && type != "CROSSED") return error(400, -1116, "Invalid marginType.");
+    auto& pos = positions_[get("symbol")];
+    if ((type == "ISOLATED") == pos.isolated) return error(400, -4046, "No need to change margin type.");
+    for (const auto& o : orders_)
+      if (o.symbol == get("symbol") && o.status == "NEW") return error(400, -4047, "Margin type cannot be changed if there exists open orders.");
+    if (!pos.qty.is_zero()) return error(400, -4048, "Margin type cannot be changed if there exists position.");
+    pos.isolated = type == "ISOLATED";
+    return {200, "{\"code\":200,\"msg\":\"success\"}", false};
+  }
+  if (req.path == "/fapi/v1/openOrders" && req.method == "GET") {
+    std::string body = "[";
+    for (const auto& o : orders_)
+      if (o.status == "NEW" && (get("symbol").empty() || o.symbol == get("symbol"))) body += (body.size() > 1 ? "," : "") + order_json(o);
+    return {200, body + "]", false};
+  }
+  if (req.path == "/fapi/v2/positionRisk" && req.method == "GET") return {200, position_json(), false};
+  return error(405, -1000, "Method not allowed.");
+}
+
+std::vector<std::string> DoubleExchange::ids_placed_twice() const {
+  std::vector<std::string> out;
+  for (const auto& [id, n] : placed_)
+    if (n > 1) out.push_back(id);
+  return out;
+}
+
+std::string DoubleExchange::position_json() const {
+  std::string body = "[";
+  for (const auto& [s, pos] : positions_) {
+    if (body.size() > 1) body += ",";
+    body += "{\"symbol\":" + quote(s) + ",\"positionAmt\":" + quote(pos.qty.str()) + ",\"entryPrice\":" + quote(pos.entry.str()) + ",\"leverage\":" +
+            quote(std::to_string(pos.leverage)) + ",\"marginType\":" + quote(pos.isolated ? "isolated" : "cross") + ",\"positionSide\":\"BOTH\"}";
+  }
+  return body + "]";
+}
+
+}  // namespace fulcrum::binance
