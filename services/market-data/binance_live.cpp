@@ -13,7 +13,7 @@
 #include "fulcrum/exchange_link/http_client.h"
 #include "fulcrum/exchange_link/ws_feed.h"
 #include "fulcrum/marketdata/dataset.h"
-#include "fulcrum/transport/codec.h"
+#include "fulcrum/transport/live_codec.h"
 #include "fulcrum/transport/topics.h"
 
 namespace fulcrum::market_data {
@@ -122,14 +122,7 @@ int run_binance_live(runtime::Service& svc, transport::Publisher& pub, const Liv
   const auto publish = [&](const binance::LiveEvent& ev, int64_t received_ns) {
     msg.Clear();
     svc.stamp(*msg.mutable_header(), "market-data", ev.instant_ms, nullptr, runtime::wall_ns());
-    switch (ev.kind) {
-      case binance::LiveEvent::Kind::kBookTop: transport::to_proto(ev.symbol, ev.top, *msg.mutable_book_top()); break;
-      case binance::LiveEvent::Kind::kTrade: transport::to_proto(ev.symbol, ev.trade, *msg.mutable_trade()); break;
-      case binance::LiveEvent::Kind::kBar: transport::to_proto(ev.symbol, ev.bar, *msg.mutable_bar()); break;
-      case binance::LiveEvent::Kind::kMarkBar: transport::to_proto(ev.symbol, ev.bar, *msg.mutable_mark_bar()); break;
-      case binance::LiveEvent::Kind::kFunding: transport::to_proto(ev.symbol, ev.funding, *msg.mutable_funding()); break;
-      case binance::LiveEvent::Kind::kInstantEnd: msg.mutable_instant_end()->set_time_ms(ev.instant_ms); break;
-    }
+    transport::to_proto(ev, msg);
     msg.SerializeToString(&payload);
     if (!pub.publish(transport::topics::kMarket, payload)) m.dropped().Increment();
     m.published(transport::topics::kMarket).Increment();

@@ -20,15 +20,12 @@
 
 #include "fulcrum/binance/order_requests.h"
 
+#include "bench_report.h"
+
 using namespace fulcrum;
 
 namespace {
 int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
-void report(const char* what, std::vector<int64_t> ns) {
-  std::sort(ns.begin(), ns.end());
-  const auto q = [&](double p) { return static_cast<double>(ns[static_cast<size_t>(p * static_cast<double>(ns.size() - 1))]) / 1000.0; };
-  std::printf("%-46s n=%zu  p50 %8.2f us  p99 %8.2f us  p99.9 %8.2f us\n", what, ns.size(), q(0.5), q(0.99), q(0.999));
-}
 bool write_all(int fd, const std::string& s) {
   size_t done = 0;
   while (done < s.size()) {
@@ -119,8 +116,8 @@ int main(int argc, char** argv) {
   server.join();
   ::close(listener);
   std::printf("order_wire_bench: %d market orders, %zu-byte signed HTTP requests, loopback TCP (TCP_NODELAY), one process\n", orders, echo.size());
-  report("signed: order -> request written", signed_ns);
-  report("bare: the same bytes pre-built -> written", bare_ns);
-  report("echo: the bare request's round trip", echo_ns);
+  bench::report_latency("signed: order -> request written", signed_ns);
+  bench::report_latency("bare: the same bytes pre-built -> written", bare_ns);
+  bench::report_latency("echo: the bare request's round trip", echo_ns);
   return 0;
 }

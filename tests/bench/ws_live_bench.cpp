@@ -24,9 +24,11 @@
 #include "fulcrum/binance/capture_script.h"
 #include "fulcrum/binance/live_assembler.h"
 #include "fulcrum/marketdata/file_source.h"
-#include "fulcrum/transport/codec.h"
+#include "fulcrum/transport/live_codec.h"
 #include "fulcrum/transport/endpoint.h"
 #include "fulcrum/transport/topics.h"
+
+#include "bench_report.h"
 
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
@@ -37,11 +39,6 @@ using namespace fulcrum;
 namespace {
 int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-void report(const char* what, std::vector<int64_t> ns) {
-  std::sort(ns.begin(), ns.end());
-  const auto q = [&](double p) { return static_cast<double>(ns[static_cast<size_t>(p * static_cast<double>(ns.size() - 1))]) / 1000.0; };
-  std::printf("%-44s n=%zu  p50 %8.2f us  p99 %8.2f us  p99.9 %8.2f us\n", what, ns.size(), q(0.5), q(0.99), q(0.999));
-}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,14 +115,7 @@ int main(int argc, char** argv) {
     assembler.on_message(text, t0, out);
     for (const auto& ev : out) {
       msg.Clear();
-      switch (ev.kind) {
-        case binance::LiveEvent::Kind::kBookTop: transport::to_proto(ev.symbol, ev.top, *msg.mutable_book_top()); break;
-        case binance::LiveEvent::Kind::kTrade: transport::to_proto(ev.symbol, ev.trade, *msg.mutable_trade()); break;
-        case binance::LiveEvent::Kind::kBar: transport::to_proto(ev.symbol, ev.bar, *msg.mutable_bar()); break;
-        case binance::LiveEvent::Kind::kMarkBar: transport::to_proto(ev.symbol, ev.bar, *msg.mutable_mark_bar()); break;
-        case binance::LiveEvent::Kind::kFunding: transport::to_proto(ev.symbol, ev.funding, *msg.mutable_funding()); break;
-        case binance::LiveEvent::Kind::kInstantEnd: msg.mutable_instant_end()->set_time_ms(ev.instant_ms); break;
-      }
+      transport::to_proto(ev, msg);
       auto* hop = msg.mutable_header()->add_hops();  // the stamp market-data puts on it
       hop->set_service("market-data");
       hop->set_send_ns(now_ns());
@@ -142,11 +132,11 @@ int main(int argc, char** argv) {
   done = true;
   sink.join();
   std::printf("ws_live_bench: %zu real frames (%s, composed streams included), loopback WebSocket, one process\n", frames.size(), script.symbol.c_str());
-  report("bare echo: receipt -> echo written", echo);
-  report("pipeline: receipt -> protos published", pipeline);
+  bench::report_latency("bare echo: receipt -> echo written", echo);
+  bench::report_latency("pipeline: receipt -> protos published", pipeline);
   std::vector<int64_t> one_way;
   for (const auto rt : round_trips) one_way.push_back(rt / 2);
-  report("loopback one way (echo round trip / 2)", one_way);
+  bench::report_latency("loopback one way (echo round trip / 2)", one_way);
   std::printf("pipeline published %llu protos, the SUB received %llu\n", static_cast<unsigned long long>(published), static_cast<unsigned long long>(received.load()));
   return 0;
 }

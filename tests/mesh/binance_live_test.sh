@@ -8,9 +8,8 @@
 #  - every message is recorded as "<receive ns> <json>";
 #  - a client that trusts another CA never connects, and says why.
 source "$(dirname "$0")/lib.sh"
-CAP="$SRC/../shared/data/binance-um/ws/btcusdt_20240808.gz"
-[ -f "$CAP" ] || { echo "SKIP: $CAP is absent (../shared/data not beside the repo)"; exit 77; }
-command -v openssl >/dev/null || { echo "SKIP: openssl not installed (deploy/bootstrap.sh installs it)"; exit 77; }
+need_ws_capture
+need_openssl
 T="$WORK/tls"
 make_test_ca "$T"
 

@@ -7,9 +7,8 @@
 #    client id and never sends it again (the double counts every id placed);
 #  - a wrong secret is refused with -1022, and no secret ever reaches a log or output.
 source "$(dirname "$0")/lib.sh"
-CAP="$SRC/../shared/data/binance-um/ws/btcusdt_20240808.gz"
-[ -f "$CAP" ] || { echo "SKIP: $CAP is absent (../shared/data not beside the repo)"; exit 77; }
-command -v openssl >/dev/null || { echo "SKIP: openssl not installed (deploy/bootstrap.sh installs it)"; exit 77; }
+need_ws_capture
+need_openssl
 T="$WORK/tls"
 make_test_ca "$T"
 export FULCRUM_EXCHANGE_API_KEY="k$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"

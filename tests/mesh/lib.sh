@@ -16,6 +16,13 @@ trap cleanup EXIT
 port() { "$PROBE" free-port; }
 ep() { echo "tcp://127.0.0.1:$(port)"; }
 
+# need_ws_capture: sets CAP to the real WebSocket capture in ../shared, or skips the test.
+need_ws_capture() {
+  CAP="$SRC/../shared/data/binance-um/ws/btcusdt_20240808.gz"
+  [ -f "$CAP" ] || { echo "SKIP: $CAP is absent (../shared/data not beside the repo)"; exit 77; }
+}
+need_openssl() { command -v openssl >/dev/null || { echo "SKIP: openssl not installed (deploy/bootstrap.sh installs it)"; exit 77; }; }
+
 # make_test_ca DIR: a CA (ca.pem), a server certificate for localhost signed by it
 # (server.pem, server.key), and a second, unrelated CA (rogue.pem).
 make_test_ca() {

@@ -6,9 +6,8 @@
 #  - at stop the double is gone and the run's private keys with it;
 #  - a lockstep config is refused for live data, naming mesh.replay.
 source "$(dirname "$0")/lib.sh"
-CAP="$SRC/../shared/data/binance-um/ws/btcusdt_20240808.gz"
-[ -f "$CAP" ] || { echo "SKIP: $CAP is absent (../shared/data not beside the repo)"; exit 77; }
-command -v openssl >/dev/null || { echo "SKIP: openssl not installed (deploy/bootstrap.sh installs it)"; exit 77; }
+need_ws_capture
+need_openssl
 { base_config; printf 'mesh:\n  replay: realtime\n'; } > "$WORK/live.yaml"
 "$FULCRUM" up --config "$WORK/live.yaml" --out "$WORK/runs" --source binance --exchange-double "$CAP" --kline-interval 1m --record --duration 10 \
   >"$WORK/up.log" 2>&1

@@ -2,8 +2,7 @@
 # feature-engine, which measures spread, OBI and trade flow. The traded volume by aggressor
 # side must equal a sum computed independently from the raw capture with awk.
 source "$(dirname "$0")/lib.sh"
-CAP="$SRC/../shared/data/binance-um/ws/btcusdt_20240808.gz"
-[ -f "$CAP" ] || { echo "SKIP: $CAP is absent (../shared/data not beside the repo)"; exit 77; }
+need_ws_capture
 RP=$(port)
 start_redis "$RP"
 { base_config; printf 'mesh:\n  replay: flat\n'; } > "$WORK/cfg.yaml"

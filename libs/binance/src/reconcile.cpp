@@ -49,27 +49,23 @@ std::string text_field(simdjson::ondemand::object& o, const char* key, size_t in
 }
 }  // namespace
 
-std::optional<std::vector<OpenOrderView>> parse_open_orders(std::string_view json, bool algo, std::string& error) {
+namespace {
+// A JSON array of objects, each turned into a T by `one(object, index)`; nullopt with
+// `error` naming the entry and field when anything is off.
+template <class T, class One>
+std::optional<std::vector<T>> parse_array(std::string_view json, std::string& error, One one) {
   static thread_local simdjson::ondemand::parser parser;
   simdjson::padded_string padded(json);
   try {
     simdjson::ondemand::document doc;
     simdjson::ondemand::array arr;
     if (parser.iterate(padded).get(doc) || doc.get_array().get(arr)) throw Bad{"not a JSON array"};
-    std::vector<OpenOrderView> out;
+    std::vector<T> out;
     size_t i = 0;
     for (auto item : arr) {
       simdjson::ondemand::object o;
       if (item.get_object().get(o)) throw Bad{"entry " + std::to_string(i) + " is not an object"};
-      OpenOrderView v;
-      v.algo = algo;
-      v.symbol = text_field(o, "symbol", i);
-      v.client_id = text_field(o, algo ? "clientAlgoId" : "clientOrderId", i);
-      const auto orig = decimal_field<core::Qty>(o, algo ? "quantity" : "origQty", i);
-      const auto done = algo ? core::Qty{} : decimal_field<core::Qty>(o, "executedQty", i);
-      v.remaining = orig - done;
-      out.push_back(std::move(v));
-      ++i;
+      out.push_back(one(o, i++));
     }
     error.clear();
     return out;
@@ -80,36 +76,31 @@ std::optional<std::vector<OpenOrderView>> parse_open_orders(std::string_view jso
   }
   return std::nullopt;
 }
+}  // namespace
+
+std::optional<std::vector<OpenOrderView>> parse_open_orders(std::string_view json, bool algo, std::string& error) {
+  return parse_array<OpenOrderView>(json, error, [algo](simdjson::ondemand::object& o, size_t i) {
+    OpenOrderView v;
+    v.algo = algo;
+    v.symbol = text_field(o, "symbol", i);
+    v.client_id = text_field(o, algo ? "clientAlgoId" : "clientOrderId", i);
+    const auto orig = decimal_field<core::Qty>(o, algo ? "quantity" : "origQty", i);
+    const auto done = algo ? core::Qty{} : decimal_field<core::Qty>(o, "executedQty", i);
+    v.remaining = orig - done;
+    return v;
+  });
+}
 
 std::optional<std::vector<PositionView>> parse_positions(std::string_view json, std::string& error) {
-  static thread_local simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(json);
-  try {
-    simdjson::ondemand::document doc;
-    simdjson::ondemand::array arr;
-    if (parser.iterate(padded).get(doc) || doc.get_array().get(arr)) throw Bad{"not a JSON array"};
-    std::vector<PositionView> out;
-    size_t i = 0;
-    for (auto item : arr) {
-      simdjson::ondemand::object o;
-      if (item.get_object().get(o)) throw Bad{"entry " + std::to_string(i) + " is not an object"};
-      PositionView p;
-      p.symbol = text_field(o, "symbol", i);
-      p.qty = decimal_field<core::Qty>(o, "positionAmt", i);
-      std::string_view side;
-      if (!o["positionSide"].get_string().get(side) && side != "BOTH")
-        throw Bad{"entry " + std::to_string(i) + ": positionSide " + std::string(side) + ": the account is in hedge mode; Fulcrum runs one-way (BOTH)"};
-      out.push_back(std::move(p));
-      ++i;
-    }
-    error.clear();
-    return out;
-  } catch (const Bad& b) {
-    error = b.why;
-  } catch (const simdjson::simdjson_error& e) {
-    error = std::string("malformed JSON: ") + e.what();
-  }
-  return std::nullopt;
+  return parse_array<PositionView>(json, error, [](simdjson::ondemand::object& o, size_t i) {
+    PositionView p;
+    p.symbol = text_field(o, "symbol", i);
+    p.qty = decimal_field<core::Qty>(o, "positionAmt", i);
+    std::string_view side;
+    if (!o["positionSide"].get_string().get(side) && side != "BOTH")
+      throw Bad{"entry " + std::to_string(i) + ": positionSide " + std::string(side) + ": the account is in hedge mode; Fulcrum runs one-way (BOTH)"};
+    return p;
+  });
 }
 
 }  // namespace fulcrum::binance
