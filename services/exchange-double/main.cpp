@@ -62,6 +62,7 @@ struct Options {
   double balance = 10'000;
   std::vector<std::string> filters{"BTCUSDT:0.1:0.001:100"};
   int64_t withhold_order = 0;
+  int64_t listen_key_ttl_ms = 60 * 60'000;
 };
 
 int64_t wall_ms() { return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count(); }
@@ -72,10 +73,12 @@ void log(const std::string& line) { std::cerr << "exchange-double: " << line << 
 // queue of frames.
 struct Subscriber {
   binance::StreamPath path;
+  std::string listen_key;  // a user-data subscriber: /private/ws/<listenKey>
   std::map<std::string, std::string> streams;
   std::deque<std::string> outbox;
   std::unique_ptr<asio::steady_timer> wake;
   bool closing = false;
+  bool closing_after_outbox = false;  // send what is queued, then close
 };
 
 struct Double {
@@ -147,6 +150,31 @@ struct Double {
     }
   }
 
+  // The user-data stream: what the account's last request made, to every subscriber of
+  // its listenKey, as bare payloads (ws mode).
+  void deliver_user_events() {
+    for (auto& event : exchange->take_user_events())
+      for (auto& sub : subscribers)
+        if (!sub->listen_key.empty()) {
+          sub->outbox.push_back(event);
+          sub->wake->cancel();
+        }
+  }
+
+  // A listenKey that lapses: its subscribers get listenKeyExpired, then the close.
+  awaitable<void> listen_key_watch() {
+    for (;;) {
+      asio::steady_timer t(ioc, std::chrono::milliseconds(200));
+      co_await t.async_wait(use_awaitable);
+      for (auto& sub : subscribers)
+        if (!sub->listen_key.empty() && !sub->closing && !exchange->listen_key_valid(sub->listen_key, wall_ms())) {
+          sub->outbox.push_back("{\"e\":\"listenKeyExpired\",\"E\":" + std::to_string(wall_ms()) + ",\"listenKey\":\"" + sub->listen_key + "\"}");
+          sub->closing_after_outbox = true;
+          sub->wake->cancel();
+        }
+    }
+  }
+
   awaitable<void> dropper() {
     for (;;) {
       asio::steady_timer t(ioc, std::chrono::milliseconds(opts.drop_every_ms));
@@ -181,6 +209,7 @@ struct Double {
       }
       res.result(static_cast<http::status>(answer.status));
       res.body() = answer.body;
+      deliver_user_events();
       if (path == "/fapi/v1/order") res.set("X-MBX-ORDER-COUNT-10S", "1");
     } else if (path == "/fapi/v1/time") {
       res.body() = "{\"serverTime\":" + std::to_string(wall_ms()) + "}";
@@ -223,11 +252,21 @@ struct Double {
   awaitable<void> stream_session(Ws& ws, const std::string& target) {
     auto sub = std::make_shared<Subscriber>();
     sub->wake = std::make_unique<asio::steady_timer>(ioc, std::chrono::steady_clock::time_point::max());
+    if (target.rfind("/private/ws/", 0) == 0) {
+      sub->path = binance::StreamPath::kPrivate;
+      sub->listen_key = target.substr(12);
+      if (!exchange || !exchange->listen_key_valid(sub->listen_key, wall_ms())) {
+        log("user-data subscriber refused: unknown or expired listenKey");
+        beast::error_code ignored;
+        co_await ws.async_close(websocket::close_reason(websocket::close_code::policy_error, "invalid listenKey"), asio::redirect_error(use_awaitable, ignored));
+        co_return;
+      }
+    }
     // "/public/stream?streams=a/b" (combined mode); the path picks what can be delivered.
     const auto q = target.find("?streams=");
     const auto path = target.substr(0, target.find('?'));
-    sub->path = path == "/market/stream" ? binance::StreamPath::kMarket : binance::StreamPath::kPublic;
-    size_t start = q == std::string::npos ? target.size() : q + 9;
+    if (sub->listen_key.empty()) sub->path = path == "/market/stream" ? binance::StreamPath::kMarket : binance::StreamPath::kPublic;
+    size_t start = q == std::string::npos || !sub->listen_key.empty() ? target.size() : q + 9;
     while (start < target.size()) {
       auto slash = target.find('/', start);
       if (slash == std::string::npos) slash = target.size();
@@ -248,7 +287,7 @@ struct Double {
         if (ec) break;
         sub->outbox.pop_front();
       }
-      if (ec || sub->closing) break;
+      if (ec || sub->closing || sub->closing_after_outbox) break;
       sub->wake->expires_at(std::chrono::steady_clock::time_point::max());
       co_await sub->wake->async_wait(asio::redirect_error(use_awaitable, ec));
       ec = {};
@@ -322,6 +361,7 @@ int main(int argc, char** argv) {
   app.add_flag("--trading", o.trading, "serve the signed trading endpoints for one account (key and secret from FULCRUM_EXCHANGE_API_KEY/_SECRET)");
   app.add_option("--balance", o.balance, "trading: the account's USDT")->check(CLI::Range(0.0, 1e12));
   app.add_option("--filters", o.filters, "trading: SYMBOL:tick:step:min_notional, per symbol");
+  app.add_option("--listen-key-ttl-ms", o.listen_key_ttl_ms, "trading: a listenKey's life (Binance: 60 minutes)")->check(CLI::Range(int64_t{100}, int64_t{86'400'000}));
   app.add_option("--withhold-order", o.withhold_order, "fault: take the N-th order but never answer it")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   app.add_option("--duplicate-every", o.duplicate_every, "fault: send every N-th frame twice")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   try {
@@ -380,11 +420,13 @@ int main(int argc, char** argv) {
       }
       dbl.exchange = std::make_unique<binance::DoubleExchange>(key, secret, specs, core::Money::from_double(o.balance));
       if (o.withhold_order > 0) dbl.exchange->withhold_answer_to_order(static_cast<uint64_t>(o.withhold_order));
+      dbl.exchange->set_listen_key_ttl_ms(o.listen_key_ttl_ms);
       log("trading endpoints on for one account (" + std::to_string(specs.size()) + " symbols, balance " + std::to_string(o.balance) + " USDT)");
     }
     asio::co_spawn(ioc, dbl.listen(acceptor, tls.get()), asio::detached);
     asio::co_spawn(ioc, dbl.replay(), asio::detached);
     if (o.drop_every_ms > 0) asio::co_spawn(ioc, dbl.dropper(), asio::detached);
+    if (dbl.exchange) asio::co_spawn(ioc, dbl.listen_key_watch(), asio::detached);
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](auto, int) { ioc.stop(); });
     log(std::string("listening on ") + (o.plain ? "ws://" : "wss://") + o.bind.substr(0, colon) + ":" + std::to_string(port));

@@ -5,20 +5,27 @@
 // FULCRUM_EXCHANGE_API_KEY/_SECRET (or their _FILE forms) and are never printed.
 // Exit codes: 0 done, 2 usage or config, 3 refused by the exchange (its code and message
 // printed), 4 outcome unknown (the order could not be found either way: reconcile).
+#include <chrono>
+#include <csignal>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include "commands.h"
 #include "fulcrum/binance/leverage_plan.h"
 #include "fulcrum/binance/reconcile.h"
 #include "fulcrum/core/error.h"
 #include "fulcrum/config/app_config.h"
+#include "fulcrum/binance/user_data.h"
 #include "fulcrum/exchange_link/binance_rest.h"
+#include "fulcrum/exchange_link/ws_feed.h"
 
 namespace fulcrum::cli {
 namespace {
 
 struct ExchangeOptions {
-  std::string rest = "https://fapi.binance.com", ca_file, config = "deploy/config/backtest.yaml";
+  std::string rest = "https://fapi.binance.com", ws = "wss://fstream.binance.com", ca_file, config = "deploy/config/backtest.yaml";
+  double duration_s = 0;
   std::string symbol = "BTCUSDT", side = "BUY", type = "MARKET", client_id;
   std::string quantity, price, reference_price;
   int leverage = 0;
@@ -31,6 +38,75 @@ int print(const exchange_link::RestAnswer& a) {
   if (a.error) std::cerr << "fulcrum exchange: refused: " << a.error->code << " " << a.error->msg << "\n";
   else std::cerr << "fulcrum exchange: HTTP " << a.status << "\n";
   return a.outcome == binance::SendOutcome::kRejected ? 3 : 4;
+}
+
+// The user-data stream until --duration: a listenKey (kept alive every 30 minutes, made
+// again when it expires), each fill printed once, each position change.
+int follow_user_stream(exchange_link::BinanceRest& rest, const ExchangeOptions& o) {
+  const auto key_of = [&]() -> std::string {
+    const auto a = rest.send_keyed("POST", "/fapi/v1/listenKey");
+    const auto at = a.body.find("\"listenKey\":\"");
+    if (a.outcome != binance::SendOutcome::kAccepted || at == std::string::npos) throw std::runtime_error("POST /fapi/v1/listenKey: " + a.body.substr(0, 200));
+    return a.body.substr(at + 13, a.body.find('"', at + 13) - (at + 13));
+  };
+  const auto now_ms = [] { return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count(); };
+  std::mutex mu;
+  binance::FillBook fills;
+  bool expired = false;
+  binance::ListenKeyKeeper keeper;
+  const auto started = std::chrono::steady_clock::now();
+  int keys = 0;
+  while (o.duration_s <= 0 || std::chrono::steady_clock::now() - started < std::chrono::duration<double>(o.duration_s)) {
+    const auto key = key_of();
+    ++keys;
+    keeper.created(now_ms());
+    expired = false;
+    std::cout << "listenKey " << keys << " made; following " << o.ws << "/private/ws/<listenKey>" << std::endl;
+    exchange_link::WsFeedOptions feed_opts;
+    feed_opts.tls = {o.ca_file};
+    exchange_link::WsFeed feed(
+        {exchange_link::Url::parse(o.ws + "/private/ws/" + key)}, feed_opts,
+        [&](size_t, int64_t, std::string&& text) {
+          std::string error;
+          const auto ev = binance::parse_user_event(text, error);
+          std::lock_guard lock(mu);
+          if (!error.empty()) {
+            std::cout << "malformed user event: " << error << std::endl;
+            return;
+          }
+          if (!ev) return;
+          if (const auto* u = std::get_if<binance::OrderUpdate>(&*ev)) {
+            if (fills.take(*u))
+              std::cout << "fill " << u->client_id << " " << u->side << " " << u->last_qty.str() << " @ " << u->last_price.str() << " trade " << u->trade_id
+                        << (u->origin == binance::OrderUpdate::Origin::kLiquidation ? " LIQUIDATION" : u->origin == binance::OrderUpdate::Origin::kAdl ? " ADL" : "")
+                        << std::endl;
+          } else if (const auto* a = std::get_if<binance::AccountUpdate>(&*ev)) {
+            for (const auto& [symbol, qty] : a->positions) std::cout << "position " << symbol << " " << qty.str() << " (" << a->reason << ")" << std::endl;
+          } else if (std::holds_alternative<binance::ListenKeyExpired>(*ev)) {
+            std::cout << "listenKey expired: making a new one" << std::endl;
+            expired = true;
+          }
+        },
+        [](const exchange_link::WsFeedEvent&) {});
+    feed.start();
+    while (o.duration_s <= 0 || std::chrono::steady_clock::now() - started < std::chrono::duration<double>(o.duration_s)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      {
+        std::lock_guard lock(mu);
+        if (expired) break;
+      }
+      if (keeper.keepalive_due(now_ms())) {
+        const auto a = rest.send_keyed("PUT", "/fapi/v1/listenKey");
+        if (a.error && a.error->code == -1125) break;  // gone: make a new one
+        keeper.kept_alive(now_ms());
+      }
+    }
+    feed.stop();
+  }
+  std::lock_guard lock(mu);
+  std::cout << "fills " << fills.fills() << ", repeats dropped " << fills.repeats() << std::endl;
+  for (const auto& [symbol, qty] : fills.positions()) std::cout << "net from fills " << symbol << " " << qty.str() << std::endl;
+  return 0;
 }
 
 }  // namespace
@@ -57,7 +133,10 @@ Runner add_exchange_command(CLI::App& app) {
   query->add_option("--symbol", o->symbol)->capture_default_str();
   query->add_option("--client-id", o->client_id)->required();
   auto* positions = cmd->add_subcommand("positions", "GET /fapi/v2/positionRisk");
-  return [o, time, order, query, positions] {
+  auto* user = cmd->add_subcommand("user-stream", "follow the account's user-data stream: fills (each once) and positions");
+  user->add_option("--ws", o->ws, "WebSocket base (the stream is <ws>/private/ws/<listenKey>)")->capture_default_str();
+  user->add_option("--duration", o->duration_s, "stop after this many seconds (0: Ctrl-C)")->check(CLI::Range(0.0, 1e9));
+  return [o, time, order, query, positions, user] {
     exchange_link::BinanceCredentials creds;
     try {
       creds = exchange_link::BinanceCredentials::from_environment();
@@ -71,6 +150,7 @@ Runner add_exchange_command(CLI::App& app) {
       std::cout << "exchange clock offset " << offset << " ms (exchange − local)\n";
       return 0;
     }
+    if (user->parsed()) return follow_user_stream(rest, *o);
     if (query->parsed()) return print(rest.send(binance::plan_query_order(o->symbol, o->client_id, false, rest.clock())));
     if (positions->parsed()) {
       binance::RestRequest r{"GET", "/fapi/v2/positionRisk", {}, "", false};

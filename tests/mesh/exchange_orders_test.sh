@@ -5,6 +5,8 @@
 #    goes at the position's leverage and says why;
 #  - the answer to an accepted order is withheld: the client finds the order by its
 #    client id and never sends it again (the double counts every id placed);
+#  - fills come from the user-data stream, each once; a listenKey that expires (3 s here,
+#    60 minutes on Binance) is made again and the stream followed on;
 #  - a wrong secret is refused with -1022, and no secret ever reaches a log or output.
 source "$(dirname "$0")/lib.sh"
 need_ws_capture
@@ -14,7 +16,7 @@ make_test_ca "$T"
 export FULCRUM_EXCHANGE_API_KEY="k$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export FULCRUM_EXCHANGE_API_SECRET="s$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 "$BIN/exchange-double" --capture "$CAP" --tls-cert "$T/server.pem" --tls-key "$T/server.key" --ready-file "$WORK/double.port" --speed 5 --loop \
-  --trading --withhold-order 2 >"$WORK/double.log" 2>&1 &
+  --trading --withhold-order 2 --listen-key-ttl-ms 3000 >"$WORK/double.log" 2>&1 &
 DOUBLE_PID=$!
 PIDS+=("$DOUBLE_PID")
 for _ in $(seq 100); do [ -s "$WORK/double.port" ] && break; sleep 0.05; done
@@ -22,6 +24,11 @@ for _ in $(seq 100); do [ -s "$WORK/double.port" ] && break; sleep 0.05; done
 sleep 1  # book tops to price the market orders
 ex() { "$FULCRUM" exchange --rest "https://localhost:$(cat "$WORK/double.port")" --ca-file "$T/ca.pem" "$@"; }
 cfg=(--config "$SRC/deploy/config/backtest.yaml")
+ex user-stream --ws "wss://localhost:$(cat "$WORK/double.port")" --duration 8 >"$WORK/user.out" 2>"$WORK/user.err" &
+USER_PID=$!
+PIDS+=("$USER_PID")
+for _ in $(seq 100); do grep -q "listenKey 1 made" "$WORK/user.out" 2>/dev/null && break; sleep 0.05; done
+sleep 0.5  # connected
 
 expect_exit 0 ex time
 expect_in "$WORK/out" "exchange clock offset"
@@ -43,6 +50,14 @@ import json, sys
 p = {x["symbol"]: x for x in json.load(open(sys.argv[1]))}
 assert p["BTCUSDT"]["positionAmt"] == "0.004" and p["BTCUSDT"]["leverage"] == "10", p
 PY
+wait "$USER_PID" || { cat "$WORK/user.err" >&2; fail "user-stream failed"; }
+[ "$(grep -c '^fill t-1 BUY 0.002 @' "$WORK/user.out")" = 1 ] || { cat "$WORK/user.out" >&2; fail "t-1's fill not in the user-data stream exactly once"; }
+[ "$(grep -c '^fill t-2 BUY 0.002 @' "$WORK/user.out")" = 1 ] || { cat "$WORK/user.out" >&2; fail "t-2's fill (its REST answer withheld) not in the stream exactly once"; }
+expect_in "$WORK/user.out" "net from fills BTCUSDT 0.004"
+expect_in "$WORK/user.out" "position BTCUSDT 0.004 (ORDER)"
+expect_in "$WORK/user.out" "listenKey expired: making a new one"
+expect_in "$WORK/user.out" "listenKey 2 made"
+echo "  user-data stream: both fills once each (t-2's too, whose REST answer was lost), position 0.004; the listenKey expired and was made again"
 # Refusals: a filter the exchange would refuse is refused before sending; a wrong secret by the exchange.
 expect_exit 3 ex order "${cfg[@]}" --client-id t-3 --quantity 0.0015 --reference-price 60000
 expect_in "$WORK/err" "refused before sending: -1111"

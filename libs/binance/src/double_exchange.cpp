@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <utility>
 
 #include "fulcrum/binance/client_order_id.h"
 #include "fulcrum/binance/signing.h"
@@ -138,6 +139,15 @@ DoubleResponse DoubleExchange::new_order(const std::map<std::string, std::string
   }
   ++placed_[o.client_id];
   orders_.push_back(o);
+  if (o.status == "FILLED") {
+    order_event(o, "TRADE", o.executed_qty, o.avg_price, now_ms);
+    user_events_.push_back("{\"e\":\"ACCOUNT_UPDATE\",\"E\":" + std::to_string(now_ms) + ",\"T\":" + std::to_string(now_ms) +
+                           ",\"a\":{\"m\":\"ORDER\",\"B\":[{\"a\":\"USDT\",\"wb\":" + quote(balance_.str()) + ",\"cw\":" + quote(balance_.str()) +
+                           ",\"bc\":\"0\"}],\"P\":[{\"s\":" + quote(o.symbol) + ",\"pa\":" + quote(pos.qty.str()) + ",\"ep\":" + quote(pos.entry.str()) +
+                           ",\"cr\":\"0\",\"up\":\"0\",\"mt\":" + quote(pos.isolated ? "isolated" : "cross") + ",\"iw\":\"0\",\"ps\":\"BOTH\"}]}}");
+  } else {
+    order_event(o, "NEW", {}, {}, now_ms);
+  }
   DoubleResponse r{200, order_json(o), false};
   if (withhold_nth_ > 0 && static_cast<uint64_t>(o.order_id) == withhold_nth_) r.withhold = true;
   return r;
@@ -153,6 +163,28 @@ DoubleResponse DoubleExchange::query_order(const std::map<std::string, std::stri
 
 DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
   if (req.path == "/fapi/v1/time" && req.method == "GET") return {200, "{\"serverTime\":" + std::to_string(req.now_ms) + "}", false};
+  if (req.path == "/fapi/v1/listenKey") {
+    // USER_STREAM security: the API key alone.
+    if (req.api_key.empty() || req.api_key.size() > 128) return error(401, -2014, "API-key format invalid.");
+    if (!signatures_equal(req.api_key, api_key_)) return error(401, -2015, "Invalid API-key, IP, or permissions for action.");
+    const bool alive = !listen_key_.empty() && req.now_ms < listen_key_expires_ms_;
+    if (req.method == "POST") {
+      // An account with an active key gets it back, extended.
+      if (!alive) listen_key_ = hmac_sha256_hex(secret_, "listenKey:" + std::to_string(req.now_ms)).substr(0, 60);
+      listen_key_expires_ms_ = req.now_ms + listen_key_ttl_ms_;
+      return {200, "{\"listenKey\":" + quote(listen_key_) + "}", false};
+    }
+    if (!alive) return error(400, -1125, "This listenKey does not exist.");
+    if (req.method == "PUT") {
+      listen_key_expires_ms_ = req.now_ms + listen_key_ttl_ms_;
+      return {200, "{\"listenKey\":" + quote(listen_key_) + "}", false};
+    }
+    if (req.method == "DELETE") {
+      listen_key_.clear();
+      return {200, "{}", false};
+    }
+    return error(405, -1000, "Method not allowed.");
+  }
   std::map<std::string, std::string> p;
   const bool trading = req.path == "/fapi/v1/order" || req.path == "/fapi/v1/leverage" || req.path == "/fapi/v1/marginType" || req.path == "/fapi/v1/openOrders" ||
                        req.path == "/fapi/v2/positionRisk";
@@ -196,6 +228,24 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
   }
   if (req.path == "/fapi/v2/positionRisk" && req.method == "GET") return {200, position_json(), false};
   return error(405, -1000, "Method not allowed.");
+}
+
+void DoubleExchange::order_event(const Order& o, const std::string& exec_type, core::Qty last_qty, core::Price last_price, int64_t now_ms) {
+  const int64_t trade = exec_type == "TRADE" ? ++trade_id_ : 0;
+  user_events_.push_back("{\"e\":\"ORDER_TRADE_UPDATE\",\"E\":" + std::to_string(now_ms) + ",\"T\":" + std::to_string(now_ms) + ",\"o\":{\"s\":" +
+                         quote(o.symbol) + ",\"c\":" + quote(o.client_id) + ",\"S\":" + quote(o.side) + ",\"o\":" + quote(o.type) +
+                         ",\"f\":\"GTC\",\"q\":" + quote(o.orig_qty.str()) + ",\"p\":" + quote(o.price.str()) + ",\"ap\":" + quote(o.avg_price.str()) +
+                         ",\"sp\":\"0\",\"x\":" + quote(exec_type) + ",\"X\":" + quote(o.status) + ",\"i\":" + std::to_string(o.order_id) +
+                         ",\"l\":" + quote(last_qty.str()) + ",\"z\":" + quote(o.executed_qty.str()) + ",\"L\":" + quote(last_price.str()) +
+                         ",\"N\":\"USDT\",\"n\":\"0\",\"T\":" + std::to_string(now_ms) + ",\"t\":" + std::to_string(trade) +
+                         ",\"b\":\"0\",\"a\":\"0\",\"m\":false,\"R\":" + (o.reduce_only ? "true" : "false") +
+                         ",\"wt\":\"CONTRACT_PRICE\",\"ot\":" + quote(o.type) + ",\"ps\":\"BOTH\",\"cp\":false,\"rp\":\"0\"}}");
+}
+
+std::vector<std::string> DoubleExchange::take_user_events() { return std::exchange(user_events_, {}); }
+
+bool DoubleExchange::listen_key_valid(const std::string& key, int64_t now_ms) const {
+  return !listen_key_.empty() && key == listen_key_ && now_ms < listen_key_expires_ms_;
 }
 
 std::vector<std::string> DoubleExchange::ids_placed_twice() const {

@@ -83,6 +83,23 @@ RestAnswer BinanceRest::send(const binance::RestRequest& request) {
   return a;
 }
 
+RestAnswer BinanceRest::send_keyed(const std::string& method, const std::string& path) {
+  RestAnswer a;
+  try {
+    const auto res = http_request(base_, method, path, "", {{"X-MBX-APIKEY", creds_.api_key}}, tls_, timeout_ms_);
+    limiter_.on_response(local_ms(), res.status, res.headers);
+    a.status = res.status;
+    a.body = res.body;
+    a.error = binance::parse_exchange_error(res.body);
+    a.outcome = binance::classify(res.status, a.error);
+  } catch (const std::invalid_argument&) {
+    throw;
+  } catch (const std::exception& e) {
+    a.body = e.what();
+  }
+  return a;
+}
+
 PlaceResult BinanceRest::place(const binance::RestRequest& order, const std::string& symbol, const std::string& mesh_id, int max_queries) {
   PlaceResult r;
   for (;;) {

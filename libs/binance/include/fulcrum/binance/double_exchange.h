@@ -44,6 +44,12 @@ class DoubleExchange {
   DoubleExchange(std::string api_key, std::string secret, std::vector<model::InstrumentSpec> specs, core::Money balance);
 
   void set_book_top(const std::string& symbol, core::Price bid, core::Price ask);
+  // The user-data stream: events made since the last call (ORDER_TRADE_UPDATE for each new
+  // order and each fill, ACCOUNT_UPDATE after a fill), and the listenKey's life
+  // (POST/PUT/DELETE /fapi/v1/listenKey, the API key alone: not signed).
+  std::vector<std::string> take_user_events();
+  bool listen_key_valid(const std::string& key, int64_t now_ms) const;
+  void set_listen_key_ttl_ms(int64_t ttl_ms) { listen_key_ttl_ms_ = ttl_ms; }
   void withhold_answer_to_order(uint64_t nth) { withhold_nth_ = nth; }
   DoubleResponse handle(const DoubleRequest& req);
 
@@ -84,6 +90,10 @@ class DoubleExchange {
   core::Money balance_;
   int64_t next_order_id_ = 1;
   uint64_t withhold_nth_ = 0;
+  std::vector<std::string> user_events_;
+  std::string listen_key_;
+  int64_t listen_key_expires_ms_ = 0, listen_key_ttl_ms_ = 60 * 60'000, trade_id_ = 0;
+  void order_event(const Order& o, const std::string& exec_type, core::Qty last_qty, core::Price last_price, int64_t now_ms);
 };
 
 }  // namespace fulcrum::binance

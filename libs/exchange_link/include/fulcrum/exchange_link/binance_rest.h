@@ -51,6 +51,8 @@ class BinanceRest {
   binance::RequestClock clock() const;
   // Signs and sends one request (re-stamped now). Never retries.
   RestAnswer send(const binance::RestRequest& request);
+  // USER_STREAM calls (the listenKey): the API key alone, no signature.
+  RestAnswer send_keyed(const std::string& method, const std::string& path);
   PlaceResult place(const binance::RestRequest& order, const std::string& symbol, const std::string& mesh_client_order_id, int max_queries = 20);
 
   const binance::RateLimiter& limiter() const { return limiter_; }

@@ -1,0 +1,123 @@
+#include "fulcrum/binance/user_data.h"
+
+#include <simdjson.h>
+
+namespace fulcrum::binance {
+namespace {
+struct Bad {
+  std::string why;
+};
+using simdjson::ondemand::object;
+std::string str(object& o, const char* k) {
+  std::string_view s;
+  if (o[k].get_string().get(s)) throw Bad{std::string("field '") + k + "' missing or not a string"};
+  return std::string(s);
+}
+int64_t num(object& o, const char* k) {
+  int64_t v = 0;
+  if (o[k].get_int64().get(v)) throw Bad{std::string("field '") + k + "' missing or not an integer"};
+  return v;
+}
+template <class Fixed>
+Fixed dec(object& o, const char* k) {
+  const auto s = str(o, k);
+  const auto v = Fixed::parse(s);
+  if (!v) throw Bad{std::string("field '") + k + "' is not a decimal: '" + s + "'"};
+  return *v;
+}
+}  // namespace
+
+std::optional<UserEvent> parse_user_event(std::string_view json, std::string& error) {
+  error.clear();
+  static thread_local simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(json);
+  try {
+    simdjson::ondemand::document doc;
+    object top;
+    if (parser.iterate(padded).get(doc) || doc.get_object().get(top)) throw Bad{"not a JSON object"};
+    object ev;
+    if (top["data"].get_object().get(ev))  // a bare payload (ws mode) or the stream envelope
+      if (parser.iterate(padded).get(doc) || doc.get_object().get(ev)) throw Bad{"not a JSON object"};
+    const auto type = str(ev, "e");
+    if (type == "ORDER_TRADE_UPDATE") {
+      OrderUpdate u;
+      u.event_time_ms = num(ev, "E");
+      u.transaction_time_ms = num(ev, "T");
+      object o;
+      if (ev["o"].get_object().get(o)) throw Bad{"field 'o' missing or not an object"};
+      u.symbol = str(o, "s");
+      u.client_id = str(o, "c");
+      u.side = str(o, "S");
+      u.order_type = str(o, "o");
+      u.exec_type = str(o, "x");
+      u.status = str(o, "X");
+      u.order_id = num(o, "i");
+      u.last_qty = dec<core::Qty>(o, "l");
+      u.cumulative_qty = dec<core::Qty>(o, "z");
+      u.last_price = dec<core::Price>(o, "L");
+      std::string_view asset;
+      if (!o["N"].get_string().get(asset)) u.commission_asset = std::string(asset);
+      u.commission = dec<core::Money>(o, "n");
+      u.trade_id = num(o, "t");
+      bool reduce = false;
+      if (!o["R"].get_bool().get(reduce)) u.reduce_only = reduce;
+      u.realized_pnl = dec<core::Money>(o, "rp");
+      if (u.client_id.rfind("autoclose-", 0) == 0) u.origin = OrderUpdate::Origin::kLiquidation;
+      else if (u.client_id == "adl_autoclose") u.origin = OrderUpdate::Origin::kAdl;
+      return u;
+    }
+    if (type == "ACCOUNT_UPDATE") {
+      AccountUpdate a;
+      a.event_time_ms = num(ev, "E");
+      object body;
+      if (ev["a"].get_object().get(body)) throw Bad{"field 'a' missing or not an object"};
+      a.reason = str(body, "m");
+      simdjson::ondemand::array balances, positions;
+      if (body["B"].get_array().get(balances)) throw Bad{"field 'B' missing or not an array"};
+      for (auto b : balances) {
+        object x;
+        if (b.get_object().get(x)) throw Bad{"a balance is not an object"};
+        const auto asset = str(x, "a");
+        a.wallet_balances[asset] = dec<core::Money>(x, "wb");
+      }
+      if (body["P"].get_array().get(positions)) throw Bad{"field 'P' missing or not an array"};
+      for (auto p : positions) {
+        object x;
+        if (p.get_object().get(x)) throw Bad{"a position is not an object"};
+        const auto symbol = str(x, "s");
+        a.positions[symbol] = dec<core::Qty>(x, "pa");
+      }
+      return a;
+    }
+    if (type == "ALGO_UPDATE") {
+      AlgoUpdate a;
+      a.event_time_ms = num(ev, "E");
+      object o;
+      if (ev["o"].get_object().get(o)) throw Bad{"field 'o' missing or not an object"};
+      a.symbol = str(o, "s");
+      a.client_algo_id = str(o, "caid");
+      a.status = str(o, "X");
+      return a;
+    }
+    if (type == "listenKeyExpired") return ListenKeyExpired{num(ev, "E")};
+    return std::nullopt;
+  } catch (const Bad& b) {
+    error = b.why;
+  } catch (const simdjson::simdjson_error& e) {
+    error = std::string("malformed JSON: ") + e.what();
+  }
+  return std::nullopt;
+}
+
+bool FillBook::take(const OrderUpdate& u) {
+  if (!u.is_fill()) return false;
+  if (!seen_.emplace(u.symbol, u.order_id, u.trade_id).second) {
+    ++repeats_;
+    return false;
+  }
+  ++fills_;
+  positions_[u.symbol] += u.side == "BUY" ? u.last_qty : -u.last_qty;
+  return true;
+}
+
+}  // namespace fulcrum::binance
