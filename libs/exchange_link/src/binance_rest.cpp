@@ -65,9 +65,15 @@ RestAnswer BinanceRest::send(const binance::RestRequest& request) {
     case binance::RateLimiter::Verdict::kWait: std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms)); break;
     case binance::RateLimiter::Verdict::kSend: break;
   }
-  const auto signed_query = q.signed_with(creds_.secret);
+  return keyed(request.method, request.path + "?" + q.signed_with(creds_.secret));
+}
+
+RestAnswer BinanceRest::send_keyed(const std::string& method, const std::string& path) { return keyed(method, path); }
+
+RestAnswer BinanceRest::keyed(const std::string& method, const std::string& target) {
+  RestAnswer a;
   try {
-    const auto res = http_request(base_, request.method, request.path + "?" + signed_query, "", {{"X-MBX-APIKEY", creds_.api_key}}, tls_, timeout_ms_);
+    const auto res = http_request(base_, method, target, "", {{"X-MBX-APIKEY", creds_.api_key}}, tls_, timeout_ms_);
     limiter_.on_response(local_ms(), res.status, res.headers);
     a.status = res.status;
     a.body = res.body;
@@ -79,23 +85,6 @@ RestAnswer BinanceRest::send(const binance::RestRequest& request) {
     a.status = 0;  // no answer: the request may or may not have been executed
     a.body = e.what();
     a.outcome = binance::SendOutcome::kUnknown;
-  }
-  return a;
-}
-
-RestAnswer BinanceRest::send_keyed(const std::string& method, const std::string& path) {
-  RestAnswer a;
-  try {
-    const auto res = http_request(base_, method, path, "", {{"X-MBX-APIKEY", creds_.api_key}}, tls_, timeout_ms_);
-    limiter_.on_response(local_ms(), res.status, res.headers);
-    a.status = res.status;
-    a.body = res.body;
-    a.error = binance::parse_exchange_error(res.body);
-    a.outcome = binance::classify(res.status, a.error);
-  } catch (const std::invalid_argument&) {
-    throw;
-  } catch (const std::exception& e) {
-    a.body = e.what();
   }
   return a;
 }

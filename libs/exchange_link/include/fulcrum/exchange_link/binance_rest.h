@@ -58,6 +58,8 @@ class BinanceRest {
   const binance::RateLimiter& limiter() const { return limiter_; }
 
  private:
+  // One request with the API key, whatever its answer (a lost one: kUnknown).
+  RestAnswer keyed(const std::string& method, const std::string& target);
   Url base_;
   TlsOptions tls_;
   BinanceCredentials creds_;
