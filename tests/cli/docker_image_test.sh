@@ -19,7 +19,12 @@ fi
 BUILD=${FULCRUM_BUILD_DIR:?}
 ROOT="$WORK/root"
 DESTDIR="$ROOT" cmake --install "$BUILD" --prefix /usr > "$WORK/install.log" 2>&1 || { cat "$WORK/install.log" >&2; fail "cmake --install"; }
-for b in fulcrum market-data feature-engine signal-engine leverage risk-gatekeeper order-router; do
+# The image builds exactly the targets it installs: a binary added to the install rules but
+# not to the Dockerfile's --target list would fail the image's cmake --install.
+built=$(sed -n 's/.*cmake --build \/build --target \(.*\) \\$/\1/p' "$SRC/deploy/docker/Dockerfile" | tr ' ' '\n' | sort)
+installed=$(ls "$ROOT/usr/bin" | sort)
+[ -n "$built" ] && [ "$built" = "$installed" ] || fail "the Dockerfile builds [$(echo $built)] but the install rules lay out [$(echo $installed)]"
+for b in $built; do
   [ -x "$ROOT/usr/bin/$b" ] || fail "no /usr/bin/$b in the image layout"
 done
 [ -d "$ROOT/usr/share/fulcrum/sample/klines-5m" ] || fail "no sample in the image layout"
