@@ -180,14 +180,12 @@ Runner add_exchange_command(CLI::App& app) {
       std::string error;
       const auto positions_now = pos.outcome == binance::SendOutcome::kAccepted ? binance::parse_positions(pos.body, error) : std::nullopt;
       binance::SymbolLeverageState state;
-      if (positions_now)
-        for (const auto& p : *positions_now)
-          if (p.symbol == o->symbol) state.position_qty = p.qty;
-      const auto lev_at = pos.body.find("\"symbol\":\"" + o->symbol + "\"");
-      if (lev_at != std::string::npos) {
-        const auto l = pos.body.find("\"leverage\":\"", lev_at);
-        if (l != std::string::npos) state.symbol_leverage_x = std::atoi(pos.body.c_str() + l + 12);
+      if (!positions_now) {
+        std::cerr << "fulcrum exchange: cannot read positionRisk: " << (error.empty() ? pos.body.substr(0, 200) : error) << "\n";
+        return 4;
       }
+      for (const auto& p : *positions_now)
+        if (p.symbol == o->symbol) state = {p.leverage_x, p.qty};
       const auto plan = binance::plan_entry_leverage(req, state);
       std::cerr << "leverage: " << plan.note << "\n";
       if (plan.refuse) return 3;

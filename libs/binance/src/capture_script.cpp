@@ -110,9 +110,7 @@ CaptureScript build_capture_script(std::string_view text, double funding_rate) {
       script.events.push_back({ns - first_ns, t_ms, s + (is_trade ? "@trade" : "@aggTrade"), std::move(data), std::nullopt, false});
       if (is_trade) {
         // aggTrade: one trade per aggregate, ids from the trade's.
-        int64_t id = 0;
-        const auto id_at = json.find("\"t\":");
-        if (id_at != std::string_view::npos) std::from_chars(json.data() + id_at + 4, json.data() + json.size(), id);
+        const int64_t id = tr->id;
         compose(ns, t_ms, s + "@aggTrade",
                 "{\"e\":\"aggTrade\",\"E\":" + std::to_string(t_ms) + ",\"s\":\"" + symbol + "\",\"a\":" + std::to_string(id) + ",\"p\":\"" +
                     tr->trade.price.str() + "\",\"q\":\"" + tr->trade.quantity.str() + "\",\"f\":" + std::to_string(id) + ",\"l\":" + std::to_string(id) +

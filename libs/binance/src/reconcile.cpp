@@ -2,6 +2,10 @@
 
 #include <simdjson.h>
 
+#include <charconv>
+
+#include "json_fields.h"
+
 namespace fulcrum::binance {
 
 Reconciliation reconcile(const ExpectedBook& expected, const std::vector<OpenOrderView>& exchange_orders, const std::vector<PositionView>& exchange_positions) {
@@ -31,22 +35,13 @@ Reconciliation reconcile(const ExpectedBook& expected, const std::vector<OpenOrd
 }
 
 namespace {
-struct Bad {
-  std::string why;
-};
+using Bad = detail::JsonFieldError;
+std::string entry(size_t index) { return "entry " + std::to_string(index); }
 template <class Fixed>
 Fixed decimal_field(simdjson::ondemand::object& o, const char* key, size_t index) {
-  std::string_view s;
-  if (o[key].get_string().get(s)) throw Bad{"entry " + std::to_string(index) + ": field '" + key + "' missing or not a string"};
-  const auto v = Fixed::parse(s);
-  if (!v) throw Bad{"entry " + std::to_string(index) + ": field '" + key + "' is not a decimal: '" + std::string(s) + "'"};
-  return *v;
+  return detail::decimal<Fixed>(o, key, entry(index));
 }
-std::string text_field(simdjson::ondemand::object& o, const char* key, size_t index) {
-  std::string_view s;
-  if (o[key].get_string().get(s)) throw Bad{"entry " + std::to_string(index) + ": field '" + key + "' missing or not a string"};
-  return std::string(s);
-}
+std::string text_field(simdjson::ondemand::object& o, const char* key, size_t index) { return std::string(detail::text(o, key, entry(index))); }
 }  // namespace
 
 namespace {
@@ -96,6 +91,12 @@ std::optional<std::vector<PositionView>> parse_positions(std::string_view json, 
     PositionView p;
     p.symbol = text_field(o, "symbol", i);
     p.qty = decimal_field<core::Qty>(o, "positionAmt", i);
+    std::string_view leverage;
+    if (!o["leverage"].get_string().get(leverage)) {
+      const auto [end, ec] = std::from_chars(leverage.data(), leverage.data() + leverage.size(), p.leverage_x);
+      if (ec != std::errc() || end != leverage.data() + leverage.size() || p.leverage_x < 1 || p.leverage_x > 125)
+        throw Bad{entry(i) + ": field 'leverage' is not 1-125: '" + std::string(leverage) + "'"};
+    }
     std::string_view side;
     if (!o["positionSide"].get_string().get(side) && side != "BOTH")
       throw Bad{"entry " + std::to_string(i) + ": positionSide " + std::string(side) + ": the account is in hedge mode; Fulcrum runs one-way (BOTH)"};

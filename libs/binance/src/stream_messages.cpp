@@ -2,41 +2,19 @@
 
 #include <simdjson.h>
 
+#include "json_fields.h"
+
 namespace fulcrum::binance {
 namespace {
 
 using simdjson::ondemand::object;
 using simdjson::ondemand::value;
 
-struct Fail {
-  std::string why;
-};
-
-std::string_view text(object& o, const char* key) {
-  std::string_view s;
-  if (o[key].get_string().get(s)) throw Fail{std::string("field '") + key + "' missing or not a string"};
-  return s;
-}
-int64_t integer(object& o, const char* key) {
-  int64_t v = 0;
-  if (o[key].get_int64().get(v)) throw Fail{std::string("field '") + key + "' missing or not an integer"};
-  return v;
-}
-bool boolean(object& o, const char* key) {
-  bool v = false;
-  if (o[key].get_bool().get(v)) throw Fail{std::string("field '") + key + "' missing or not a boolean"};
-  return v;
-}
-template <class Fixed>
-Fixed decimal(std::string_view s, const char* key) {
-  const auto v = Fixed::parse(s);
-  if (!v) throw Fail{std::string("field '") + key + "' is not a decimal: '" + std::string(s) + "'"};
-  return *v;
-}
-template <class Fixed>
-Fixed decimal(object& o, const char* key) {
-  return decimal<Fixed>(text(o, key), key);
-}
+using detail::boolean;
+using detail::decimal;
+using detail::integer;
+using detail::text;
+using Fail = detail::JsonFieldError;
 
 std::vector<DepthLevel> levels(object& o, const char* key) {
   simdjson::ondemand::array arr;

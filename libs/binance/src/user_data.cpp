@@ -2,28 +2,17 @@
 
 #include <simdjson.h>
 
+#include "json_fields.h"
+
 namespace fulcrum::binance {
 namespace {
-struct Bad {
-  std::string why;
-};
+using Bad = detail::JsonFieldError;
 using simdjson::ondemand::object;
-std::string str(object& o, const char* k) {
-  std::string_view s;
-  if (o[k].get_string().get(s)) throw Bad{std::string("field '") + k + "' missing or not a string"};
-  return std::string(s);
-}
-int64_t num(object& o, const char* k) {
-  int64_t v = 0;
-  if (o[k].get_int64().get(v)) throw Bad{std::string("field '") + k + "' missing or not an integer"};
-  return v;
-}
+std::string str(object& o, const char* k) { return std::string(detail::text(o, k)); }
+int64_t num(object& o, const char* k) { return detail::integer(o, k); }
 template <class Fixed>
 Fixed dec(object& o, const char* k) {
-  const auto s = str(o, k);
-  const auto v = Fixed::parse(s);
-  if (!v) throw Bad{std::string("field '") + k + "' is not a decimal: '" + s + "'"};
-  return *v;
+  return detail::decimal<Fixed>(o, k);
 }
 }  // namespace
 

@@ -154,6 +154,11 @@ TEST(Reconcile, EveryDifferenceIsNamed) {
   r = reconcile(journal, all, *positions);
   EXPECT_EQ(r.differences.size(), 4u) << ::testing::PrintToString(r.differences);  // stray, the stop gone, lost, the position
   EXPECT_FALSE(r.clean());
+  const auto with_leverage = parse_positions(R"([{"symbol":"BTCUSDT","positionAmt":"0.1","leverage":"20","positionSide":"BOTH"}])", error);
+  ASSERT_TRUE(with_leverage) << error;
+  EXPECT_EQ(with_leverage->at(0).leverage_x, 20);
+  EXPECT_FALSE(parse_positions(R"([{"symbol":"BTCUSDT","positionAmt":"0.1","leverage":"500","positionSide":"BOTH"}])", error));
+  EXPECT_EQ(error, "entry 0: field 'leverage' is not 1-125: '500'");
   EXPECT_FALSE(parse_positions(R"([{"symbol":"BTCUSDT","positionAmt":"0.1","positionSide":"LONG"}])", error));
   EXPECT_NE(error.find("hedge mode"), std::string::npos);
   EXPECT_FALSE(parse_open_orders(R"([{"symbol":"BTCUSDT","clientOrderId":"x","origQty":"abc","executedQty":"0"}])", false, error));

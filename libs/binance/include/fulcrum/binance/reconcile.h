@@ -22,7 +22,8 @@ struct OpenOrderView {
 
 struct PositionView {
   std::string symbol;
-  core::Qty qty;  // signed (positionAmt)
+  core::Qty qty;       // signed (positionAmt)
+  int leverage_x = 0;  // the symbol's leverage setting (0 when the answer leaves it out)
 };
 
 struct ExpectedBook {
