@@ -46,7 +46,7 @@ std::string LiveAssembler::on_message(std::string_view json, int64_t received_ns
   if (stream_at != std::string_view::npos) {
     const auto begin = stream_at + 10, end = json.find('"', begin);
     if (end != std::string_view::npos) {
-      const auto it = last_heard_ns_.find(std::string(json.substr(begin, end - begin)));
+      const auto it = last_heard_ns_.find(json.substr(begin, end - begin));
       if (it != last_heard_ns_.end()) it->second = received_ns;
     }
   }

@@ -7,13 +7,10 @@
 namespace fulcrum::binance {
 namespace {
 using Bad = detail::JsonFieldError;
+using detail::decimal;
+using detail::integer;
+using detail::text;
 using simdjson::ondemand::object;
-std::string str(object& o, const char* k) { return std::string(detail::text(o, k)); }
-int64_t num(object& o, const char* k) { return detail::integer(o, k); }
-template <class Fixed>
-Fixed dec(object& o, const char* k) {
-  return detail::decimal<Fixed>(o, k);
-}
 }  // namespace
 
 std::optional<UserEvent> parse_user_event(std::string_view json, std::string& error) {
@@ -27,68 +24,68 @@ std::optional<UserEvent> parse_user_event(std::string_view json, std::string& er
     object ev;
     if (top["data"].get_object().get(ev))  // a bare payload (ws mode) or the stream envelope
       if (parser.iterate(padded).get(doc) || doc.get_object().get(ev)) throw Bad{"not a JSON object"};
-    const auto type = str(ev, "e");
+    const auto type = std::string(text(ev, "e"));
     if (type == "ORDER_TRADE_UPDATE") {
       OrderUpdate u;
-      u.event_time_ms = num(ev, "E");
-      u.transaction_time_ms = num(ev, "T");
+      u.event_time_ms = integer(ev, "E");
+      u.transaction_time_ms = integer(ev, "T");
       object o;
       if (ev["o"].get_object().get(o)) throw Bad{"field 'o' missing or not an object"};
-      u.symbol = str(o, "s");
-      u.client_id = str(o, "c");
-      u.side = str(o, "S");
-      u.order_type = str(o, "o");
-      u.exec_type = str(o, "x");
-      u.status = str(o, "X");
-      u.order_id = num(o, "i");
-      u.last_qty = dec<core::Qty>(o, "l");
-      u.cumulative_qty = dec<core::Qty>(o, "z");
-      u.last_price = dec<core::Price>(o, "L");
+      u.symbol = std::string(text(o, "s"));
+      u.client_id = std::string(text(o, "c"));
+      u.side = std::string(text(o, "S"));
+      u.order_type = std::string(text(o, "o"));
+      u.exec_type = std::string(text(o, "x"));
+      u.status = std::string(text(o, "X"));
+      u.order_id = integer(o, "i");
+      u.last_qty = decimal<core::Qty>(o, "l");
+      u.cumulative_qty = decimal<core::Qty>(o, "z");
+      u.last_price = decimal<core::Price>(o, "L");
       std::string_view asset;
       if (!o["N"].get_string().get(asset)) u.commission_asset = std::string(asset);
-      u.commission = dec<core::Money>(o, "n");
-      u.trade_id = num(o, "t");
+      u.commission = decimal<core::Money>(o, "n");
+      u.trade_id = integer(o, "t");
       bool reduce = false;
       if (!o["R"].get_bool().get(reduce)) u.reduce_only = reduce;
-      u.realized_pnl = dec<core::Money>(o, "rp");
+      u.realized_pnl = decimal<core::Money>(o, "rp");
       if (u.client_id.rfind("autoclose-", 0) == 0) u.origin = OrderUpdate::Origin::kLiquidation;
       else if (u.client_id == "adl_autoclose") u.origin = OrderUpdate::Origin::kAdl;
       return u;
     }
     if (type == "ACCOUNT_UPDATE") {
       AccountUpdate a;
-      a.event_time_ms = num(ev, "E");
+      a.event_time_ms = integer(ev, "E");
       object body;
       if (ev["a"].get_object().get(body)) throw Bad{"field 'a' missing or not an object"};
-      a.reason = str(body, "m");
+      a.reason = std::string(text(body, "m"));
       simdjson::ondemand::array balances, positions;
       if (body["B"].get_array().get(balances)) throw Bad{"field 'B' missing or not an array"};
       for (auto b : balances) {
         object x;
         if (b.get_object().get(x)) throw Bad{"a balance is not an object"};
-        const auto asset = str(x, "a");
-        a.wallet_balances[asset] = dec<core::Money>(x, "wb");
+        const auto asset = std::string(text(x, "a"));
+        a.wallet_balances[asset] = decimal<core::Money>(x, "wb");
       }
       if (body["P"].get_array().get(positions)) throw Bad{"field 'P' missing or not an array"};
       for (auto p : positions) {
         object x;
         if (p.get_object().get(x)) throw Bad{"a position is not an object"};
-        const auto symbol = str(x, "s");
-        a.positions[symbol] = dec<core::Qty>(x, "pa");
+        const auto symbol = std::string(text(x, "s"));
+        a.positions[symbol] = decimal<core::Qty>(x, "pa");
       }
       return a;
     }
     if (type == "ALGO_UPDATE") {
       AlgoUpdate a;
-      a.event_time_ms = num(ev, "E");
+      a.event_time_ms = integer(ev, "E");
       object o;
       if (ev["o"].get_object().get(o)) throw Bad{"field 'o' missing or not an object"};
-      a.symbol = str(o, "s");
-      a.client_algo_id = str(o, "caid");
-      a.status = str(o, "X");
+      a.symbol = std::string(text(o, "s"));
+      a.client_algo_id = std::string(text(o, "caid"));
+      a.status = std::string(text(o, "X"));
       return a;
     }
-    if (type == "listenKeyExpired") return ListenKeyExpired{num(ev, "E")};
+    if (type == "listenKeyExpired") return ListenKeyExpired{integer(ev, "E")};
     return std::nullopt;
   } catch (const Bad& b) {
     error = b.why;

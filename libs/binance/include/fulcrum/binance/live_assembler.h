@@ -72,7 +72,7 @@ class LiveAssembler {
   std::vector<std::string> symbols_;
   std::string interval_;
   std::map<std::string, SymbolState> states_;
-  std::map<std::string, int64_t> last_heard_ns_;  // per subscribed stream
+  std::map<std::string, int64_t, std::less<>> last_heard_ns_;  // per subscribed stream; found by string_view
   int64_t started_ns_ = -1;
   int64_t instant_ms_ = -1;  // the latest instant; -1: none yet
   bool instant_open_ = false;
