@@ -20,7 +20,6 @@ launch order-router "${common[@]}" --control "$RCTL" --bind "$ROUTER" --bind-ack
 launch risk-gatekeeper "${common[@]}" --router-control "$RCTL" --bind "$ORD" --decisions "$LEV"
 ctl() { "$FULCRUM" ctl --control "127.0.0.1:$risk_gatekeeper_CONTROL" --tokens "$TOK" "$@"; }
 state() { ctl status --json | python3 -c "import json,sys; s=json.load(sys.stdin); print(s['epoch'], s['router_acked_epoch'], ','.join(e['by'] for e in s['engagements']))"; }
-wait_for() { local t=$1; shift; for _ in $(seq $((t * 10))); do eval "$*" && return 0; sleep 0.1; done; return 1; }
 
 # Heartbeat: heard once, then frozen.
 wait_for 10 'ctl status --json | grep -q "\"router_last_ack_age_ms\": [0-9]"' || fail "the gatekeeper never heard the router"

@@ -31,11 +31,6 @@ PIDS+=("$MD_PID")
 ctl() { "$FULCRUM" ctl --control "127.0.0.1:$risk_gatekeeper_CONTROL" --tokens "$TOK" "$@"; }
 orders() { metric "$order_router_METRICS" fulcrum_orders_total; }
 acct() { redis-cli -p "$RP" hget "$NS:account:fixed" "$1"; }
-wait_for() {  # wait_for SECONDS CONDITION...
-  local t=$1; shift
-  for _ in $(seq $((t * 10))); do eval "$*" && return 0; sleep 0.1; done
-  return 1
-}
 alive() { kill -0 "$MD_PID" 2>/dev/null || fail "the replay ended before the test was done; it proves nothing"; }
 
 wait_for 60 '[ "$(orders)" -gt 0 ] && [ "$(acct open_positions)" -gt 0 ]' || fail "no orders and open positions before the test"

@@ -83,6 +83,12 @@ launch_as() {
   fail "$name not ready"
 }
 metric() { "$PROBE" metric "$@"; }
+# wait_for SECONDS CONDITION: polls the shell condition every 0.1 s until it holds or time runs out.
+wait_for() {
+  local t=$1; shift
+  for _ in $(seq $((t * 10))); do eval "$*" && return 0; sleep 0.1; done
+  return 1
+}
 # launch_strategy_stages COMMON_ARGS... : leverage (account fixed), signal-engine and
 # feature-engine on $LEV, $SIG and $FEAT, fed by market-data at $MD and the router at
 # $ROUTER / $ACKS.

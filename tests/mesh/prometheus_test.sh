@@ -25,11 +25,6 @@ r = json.load(urllib.request.urlopen(sys.argv[1] + "/api/v1/query?" + urllib.par
 for s in r: print(json.dumps(s["metric"], sort_keys=True), s["value"][1])
 EOF
 }
-wait_for() {  # wait_for SECONDS CONDITION...
-  local t=$1; shift
-  for _ in $(seq $((t * 10))); do eval "$*" && return 0; sleep 0.1; done
-  return 1
-}
 wait_for 30 '[ "$(q "count(up{job=\"fulcrum\"} == 1)" | awk "{print \$NF}")" = 9 ]' || { q 'up'; fail "Prometheus does not see the 9 processes up"; }
 echo "  Prometheus $URL scrapes 9 processes from the targets file"
 
@@ -60,9 +55,13 @@ expect_exit 0 "$FULCRUM" ctl kill --state-file "$WORK/state.json" --mode flatten
 epoch=$(sed -n 's/.* at epoch \([0-9]*\);.*/\1/p' "$WORK/out")
 [ -n "$epoch" ] || fail "no epoch in: $(cat "$WORK/out")"
 wait_for 20 '[ "$(q "fulcrum_trading_state_epoch" | awk "{print \$NF}")" = "$epoch" ]' || fail "Prometheus never saw epoch $epoch"
-"$FULCRUM" status --json --state-file "$WORK/state.json" > "$WORK/status.json" || fail "fulcrum status failed"
-status_epoch=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['services']['order-router']['counters']['trading_state_epoch'])" "$WORK/status.json")
-[ "$status_epoch" = "$epoch" ] || fail "fulcrum status says epoch $status_epoch, Prometheus $epoch"
+# Status counters refresh every mesh.status_interval_ms (1 s), the gauge every turn: Prometheus
+# can see the epoch first, so status gets a few refreshes to agree.
+status_epoch() {
+  "$FULCRUM" status --json --state-file "$WORK/state.json" > "$WORK/status.json" || return 1
+  python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['services']['order-router']['counters']['trading_state_epoch'])" "$WORK/status.json"
+}
+wait_for 5 '[ "$(status_epoch)" = "$epoch" ]' || fail "fulcrum status says epoch $(status_epoch), Prometheus $epoch"
 [ "$(q 'fulcrum_trading_state_engagements{state="HALTED"}' | awk '{print $NF}')" = 1 ] || fail "Prometheus does not show the HALTED scope"
 wait_for 30 '[ -n "$(q "ALERTS{alertname=\"FulcrumKillSwitchEngaged\",alertstate=\"firing\"}")" ]' || fail "FulcrumKillSwitchEngaged did not fire"
 echo "  kill switch at epoch $epoch: fulcrum status and Prometheus agree; FulcrumKillSwitchEngaged fires"

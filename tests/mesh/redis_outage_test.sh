@@ -18,11 +18,6 @@ PIDS+=("$MD_PID")
 
 passed() { metric "$risk_gatekeeper_METRICS" fulcrum_messages_published_total; }
 orders() { metric "$order_router_METRICS" fulcrum_orders_total; }
-wait_for() {  # wait_for SECONDS CONDITION...
-  local t=$1; shift
-  for _ in $(seq $((t * 10))); do eval "$*" && return 0; sleep 0.1; done
-  return 1
-}
 wait_for 20 '[ "$(orders)" -gt 0 ]' || fail "no orders before the outage"
 echo "  orders flowing: $(orders)"
 kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null; REDIS_PID=
