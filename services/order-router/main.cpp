@@ -36,7 +36,7 @@ int run(runtime::Service& svc, const Options& o) {
   svc.watch(ack_pub, {topics::kAcks});
   runtime::RedisJournal journal(svc.redis(), svc.key("router:journal"), lockstep, svc.key(""));
   order_router::ServiceSink sink(svc, host.publisher(), ack_pub, o.out, symbols.names());
-  router::RouterCore core({cfg.backtest, lockstep}, symbols, cfg.mesh_specs(symbols.names()),
+  router::RouterCore core({cfg.backtest, lockstep, {}}, symbols, cfg.mesh_specs(symbols.names()),
                           o.accounts.empty() ? strategy::account_list(cfg.backtest) : o.accounts, journal, sink);
   sink.attach(core);
   order_router::AccountStateWriter state(svc, core.result(), symbols.names());  // after what it reads: its last flush runs before they go

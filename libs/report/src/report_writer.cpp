@@ -134,7 +134,7 @@ std::string ledger_csv(const venue::Ledger& ledger) {
   return out;
 }
 
-std::string trades_csv(const venue::PaperVenue& v) {
+std::string trades_csv(const venue::Venue& v) {
   std::string out =
       "symbol,side,open_time,close_time,entries,leverage_x,first_entry_price,exit_price,max_quantity,max_margin,realized_pnl,fees,funding,"
       "net_pnl,return_on_margin,liquidated,opened_by,leverage_decision_reason\n";
@@ -195,7 +195,7 @@ std::string gate_denials_table(const RunResult& result) {
   return out.empty() ? "  none\n" : out;
 }
 
-std::string order_outcomes_csv(const venue::PaperVenue& v) {
+std::string order_outcomes_csv(const venue::Venue& v) {
   std::string out = "time_utc,client_order_id,symbol,end,reason\n";
   for (const auto& o : v.order_outcomes())
     out += core::format_utc_ms(o.time_ms) + "," + o.client_order_id + "," + o.symbol + "," + venue::to_string(o.end) + "," + csv_quote(o.reason) + "\n";

@@ -30,7 +30,9 @@ RouterCore::RouterCore(RouterSettings settings, model::SymbolTable symbols, std:
   for (const auto& a : accounts_) {
     report::PolicyRun run;
     run.policy = a;
-    run.venue = std::make_unique<venue::PaperVenue>(settings_.run.venue, specs, core::Money::from_double(settings_.run.initial_equity), settings_.run.from_ms);
+    const auto deposit = core::Money::from_double(settings_.run.initial_equity);
+    run.venue = settings_.make_venue ? settings_.make_venue(a, specs, deposit, settings_.run.from_ms)
+                                     : std::make_unique<venue::PaperVenue>(settings_.run.venue, specs, deposit, settings_.run.from_ms);
     run.deposit = settings_.run.initial_equity;
     if (configured) report::make_split_account(run, settings_.run);
     result_.runs.push_back(std::move(run));

@@ -8,7 +8,7 @@
 
 namespace fulcrum::strategy {
 
-AccountView view_of(const venue::PaperVenue& v, size_t recent_window, TimestampMs instant_ms) {
+AccountView view_of(const venue::Venue& v, size_t recent_window, TimestampMs instant_ms) {
   AccountView a;
   a.instant_ms = instant_ms;
   a.equity = v.equity();

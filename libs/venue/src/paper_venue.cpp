@@ -484,4 +484,24 @@ void PaperVenue::on_funding(size_t sym, const FundingEvent& ev) {
                "rate=" + ev.rate.str() + " mark=" + mark->str() + " qty=" + p.qty.str());
 }
 
+void PaperVenue::book_exchange_fill(size_t sym, Side side, Qty qty, Price price, Money fee, int leverage_x, const std::string& client_order_id,
+                                    const std::string& decision_reason, TimestampMs t, Liquidity liquidity) {
+  if (liquidity == Liquidity::kLiquidation) ++liquidations_;
+  last_[sym] = price;
+  apply_fill(sym, side, qty, price, fee, std::max(1, leverage_x), client_order_id, decision_reason, t, liquidity);
+}
+
+void PaperVenue::book_exchange_funding(size_t sym, Money payment, TimestampMs t, const std::string& ref) {
+  Position& p = positions_[sym];
+  if (cfg_.margin_mode == MarginMode::kIsolated && !p.qty.is_zero()) p.isolated_margin += payment;
+  if (lifecycle_[sym].open) lifecycle_[sym].trade.funding += payment;
+  ledger_.post(t, instruments_[sym].symbol, LedgerKind::kFunding, payment, ref, "funding fee reported by the exchange");
+}
+
+void PaperVenue::set_prices(size_t sym, std::optional<Price> last, std::optional<Price> mark) {
+  if (last) last_[sym] = *last;
+  if (mark) mark_[sym] = *mark;
+}
+
 }  // namespace fulcrum::venue
+

@@ -21,7 +21,7 @@ namespace fulcrum::report {
 // Throws std::runtime_error naming the path when the write fails.
 void write_file(const std::string& path, const std::string& content);
 std::string ledger_csv(const venue::Ledger& ledger);
-std::string trades_csv(const venue::PaperVenue& venue);
+std::string trades_csv(const venue::Venue& venue);
 std::string decisions_csv(const std::vector<strategy::DecisionRecord>& decisions);
 // How many orders each pre-trade gate check denied, per policy (from the decision records'
 // "DENIED: <CODE>: …" outcomes): gate_denials.csv, and the table `fulcrum backtest` prints.
@@ -41,7 +41,7 @@ struct LeaderboardInput {
 LeaderboardInput leaderboard_input(const RunResult& result, double initial_equity, std::optional<core::TimestampMs> live_through,
                                    const std::string& default_version, const std::string& default_config_hash);
 
-std::string order_outcomes_csv(const venue::PaperVenue& venue);
+std::string order_outcomes_csv(const venue::Venue& venue);
 
 // What a run folder says about the run that made it (run.json, config.yaml).
 struct RunInfo {

@@ -17,7 +17,7 @@ using core::TimestampMs;
 
 struct PolicyRun {
   std::string policy;
-  std::unique_ptr<venue::PaperVenue> venue;
+  std::unique_ptr<venue::Venue> venue;
   std::vector<analytics::EquityPoint> equity_curve;
   std::vector<strategy::DecisionRecord> decisions;
   // Split mode: the variants sharing this account, and each one's attributed equity at

@@ -1,5 +1,5 @@
 #pragma once
-// The order router's core. It owns one paper-venue account per policy, applies the
+// The order router's core. It owns one venue account per policy (venue::Venue), applies the
 // replay's market events and the gatekeeper's checked order batches to them, and decides
 // when an instant is complete (every account's batch is in) and may be acknowledged.
 //
@@ -7,11 +7,14 @@
 // publish, acks, order outcomes, the end of the run) goes to a RouterSink; every input that
 // changed state goes to a core::IJournal first. In lockstep the journal through instant T
 // is committed, with T as the acknowledged mark, before T is acknowledged: the ack is the
-// commit point. A core built on the same journal replays it into fresh venues (the venue is
-// deterministic) and stands exactly where the last one stood. Nothing here knows which
-// venue or which store it talks to; the service wires sockets, Redis and metrics to it.
+// commit point. A core built on the same journal replays it into fresh venues (the paper
+// venue is deterministic) and stands exactly where the last one stood. Nothing here knows
+// which venue (venue::Venue) or which store it talks to; the service wires sockets, Redis,
+// metrics and the venue factory to it.
 #include <algorithm>
 #include <deque>
+#include <functional>
+#include <memory>
 #include <limits>
 #include <optional>
 #include <string>
@@ -53,9 +56,15 @@ class RouterSink {
   virtual void replay_ended(TimestampMs through_ms, bool complete) = 0;
 };
 
+// Makes the venue account `account` trades on. The paper venue unless told otherwise; the
+// core never learns which it got.
+using VenueFactory = std::function<std::unique_ptr<venue::Venue>(const std::string& account, const std::vector<model::InstrumentSpec>& specs,
+                                                                 core::Money deposit, TimestampMs start_ms)>;
+
 struct RouterSettings {
   strategy::RunConfig run;
   bool lockstep = true;
+  VenueFactory make_venue;  // empty: a PaperVenue with run.venue's rules
 };
 
 class RouterCore {

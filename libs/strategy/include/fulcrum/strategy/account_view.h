@@ -30,7 +30,7 @@ struct AccountView {
   std::vector<std::string> members;
 };
 
-AccountView view_of(const venue::PaperVenue& venue, size_t recent_window, TimestampMs instant_ms);
+AccountView view_of(const venue::Venue& venue, size_t recent_window, TimestampMs instant_ms);
 
 // One thing the planner asked for, in order: a new order or a stop amendment.
 struct PlannedCommand {

@@ -12,7 +12,7 @@
 #include "fulcrum/risk/pre_trade_gate.h"
 #include "fulcrum/strategy/stages.h"
 #include "fulcrum/strategy/variant.h"
-#include "fulcrum/venue/paper_venue.h"
+#include "fulcrum/venue/venue.h"
 
 namespace fulcrum::strategy {
 
@@ -40,7 +40,7 @@ class IAccountGateway {
 // The paper venue as a gateway: the backtest's in-process path.
 class VenueGateway final : public IAccountGateway {
  public:
-  explicit VenueGateway(venue::PaperVenue& v) : v_(v) {}
+  explicit VenueGateway(venue::Venue& v) : v_(v) {}
   core::Money equity() const override { return v_.equity(); }
   core::Money available_balance() const override { return v_.available_balance(); }
   int open_position_count() const override { return v_.open_position_count(); }
@@ -56,7 +56,7 @@ class VenueGateway final : public IAccountGateway {
   bool amend_stop(const std::string& id, core::Price p) override { return v_.amend_stop(id, p); }
 
  private:
-  venue::PaperVenue& v_;
+  venue::Venue& v_;
 };
 
 struct PlannerConfig {

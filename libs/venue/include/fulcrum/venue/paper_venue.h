@@ -21,6 +21,7 @@
 #include "fulcrum/venue/ledger.h"
 #include "fulcrum/venue/models.h"
 #include "fulcrum/venue/order_check.h"
+#include "fulcrum/venue/venue.h"
 
 namespace fulcrum::venue {
 
@@ -47,90 +48,63 @@ struct VenueConfig {
 VenueModels binance_models(const VenueConfig& cfg);
 
 
-// One position from open to flat, for analytics.
-struct ClosedTrade {
-  std::string symbol;
-  model::Side side = model::Side::kBuy;
-  TimestampMs open_ms = 0, close_ms = 0;
-  Price first_entry_price;
-  Price exit_price;        // of the last closing fill
-  Qty max_quantity;
-  int leverage_x = 1;
-  int entries = 0;         // 1 + pyramid adds
-  Money max_margin;        // the most margin the position ever held
-  Money realized_pnl, fees, funding;
-  Money equity_at_open;
-  bool liquidated = false;
-  std::string decision_reason;
-  std::string opened_by;   // the entry's client order id
-  Money net_pnl() const { return realized_pnl - fees + funding; }
-};
 
-// How an order left the book without filling (a fill is in fills()). With fills() this
-// accounts for every accepted order: none disappears without a recorded end.
-enum class OrderEnd { kRejectedAtFill, kCancelled, kExpired };
-const char* to_string(OrderEnd e);
-struct OrderOutcome {
-  TimestampMs time_ms = 0;
-  std::string client_order_id;
-  std::string symbol;
-  OrderEnd end = OrderEnd::kCancelled;
-  std::string reason;
-};
-
-class PaperVenue {
+class PaperVenue final : public Venue {
  public:
   PaperVenue(VenueConfig cfg, std::vector<InstrumentSpec> instruments, Money deposit, TimestampMs start_ms);
   // With other cost models than Binance's. The acceptance check at submit still reserves
   // cfg.taker_fee, as the leverage service's SnapshotGateway does.
   PaperVenue(VenueConfig cfg, VenueModels models, std::vector<InstrumentSpec> instruments, Money deposit, TimestampMs start_ms);
 
-  std::optional<size_t> symbol_index(const std::string& symbol) const;
-  const InstrumentSpec& instrument(size_t sym) const { return instruments_[sym]; }
-  size_t symbol_count() const { return instruments_.size(); }
+  std::optional<size_t> symbol_index(const std::string& symbol) const override;
+  const InstrumentSpec& instrument(size_t sym) const override { return instruments_[sym]; }
+  size_t symbol_count() const override { return instruments_.size(); }
 
   // Validates and queues an order; it fills on the next bar of its symbol.
-  SubmitResult submit(const OrderRequest& req, TimestampMs now_ms, std::string decision_reason = {});
+  SubmitResult submit(const OrderRequest& req, TimestampMs now_ms, std::string decision_reason = {}) override;
   bool cancel(const std::string& client_order_id);
   void cancel_all(size_t sym);
-  // Cancels the symbol's working orders that could add exposure (entries), and the
-  // reduce-only ones (protective stops) too unless `keep_reduce_only`; each is recorded as
-  // cancelled with `why`. Returns how many.
-  size_t cancel_working(size_t sym, bool keep_reduce_only, const std::string& why);
-  // Moves a resting stop's trigger (break-even stops); false if no such stop rests.
-  bool amend_stop(const std::string& client_order_id, Price new_stop);
+  size_t cancel_working(size_t sym, bool keep_reduce_only, const std::string& why) override;
+  bool amend_stop(const std::string& client_order_id, Price new_stop) override;
 
-  void on_bar(size_t sym, const Bar& bar);
-  void on_mark_bar(size_t sym, const Bar& mark_bar);
-  void on_funding(size_t sym, const FundingEvent& ev);
+  void on_bar(size_t sym, const Bar& bar) override;
+  void on_mark_bar(size_t sym, const Bar& mark_bar) override;
+  void on_funding(size_t sym, const FundingEvent& ev) override;
 
-  Money wallet_balance() const { return ledger_.balance(); }
-  Money unrealized_pnl(size_t sym) const;
-  Money equity() const;  // wallet + Σ unrealised PnL at mark
-  Money available_balance() const;
-  Money maintenance_margin(size_t sym) const;
-  // Binance's liquidation price for the position now; nullopt when flat or unliquidatable.
-  std::optional<Price> liquidation_price(size_t sym) const;
-  const Position& position(size_t sym) const { return positions_[sym]; }
-  int open_position_count() const;
-  std::optional<Price> mark_price(size_t sym) const;
-  std::optional<Price> last_price(size_t sym) const;
-  bool has_open_orders(size_t sym) const;
-  std::vector<std::string> resting_stop_ids() const;  // client ids of resting stop-market orders
-  std::vector<std::string> open_order_ids() const;    // client ids of every resting order
+  // Booking what an exchange decided. An exchange adapter keeps its account in a
+  // PaperVenue that it never asks to match (no submit, no bars): the exchange's fills,
+  // funding and order ends go through the same accounting as simulated ones, so a live
+  // account's ledger, trades and equity are computed by the code the backtest is.
+  void book_exchange_fill(size_t sym, model::Side side, Qty qty, Price price, Money fee, int leverage_x, const std::string& client_order_id,
+                          const std::string& decision_reason, TimestampMs t, model::Liquidity liquidity);
+  void book_exchange_funding(size_t sym, Money payment, TimestampMs t, const std::string& ref);
+  void book_order_end(OrderOutcome outcome) { outcomes_.push_back(std::move(outcome)); }
+  void set_prices(size_t sym, std::optional<Price> last, std::optional<Price> mark);
 
-  const Ledger& ledger() const { return ledger_; }
-  const std::vector<Fill>& fills() const { return fills_; }
-  const std::vector<ClosedTrade>& closed_trades() const { return closed_; }
-  // The open position's trade so far (fees, funding and realised PnL of partial closes), or
-  // nullopt when the symbol is flat: with unrealized_pnl() it attributes an open position.
-  std::optional<ClosedTrade> open_trade(size_t sym) const {
+  Money wallet_balance() const override { return ledger_.balance(); }
+  Money unrealized_pnl(size_t sym) const override;
+  Money equity() const override;
+  Money available_balance() const override;
+  Money maintenance_margin(size_t sym) const override;
+  std::optional<Price> liquidation_price(size_t sym) const override;
+  const Position& position(size_t sym) const override { return positions_[sym]; }
+  int open_position_count() const override;
+  std::optional<Price> mark_price(size_t sym) const override;
+  std::optional<Price> last_price(size_t sym) const override;
+  bool has_open_orders(size_t sym) const override;
+  std::vector<std::string> resting_stop_ids() const override;
+  std::vector<std::string> open_order_ids() const override;
+
+  const Ledger& ledger() const override { return ledger_; }
+  const std::vector<Fill>& fills() const override { return fills_; }
+  const std::vector<ClosedTrade>& closed_trades() const override { return closed_; }
+  std::optional<ClosedTrade> open_trade(size_t sym) const override {
     return lifecycle_[sym].open ? std::optional<ClosedTrade>(lifecycle_[sym].trade) : std::nullopt;
   }
-  const std::vector<OrderOutcome>& order_outcomes() const { return outcomes_; }
+  const std::vector<OrderOutcome>& order_outcomes() const override { return outcomes_; }
   // Accepted orders resting now, whose end is not known yet (entries waiting for a bar).
-  size_t pending_entry_count() const;
-  size_t liquidations() const { return liquidations_; }
+  size_t pending_entry_count() const override;
+  size_t liquidations() const override { return liquidations_; }
   const VenueConfig& config() const { return cfg_; }
 
  private:
