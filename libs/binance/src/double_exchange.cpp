@@ -1,5 +1,6 @@
 #include "fulcrum/binance/double_exchange.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <utility>
@@ -29,7 +30,156 @@ DoubleExchange::DoubleExchange(std::string api_key, std::string secret, std::vec
   }
 }
 
-void DoubleExchange::set_book_top(const std::string& symbol, core::Price bid, core::Price ask) { tops_[symbol] = {bid, ask}; }
+void DoubleExchange::set_book_top(const std::string& symbol, core::Price bid, core::Price ask, int64_t now_ms) {
+  tops_[symbol] = {bid, ask};
+  trigger_algo_orders(symbol, now_ms);
+}
+
+void DoubleExchange::execute(Order& o, core::Price fill, int64_t now_ms) {
+  auto& pos = positions_[o.symbol];
+  const bool buy = o.side == "BUY";
+  auto qty = o.orig_qty;
+  if (o.reduce_only) qty = std::min(qty, pos.qty.abs());
+  const auto signed_qty = buy ? qty : -qty;
+  core::Money realized;
+  if (pos.qty.is_zero() || (pos.qty.raw > 0) == buy) {
+    // The weighted entry in fixed point, rounded half away from zero, as Binance shows it.
+    const core::int128 cost = static_cast<core::int128>(pos.entry.raw) * pos.qty.abs().raw + static_cast<core::int128>(fill.raw) * qty.raw;
+    pos.entry = core::Price::from_raw(core::div_round(cost, pos.qty.abs().raw + qty.raw));
+  } else {
+    const auto closing = std::min(qty, pos.qty.abs());
+    realized = core::pnl(pos.qty.raw > 0 ? closing : -closing, pos.entry, fill);
+  }
+  pos.qty += signed_qty;
+  if (pos.qty.is_zero()) pos.entry = core::Price{};
+  const auto commission = core::apply_rate(core::notional(fill, qty), taker_fee_);
+  balance_ += realized - commission;
+  o.status = "FILLED";
+  o.executed_qty = qty;
+  o.avg_price = fill;
+  o.update_ms = now_ms;
+  order_event(o, "TRADE", qty, fill, now_ms, commission, realized);
+  user_events_.push_back("{\"e\":\"ACCOUNT_UPDATE\",\"E\":" + std::to_string(now_ms) + ",\"T\":" + std::to_string(now_ms) +
+                         ",\"a\":{\"m\":\"ORDER\",\"B\":[{\"a\":\"USDT\",\"wb\":" + quote(balance_.str()) + ",\"cw\":" + quote(balance_.str()) +
+                         ",\"bc\":\"0\"}],\"P\":[{\"s\":" + quote(o.symbol) + ",\"pa\":" + quote(pos.qty.str()) + ",\"ep\":" + quote(pos.entry.str()) +
+                         ",\"cr\":\"0\",\"up\":\"0\",\"mt\":" + quote(pos.isolated ? "isolated" : "cross") + ",\"iw\":\"0\",\"ps\":\"BOTH\"}]}}");
+}
+
+void DoubleExchange::trigger_algo_orders(const std::string& symbol, int64_t now_ms) {
+  const auto top = tops_.find(symbol);
+  if (top == tops_.end()) return;
+  const auto mark = core::Price::from_raw((top->second.first.raw + top->second.second.raw) / 2);
+  for (size_t i = 0; i < algo_orders_.size(); ++i) {
+    auto& a = algo_orders_[i];
+    if (a.symbol != symbol || a.status != "NEW") continue;
+    const bool sell = a.side == "SELL";
+    bool fire = false;
+    if (a.type == "STOP_MARKET") {
+      fire = sell ? mark.raw <= a.trigger.raw : mark.raw >= a.trigger.raw;
+    } else {
+      if (!a.activated && (a.trigger.raw == 0 || (sell ? mark.raw >= a.trigger.raw : mark.raw <= a.trigger.raw))) {
+        a.activated = true;
+        a.extreme = mark;
+      }
+      if (a.activated) {
+        if (sell ? mark.raw > a.extreme.raw : mark.raw < a.extreme.raw) a.extreme = mark;
+        const auto retrace = core::scale_price(a.extreme, sell ? -a.callback : a.callback);
+        fire = sell ? mark.raw <= retrace.raw : mark.raw >= retrace.raw;
+      }
+    }
+    if (!fire) continue;
+    const auto pos = positions_[symbol].qty;
+    const bool reduces = !pos.is_zero() && (pos.raw > 0) == sell;
+    a.update_ms = now_ms;
+    if (!reduces) {
+      a.status = "EXPIRED";  // reduce-only with nothing left to reduce
+      algo_event(a, now_ms);
+      continue;
+    }
+    a.status = "TRIGGERED";
+    algo_event(a, now_ms);
+    Order o;
+    o.order_id = next_order_id_++;
+    o.symbol = symbol;
+    o.client_id = a.client_algo_id;
+    o.side = a.side;
+    o.type = "MARKET";
+    o.orig_qty = a.close_position ? pos.abs() : std::min(a.qty, pos.abs());
+    o.reduce_only = true;
+    o.update_ms = now_ms;
+    orders_.push_back(o);  // the Algo order's execution: not a placement of its own
+    execute(orders_.back(), sell ? top->second.first : top->second.second, now_ms);
+    algo_orders_[i].status = "FINISHED";
+    algo_event(algo_orders_[i], now_ms);
+  }
+}
+
+std::string DoubleExchange::algo_json(const AlgoOrder& a) const {
+  return "{\"algoId\":" + std::to_string(a.algo_id) + ",\"clientAlgoId\":" + quote(a.client_algo_id) + ",\"algoType\":\"CONDITIONAL\",\"orderType\":" +
+         quote(a.type) + ",\"symbol\":" + quote(a.symbol) + ",\"side\":" + quote(a.side) + ",\"positionSide\":\"BOTH\",\"quantity\":" + quote(a.qty.str()) +
+         ",\"algoStatus\":" + quote(a.status) + ",\"triggerPrice\":" + quote(a.trigger.str()) + ",\"closePosition\":" +
+         (a.close_position ? "true" : "false") + ",\"workingType\":\"MARK_PRICE\",\"updateTime\":" + std::to_string(a.update_ms) + "}";
+}
+
+void DoubleExchange::algo_event(const AlgoOrder& a, int64_t now_ms) {
+  user_events_.push_back("{\"e\":\"ALGO_UPDATE\",\"E\":" + std::to_string(now_ms) + ",\"T\":" + std::to_string(now_ms) + ",\"o\":{\"caid\":" +
+                         quote(a.client_algo_id) + ",\"aid\":" + std::to_string(a.algo_id) + ",\"at\":\"CONDITIONAL\",\"o\":" + quote(a.type) +
+                         ",\"s\":" + quote(a.symbol) + ",\"S\":" + quote(a.side) + ",\"X\":" + quote(a.status) + ",\"tp\":" + quote(a.trigger.str()) + "}}");
+}
+
+DoubleResponse DoubleExchange::new_algo_order(const std::map<std::string, std::string>& p, int64_t now_ms) {
+  const auto get = [&](const char* k) -> std::string {
+    const auto it = p.find(k);
+    return it == p.end() ? "" : it->second;
+  };
+  if (refuse_algo_) return error(400, -4120, "Order type not supported for this endpoint.");
+  const auto spec_it = specs_.find(get("symbol"));
+  if (spec_it == specs_.end()) return error(400, -1121, "Invalid symbol.");
+  const auto& spec = spec_it->second;
+  if (get("algoType") != "CONDITIONAL") return error(400, -1116, "Invalid algoType.");
+  AlgoOrder a;
+  a.symbol = spec.symbol;
+  a.side = get("side");
+  a.type = get("type");
+  if (a.side != "BUY" && a.side != "SELL") return error(400, -1117, "Invalid side.");
+  if (a.type != "STOP_MARKET" && a.type != "TRAILING_STOP_MARKET") return error(400, -1116, "Invalid orderType.");
+  a.client_algo_id = get("clientAlgoId");
+  if (!a.client_algo_id.empty() && !valid_client_order_id(a.client_algo_id))
+    return error(400, -1100, "Illegal characters found in parameter 'clientAlgoId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'.");
+  for (const auto& o : algo_orders_)
+    if (o.client_algo_id == a.client_algo_id && o.status == "NEW") return error(400, -4116, "ClientOrderId is duplicated.");
+  const auto price_field = a.type == "STOP_MARKET" ? "triggerPrice" : "activatePrice";
+  if (!get(price_field).empty()) {
+    const auto t = core::Price::parse(get(price_field));
+    if (!t || t->raw <= 0) return error(400, -1102, std::string("Mandatory parameter '") + price_field + "' was not sent, was empty/null, or malformed.");
+    if (t->raw % spec.tick_size.raw != 0) return error(400, -1111, "Precision is over the maximum defined for this asset.");
+    a.trigger = *t;
+  } else if (a.type == "STOP_MARKET") {
+    return error(400, -1102, "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.");
+  }
+  if (a.type == "TRAILING_STOP_MARKET") {
+    const auto pct = core::Rate::parse(get("callbackRate"));
+    if (!pct || pct->to_double() < 0.1 || pct->to_double() > 10) return error(400, -2007, "Invalid callBack rate.");
+    a.callback = core::Rate::from_double(pct->to_double() / 100);
+  }
+  a.close_position = get("closePosition") == "true";
+  if (!a.close_position) {
+    const auto q = core::Qty::parse(get("quantity"));
+    if (!q || q->raw <= 0) return error(400, -1102, "Mandatory parameter 'quantity' was not sent, was empty/null, or malformed.");
+    if (q->raw % spec.step_size.raw != 0) return error(400, -1111, "Precision is over the maximum defined for this asset.");
+    a.qty = *q;
+  }
+  a.algo_id = next_algo_id_++;
+  if (a.client_algo_id.empty()) a.client_algo_id = "algo-" + std::to_string(a.algo_id);
+  a.status = "NEW";
+  a.update_ms = now_ms;
+  ++placed_[a.client_algo_id];
+  algo_orders_.push_back(a);
+  algo_event(a, now_ms);
+  const auto answer = algo_json(a);
+  trigger_algo_orders(a.symbol, now_ms);  // a stop already through the market fires at once
+  return {200, answer, false};
+}
 
 DoubleResponse DoubleExchange::error(int status, int code, const std::string& msg) const {
   return {status, "{\"code\":" + std::to_string(code) + ",\"msg\":" + quote(msg) + "}", false};
@@ -123,31 +273,12 @@ DoubleResponse DoubleExchange::new_order(const std::map<std::string, std::string
   o.update_ms = now_ms;
   o.price = type == "LIMIT" ? price : core::Price{};
   const bool marketable = type == "MARKET" || (buy ? price.raw >= top->second.second.raw : price.raw <= top->second.first.raw);
-  if (marketable) {
-    const auto fill = type == "MARKET" ? price : (buy ? top->second.second : top->second.first);
-    o.status = "FILLED";
-    o.executed_qty = *qty;
-    o.avg_price = fill;
-    const auto signed_qty = buy ? *qty : -*qty;
-    const auto before = pos.qty;
-    pos.qty += signed_qty;
-    if (before.is_zero() || (before.raw > 0) == (signed_qty.raw > 0))
-      pos.entry = core::Price::from_double((std::abs(before.to_double()) * pos.entry.to_double() + qty->to_double() * fill.to_double()) / std::abs(pos.qty.to_double()));
-    if (pos.qty.is_zero()) pos.entry = core::Price{};
-  } else {
-    o.status = "NEW";
-  }
+  o.status = "NEW";
   ++placed_[o.client_id];
   orders_.push_back(o);
-  if (o.status == "FILLED") {
-    order_event(o, "TRADE", o.executed_qty, o.avg_price, now_ms);
-    user_events_.push_back("{\"e\":\"ACCOUNT_UPDATE\",\"E\":" + std::to_string(now_ms) + ",\"T\":" + std::to_string(now_ms) +
-                           ",\"a\":{\"m\":\"ORDER\",\"B\":[{\"a\":\"USDT\",\"wb\":" + quote(balance_.str()) + ",\"cw\":" + quote(balance_.str()) +
-                           ",\"bc\":\"0\"}],\"P\":[{\"s\":" + quote(o.symbol) + ",\"pa\":" + quote(pos.qty.str()) + ",\"ep\":" + quote(pos.entry.str()) +
-                           ",\"cr\":\"0\",\"up\":\"0\",\"mt\":" + quote(pos.isolated ? "isolated" : "cross") + ",\"iw\":\"0\",\"ps\":\"BOTH\"}]}}");
-  } else {
-    order_event(o, "NEW", {}, {}, now_ms);
-  }
+  if (marketable) execute(orders_.back(), type == "MARKET" ? price : (buy ? top->second.second : top->second.first), now_ms);
+  else order_event(orders_.back(), "NEW", {}, {}, now_ms);
+  o = orders_.back();
   DoubleResponse r{200, order_json(o), false};
   if (withhold_nth_ > 0 && static_cast<uint64_t>(o.order_id) == withhold_nth_) r.withhold = true;
   return r;
@@ -187,7 +318,7 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
   }
   std::map<std::string, std::string> p;
   const bool trading = req.path == "/fapi/v1/order" || req.path == "/fapi/v1/leverage" || req.path == "/fapi/v1/marginType" || req.path == "/fapi/v1/openOrders" ||
-                       req.path == "/fapi/v2/positionRisk";
+                       req.path == "/fapi/v2/positionRisk" || req.path == "/fapi/v1/algoOrder";
   if (!trading) return error(404, -5000, "Path not found.");
   if (auto refused = authenticate(req, p)) return *refused;
   const auto get = [&](const char* k) -> std::string {
@@ -199,12 +330,27 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
     if (req.method == "GET") return query_order(p);
     return error(405, -1000, "Method not allowed.");
   }
+  if (req.path == "/fapi/v1/algoOrder") {
+    if (req.method == "POST") return new_algo_order(p, req.now_ms);
+    for (auto a = algo_orders_.rbegin(); a != algo_orders_.rend(); ++a) {
+      if (a->client_algo_id != get("clientAlgoId") || a->symbol != get("symbol")) continue;
+      if (req.method == "GET") return {200, algo_json(*a), false};
+      if (req.method != "DELETE") return error(405, -1000, "Method not allowed.");
+      if (a->status != "NEW") break;
+      a->status = "CANCELED";
+      a->update_ms = req.now_ms;
+      algo_event(*a, req.now_ms);
+      return {200, algo_json(*a), false};
+    }
+    return error(400, req.method == "DELETE" ? -2011 : -2013, req.method == "DELETE" ? "Unknown order sent." : "Order does not exist.");
+  }
   if (req.path == "/fapi/v1/leverage" && req.method == "POST") {
     if (!specs_.count(get("symbol"))) return error(400, -1121, "Invalid symbol.");
     const auto x = to_int(get("leverage"));
     if (!x || *x < 1 || *x > 125) return error(400, -4028, "Leverage " + get("leverage") + " is not valid");
     auto& pos = positions_[get("symbol")];
     if (!pos.qty.is_zero() && pos.isolated && *x < pos.leverage) return error(400, -4161, "Leverage reduction is not supported in Isolated Margin Mode with open positions.");
+    if (pos.leverage != *x) ++leverage_changes_;
     pos.leverage = static_cast<int>(*x);
     return {200, "{\"leverage\":" + std::to_string(*x) + ",\"maxNotionalValue\":\"1000000\",\"symbol\":" + quote(get("symbol")) + "}", false};
   }
@@ -230,16 +376,17 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
   return error(405, -1000, "Method not allowed.");
 }
 
-void DoubleExchange::order_event(const Order& o, const std::string& exec_type, core::Qty last_qty, core::Price last_price, int64_t now_ms) {
+void DoubleExchange::order_event(const Order& o, const std::string& exec_type, core::Qty last_qty, core::Price last_price, int64_t now_ms,
+                                 core::Money commission, core::Money realized) {
   const int64_t trade = exec_type == "TRADE" ? ++trade_id_ : 0;
   user_events_.push_back("{\"e\":\"ORDER_TRADE_UPDATE\",\"E\":" + std::to_string(now_ms) + ",\"T\":" + std::to_string(now_ms) + ",\"o\":{\"s\":" +
                          quote(o.symbol) + ",\"c\":" + quote(o.client_id) + ",\"S\":" + quote(o.side) + ",\"o\":" + quote(o.type) +
                          ",\"f\":\"GTC\",\"q\":" + quote(o.orig_qty.str()) + ",\"p\":" + quote(o.price.str()) + ",\"ap\":" + quote(o.avg_price.str()) +
                          ",\"sp\":\"0\",\"x\":" + quote(exec_type) + ",\"X\":" + quote(o.status) + ",\"i\":" + std::to_string(o.order_id) +
                          ",\"l\":" + quote(last_qty.str()) + ",\"z\":" + quote(o.executed_qty.str()) + ",\"L\":" + quote(last_price.str()) +
-                         ",\"N\":\"USDT\",\"n\":\"0\",\"T\":" + std::to_string(now_ms) + ",\"t\":" + std::to_string(trade) +
+                         ",\"N\":\"USDT\",\"n\":" + quote(commission.str()) + ",\"T\":" + std::to_string(now_ms) + ",\"t\":" + std::to_string(trade) +
                          ",\"b\":\"0\",\"a\":\"0\",\"m\":false,\"R\":" + (o.reduce_only ? "true" : "false") +
-                         ",\"wt\":\"CONTRACT_PRICE\",\"ot\":" + quote(o.type) + ",\"ps\":\"BOTH\",\"cp\":false,\"rp\":\"0\"}}");
+                         ",\"wt\":\"CONTRACT_PRICE\",\"ot\":" + quote(o.type) + ",\"ps\":\"BOTH\",\"cp\":false,\"rp\":" + quote(realized.str()) + "}}");
 }
 
 std::vector<std::string> DoubleExchange::take_user_events() { return std::exchange(user_events_, {}); }
@@ -253,6 +400,20 @@ std::vector<std::string> DoubleExchange::ids_placed_twice() const {
   for (const auto& [id, n] : placed_)
     if (n > 1) out.push_back(id);
   return out;
+}
+
+core::Qty DoubleExchange::position_qty(const std::string& symbol) const {
+  const auto it = positions_.find(symbol);
+  return it == positions_.end() ? core::Qty{} : it->second.qty;
+}
+
+int DoubleExchange::symbol_leverage(const std::string& symbol) const {
+  const auto it = positions_.find(symbol);
+  return it == positions_.end() ? 0 : it->second.leverage;
+}
+
+size_t DoubleExchange::open_algo_orders() const {
+  return static_cast<size_t>(std::count_if(algo_orders_.begin(), algo_orders_.end(), [](const AlgoOrder& a) { return a.status == "NEW"; }));
 }
 
 std::string DoubleExchange::position_json() const {

@@ -47,6 +47,8 @@ std::optional<UserEvent> parse_user_event(std::string_view json, std::string& er
       u.trade_id = integer(o, "t");
       bool reduce = false;
       if (!o["R"].get_bool().get(reduce)) u.reduce_only = reduce;
+      bool maker = false;
+      if (!o["m"].get_bool().get(maker)) u.maker = maker;
       u.realized_pnl = decimal<core::Money>(o, "rp");
       if (u.client_id.rfind("autoclose-", 0) == 0) u.origin = OrderUpdate::Origin::kLiquidation;
       else if (u.client_id == "adl_autoclose") u.origin = OrderUpdate::Origin::kAdl;

@@ -26,13 +26,14 @@ const char* to_string(RejectReason r) {
     case RejectReason::kAboveMaxNotional: return "ABOVE_MAX_NOTIONAL";
     case RejectReason::kValueOutOfRange: return "VALUE_OUT_OF_RANGE";
     case RejectReason::kTradingState: return "TRADING_STATE";
+    case RejectReason::kExchangeRefused: return "EXCHANGE_REFUSED";
   }
   return "UNKNOWN";
 }
 
 std::vector<RejectReason> all_reject_reasons() {
   std::vector<RejectReason> out;
-  for (int r = static_cast<int>(RejectReason::kDuplicateClientOrderId); r <= static_cast<int>(RejectReason::kTradingState); ++r)
+  for (int r = static_cast<int>(RejectReason::kDuplicateClientOrderId); r <= static_cast<int>(RejectReason::kExchangeRefused); ++r)
     out.push_back(static_cast<RejectReason>(r));
   return out;
 }

@@ -13,7 +13,15 @@
 //   - POST /fapi/v1/leverage (-4028 out of range; -4161 lowering under an open isolated
 //     position) and /fapi/v1/marginType (-4046 no change; -4047/-4048 orders or a
 //     position open);
-//   - GET /fapi/v1/openOrders and /fapi/v2/positionRisk.
+//   - GET /fapi/v1/openOrders and /fapi/v2/positionRisk;
+//   - the Algo book (POST/GET/DELETE /fapi/v1/algoOrder): STOP_MARKET and
+//     TRAILING_STOP_MARKET, by quantity (reduce-only) or closePosition; they trigger on the
+//     book's mid (the double's mark) as set_book_top moves it, and execute as a market order
+//     whose client id is the clientAlgoId (as read in Binance's Algo docs; no live exchange
+//     confirmed it here); ALGO_UPDATE reports NEW, CANCELED, TRIGGERED and FINISHED.
+// Every fill pays the taker fee (commission "n") and books its realised PnL ("rp") into the
+// wallet, in fixed point, so an account kept from the user-data stream can be compared with
+// the double's own to the last unit.
 // Faults: the N-th accepted order's answer is withheld (the client sees a timeout after
 // the exchange took the order). Every order placed is recorded by client id, so a test can
 // see an id the client sent twice.
@@ -43,7 +51,11 @@ class DoubleExchange {
  public:
   DoubleExchange(std::string api_key, std::string secret, std::vector<model::InstrumentSpec> specs, core::Money balance);
 
-  void set_book_top(const std::string& symbol, core::Price bid, core::Price ask);
+  // A new top of book; conditional orders it crosses trigger (their events stamped now_ms).
+  void set_book_top(const std::string& symbol, core::Price bid, core::Price ask, int64_t now_ms = 0);
+  void set_taker_fee(core::Rate rate) { taker_fee_ = rate; }
+  // Fault: every Algo order is refused (-4120 as if the endpoint were gone).
+  void refuse_algo_orders(bool refuse) { refuse_algo_ = refuse; }
   // The user-data stream: events made since the last call (ORDER_TRADE_UPDATE for each new
   // order and each fill, ACCOUNT_UPDATE after a fill), and the listenKey's life
   // (POST/PUT/DELETE /fapi/v1/listenKey, the API key alone: not signed).
@@ -59,6 +71,11 @@ class DoubleExchange {
   // and exactly the double trade a blind re-send makes).
   std::vector<std::string> ids_placed_twice() const;
   std::string position_json() const;
+  core::Money wallet_balance() const { return balance_; }
+  core::Qty position_qty(const std::string& symbol) const;
+  int symbol_leverage(const std::string& symbol) const;
+  uint64_t leverage_changes() const { return leverage_changes_; }
+  size_t open_algo_orders() const;
 
  private:
   struct Order {
@@ -75,7 +92,22 @@ class DoubleExchange {
     int leverage = 20;
     bool isolated = false;
   };
+  struct AlgoOrder {
+    int64_t algo_id = 0;
+    std::string symbol, client_algo_id, side, type, status;
+    core::Price trigger, extreme;
+    core::Rate callback;
+    core::Qty qty;
+    bool close_position = false, activated = false;
+    int64_t update_ms = 0;
+  };
   DoubleResponse error(int status, int code, const std::string& msg) const;
+  DoubleResponse new_algo_order(const std::map<std::string, std::string>& p, int64_t now_ms);
+  std::string algo_json(const AlgoOrder& a) const;
+  void algo_event(const AlgoOrder& a, int64_t now_ms);
+  // Fills `o` whole at `price`: the position, the fee, the realised PnL, the wallet, events.
+  void execute(Order& o, core::Price price, int64_t now_ms);
+  void trigger_algo_orders(const std::string& symbol, int64_t now_ms);
   std::optional<DoubleResponse> authenticate(const DoubleRequest& req, std::map<std::string, std::string>& params) const;
   DoubleResponse new_order(const std::map<std::string, std::string>& p, int64_t now_ms);
   DoubleResponse query_order(const std::map<std::string, std::string>& p) const;
@@ -89,11 +121,16 @@ class DoubleExchange {
   std::map<std::string, size_t> placed_;  // client id → times placed
   core::Money balance_;
   int64_t next_order_id_ = 1;
-  uint64_t withhold_nth_ = 0;
+  uint64_t withhold_nth_ = 0, leverage_changes_ = 0;
+  std::vector<AlgoOrder> algo_orders_;
+  int64_t next_algo_id_ = 1;
+  core::Rate taker_fee_ = core::Rate::from_double(0.0005);
+  bool refuse_algo_ = false;
   std::vector<std::string> user_events_;
   std::string listen_key_;
   int64_t listen_key_expires_ms_ = 0, listen_key_ttl_ms_ = 60 * 60'000, trade_id_ = 0;
-  void order_event(const Order& o, const std::string& exec_type, core::Qty last_qty, core::Price last_price, int64_t now_ms);
+  void order_event(const Order& o, const std::string& exec_type, core::Qty last_qty, core::Price last_price, int64_t now_ms,
+                   core::Money commission = {}, core::Money realized = {});
 };
 
 }  // namespace fulcrum::binance

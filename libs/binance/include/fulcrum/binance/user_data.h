@@ -30,6 +30,7 @@ struct OrderUpdate {
   core::Money commission, realized_pnl;
   std::string commission_asset;
   bool reduce_only = false;
+  bool maker = false;  // m: the fill was on the maker side
   enum class Origin { kClient, kLiquidation, kAdl } origin = Origin::kClient;
   bool is_fill() const { return exec_type == "TRADE" && !last_qty.is_zero(); }
 };

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "fulcrum/binance/exchange_port.h"
 #include "fulcrum/binance/order_requests.h"
 #include "fulcrum/binance/rate_limits.h"
 #include "fulcrum/exchange_link/http_client.h"
@@ -29,31 +30,24 @@ struct BinanceCredentials {
   static BinanceCredentials from_environment();
 };
 
-struct RestAnswer {
-  binance::SendOutcome outcome = binance::SendOutcome::kUnknown;
-  int status = 0;
-  std::string body;
-  std::optional<binance::ExchangeError> error;
-};
+using binance::PlaceResult;
+using binance::RestAnswer;
 
-struct PlaceResult {
-  RestAnswer answer;      // the final word: the accepted order's JSON, or the refusal
-  int sends = 0;          // times the order itself was sent (1 unless the exchange said it never got it)
-  int queries = 0;        // look-ups after a lost answer
-};
-
-class BinanceRest {
+class BinanceRest final : public binance::ExchangePort {
  public:
   BinanceRest(Url base, TlsOptions tls, BinanceCredentials creds, int64_t timeout_ms = 5'000, int64_t recv_window_ms = 5'000);
 
   // Measures the offset to the exchange's clock; returns it (exchange − local, ms).
   int64_t sync_time();
-  binance::RequestClock clock() const;
+  binance::RequestClock clock() const override;
   // Signs and sends one request (re-stamped now). Never retries.
-  RestAnswer send(const binance::RestRequest& request);
+  RestAnswer send(const binance::RestRequest& request) override;
   // USER_STREAM calls (the listenKey): the API key alone, no signature.
   RestAnswer send_keyed(const std::string& method, const std::string& path);
-  PlaceResult place(const binance::RestRequest& order, const std::string& symbol, const std::string& mesh_client_order_id, int max_queries = 20);
+  PlaceResult place(const binance::RestRequest& order, const std::string& symbol, const std::string& mesh_client_order_id) override {
+    return place(order, symbol, mesh_client_order_id, 20);
+  }
+  PlaceResult place(const binance::RestRequest& order, const std::string& symbol, const std::string& mesh_client_order_id, int max_queries);
 
   const binance::RateLimiter& limiter() const { return limiter_; }
 

@@ -35,6 +35,7 @@ enum class RejectReason {
   kAboveMaxNotional,      // the position would exceed the last bracket's cap
   kValueOutOfRange,       // a product that does not fit 64-bit fixed point
   kTradingState,          // the trading state in force (kill switch) forbids it: the router's last check
+  kExchangeRefused,       // a live exchange refused it (its code and message in the detail), or could not be asked
 };
 const char* to_string(RejectReason r);
 // Every reason but kNone, for metrics that must exist before the first rejection.

@@ -1,0 +1,117 @@
+#pragma once
+// Binance USDⓈ-M as a venue::Venue: the order router's seam, so the router core trades on
+// the exchange exactly as it trades on the paper venue, without knowing which it has.
+//
+// Orders go to the exchange through an ExchangePort; fills come back from the user-data
+// stream (on_user_event), each taken once (FillBook), and are booked into a PaperVenue that
+// is never asked to match: the account's positions, ledger, trades and equity are computed
+// by the same code as a backtest's, from the exchange's prices, quantities and commissions.
+//
+// Per-trade leverage on a per-symbol exchange (plan_entry_leverage): set while flat, never
+// under an open position; an add goes at the position's leverage. An entry's attached
+// protection is placed once the entry has filled, as an Algo order (STOP_MARKET
+// "<id>.sl", TRAILING_STOP_MARKET "<id>.ts"), as the paper venue arms it. If the exchange
+// refuses the protection, the position is closed at once with a reduce-only market order
+// ("<id>.unprotected"): a position without its stop is a risk nobody took (fail closed).
+//
+// A lost answer leaves the order "unknown": it stays working (the port has already asked
+// the exchange by client id), new entries on the symbol are refused until a fill, an end
+// or reconciliation settles it, and it is never sent again.
+// Funding is the exchange's to pay: on_funding books nothing; the FUNDING_FEE balance
+// updates are checked against the book by reconciliation, not booked from the stream.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "fulcrum/binance/exchange_port.h"
+#include "fulcrum/binance/user_data.h"
+#include "fulcrum/venue/paper_venue.h"
+
+namespace fulcrum::binance {
+
+using core::TimestampMs;
+
+struct ExchangeVenueCounters {
+  uint64_t orders_placed = 0;       // accepted by the exchange (or unknown, see below)
+  uint64_t orders_refused = 0;      // refused here with the exchange's rules, or by the exchange
+  uint64_t orders_unknown = 0;      // answer lost and not found by client id (yet)
+  uint64_t order_sends = 0;         // times an order request went out (> placed only after a proven -2013)
+  uint64_t leverage_changes = 0;    // POST /fapi/v1/leverage that took effect
+  uint64_t protections_placed = 0;  // attached stops placed after an entry's fill
+  uint64_t unprotected_closes = 0;  // positions closed because their protection was refused
+  uint64_t fills = 0, repeated_fills = 0;
+};
+
+class ExchangeVenue final : public venue::Venue {
+ public:
+  ExchangeVenue(venue::VenueConfig cfg, std::vector<model::InstrumentSpec> specs, core::Money deposit, TimestampMs start_ms, ExchangePort& port);
+
+  // The user-data stream, in event order.
+  void on_user_event(const UserEvent& event);
+  // Symbols where the book's position differs from the exchange's last ACCOUNT_UPDATE:
+  // "<symbol> book <qty> exchange <qty>". Empty when they agree.
+  std::vector<std::string> position_mismatches() const;
+  // The symbol's leverage as last set on the exchange (0: not set by this venue).
+  int symbol_leverage(size_t sym) const { return symbol_leverage_[sym]; }
+  const ExchangeVenueCounters& counters() const { return counters_; }
+
+  std::optional<size_t> symbol_index(const std::string& symbol) const override { return book_.symbol_index(symbol); }
+  const model::InstrumentSpec& instrument(size_t sym) const override { return book_.instrument(sym); }
+  size_t symbol_count() const override { return book_.symbol_count(); }
+
+  venue::SubmitResult submit(const model::OrderRequest& req, TimestampMs now_ms, std::string decision_reason = {}) override;
+  size_t cancel_working(size_t sym, bool keep_reduce_only, const std::string& why) override;
+  bool amend_stop(const std::string& client_order_id, core::Price new_stop) override;
+
+  void on_bar(size_t sym, const model::Bar& bar) override { book_.set_prices(sym, bar.close, std::nullopt); }
+  void on_mark_bar(size_t sym, const model::Bar& mark_bar) override { book_.set_prices(sym, std::nullopt, mark_bar.close); }
+  void on_funding(size_t, const model::FundingEvent&) override {}
+
+  core::Money wallet_balance() const override { return book_.wallet_balance(); }
+  core::Money unrealized_pnl(size_t sym) const override { return book_.unrealized_pnl(sym); }
+  core::Money equity() const override { return book_.equity(); }
+  core::Money available_balance() const override { return book_.available_balance(); }
+  core::Money maintenance_margin(size_t sym) const override { return book_.maintenance_margin(sym); }
+  std::optional<core::Price> liquidation_price(size_t sym) const override { return book_.liquidation_price(sym); }
+  const venue::Position& position(size_t sym) const override { return book_.position(sym); }
+  int open_position_count() const override { return book_.open_position_count(); }
+  std::optional<core::Price> mark_price(size_t sym) const override { return book_.mark_price(sym); }
+  std::optional<core::Price> last_price(size_t sym) const override { return book_.last_price(sym); }
+  bool has_open_orders(size_t sym) const override;
+  std::vector<std::string> resting_stop_ids() const override;
+  std::vector<std::string> open_order_ids() const override;
+  const venue::Ledger& ledger() const override { return book_.ledger(); }
+  const std::vector<model::Fill>& fills() const override { return book_.fills(); }
+  const std::vector<venue::ClosedTrade>& closed_trades() const override { return book_.closed_trades(); }
+  std::optional<venue::ClosedTrade> open_trade(size_t sym) const override { return book_.open_trade(sym); }
+  const std::vector<venue::OrderOutcome>& order_outcomes() const override { return book_.order_outcomes(); }
+  size_t pending_entry_count() const override;
+  size_t liquidations() const override { return book_.liquidations(); }
+
+ private:
+  struct Working {
+    model::OrderRequest req;  // as sent (an add's leverage is the position's)
+    std::string decision_reason;
+    size_t sym = 0;
+    bool algo = false;
+    bool unknown = false;  // the answer was lost and the exchange has not said yet
+  };
+  venue::SubmitResult place(model::OrderRequest req, size_t sym, const std::string& decision_reason, TimestampMs now_ms);
+  void on_order_update(const OrderUpdate& u);
+  void protect(const Working& entry, TimestampMs t);
+  void close_unprotected(size_t sym, const std::string& entry_id, const std::string& why, TimestampMs t);
+  void end_order(const std::string& exchange_id, venue::OrderEnd end, const std::string& why, TimestampMs t);
+
+  venue::VenueConfig cfg_;
+  venue::PaperVenue book_;
+  ExchangePort& port_;
+  FillBook taken_;
+  std::vector<int> symbol_leverage_;
+  std::map<std::string, Working> working_;           // by exchange client id
+  std::map<std::string, std::string> ids_used_;      // exchange client id → mesh id, every order ever sent
+  std::map<std::string, core::Qty> exchange_positions_;
+  ExchangeVenueCounters counters_;
+  uint64_t amendments_ = 0;
+};
+
+}  // namespace fulcrum::binance

@@ -1,0 +1,204 @@
+// The Binance venue adapter against the exchange double, in one process: every request is
+// signed and checked by the double as the exchange would, fills come back only through the
+// user-data events the double emits, and the account the adapter books is compared with
+// the double's own record and with sums worked by hand.
+#include "fulcrum/binance/exchange_venue.h"
+
+#include <gtest/gtest.h>
+
+#include "fulcrum/binance/double_exchange.h"
+#include "test_support.h"
+
+using namespace fulcrum;
+using namespace fulcrum::binance;
+using core::Money;
+using core::Price;
+using core::Qty;
+
+namespace {
+constexpr int64_t kNow = 1'735'689'600'000;
+const char* kKey = "adapter-test-key";
+const char* kSecret = "adapter-test-secret";
+
+Price px(const char* s) { return *Price::parse(s); }
+Qty qty(const char* s) { return *Qty::parse(s); }
+Money money(const char* s) { return *Money::parse(s); }
+
+// The double behind the port, in-process: signed as BinanceRest signs, and a withheld
+// answer is a lost one, followed by a look-up by client id as BinanceRest::place does.
+class LoopbackPort final : public ExchangePort {
+ public:
+  explicit LoopbackPort(DoubleExchange& ex) : ex_(ex) {}
+  RequestClock clock() const override { return {kNow, 5000}; }
+  RestAnswer send(const RestRequest& r) override {
+    ++requests;
+    const auto res = ex_.handle({r.method, r.path, r.params.signed_with(kSecret), "", kKey, kNow});
+    RestAnswer a;
+    if (res.withhold) return a;  // status 0: no answer
+    a.status = res.status;
+    a.body = res.body;
+    a.error = parse_exchange_error(res.body);
+    a.outcome = classify(res.status, a.error);
+    return a;
+  }
+  PlaceResult place(const RestRequest& order, const std::string& symbol, const std::string& mesh_id) override {
+    PlaceResult p;
+    ++p.sends;
+    p.answer = send(order);
+    if (p.answer.outcome != SendOutcome::kUnknown) return p;
+    ++p.queries;
+    const auto q = send(plan_query_order(symbol, mesh_id, order.algo, clock()));
+    if (q.outcome == SendOutcome::kAccepted) p.answer = q;
+    return p;
+  }
+  int requests = 0;
+
+ private:
+  DoubleExchange& ex_;
+};
+
+struct Rig {
+  DoubleExchange ex{kKey, kSecret, {test::spec("BTCUSDT")}, Money::from_int(10'000)};
+  LoopbackPort port{ex};
+  ExchangeVenue venue{venue::VenueConfig{}, {test::spec("BTCUSDT")}, Money::from_int(10'000), kNow, port};
+  Rig() { top("60000", "60000.1"); }
+  void top(const char* bid, const char* ask) {
+    ex.set_book_top("BTCUSDT", px(bid), px(ask), kNow);
+    venue.on_bar(0, test::bar(kNow, std::stod(bid), std::stod(bid), std::stod(bid), std::stod(bid)));
+  }
+  // Hands the double's user-data events to the adapter; returns them for a replay.
+  std::vector<std::string> pump() {
+    auto events = ex.take_user_events();
+    deliver(events);
+    return events;
+  }
+  void deliver(const std::vector<std::string>& events) {
+    for (const auto& e : events) {
+      std::string error;
+      const auto parsed = parse_user_event(e, error);
+      ASSERT_TRUE(parsed || error.empty()) << error << " in " << e;
+      if (parsed) venue.on_user_event(*parsed);
+    }
+  }
+};
+
+model::OrderRequest entry(const char* id, const char* q, int leverage, const char* stop = nullptr) {
+  auto o = test::market_order(id, model::Side::kBuy, q, leverage);
+  if (stop) o.attached_stop_price = px(stop);
+  return o;
+}
+}  // namespace
+
+TEST(ExchangeVenue, TradesThroughTheDoubleAndBooksItsAccountFromTheUserStream) {
+  Rig rig;
+  ASSERT_TRUE(rig.venue.submit(entry("e1", "0.010", 10, "59000"), kNow).accepted());
+  EXPECT_EQ(rig.ex.symbol_leverage("BTCUSDT"), 10) << "leverage set on the flat symbol before the entry";
+  EXPECT_TRUE(rig.venue.fills().empty()) << "a fill is booked from the user stream, never from the REST answer";
+  const auto first_events = rig.pump();
+  ASSERT_EQ(rig.venue.fills().size(), 1u);
+  EXPECT_EQ(rig.venue.position(0).qty, qty("0.010"));
+  EXPECT_EQ(rig.venue.position(0).entry_price, px("60000.1"));  // a buy lifts the ask
+  // 60000.1 * 0.010 * 0.0005 = 0.3000005, the double's commission, booked as it reported it.
+  EXPECT_EQ(rig.venue.wallet_balance(), money("9999.6999995"));
+  EXPECT_EQ(rig.venue.wallet_balance(), rig.ex.wallet_balance());
+  EXPECT_EQ(rig.venue.resting_stop_ids(), std::vector<std::string>{"e1.sl"}) << "the attached stop is placed once the entry filled";
+  EXPECT_EQ(rig.ex.open_algo_orders(), 1u);
+
+  // A reconnect that delivers the same events again books nothing twice.
+  rig.deliver(first_events);
+  EXPECT_EQ(rig.venue.fills().size(), 1u);
+  EXPECT_EQ(rig.venue.counters().repeated_fills, 1u);
+  EXPECT_EQ(rig.venue.position(0).qty, qty("0.010"));
+
+  // An add asking 20x goes at the open position's 10x: leverage is never changed under it.
+  ASSERT_TRUE(rig.venue.submit(entry("e2", "0.010", 20, "59000"), kNow).accepted());
+  rig.pump();
+  EXPECT_EQ(rig.ex.leverage_changes(), 1u);
+  EXPECT_EQ(rig.ex.symbol_leverage("BTCUSDT"), 10);
+  EXPECT_EQ(rig.venue.position(0).qty, qty("0.020"));
+  EXPECT_EQ(rig.venue.position(0).leverage_x, 10);
+  EXPECT_EQ(rig.ex.open_algo_orders(), 2u);
+
+  // Break-even: the stop is moved by cancel and re-place under the same id.
+  ASSERT_TRUE(rig.venue.amend_stop("e1.sl", px("59500")));
+  EXPECT_EQ(rig.ex.open_algo_orders(), 2u);
+  EXPECT_FALSE(rig.venue.amend_stop("no-such.sl", px("59500")));
+
+  // The market falls through the moved stop: it closes the whole position on the double.
+  rig.top("59400", "59400.1");
+  rig.pump();
+  EXPECT_TRUE(rig.venue.position(0).qty.is_zero());
+  EXPECT_FALSE(rig.venue.has_open_orders(0)) << "the other stop ends with the position";
+  EXPECT_EQ(rig.ex.open_algo_orders(), 0u);
+  ASSERT_EQ(rig.venue.closed_trades().size(), 1u);
+  // By hand: (59400 - 60000.1) * 0.020 = -12.002; fees 0.3000005 * 2 + 59400 * 0.020 * 0.0005 = 1.194001.
+  EXPECT_EQ(rig.venue.closed_trades()[0].realized_pnl, money("-12.002"));
+  EXPECT_EQ(rig.venue.closed_trades()[0].fees, money("1.194001"));
+  EXPECT_EQ(rig.venue.wallet_balance(), money("9986.803999"));
+  EXPECT_EQ(rig.venue.wallet_balance(), rig.ex.wallet_balance()) << "the account equals the double's own record";
+  EXPECT_TRUE(rig.venue.position_mismatches().empty());
+  EXPECT_TRUE(rig.ex.ids_placed_twice().empty());
+
+  // Flat again: the next entry's own leverage is set.
+  ASSERT_TRUE(rig.venue.submit(entry("e3", "0.010", 5), kNow).accepted());
+  EXPECT_EQ(rig.ex.symbol_leverage("BTCUSDT"), 5);
+  EXPECT_EQ(rig.venue.symbol_leverage(0), 5);
+}
+
+TEST(ExchangeVenue, RefusesWhatTheExchangeWouldWithoutARequest) {
+  Rig rig;
+  const int before = rig.port.requests;
+  auto off_step = entry("bad-step", "0.0105", 10);
+  EXPECT_EQ(rig.venue.submit(off_step, kNow).reason, venue::RejectReason::kQuantityNotOnStep);
+  auto unknown = entry("bad-symbol", "0.010", 10);
+  unknown.symbol = "DOGEUSDT";
+  EXPECT_EQ(rig.venue.submit(unknown, kNow).reason, venue::RejectReason::kUnknownSymbol);
+  EXPECT_EQ(rig.port.requests, before);
+  EXPECT_EQ(rig.ex.orders_accepted(), 0u);
+  ASSERT_TRUE(rig.venue.submit(entry("once", "0.010", 10), kNow).accepted());
+  EXPECT_EQ(rig.venue.submit(entry("once", "0.010", 10), kNow).reason, venue::RejectReason::kDuplicateClientOrderId);
+  EXPECT_EQ(rig.ex.orders_accepted(), 1u);
+  // A sell entry against the open long would net it in one-way mode: refused.
+  auto against = test::market_order("against", model::Side::kSell, "0.010", 10);
+  rig.pump();
+  EXPECT_EQ(rig.venue.submit(against, kNow).reason, venue::RejectReason::kInvalidLeverage);
+}
+
+TEST(ExchangeVenue, ClosesAPositionWhoseProtectionTheExchangeRefused) {
+  Rig rig;
+  rig.ex.refuse_algo_orders(true);
+  ASSERT_TRUE(rig.venue.submit(entry("naked", "0.010", 10, "59000"), kNow).accepted());
+  rig.pump();  // the entry fills; its stop is refused; the position is closed
+  EXPECT_EQ(rig.venue.counters().unprotected_closes, 1u);
+  rig.pump();
+  EXPECT_TRUE(rig.venue.position(0).qty.is_zero());
+  EXPECT_TRUE(rig.ex.position_qty("BTCUSDT").is_zero());
+  bool recorded = false;
+  for (const auto& o : rig.venue.order_outcomes()) recorded |= o.client_order_id == "naked.sl" && o.reason.find("-4120") != std::string::npos;
+  EXPECT_TRUE(recorded) << "the refused protection is in the order outcomes with the exchange's code";
+  EXPECT_EQ(rig.venue.wallet_balance(), rig.ex.wallet_balance());
+}
+
+TEST(ExchangeVenue, ALostAnswerIsLookedUpNeverSentTwice) {
+  Rig rig;
+  rig.ex.withhold_answer_to_order(1);
+  const auto r = rig.venue.submit(entry("lost", "0.010", 10), kNow);
+  EXPECT_TRUE(r.accepted()) << r.detail;
+  rig.pump();
+  EXPECT_EQ(rig.ex.orders_accepted(), 1u);
+  EXPECT_TRUE(rig.ex.ids_placed_twice().empty());
+  EXPECT_EQ(rig.venue.position(0).qty, qty("0.010"));
+  EXPECT_EQ(rig.venue.counters().order_sends, 1u);
+}
+
+TEST(ExchangeVenue, KillSwitchCancelsWorkingOrdersOnTheExchange) {
+  Rig rig;
+  ASSERT_TRUE(rig.venue.submit(entry("k1", "0.010", 10, "59000"), kNow).accepted());
+  rig.pump();
+  ASSERT_EQ(rig.ex.open_algo_orders(), 1u);
+  EXPECT_EQ(rig.venue.cancel_working(0, true, "halt"), 0u) << "the protective stop stays";
+  EXPECT_EQ(rig.ex.open_algo_orders(), 1u);
+  EXPECT_EQ(rig.venue.cancel_working(0, false, "halt, stops too"), 1u);
+  EXPECT_EQ(rig.ex.open_algo_orders(), 0u);
+  EXPECT_FALSE(rig.venue.has_open_orders(0));
+}
