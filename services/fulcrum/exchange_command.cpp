@@ -18,6 +18,7 @@
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/binance/user_data.h"
 #include "fulcrum/exchange_link/binance_rest.h"
+#include "fulcrum/exchange_link/user_data_stream.h"
 #include "fulcrum/exchange_link/ws_feed.h"
 
 namespace fulcrum::cli {
@@ -40,69 +41,36 @@ int print(const exchange_link::RestAnswer& a) {
   return a.outcome == binance::SendOutcome::kRejected ? 3 : 4;
 }
 
-// The user-data stream until --duration: a listenKey (kept alive every 30 minutes, made
-// again when it expires), each fill printed once, each position change.
-int follow_user_stream(exchange_link::BinanceRest& rest, const ExchangeOptions& o) {
-  const auto key_of = [&]() -> std::string {
-    const auto a = rest.send_keyed("POST", "/fapi/v1/listenKey");
-    const auto at = a.body.find("\"listenKey\":\"");
-    if (a.outcome != binance::SendOutcome::kAccepted || at == std::string::npos) throw std::runtime_error("POST /fapi/v1/listenKey: " + a.body.substr(0, 200));
-    return a.body.substr(at + 13, a.body.find('"', at + 13) - (at + 13));
-  };
-  const auto now_ms = [] { return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count(); };
+// The user-data stream until --duration (exchange_link::UserDataStream keeps the listenKey
+// alive and makes it again on expiry): each fill printed once, each position change.
+int follow_user_stream(const ExchangeOptions& o) {
   std::mutex mu;
   binance::FillBook fills;
-  bool expired = false;
-  binance::ListenKeyKeeper keeper;
-  const auto started = std::chrono::steady_clock::now();
-  int keys = 0;
-  while (o.duration_s <= 0 || std::chrono::steady_clock::now() - started < std::chrono::duration<double>(o.duration_s)) {
-    const auto key = key_of();
-    ++keys;
-    keeper.created(now_ms());
-    expired = false;
-    std::cout << "listenKey " << keys << " made; following " << o.ws << "/private/ws/<listenKey>" << std::endl;
-    exchange_link::WsFeedOptions feed_opts;
-    feed_opts.tls = {o.ca_file};
-    exchange_link::WsFeed feed(
-        {exchange_link::Url::parse(o.ws + "/private/ws/" + key)}, feed_opts,
-        [&](size_t, int64_t, std::string&& text) {
-          std::string error;
-          const auto ev = binance::parse_user_event(text, error);
+  const auto say = [&](const std::string& line) {
+    std::lock_guard lock(mu);
+    std::cout << line << std::endl;
+  };
+  exchange_link::UserDataStream stream(
+      exchange_link::Url::parse(o.rest), o.ws, {o.ca_file}, exchange_link::BinanceCredentials::from_environment(),
+      [&](binance::UserEvent&& ev) {
+        if (const auto* u = std::get_if<binance::OrderUpdate>(&ev)) {
           std::lock_guard lock(mu);
-          if (!error.empty()) {
-            std::cout << "malformed user event: " << error << std::endl;
-            return;
-          }
-          if (!ev) return;
-          if (const auto* u = std::get_if<binance::OrderUpdate>(&*ev)) {
-            if (fills.take(*u))
-              std::cout << "fill " << u->client_id << " " << u->side << " " << u->last_qty.str() << " @ " << u->last_price.str() << " trade " << u->trade_id
-                        << (u->origin == binance::OrderUpdate::Origin::kLiquidation ? " LIQUIDATION" : u->origin == binance::OrderUpdate::Origin::kAdl ? " ADL" : "")
-                        << std::endl;
-          } else if (const auto* a = std::get_if<binance::AccountUpdate>(&*ev)) {
-            for (const auto& [symbol, qty] : a->positions) std::cout << "position " << symbol << " " << qty.str() << " (" << a->reason << ")" << std::endl;
-          } else if (std::holds_alternative<binance::ListenKeyExpired>(*ev)) {
-            std::cout << "listenKey expired: making a new one" << std::endl;
-            expired = true;
-          }
-        },
-        [](const exchange_link::WsFeedEvent&) {});
-    feed.start();
-    while (o.duration_s <= 0 || std::chrono::steady_clock::now() - started < std::chrono::duration<double>(o.duration_s)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      {
-        std::lock_guard lock(mu);
-        if (expired) break;
-      }
-      if (keeper.keepalive_due(now_ms())) {
-        const auto a = rest.send_keyed("PUT", "/fapi/v1/listenKey");
-        if (a.error && a.error->code == -1125) break;  // gone: make a new one
-        keeper.kept_alive(now_ms());
-      }
-    }
-    feed.stop();
-  }
+          if (fills.take(*u))
+            std::cout << "fill " << u->client_id << " " << u->side << " " << u->last_qty.str() << " @ " << u->last_price.str() << " trade " << u->trade_id
+                      << (u->origin == binance::OrderUpdate::Origin::kLiquidation ? " LIQUIDATION" : u->origin == binance::OrderUpdate::Origin::kAdl ? " ADL" : "")
+                      << std::endl;
+        } else if (const auto* a = std::get_if<binance::AccountUpdate>(&ev)) {
+          for (const auto& [symbol, qty] : a->positions) say("position " + symbol + " " + qty.str() + " (" + a->reason + ")");
+        }
+      },
+      [&](const std::string& note) {
+        if (note.rfind("listenKey", 0) == 0 || note.rfind("malformed", 0) == 0) say(note + (note.find(" made") != std::string::npos ? "; following " + o.ws + "/private/ws/<listenKey>" : ""));
+      });
+  stream.start();
+  const auto started = std::chrono::steady_clock::now();
+  while (o.duration_s <= 0 || std::chrono::steady_clock::now() - started < std::chrono::duration<double>(o.duration_s))
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  stream.stop();
   std::lock_guard lock(mu);
   std::cout << "fills " << fills.fills() << ", repeats dropped " << fills.repeats() << std::endl;
   for (const auto& [symbol, qty] : fills.positions()) std::cout << "net from fills " << symbol << " " << qty.str() << std::endl;
@@ -150,7 +118,7 @@ Runner add_exchange_command(CLI::App& app) {
       std::cout << "exchange clock offset " << offset << " ms (exchange − local)\n";
       return 0;
     }
-    if (user->parsed()) return follow_user_stream(rest, *o);
+    if (user->parsed()) return follow_user_stream(*o);
     if (query->parsed()) return print(rest.send(binance::plan_query_order(o->symbol, o->client_id, false, rest.clock())));
     if (positions->parsed()) {
       binance::RestRequest r{"GET", "/fapi/v2/positionRisk", {}, "", false};
