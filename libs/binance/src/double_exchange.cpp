@@ -318,7 +318,8 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
   }
   std::map<std::string, std::string> p;
   const bool trading = req.path == "/fapi/v1/order" || req.path == "/fapi/v1/leverage" || req.path == "/fapi/v1/marginType" || req.path == "/fapi/v1/openOrders" ||
-                       req.path == "/fapi/v2/positionRisk" || req.path == "/fapi/v1/algoOrder";
+                       req.path == "/fapi/v2/positionRisk" || req.path == "/fapi/v1/algoOrder" ||
+                       req.path == "/fapi/v1/openAlgoOrders" || req.path == "/fapi/v2/balance";
   if (!trading) return error(404, -5000, "Path not found.");
   if (auto refused = authenticate(req, p)) return *refused;
   const auto get = [&](const char* k) -> std::string {
@@ -373,6 +374,16 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
     return {200, body + "]", false};
   }
   if (req.path == "/fapi/v2/positionRisk" && req.method == "GET") return {200, position_json(), false};
+  if (req.path == "/fapi/v1/openAlgoOrders" && req.method == "GET") {
+    std::string body = "[";
+    for (const auto& a : algo_orders_)
+      if (a.status == "NEW" && (get("symbol").empty() || a.symbol == get("symbol"))) body += (body.size() > 1 ? "," : "") + algo_json(a);
+    return {200, body + "]", false};
+  }
+  if (req.path == "/fapi/v2/balance" && req.method == "GET")
+    return {200, "[{\"accountAlias\":\"double\",\"asset\":\"USDT\",\"balance\":" + quote(balance_.str()) + ",\"crossWalletBalance\":" + quote(balance_.str()) +
+                     ",\"availableBalance\":" + quote(balance_.str()) + "}]",
+            false};
   return error(405, -1000, "Method not allowed.");
 }
 

@@ -45,6 +45,15 @@ SubmitResult ExchangeVenue::place(model::OrderRequest req, size_t sym, const std
     return SubmitResult{RejectReason::kDuplicateClientOrderId, e.what()};
   }
   if (ids_used_.count(xid)) return {RejectReason::kDuplicateClientOrderId, "client order id '" + req.client_order_id + "' was sent before"};
+  if (recovering_) {
+    ids_used_[xid] = req.client_order_id;
+    return {};
+  }
+  if (!differences_.empty() && !req.reduce_only && !req.close_position) {
+    ++counters_.refused_by_reconciliation;
+    return refuse(RejectReason::kExchangeRefused, "the account disagrees with the exchange (" + differences_.front() + (differences_.size() > 1 ? ", …" : "") +
+                                                      "): no new entry until a reconciliation comes out clean");
+  }
   for (const auto& [id, w] : working_)
     if (w.sym == sym && w.unknown && !req.reduce_only)
       return refuse(RejectReason::kExchangeRefused, "order '" + w.req.client_order_id + "' on " + req.symbol +
@@ -75,7 +84,7 @@ SubmitResult ExchangeVenue::place(model::OrderRequest req, size_t sym, const std
     case SendOutcome::kAccepted:
     case SendOutcome::kUnknown: {
       const bool unknown = placed.answer.outcome == SendOutcome::kUnknown;
-      working_[xid] = Working{req, decision_reason, sym, request.algo, unknown};
+      working_[xid] = Working{req, decision_reason, sym, request.algo, unknown, {}};
       ++counters_.orders_placed;
       if (unknown) ++counters_.orders_unknown;
       return unknown ? SubmitResult{RejectReason::kNone, "execution status unknown after " + std::to_string(placed.queries) +
@@ -115,6 +124,7 @@ void ExchangeVenue::on_order_update(const OrderUpdate& u) {
   }
   ++counters_.fills;
   const bool mine = it != working_.end();
+  if (mine) it->second.filled += u.last_qty;
   const auto liquidity = u.origin != OrderUpdate::Origin::kClient ? model::Liquidity::kLiquidation
                          : u.maker                                ? model::Liquidity::kMaker
                                                                   : model::Liquidity::kTaker;
@@ -163,7 +173,7 @@ void ExchangeVenue::protect(const Working& entry, TimestampMs t) {
       counters_.order_sends += static_cast<uint64_t>(placed.sends);
       if (placed.answer.outcome == SendOutcome::kAccepted || placed.answer.outcome == SendOutcome::kUnknown) {
         working_[request.exchange_client_id] = Working{p, "protection of " + e.client_order_id, entry.sym, request.algo,
-                                                       placed.answer.outcome == SendOutcome::kUnknown};
+                                                       placed.answer.outcome == SendOutcome::kUnknown, {}};
         ++counters_.protections_placed;
         return true;
       }
@@ -262,6 +272,15 @@ void ExchangeVenue::end_order(const std::string& exchange_id, venue::OrderEnd en
   if (it == working_.end()) return;
   book_.book_order_end({t, it->second.req.client_order_id, it->second.req.symbol, end, why});
   working_.erase(it);
+}
+
+ExpectedBook ExchangeVenue::expected_book() const {
+  ExpectedBook b;
+  for (const auto& [id, w] : working_)
+    b.orders[id] = OpenOrderView{w.req.symbol, id, w.req.close_position ? core::Qty{} : w.req.quantity - w.filled, w.algo};
+  for (size_t s = 0; s < book_.symbol_count(); ++s)
+    if (!book_.position(s).qty.is_zero()) b.positions[book_.instrument(s).symbol] = book_.position(s).qty;
+  return b;
 }
 
 std::vector<std::string> ExchangeVenue::position_mismatches() const {

@@ -104,4 +104,21 @@ std::optional<std::vector<PositionView>> parse_positions(std::string_view json, 
   });
 }
 
+std::optional<std::map<std::string, core::Money>> parse_balances(std::string_view json, std::string& error) {
+  struct Balance {
+    std::string asset;
+    core::Money balance;
+  };
+  const auto list = parse_array<Balance>(json, error, [](simdjson::ondemand::object& o, size_t i) {
+    Balance b;
+    b.asset = text_field(o, "asset", i);
+    b.balance = decimal_field<core::Money>(o, "balance", i);
+    return b;
+  });
+  if (!list) return std::nullopt;
+  std::map<std::string, core::Money> out;
+  for (const auto& b : *list) out[b.asset] = b.balance;
+  return out;
+}
+
 }  // namespace fulcrum::binance

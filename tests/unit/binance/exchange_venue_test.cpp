@@ -202,3 +202,58 @@ TEST(ExchangeVenue, KillSwitchCancelsWorkingOrdersOnTheExchange) {
   EXPECT_EQ(rig.ex.open_algo_orders(), 0u);
   EXPECT_FALSE(rig.venue.has_open_orders(0));
 }
+
+namespace {
+Reconciliation reconcile_with(Rig& rig) {
+  const auto get = [&](const char* path) {
+    RestRequest r{"GET", path, {}, "", false};
+    r.params.add("timestamp", std::to_string(kNow));
+    const auto a = rig.port.send(r);
+    EXPECT_EQ(a.status, 200) << path << ": " << a.body;
+    return a.body;
+  };
+  std::string error;
+  auto orders = *parse_open_orders(get("/fapi/v1/openOrders"), false, error);
+  const auto algo = *parse_open_orders(get("/fapi/v1/openAlgoOrders"), true, error);
+  orders.insert(orders.end(), algo.begin(), algo.end());
+  const auto positions = parse_positions(get("/fapi/v2/positionRisk"), error);
+  EXPECT_TRUE(positions) << error;
+  return reconcile(rig.venue.expected_book(), orders, *positions);
+}
+}  // namespace
+
+TEST(ExchangeVenue, ReconciliationFindsWhatTheStreamMissedAndStopsEntriesUntilClean) {
+  Rig rig;
+  ASSERT_TRUE(rig.venue.submit(entry("r1", "0.010", 10, "59000"), kNow).accepted());
+  rig.pump();
+  EXPECT_TRUE(reconcile_with(rig).clean()) << reconcile_with(rig).differences.front();
+  // A fill the stream never delivered (a gap while it reconnected).
+  ASSERT_TRUE(rig.venue.submit(entry("r2", "0.010", 10), kNow).accepted());
+  rig.ex.take_user_events();
+  const auto found = reconcile_with(rig);
+  ASSERT_FALSE(found.clean());
+  const auto names = [](const Reconciliation& r, const std::string& what) {
+    return std::any_of(r.differences.begin(), r.differences.end(), [&](const std::string& d) { return d.find(what) != std::string::npos; });
+  };
+  EXPECT_TRUE(names(found, "position BTCUSDT: the journal has 0.01, the exchange 0.02")) << ::testing::PrintToString(found.differences);
+  EXPECT_TRUE(names(found, "order r2 (BTCUSDT) is open in the journal but not at the exchange"));
+  rig.venue.set_reconciliation_differences(found.differences);
+  const auto refused = rig.venue.submit(entry("r3", "0.010", 10), kNow);
+  EXPECT_EQ(refused.reason, venue::RejectReason::kExchangeRefused);
+  EXPECT_NE(refused.detail.find("disagrees with the exchange"), std::string::npos);
+  auto close = test::market_order("r-close", model::Side::kSell, "0.010", 10, true);
+  EXPECT_TRUE(rig.venue.submit(close, kNow).accepted()) << "closing is always allowed";
+  rig.pump();
+  EXPECT_TRUE(rig.venue.position(0).qty.is_zero());
+  EXPECT_TRUE(names(reconcile_with(rig), "position BTCUSDT: the journal has 0")) << "the missed fill stays a difference until someone looks";
+}
+
+TEST(ExchangeVenue, RecoveringTakesOrdersAsSentInAPastLife) {
+  Rig rig;
+  rig.venue.set_recovering(true);
+  ASSERT_TRUE(rig.venue.submit(entry("past", "0.010", 10), kNow).accepted());
+  EXPECT_EQ(rig.ex.orders_accepted(), 0u) << "nothing is sent while the journal is replayed";
+  rig.venue.set_recovering(false);
+  EXPECT_EQ(rig.venue.submit(entry("past", "0.010", 10), kNow).reason, venue::RejectReason::kDuplicateClientOrderId);
+  EXPECT_EQ(rig.ex.orders_accepted(), 0u);
+}

@@ -13,7 +13,8 @@
 //   - POST /fapi/v1/leverage (-4028 out of range; -4161 lowering under an open isolated
 //     position) and /fapi/v1/marginType (-4046 no change; -4047/-4048 orders or a
 //     position open);
-//   - GET /fapi/v1/openOrders and /fapi/v2/positionRisk;
+//   - GET /fapi/v1/openOrders, /fapi/v1/openAlgoOrders, /fapi/v2/positionRisk and
+//     /fapi/v2/balance;
 //   - the Algo book (POST/GET/DELETE /fapi/v1/algoOrder): STOP_MARKET and
 //     TRAILING_STOP_MARKET, by quantity (reduce-only) or closePosition; they trigger on the
 //     book's mid (the double's mark) as set_book_top moves it, and execute as a market order

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "fulcrum/binance/exchange_port.h"
+#include "fulcrum/binance/reconcile.h"
 #include "fulcrum/binance/user_data.h"
 #include "fulcrum/venue/paper_venue.h"
 
@@ -40,6 +41,7 @@ struct ExchangeVenueCounters {
   uint64_t protections_placed = 0;  // attached stops placed after an entry's fill
   uint64_t unprotected_closes = 0;  // positions closed because their protection was refused
   uint64_t fills = 0, repeated_fills = 0;
+  uint64_t refused_by_reconciliation = 0;  // entries refused while the account disagreed with the exchange
 };
 
 class ExchangeVenue final : public venue::Venue {
@@ -51,6 +53,16 @@ class ExchangeVenue final : public venue::Venue {
   // Symbols where the book's position differs from the exchange's last ACCOUNT_UPDATE:
   // "<symbol> book <qty> exchange <qty>". Empty when they agree.
   std::vector<std::string> position_mismatches() const;
+  // What this venue believes is open, for reconcile() against the exchange's answers.
+  ExpectedBook expected_book() const;
+  // The differences the last reconciliation found: while there are any, entries are refused
+  // (reduce-only orders still go: closing is always allowed), naming the first.
+  void set_reconciliation_differences(std::vector<std::string> differences) { differences_ = std::move(differences); }
+  const std::vector<std::string>& reconciliation_differences() const { return differences_; }
+  // While recovering (the router replaying its journal after a restart), orders are taken
+  // as sent in a past life: their ids are remembered, nothing goes to the exchange, and the
+  // fills are not booked (the exchange's account is read back by reconciliation instead).
+  void set_recovering(bool recovering) { recovering_ = recovering; }
   // The symbol's leverage as last set on the exchange (0: not set by this venue).
   int symbol_leverage(size_t sym) const { return symbol_leverage_[sym]; }
   const ExchangeVenueCounters& counters() const { return counters_; }
@@ -95,6 +107,7 @@ class ExchangeVenue final : public venue::Venue {
     size_t sym = 0;
     bool algo = false;
     bool unknown = false;  // the answer was lost and the exchange has not said yet
+    core::Qty filled;
   };
   venue::SubmitResult place(model::OrderRequest req, size_t sym, const std::string& decision_reason, TimestampMs now_ms);
   void on_order_update(const OrderUpdate& u);
@@ -112,6 +125,8 @@ class ExchangeVenue final : public venue::Venue {
   std::map<std::string, core::Qty> exchange_positions_;
   ExchangeVenueCounters counters_;
   uint64_t amendments_ = 0;
+  std::vector<std::string> differences_;
+  bool recovering_ = false;
 };
 
 }  // namespace fulcrum::binance

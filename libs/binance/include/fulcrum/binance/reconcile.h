@@ -41,5 +41,7 @@ Reconciliation reconcile(const ExpectedBook& expected, const std::vector<OpenOrd
 // The exchange's answers. nullopt with `error` naming the entry and field when malformed.
 std::optional<std::vector<OpenOrderView>> parse_open_orders(std::string_view json, bool algo, std::string& error);
 std::optional<std::vector<PositionView>> parse_positions(std::string_view json, std::string& error);
+// GET /fapi/v2/balance: the wallet balance per asset.
+std::optional<std::map<std::string, core::Money>> parse_balances(std::string_view json, std::string& error);
 
 }  // namespace fulcrum::binance
