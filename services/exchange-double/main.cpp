@@ -138,7 +138,7 @@ struct Double {
         if (exchange && ev.stream.ends_with("@bookTicker")) {
           const auto parsed = binance::parse_stream_message(ev.data);
           if (parsed.message)
-            if (const auto* b = std::get_if<binance::BookTickerMsg>(&*parsed.message)) exchange->set_book_top(b->symbol, b->top.bid, b->top.ask);
+            if (const auto* b = std::get_if<binance::BookTickerMsg>(&*parsed.message)) exchange->set_book_top(b->symbol, b->top.bid, b->top.ask, wall_ms());
         }
         publish(ev);
       }
@@ -279,7 +279,9 @@ struct Double {
       }
     }
     subscribers.push_back(sub);
-    log("subscriber on " + path + ": " + std::to_string(sub->streams.size()) + " streams");
+    // The listenKey is the user stream's credential: the log names the path, not the key.
+    log("subscriber on " + (sub->listen_key.empty() ? path : std::string("/private/ws/<listenKey>")) + ": " +
+        (sub->listen_key.empty() ? std::to_string(sub->streams.size()) + " streams" : std::string("user data")));
     beast::error_code ec;
     while (!sub->closing) {
       while (!sub->outbox.empty() && !sub->closing) {
@@ -288,8 +290,14 @@ struct Double {
         sub->outbox.pop_front();
       }
       if (ec || sub->closing || sub->closing_after_outbox) break;
-      sub->wake->expires_at(std::chrono::steady_clock::time_point::max());
+      // Quiet streams (the user-data one) get a ping every 10 s, as the exchange pings its
+      // connections: a client that reads answers it, and sees its connection alive.
+      sub->wake->expires_after(std::chrono::seconds(10));
       co_await sub->wake->async_wait(asio::redirect_error(use_awaitable, ec));
+      if (!ec && sub->outbox.empty() && !sub->closing) {
+        co_await ws.async_ping({}, asio::redirect_error(use_awaitable, ec));
+        if (ec) break;
+      }
       ec = {};
     }
     subscribers.remove(sub);

@@ -54,10 +54,16 @@ Target find_target(const CtlOptions& o, const std::string& service = "risk-gatek
   if (files.empty()) throw std::runtime_error("no running mesh found: pass --control HOST:PORT (the risk-gatekeeper's) or --state-file");
   if (files.size() > 1) throw std::runtime_error("several meshes are running: pick one with --state-file");
   std::ifstream in(files[0]);
-  nlohmann::json s;
-  in >> s;
-  t.address = "127.0.0.1:" + std::to_string(s.at("services").at(service).at("control_port").get<int>());
-  if (t.tokens_dir.empty()) t.tokens_dir = s.value("tokens_dir", "");
+  if (!in) throw std::runtime_error("cannot read the state file " + files[0]);
+  try {
+    nlohmann::json s;
+    in >> s;
+    t.address = "127.0.0.1:" + std::to_string(s.at("services").at(service).at("control_port").get<int>());
+    if (t.tokens_dir.empty()) t.tokens_dir = s.value("tokens_dir", "");
+  } catch (const nlohmann::json::exception& e) {
+    // Written whole once every service is up: an empty or partial one is a mesh still starting.
+    throw std::runtime_error("the state file " + files[0] + " does not name " + service + "'s control port (is the mesh still starting?): " + e.what());
+  }
   return t;
 }
 

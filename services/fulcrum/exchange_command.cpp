@@ -101,10 +101,11 @@ Runner add_exchange_command(CLI::App& app) {
   query->add_option("--symbol", o->symbol)->capture_default_str();
   query->add_option("--client-id", o->client_id)->required();
   auto* positions = cmd->add_subcommand("positions", "GET /fapi/v2/positionRisk");
+  auto* balance = cmd->add_subcommand("balance", "the wallet balance per asset (GET /fapi/v2/balance), one line each: ASSET BALANCE");
   auto* user = cmd->add_subcommand("user-stream", "follow the account's user-data stream: fills (each once) and positions");
   user->add_option("--ws", o->ws, "WebSocket base (the stream is <ws>/private/ws/<listenKey>)")->capture_default_str();
   user->add_option("--duration", o->duration_s, "stop after this many seconds (0: Ctrl-C)")->check(CLI::Range(0.0, 1e9));
-  return [o, time, order, query, positions, user] {
+  return [o, time, order, query, positions, balance, user] {
     exchange_link::BinanceCredentials creds;
     try {
       creds = exchange_link::BinanceCredentials::from_environment();
@@ -123,6 +124,18 @@ Runner add_exchange_command(CLI::App& app) {
     if (positions->parsed()) {
       binance::RestRequest r{"GET", "/fapi/v2/positionRisk", {}, "", false};
       return print(rest.send(r));
+    }
+    if (balance->parsed()) {
+      const auto a = rest.send(binance::RestRequest{"GET", "/fapi/v2/balance", {}, "", false});
+      if (a.outcome != binance::SendOutcome::kAccepted) return print(a);
+      std::string error;
+      const auto balances = binance::parse_balances(a.body, error);
+      if (!balances) {
+        std::cerr << "fulcrum exchange: GET /fapi/v2/balance: " << error << "\n";
+        return 4;
+      }
+      for (const auto& [asset, amount] : *balances) std::cout << asset << " " << amount.str() << "\n";
+      return 0;
     }
     (void)order;
     const auto cfg = config::load_app_config(o->config);

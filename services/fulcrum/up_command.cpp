@@ -130,6 +130,9 @@ struct UpOptions {
   std::string binance_ws = "wss://fstream.binance.com", binance_rest = "https://fapi.binance.com", ca_file, kline_interval = "5m";
   bool record = false;            // <run>/capture.txt, replayable with market-data --ws
   std::string exchange_double;    // a capture: start the local double on it, over TLS with a CA made for the run
+  // Where the order router trades: paper venues on the mesh's market data, the local double's
+  // account (keys made for the run), or a Binance account (keys from the environment).
+  std::string venue = "paper";
 };
 
 // One state file per running `fulcrum up` (two runs at once each keep their own); removed at
@@ -180,6 +183,9 @@ class Mesh {
 
     if (o_.source == "binance" && cfg.mesh.replay == config::ReplayMode::kLockstep)
       throw core::ConfigError(o_.config, {{"mesh.replay", "live market data cannot wait for the router's acks: set realtime or flat"}});
+    if (o_.venue != "paper" && o_.source != "binance")
+      throw std::invalid_argument("fulcrum up --venue " + o_.venue + ": orders on an exchange need its live market data (--source binance)");
+    if (o_.venue == "double" && o_.exchange_double.empty()) throw std::invalid_argument("fulcrum up --venue double: name the capture it replays (--exchange-double FILE)");
     if (!o_.exchange_double.empty()) start_exchange_double(bin);
     make_tokens();
     if (cfg.mesh.curve) make_curve_keys();
@@ -340,6 +346,10 @@ class Mesh {
       plan.push_back({"market-data", "market-data", with(common("market-data", "market-data"), {"--bind", ep["md"], "--acks", ep["acks"]})});
     }
     for (auto& [name, service, args] : plan) {
+      if (service == "order-router" && o_.venue != "paper") {
+        args.insert(args.end(), {"--venue", "binance", "--binance-rest", o_.binance_rest, "--binance-ws", o_.binance_ws});
+        if (!o_.ca_file.empty()) args.insert(args.end(), {"--ca-file", o_.ca_file});
+      }
       if (!o_.accounts.empty() && (service == "order-router" || service == "leverage")) {
         args.push_back("--accounts");
         args.insert(args.end(), o_.accounts.begin(), o_.accounts.end());
@@ -550,9 +560,12 @@ class Mesh {
   }
 
   std::vector<std::string> child_env(const std::string& name) const {
+    std::vector<std::string> env;
     const auto it = redis_passwords_.find(name);
-    if (it == redis_passwords_.end()) return {};
-    return {"FULCRUM_REDIS_PASSWORD=" + it->second};
+    if (it != redis_passwords_.end()) env.push_back("FULCRUM_REDIS_PASSWORD=" + it->second);
+    if (name == "order-router" && o_.venue == "double")
+      env.insert(env.end(), {"FULCRUM_EXCHANGE_API_KEY=" + double_api_key_, "FULCRUM_EXCHANGE_API_SECRET=" + double_api_secret_});
+    return env;
   }
 
   // Every service's metrics port as Prometheus file-based service discovery, rewritten
@@ -685,9 +698,20 @@ class Mesh {
         "server certificate");
     // The CA's public certificate is all market-data needs, and it outlives the scratch.
     fs::copy_file(dir / "ca.pem", work_ / "exchange-double-ca.pem", fs::copy_options::overwrite_existing);
-    double_pid_ = spawn({(bin / "exchange-double").string(), "--capture", o_.exchange_double, "--tls-cert", p("server.pem"), "--tls-key", p("server.key"), "--loop",
-                         "--ready-file", p("port")},
-                        work_ / "logs" / "exchange-double.log");
+    std::vector<std::string> argv{(bin / "exchange-double").string(), "--capture", o_.exchange_double, "--tls-cert", p("server.pem"), "--tls-key", p("server.key"), "--loop",
+                                  "--ready-file", p("port")};
+    std::vector<std::string> env;
+    if (o_.venue == "double") {
+      // The double's one account: the config's symbols and their filters, the config's
+      // deposit, and a key pair made for this run (in the environment, never on a command line).
+      argv.insert(argv.end(), {"--trading", "--balance", std::to_string(cfg_.backtest.initial_equity)});
+      for (const auto& spec : cfg_.mesh_specs(marketdata::symbol_list(cfg_.data)))
+        argv.insert(argv.end(), {"--filters", spec.symbol + ":" + spec.tick_size.str() + ":" + spec.step_size.str() + ":" + spec.min_notional.str()});
+      double_api_key_ = random_hex(32);
+      double_api_secret_ = random_hex(32);
+      env = {"FULCRUM_EXCHANGE_API_KEY=" + double_api_key_, "FULCRUM_EXCHANGE_API_SECRET=" + double_api_secret_};
+    }
+    double_pid_ = spawn(argv, work_ / "logs" / "exchange-double.log", env);
     for (int i = 0; i < 300 && !fs::exists(dir / "port"); ++i) {
       int status = 0;
       if (::waitpid(double_pid_, &status, WNOHANG) == double_pid_) {
@@ -705,6 +729,7 @@ class Mesh {
     std::cout << "fulcrum up: exchange double on " << o_.binance_ws << " replaying " << o_.exchange_double << " (TLS, a CA made for this run)\n";
   }
 
+  std::string double_api_key_, double_api_secret_;     // --venue double: the double's account, made for this run
   std::string launcher_password_;                      // embedded Redis: this launcher's ACL user
   std::map<std::string, std::string> redis_passwords_;  // … and each service's
   int redis_port_ = 0;
@@ -735,6 +760,11 @@ Runner add_up_command(CLI::App& app) {
   cmd->add_flag("--record", o->record, "binance: record every message to <run>/capture.txt");
   cmd->add_option("--exchange-double", o->exchange_double, "binance: start the local exchange double on this capture and use it")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--venue", o->venue,
+                  "where orders go: paper (paper venues on the mesh's data), double (the local double's account; needs --exchange-double) or binance (a USDⓈ-M "
+                  "account at --binance-rest; keys from FULCRUM_EXCHANGE_API_KEY/_SECRET or their _FILE)")
+      ->check(CLI::IsMember({"paper", "double", "binance"}))
+      ->capture_default_str();
   cmd->add_option("--prometheus-rules", o->prometheus_rules, "the alert rules folder for --with-prometheus")->capture_default_str();
   return [o] {
     std::signal(SIGINT, on_interrupt);

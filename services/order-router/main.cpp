@@ -1,4 +1,4 @@
-// order-router: the paper venue's accounts, one per policy (router::RouterCore), fed the
+// order-router: the venue accounts, one per policy (router::RouterCore), fed the
 // replay's market events and the gatekeeper's checked batches. It publishes each account's
 // snapshot after every instant and acknowledges an instant once every batch for it is in
 // and journaled; a restart replays the journal (see router_core.h). Account state and
@@ -12,6 +12,7 @@
 #include "fulcrum/runtime/symbol_table.h"
 #include "fulcrum/runtime/trading_state_service.h"
 #include "fulcrum/transport/topics.h"
+#include "live_venue.h"
 #include "router_sink.h"
 
 using namespace fulcrum;
@@ -22,6 +23,7 @@ namespace {
 struct Options {
   std::string bind = "tcp://127.0.0.1:0", bind_acks = "tcp://127.0.0.1:0", out, trading_state_file;
   std::vector<std::string> market, orders, accounts;
+  order_router::LiveVenueOptions live;
 };
 
 int run(runtime::Service& svc, const Options& o) {
@@ -36,8 +38,11 @@ int run(runtime::Service& svc, const Options& o) {
   svc.watch(ack_pub, {topics::kAcks});
   runtime::RedisJournal journal(svc.redis(), svc.key("router:journal"), lockstep, svc.key(""));
   order_router::ServiceSink sink(svc, host.publisher(), ack_pub, o.out, symbols.names());
-  router::RouterCore core({cfg.backtest, lockstep, {}}, symbols, cfg.mesh_specs(symbols.names()),
-                          o.accounts.empty() ? strategy::account_list(cfg.backtest) : o.accounts, journal, sink);
+  const auto accounts = o.accounts.empty() ? strategy::account_list(cfg.backtest) : o.accounts;
+  std::optional<order_router::LiveVenue> live;
+  if (o.live.venue == "binance") live.emplace(svc, o.live, accounts.size());
+  router::RouterCore core({cfg.backtest, lockstep, live ? live->factory() : router::VenueFactory{}}, symbols, cfg.mesh_specs(symbols.names()), accounts,
+                          journal, sink);
   sink.attach(core);
   order_router::AccountStateWriter state(svc, core.result(), symbols.names());  // after what it reads: its last flush runs before they go
   try {
@@ -48,6 +53,7 @@ int run(runtime::Service& svc, const Options& o) {
   } catch (const core::JournalError& e) {
     throw runtime::StartupError(runtime::kExitRuntime, e.what());
   }
+  if (live) live->go_live();
   // The kill switch's last hop: every input is applied under the enforcer's lock, after the
   // book it holds, so an acknowledged state change governs every order that follows it.
   runtime::TradingStateEnforcer enforcer(svc, o.trading_state_file);
@@ -177,6 +183,7 @@ int run(runtime::Service& svc, const Options& o) {
   host.every_turn([&] {
     {
       const auto lock = under_state();
+      if (live) live->on_turn();
       state_gauges();
       core.retry_ack();
       enforce_deadline();
@@ -222,6 +229,15 @@ int main(int argc, char** argv) {
         app.add_option("--accounts", o.accounts, "accounts (default: the config's: one per variant, or the split account)");
         app.add_option("--trading-state-file", o.trading_state_file, "the local fsynced copy of the trading states the router enforces");
         app.add_option("--out", o.out, "the run folder to write the report (ledgers, trades, summary) into at replay end");
+        app.add_option("--venue", o.live.venue, "paper (the paper venue on the mesh's market data) or binance (a live USDⓈ-M account; keys from FULCRUM_EXCHANGE_API_KEY/_SECRET or their _FILE)")
+            ->check(CLI::IsMember({"paper", "binance"}))
+            ->capture_default_str();
+        app.add_option("--binance-rest", o.live.rest, "binance: the REST base (testnet: https://testnet.binancefuture.com)")->capture_default_str();
+        app.add_option("--binance-ws", o.live.ws, "binance: the WebSocket base; the user-data stream is <ws>/private/ws/<listenKey>")->capture_default_str();
+        app.add_option("--ca-file", o.live.ca_file, "binance: trust only this CA (PEM)")->check(CLI::ExistingFile);
+        app.add_option("--reconcile-every-ms", o.live.reconcile_every_ms, "binance: how often the account is checked against the exchange")
+            ->check(CLI::Range(int64_t{1'000}, int64_t{3'600'000}))
+            ->capture_default_str();
       },
       [&](runtime::Service& svc) { return run(svc, o); });
 }

@@ -129,6 +129,7 @@ void ExchangeVenue::on_order_update(const OrderUpdate& u) {
                          : u.maker                                ? model::Liquidity::kMaker
                                                                   : model::Liquidity::kTaker;
   const auto used = ids_used_.find(u.client_id);
+  if (!mine && used == ids_used_.end() && u.origin == OrderUpdate::Origin::kClient) ++counters_.foreign_fills;
   const auto& mesh_id = mine ? it->second.req.client_order_id : used != ids_used_.end() ? used->second : u.client_id;
   const int leverage = mine ? it->second.req.leverage_x : std::max(1, symbol_leverage_[*sym]);
   // Commission in USDT (BNB fee discounts would be another asset; the ledger is in USDT).

@@ -61,7 +61,10 @@ void UserDataStream::run() {
         },
         [&](const WsFeedEvent& e) {
           if (e.kind == WsFeedEvent::Kind::kDisconnected) ++reconnects_;
-          on_note_(std::string(e.kind == WsFeedEvent::Kind::kConnected ? "connected " : "dropped: ") + e.detail);
+          // The listenKey is the stream's credential: never in a log.
+          auto detail = e.detail;
+          for (size_t hit; (hit = detail.find(key)) != std::string::npos;) detail.replace(hit, key.size(), "<listenKey>");
+          on_note_(std::string(e.kind == WsFeedEvent::Kind::kConnected ? "connected " : "dropped: ") + detail);
         });
     feed.start();
     while (!stopping_ && !expired) {

@@ -33,7 +33,8 @@ RouterCore::RouterCore(RouterSettings settings, model::SymbolTable symbols, std:
     const auto deposit = core::Money::from_double(settings_.run.initial_equity);
     run.venue = settings_.make_venue ? settings_.make_venue(a, specs, deposit, settings_.run.from_ms)
                                      : std::make_unique<venue::PaperVenue>(settings_.run.venue, specs, deposit, settings_.run.from_ms);
-    run.deposit = settings_.run.initial_equity;
+    // A live account starts with what the exchange says it holds.
+    run.deposit = settings_.make_venue ? run.venue->wallet_balance().to_double() : settings_.run.initial_equity;
     if (configured) report::make_split_account(run, settings_.run);
     result_.runs.push_back(std::move(run));
   }

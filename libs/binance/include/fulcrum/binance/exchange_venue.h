@@ -41,6 +41,7 @@ struct ExchangeVenueCounters {
   uint64_t protections_placed = 0;  // attached stops placed after an entry's fill
   uint64_t unprotected_closes = 0;  // positions closed because their protection was refused
   uint64_t fills = 0, repeated_fills = 0;
+  uint64_t foreign_fills = 0;  // of orders this venue never sent (a person's, another program's): booked all the same
   uint64_t refused_by_reconciliation = 0;  // entries refused while the account disagreed with the exchange
 };
 

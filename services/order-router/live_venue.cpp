@@ -1,0 +1,149 @@
+#include "live_venue.h"
+
+#include "fulcrum/binance/reconcile.h"
+
+namespace fulcrum::order_router {
+
+LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, size_t accounts) : svc_(svc), o_(std::move(o)) {
+  auto& m = svc.metrics();
+  user_events_ = &m.counter("fulcrum_exchange_user_events_total", "User-data stream events applied to the account", {});
+  sends_ = &m.counter("fulcrum_exchange_order_sends_total", "Order requests sent to the exchange (a re-send only after the exchange said it never got one)", {});
+  fills_ = &m.counter("fulcrum_exchange_fills_total", "Fills booked from the user-data stream, each once", {});
+  repeats_ = &m.counter("fulcrum_exchange_repeated_fills_total", "Fills the stream delivered again (a reconnect's repeat), dropped", {});
+  reconciliations_ = &m.counter("fulcrum_exchange_reconciliations_total", "Reconciliations of the account against the exchange", {});
+  differences_ = &m.gauge("fulcrum_exchange_reconciliation_differences", "Differences the last reconciliation found: entries stop while > 0", {});
+  stream_keys_ = &m.gauge("fulcrum_exchange_listen_keys_made", "listenKeys made for the user-data stream (more than 1: expiries)", {});
+  const auto config_error = [&](const std::string& why) { return runtime::StartupError(runtime::kExitConfig, "--venue binance: " + why); };
+  if (accounts != 1)
+    throw config_error("this run has " + std::to_string(accounts) +
+                       " accounts; one router trades one exchange account (shadow mode needs a sub-account per variant): use backtest.ab.mode: split, or paper venues");
+  if (svc.config().mesh.replay == config::ReplayMode::kLockstep) throw config_error("mesh.replay is lockstep: a live venue needs realtime or flat");
+  try {
+    creds_ = exchange_link::BinanceCredentials::from_environment();
+    rest_ = std::make_unique<exchange_link::BinanceRest>(exchange_link::Url::parse(o_.rest), exchange_link::TlsOptions{o_.ca_file}, creds_);
+    const auto offset = rest_->sync_time();
+    const auto balance = rest_->send({"GET", "/fapi/v2/balance", {}, "", false});
+    std::string error;
+    const auto balances = balance.outcome == binance::SendOutcome::kAccepted ? binance::parse_balances(balance.body, error) : std::nullopt;
+    if (!balances) throw std::runtime_error("GET /fapi/v2/balance: " + (error.empty() ? balance.body.substr(0, 200) : error));
+    const auto usdt = balances->find("USDT");
+    if (usdt == balances->end()) throw std::runtime_error("GET /fapi/v2/balance: no USDT balance");
+    deposit_ = usdt->second;
+    svc.log().info("event=exchange_connected rest={} clock_offset_ms={} usdt_balance={}", o_.rest, offset, deposit_.str());
+  } catch (const runtime::StartupError&) {
+    throw;
+  } catch (const std::invalid_argument& e) {
+    throw config_error(e.what());
+  } catch (const std::exception& e) {
+    throw runtime::StartupError(runtime::kExitRuntime, std::string("--venue binance: ") + e.what());
+  }
+}
+
+LiveVenue::~LiveVenue() {
+  if (stream_) stream_->stop();
+}
+
+router::VenueFactory LiveVenue::factory() {
+  return [this](const std::string&, const std::vector<model::InstrumentSpec>& specs, core::Money, core::TimestampMs start_ms) {
+    auto v = std::make_unique<binance::ExchangeVenue>(svc_.config().backtest.venue, specs, deposit_, start_ms, *rest_);
+    v->set_recovering(true);
+    venue_ = v.get();
+    return v;
+  };
+}
+
+void LiveVenue::go_live() {
+  venue_->set_recovering(false);
+  stream_ = std::make_unique<exchange_link::UserDataStream>(
+      exchange_link::Url::parse(o_.rest), o_.ws, exchange_link::TlsOptions{o_.ca_file}, creds_,
+      [this](binance::UserEvent&& ev) {
+        std::lock_guard lock(mu_);
+        inbox_.push_back(std::move(ev));
+      },
+      [this](const std::string& note) {
+        std::lock_guard lock(mu_);
+        notes_.push_back(note);
+        // A stream that came back may have missed events: the account is checked again.
+        if (note.rfind("connected", 0) == 0) reconnected_ = true;
+      });
+  stream_->start();
+  reconcile("start");
+}
+
+void LiveVenue::on_turn() {
+  std::vector<binance::UserEvent> events;
+  std::vector<std::string> notes;
+  bool reconnected = false;
+  {
+    std::lock_guard lock(mu_);
+    events.swap(inbox_);
+    notes.swap(notes_);
+    reconnected = std::exchange(reconnected_, false);
+  }
+  for (const auto& n : notes) svc_.log().info("event=user_stream note=\"{}\"", n);
+  for (const auto& e : events) venue_->on_user_event(e);
+  // Each fill booked, in the log: the account's trail on the exchange, line by line.
+  const auto& fills = venue_->fills();
+  for (; fills_logged_ < fills.size(); ++fills_logged_) {
+    const auto& f = fills[fills_logged_];
+    svc_.log().info("event=exchange_fill client_id={} symbol={} side={} qty={} price={} fee={} realized_pnl={} wallet_after={}", f.client_order_id, f.symbol,
+                    model::to_string(f.side), f.quantity.str(), f.price.str(), f.fee.str(), f.realized_pnl.str(), venue_->wallet_balance().str());
+  }
+  if (venue_->counters().foreign_fills > foreign_seen_) {
+    svc_.log().warn("event=foreign_fill count={} note=\"a fill of an order this router did not place (an operator's, or another program's on the same account): booked, so the account stays true\"",
+                    venue_->counters().foreign_fills - foreign_seen_);
+    foreign_seen_ = venue_->counters().foreign_fills;
+  }
+  if (!events.empty()) user_events_->Increment(static_cast<double>(events.size()));
+  const auto& c = venue_->counters();
+  if (c.order_sends > sends_seen_) sends_->Increment(static_cast<double>(c.order_sends - std::exchange(sends_seen_, c.order_sends)));
+  if (c.fills > fills_seen_) fills_->Increment(static_cast<double>(c.fills - std::exchange(fills_seen_, c.fills)));
+  if (c.repeated_fills > repeats_seen_) repeats_->Increment(static_cast<double>(c.repeated_fills - std::exchange(repeats_seen_, c.repeated_fills)));
+  stream_keys_->Set(static_cast<double>(stream_->keys_made()));
+  if (reconnected) reconcile("user stream connected");
+  else if (std::chrono::steady_clock::now() >= next_reconcile_) reconcile("periodic");
+}
+
+void LiveVenue::reconcile(const char* why) {
+  next_reconcile_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(o_.reconcile_every_ms);
+  reconciliations_->Increment();
+  std::vector<binance::OpenOrderView> orders;
+  std::optional<std::vector<binance::PositionView>> positions;
+  std::string error;
+  const auto get = [&](const char* path) {
+    binance::RestRequest r{"GET", path, {}, "", false};
+    const auto a = rest_->send(r);
+    if (a.outcome != binance::SendOutcome::kAccepted) error = std::string(path) + ": " + a.body.substr(0, 200);
+    return a.body;
+  };
+  for (const bool algo : {false, true}) {
+    const auto body = get(algo ? "/fapi/v1/openAlgoOrders" : "/fapi/v1/openOrders");
+    if (!error.empty()) break;
+    const auto some = binance::parse_open_orders(body, algo, error);
+    if (!some) break;
+    orders.insert(orders.end(), some->begin(), some->end());
+  }
+  if (error.empty()) {
+    const auto body = get("/fapi/v2/positionRisk");
+    if (error.empty()) positions = binance::parse_positions(body, error);
+  }
+  if (!error.empty() || !positions) {
+    // Unable to look: that is not agreement. Entries stop until a reconciliation succeeds.
+    venue_->set_reconciliation_differences({"reconciliation could not read the exchange: " + error});
+    differences_->Set(1);
+    svc_.log().error("event=reconciliation_failed why=\"{}\" error=\"{}\"", why, error);
+    return;
+  }
+  const auto r = binance::reconcile(venue_->expected_book(), orders, *positions);
+  // A fill in flight (done at the exchange, its event not here yet) differs for a moment:
+  // a difference is looked at again within a second, and entries go on once it clears.
+  if (!r.clean()) next_reconcile_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  const bool was_clean = venue_->reconciliation_differences().empty();
+  venue_->set_reconciliation_differences(r.differences);
+  differences_->Set(static_cast<double>(r.differences.size()));
+  for (const auto& d : r.differences) svc_.log().error("event=reconciliation_difference why=\"{}\" difference=\"{}\"", why, d);
+  if (r.clean() && (!was_clean || std::string_view(why) != "periodic"))
+    svc_.log().info("event=reconciled why=\"{}\" open_orders={} positions_checked={}", why, orders.size(), positions->size());
+}
+
+}  // namespace fulcrum::order_router

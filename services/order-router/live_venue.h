@@ -1,0 +1,66 @@
+#pragma once
+// The order router on a live Binance USDⓈ-M account (--venue binance): the venue factory
+// that gives the core a binance::ExchangeVenue instead of a paper venue, the user-data
+// stream that brings its fills, and the reconciliation that checks its account against the
+// exchange's. All of it on the router's thread except the stream's socket: events wait in
+// a queue until the next turn, and are applied under the same lock as every other input.
+//
+// One exchange account per router: shadow mode gives each variant its own account, which
+// on Binance means a sub-account with its own keys, and is refused here (paper venues on
+// live data run shadow mode; split mode A/Bs the variants on the one account).
+// Start-up: the exchange's clock, the wallet balance (the account's deposit), one-way
+// position mode assumed (hedge mode is not supported). After a restart the journal is
+// replayed without sending anything (ExchangeVenue::set_recovering), and reconciliation
+// decides whether entries may go on.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "fulcrum/binance/exchange_venue.h"
+#include "fulcrum/exchange_link/binance_rest.h"
+#include "fulcrum/exchange_link/user_data_stream.h"
+#include "fulcrum/router/router_core.h"
+#include "fulcrum/runtime/service.h"
+
+namespace fulcrum::order_router {
+
+struct LiveVenueOptions {
+  std::string venue = "paper";  // paper | binance
+  std::string rest = "https://fapi.binance.com", ws = "wss://fstream.binance.com", ca_file;
+  int64_t reconcile_every_ms = 30'000;
+};
+
+class LiveVenue {
+ public:
+  LiveVenue(runtime::Service& svc, LiveVenueOptions o, size_t accounts);
+  ~LiveVenue();
+  router::VenueFactory factory();
+  // After the journal's replay: orders go to the exchange from now on, the user stream
+  // starts, and the account is reconciled before the first new order.
+  void go_live();
+  // Every turn, under the router's state lock: the events received since the last turn go
+  // to the venue in order; a due reconciliation runs.
+  void on_turn();
+
+ private:
+  void reconcile(const char* why);
+  runtime::Service& svc_;
+  LiveVenueOptions o_;
+  exchange_link::BinanceCredentials creds_;
+  std::unique_ptr<exchange_link::BinanceRest> rest_;
+  std::unique_ptr<exchange_link::UserDataStream> stream_;
+  binance::ExchangeVenue* venue_ = nullptr;  // owned by the core's accounts
+  core::Money deposit_;
+  std::mutex mu_;
+  std::vector<binance::UserEvent> inbox_;
+  std::vector<std::string> notes_;
+  bool reconnected_ = false;
+  std::chrono::steady_clock::time_point next_reconcile_{};
+  uint64_t sends_seen_ = 0, fills_seen_ = 0, repeats_seen_ = 0, foreign_seen_ = 0;
+  size_t fills_logged_ = 0;
+  prometheus::Counter *user_events_, *sends_, *fills_, *repeats_, *reconciliations_;
+  prometheus::Gauge *differences_, *stream_keys_;
+};
+
+}  // namespace fulcrum::order_router

@@ -1,0 +1,101 @@
+# `fulcrum up --source binance --venue double`: the order router trades the exchange
+# double's account through the Binance venue adapter (binance::ExchangeVenue), not a paper
+# venue:
+#  - at start it measures the exchange's clock, takes the account's USDT balance as its
+#    deposit, and reconciles open orders, Algo orders and positions before any order;
+#  - the user-data stream is its source of fills: an order an operator places on the same
+#    account is booked (and named a foreign fill), and the account stays equal to the
+#    exchange's;
+#  - the kill switch's flatten goes to the exchange as a signed reduce-only market order,
+#    and both the router's book and the exchange end flat, at the same wallet balance;
+#  - no client id is placed twice; no key, secret or listenKey reaches a log;
+#  - shadow mode (an account per variant) on one exchange account is refused.
+source "$(dirname "$0")/lib.sh"
+need_ws_capture
+need_openssl
+# Two leverage variants A/B on the one exchange account (split mode).
+{
+  awk '/^ab:/{skip=1} /^output:/{skip=0} /^mesh:/{exit} !skip' "$SRC/deploy/config/backtest.yaml" | sed -e "s|\.\./sample|$SRC/deploy/sample|g"
+  cat <<'EOF'
+ab:
+  mode: split
+  variants:
+    - {id: fixed_5x, policy: fixed, margin_budget: 0.5, leverage: {fixed: {leverage_x: 5}}}
+    - {id: fixed_10x, policy: fixed, margin_budget: 0.5, leverage: {fixed: {leverage_x: 10}}}
+mesh:
+  replay: realtime
+EOF
+} > "$WORK/split.yaml"
+"$FULCRUM" up --config "$WORK/split.yaml" --out "$WORK/runs" --source binance --exchange-double "$CAP" --venue double --kline-interval 1m \
+  --state-file "$WORK/state.json" --duration 60 >"$WORK/up.log" 2>&1 &
+UP_PID=$!
+# The launcher stops its children on SIGINT (a kill -9 would orphan them).
+stop_up() {
+  kill -INT "$UP_PID" 2>/dev/null
+  for _ in $(seq 150); do kill -0 "$UP_PID" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$UP_PID" 2>/dev/null
+}
+trap 'stop_up; cleanup' EXIT
+wait_for 30 'ls -d "$WORK"/runs/2*/ >/dev/null 2>&1 && grep -q "event=reconciled why=\"user stream connected\"" "$WORK"/runs/2*/logs/order-router.log 2>/dev/null' ||
+  { cat "$WORK/up.log" >&2; fail "the router did not reconcile with the double and follow its user stream"; }
+run=$(ls -d "$WORK"/runs/2*/ | head -1)
+R="$run/logs/order-router.log"
+expect_in "$R" "event=exchange_connected"
+grep -q "event=exchange_connected .* usdt_balance=10000" "$R" || fail "the deposit is not the double's balance: $(grep exchange_connected "$R")"
+grep -q 'event=reconciled why="start" open_orders=0' "$R" || fail "no reconciliation before the first order"
+echo "  router on the double's account: clock measured, deposit 10000 USDT read from the exchange, reconciled at start and when the user stream connected"
+
+# The double's account keys, made by the launcher for this run (its environment only).
+DOUBLE=$(pgrep -f "exchange-double --capture $CAP --tls-cert $run" | head -1)
+[ -n "$DOUBLE" ] || fail "no exchange double running"
+KEY=$(tr '\0' '\n' < "/proc/$DOUBLE/environ" | sed -n 's/^FULCRUM_EXCHANGE_API_KEY=//p')
+SECRET=$(tr '\0' '\n' < "/proc/$DOUBLE/environ" | sed -n 's/^FULCRUM_EXCHANGE_API_SECRET=//p')
+[ -n "$KEY" ] && [ -n "$SECRET" ] || fail "the double has no keys in its environment"
+tr '\0' ' ' < "/proc/$DOUBLE/cmdline" | grep -qF "$SECRET" && fail "the secret is on the double's command line"
+PORT=$(cat "$run/.exchange-double/port")
+ex() { FULCRUM_EXCHANGE_API_KEY="$KEY" FULCRUM_EXCHANGE_API_SECRET="$SECRET" "$FULCRUM" exchange --rest "https://localhost:$PORT" --ca-file "$run/exchange-double-ca.pem" "$@"; }
+
+# An operator's order on the same account: the router books it from the user stream.
+expect_exit 0 ex order --config "$WORK/split.yaml" --client-id operator-1 --quantity 0.002 --reference-price 60000
+expect_in "$WORK/out" '"status":"FILLED"'
+wait_for 10 'grep -q "event=exchange_fill client_id=operator-1 symbol=BTCUSDT side=BUY qty=0.002" "$R"' || fail "the operator's fill never reached the router's book"
+expect_in "$R" "event=foreign_fill count=1"
+echo "  an operator's order on the account: booked from the user stream, named a foreign fill"
+
+# The kill switch's flatten: a signed reduce-only market order to the exchange.
+wait_for 30 'python3 -c "import json,sys; json.load(open(sys.argv[1]))[\"services\"][\"risk-gatekeeper\"]" "$WORK/state.json" 2>/dev/null' ||
+  fail "the mesh never finished starting (no state file)"
+expect_exit 0 "$FULCRUM" ctl kill --state-file "$WORK/state.json" --mode flatten --reason "live venue test"
+wait_for 15 'grep -q "event=exchange_fill client_id=kill-[0-9]*-BTCUSDT symbol=BTCUSDT side=SELL qty=0.002" "$R"' ||
+  { grep -E "kill|exchange" "$R" | tail -5 >&2; fail "the flatten did not close the position on the exchange"; }
+expect_exit 0 ex positions
+python3 - "$WORK/out" <<'PY' || fail "the exchange does not show BTCUSDT flat after the flatten"
+import json, sys
+text = open(sys.argv[1]).read()
+rows = json.loads(text[text.index("["):])
+assert all(float(r["positionAmt"]) == 0 for r in rows if r["symbol"] == "BTCUSDT"), rows
+PY
+# The router's wallet after the last fill equals the double's own balance.
+router_wallet=$(grep "event=exchange_fill" "$R" | tail -1 | sed -n 's/.*wallet_after=\([-0-9.]*\).*/\1/p')
+expect_exit 0 ex balance
+double_wallet=$(sed -n 's/^USDT \([-0-9.]*\).*/\1/p' "$WORK/out")
+[ -n "$router_wallet" ] && [ "$router_wallet" = "$double_wallet" ] || fail "the router's wallet $router_wallet is not the double's $double_wallet"
+echo "  kill switch flatten: sent to the exchange reduce-only and filled; both flat; wallet $router_wallet USDT on both sides"
+
+stop_up
+grep -q "0 client ids placed twice" "$run/logs/exchange-double.log" || fail "the double saw a client id placed twice: $(grep 'placed twice' "$run/logs/exchange-double.log")"
+for s in "$KEY" "$SECRET"; do
+  ! grep -rqF "$s" "$run/logs" "$WORK/up.log" || fail "a key or secret reached a log"
+done
+grep -rq "private/ws/[0-9a-f]\{20,\}" "$run/logs" && fail "a listenKey reached a log"
+echo "  no client id placed twice; no key, secret or listenKey in any log"
+
+# Shadow mode would give each variant its own account: one exchange account cannot be two.
+sed -e 's/  mode: split/  mode: shadow/' -e 's/, margin_budget: 0.5//' "$WORK/split.yaml" > "$WORK/shadow.yaml"
+"$FULCRUM" up --config "$WORK/shadow.yaml" --out "$WORK/runs-shadow" --source binance --exchange-double "$CAP" --venue double --kline-interval 1m --duration 20 \
+  >"$WORK/shadow.log" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] || fail "shadow mode on one exchange account was not refused"
+grep -rq "one router trades one exchange account" "$WORK"/runs-shadow/2*/logs/order-router.log "$WORK/shadow.log" || { tail -5 "$WORK/shadow.log" >&2; fail "the refusal does not say why"; }
+echo "  shadow mode on one exchange account: refused (exit $rc), saying why"
+echo "PASS: the order router trades a Binance account through the venue seam, against the exchange double"
