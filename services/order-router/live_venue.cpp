@@ -28,8 +28,22 @@ LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, size_t accounts)
     if (!balances) throw std::runtime_error("GET /fapi/v2/balance: " + (error.empty() ? balance.body.substr(0, 200) : error));
     const auto usdt = balances->find("USDT");
     if (usdt == balances->end()) throw std::runtime_error("GET /fapi/v2/balance: no USDT balance");
-    deposit_ = usdt->second;
-    svc.log().info("event=exchange_connected rest={} clock_offset_ms={} usdt_balance={}", o_.rest, offset, deposit_.str());
+    // The account's run starts once: its time and balance are kept in Redis, so a restarted
+    // router books the fills since then from the exchange's history onto the same deposit.
+    const auto key = svc.key("router:live_account");
+    const auto now_ms = rest_->clock().timestamp_ms;
+    const auto set = svc.redis().command({"SET", key, std::to_string(now_ms) + " " + usdt->second.str(), "NX"});
+    if (!set) throw std::runtime_error("Redis: cannot record the live account's start: " + svc.redis().last_error());
+    const auto kept = svc.redis().command({"GET", key});
+    const auto space = kept && kept->kind == runtime::RedisReply::Kind::kString ? kept->str.find(' ') : std::string::npos;
+    const auto since = space == std::string::npos ? std::nullopt : core::parse_decimal_raw(kept->str.substr(0, space), 0);
+    const auto deposit = space == std::string::npos ? std::nullopt : core::Money::parse(kept->str.substr(space + 1));
+    if (!since || !deposit) throw std::runtime_error("Redis key " + key + " is not '<since_ms> <deposit>': '" + (kept ? kept->str : "") + "'");
+    since_ms_ = *since;
+    deposit_ = *deposit;
+    restarted_ = set->kind == runtime::RedisReply::Kind::kNil;  // NX refused: a run was under way
+    svc.log().info("event=exchange_connected rest={} clock_offset_ms={} usdt_balance={} deposit={} since_ms={} restarted={}", o_.rest, offset,
+                   usdt->second.str(), deposit_.str(), since_ms_, restarted_);
   } catch (const runtime::StartupError&) {
     throw;
   } catch (const std::invalid_argument& e) {
@@ -54,6 +68,7 @@ router::VenueFactory LiveVenue::factory() {
 
 void LiveVenue::go_live() {
   venue_->set_recovering(false);
+  if (restarted_) adopt();
   stream_ = std::make_unique<exchange_link::UserDataStream>(
       exchange_link::Url::parse(o_.rest), o_.ws, exchange_link::TlsOptions{o_.ca_file}, creds_,
       [this](binance::UserEvent&& ev) {
@@ -102,6 +117,39 @@ void LiveVenue::on_turn() {
   stream_keys_->Set(static_cast<double>(stream_->keys_made()));
   if (reconnected) reconcile("user stream connected");
   else if (std::chrono::steady_clock::now() >= next_reconcile_) reconcile("periodic");
+}
+
+void LiveVenue::adopt() {
+  std::vector<binance::TradeView> trades;
+  std::map<int64_t, std::string> ids;
+  std::vector<binance::OpenOrderView> open;
+  const auto read = [&](const std::string& path, const std::string& symbol) {
+    binance::RestRequest r{"GET", path, {}, "", false};
+    if (!symbol.empty()) r.params.add("symbol", symbol).add("startTime", std::to_string(since_ms_));
+    const auto a = rest_->send(r);
+    if (a.outcome != binance::SendOutcome::kAccepted) throw runtime::StartupError(runtime::kExitRuntime, "--venue binance: " + path + ": " + a.body.substr(0, 200));
+    return a.body;
+  };
+  const auto parsed = [&](auto value, const std::string& what, const std::string& error) {
+    if (!value) throw runtime::StartupError(runtime::kExitRuntime, "--venue binance: " + what + ": " + error);
+    return *value;
+  };
+  std::string error;
+  for (size_t s = 0; s < venue_->symbol_count(); ++s) {
+    const auto& symbol = venue_->instrument(s).symbol;
+    const auto t = parsed(binance::parse_user_trades(read("/fapi/v1/userTrades", symbol), error), "userTrades " + symbol, error);
+    trades.insert(trades.end(), t.begin(), t.end());
+    const auto i = parsed(binance::parse_order_client_ids(read("/fapi/v1/allOrders", symbol), error), "allOrders " + symbol, error);
+    ids.insert(i.begin(), i.end());
+  }
+  for (const bool algo : {false, true}) {
+    const auto o = parsed(binance::parse_open_orders(read(algo ? "/fapi/v1/openAlgoOrders" : "/fapi/v1/openOrders", ""), algo, error), "open orders", error);
+    open.insert(open.end(), o.begin(), o.end());
+  }
+  const auto unprotected = venue_->adopt(trades, ids, open, since_ms_);
+  svc_.log().warn("event=adopted_account since_ms={} trades={} open_orders={} wallet={} note=\"restarted: the account since the run's start, booked from the exchange's history\"",
+                  since_ms_, trades.size(), open.size(), venue_->wallet_balance().str());
+  for (const auto& u : unprotected) svc_.log().error("event=unprotected_position detail=\"{}\"", u);
 }
 
 void LiveVenue::reconcile(const char* why) {

@@ -9,9 +9,11 @@
 // on Binance means a sub-account with its own keys, and is refused here (paper venues on
 // live data run shadow mode; split mode A/Bs the variants on the one account).
 // Start-up: the exchange's clock, the wallet balance (the account's deposit), one-way
-// position mode assumed (hedge mode is not supported). After a restart the journal is
-// replayed without sending anything (ExchangeVenue::set_recovering), and reconciliation
-// decides whether entries may go on.
+// position mode assumed (hedge mode is not supported). The run's start (exchange time) and
+// deposit are kept in Redis: after a restart the journal is replayed without sending
+// anything (ExchangeVenue::set_recovering), the fills since the start are booked from the
+// exchange's history (userTrades, allOrders) and the open orders adopted, and
+// reconciliation decides whether entries may go on.
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,6 +47,7 @@ class LiveVenue {
 
  private:
   void reconcile(const char* why);
+  void adopt();
   runtime::Service& svc_;
   LiveVenueOptions o_;
   exchange_link::BinanceCredentials creds_;
@@ -52,6 +55,8 @@ class LiveVenue {
   std::unique_ptr<exchange_link::UserDataStream> stream_;
   binance::ExchangeVenue* venue_ = nullptr;  // owned by the core's accounts
   core::Money deposit_;
+  core::TimestampMs since_ms_ = 0;  // the account's run started here (exchange time)
+  bool restarted_ = false;
   std::mutex mu_;
   std::vector<binance::UserEvent> inbox_;
   std::vector<std::string> notes_;

@@ -6,6 +6,8 @@
 #  - the user-data stream is its source of fills: an order an operator places on the same
 #    account is booked (and named a foreign fill), and the account stays equal to the
 #    exchange's;
+#  - a router killed mid-run comes back with the account booked from the exchange's history
+#    since the run's start, and reconciles clean;
 #  - the kill switch's flatten goes to the exchange as a signed reduce-only market order,
 #    and both the router's book and the exchange end flat, at the same wallet balance;
 #  - no client id is placed twice; no key, secret or listenKey reaches a log;
@@ -61,6 +63,19 @@ expect_in "$WORK/out" '"status":"FILLED"'
 wait_for 10 'grep -q "event=exchange_fill client_id=operator-1 symbol=BTCUSDT side=BUY qty=0.002" "$R"' || fail "the operator's fill never reached the router's book"
 expect_in "$R" "event=foreign_fill count=1"
 echo "  an operator's order on the account: booked from the user stream, named a foreign fill"
+
+# The router dies mid-run and the launcher starts it again: the new life replays its journal
+# without sending anything, books the account since the run's start from the exchange's
+# history (the operator's fill too), and reconciles clean before any new order.
+ROUTER=$(pgrep -f "order-router --config $WORK/split.yaml" | head -1)
+[ -n "$ROUTER" ] || fail "no order-router to kill"
+kill -9 "$ROUTER"
+wait_for 30 'grep -q "event=adopted_account" "$R"' || { tail -5 "$R" >&2; fail "the restarted router did not adopt the account from the exchange"; }
+grep -q "event=adopted_account since_ms=[0-9]* trades=1 open_orders=0 " "$R" || fail "adoption did not find the one fill: $(grep adopted_account "$R")"
+grep -q "event=exchange_connected .* deposit=10000 .* restarted=true" "$R" || fail "the restarted router did not keep the run's deposit: $(grep exchange_connected "$R" | tail -1)"
+wait_for 10 '[ "$(grep -c "event=reconciled why=\"start\"" "$R")" -ge 2 ]' || fail "the restarted router did not reconcile clean"
+grep -q "event=reconciliation_difference" "$R" && fail "a reconciliation found a difference: $(grep reconciliation_difference "$R" | head -1)"
+echo "  order-router killed mid-run: restarted, the account adopted from the exchange's history (1 fill, deposit kept), reconciled clean"
 
 # The kill switch's flatten: a signed reduce-only market order to the exchange.
 wait_for 30 'python3 -c "import json,sys; json.load(open(sys.argv[1]))[\"services\"][\"risk-gatekeeper\"]" "$WORK/state.json" 2>/dev/null' ||

@@ -59,6 +59,7 @@ void DoubleExchange::execute(Order& o, core::Price fill, int64_t now_ms) {
   o.avg_price = fill;
   o.update_ms = now_ms;
   order_event(o, "TRADE", qty, fill, now_ms, commission, realized);
+  trades_.push_back({trade_id_, o.order_id, now_ms, o.symbol, o.side, fill, qty, realized, commission});
   user_events_.push_back("{\"e\":\"ACCOUNT_UPDATE\",\"E\":" + std::to_string(now_ms) + ",\"T\":" + std::to_string(now_ms) +
                          ",\"a\":{\"m\":\"ORDER\",\"B\":[{\"a\":\"USDT\",\"wb\":" + quote(balance_.str()) + ",\"cw\":" + quote(balance_.str()) +
                          ",\"bc\":\"0\"}],\"P\":[{\"s\":" + quote(o.symbol) + ",\"pa\":" + quote(pos.qty.str()) + ",\"ep\":" + quote(pos.entry.str()) +
@@ -319,7 +320,8 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
   std::map<std::string, std::string> p;
   const bool trading = req.path == "/fapi/v1/order" || req.path == "/fapi/v1/leverage" || req.path == "/fapi/v1/marginType" || req.path == "/fapi/v1/openOrders" ||
                        req.path == "/fapi/v2/positionRisk" || req.path == "/fapi/v1/algoOrder" ||
-                       req.path == "/fapi/v1/openAlgoOrders" || req.path == "/fapi/v2/balance";
+                       req.path == "/fapi/v1/openAlgoOrders" || req.path == "/fapi/v2/balance" ||
+                       req.path == "/fapi/v1/userTrades" || req.path == "/fapi/v1/allOrders";
   if (!trading) return error(404, -5000, "Path not found.");
   if (auto refused = authenticate(req, p)) return *refused;
   const auto get = [&](const char* k) -> std::string {
@@ -378,6 +380,26 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
     std::string body = "[";
     for (const auto& a : algo_orders_)
       if (a.status == "NEW" && (get("symbol").empty() || a.symbol == get("symbol"))) body += (body.size() > 1 ? "," : "") + algo_json(a);
+    return {200, body + "]", false};
+  }
+  if ((req.path == "/fapi/v1/userTrades" || req.path == "/fapi/v1/allOrders") && req.method == "GET") {
+    if (!specs_.count(get("symbol"))) return error(400, -1121, "Invalid symbol.");
+    const auto since = get("startTime").empty() ? std::optional<int64_t>(0) : to_int(get("startTime"));
+    if (!since) return error(400, -1100, "Illegal characters found in parameter 'startTime'.");
+    std::string body = "[";
+    if (req.path == "/fapi/v1/allOrders") {
+      for (const auto& o : orders_)
+        if (o.symbol == get("symbol") && o.update_ms >= *since) body += (body.size() > 1 ? "," : "") + order_json(o);
+      return {200, body + "]", false};
+    }
+    for (const auto& t : trades_) {
+      if (t.symbol != get("symbol") || t.time_ms < *since) continue;
+      body += std::string(body.size() > 1 ? "," : "") + "{\"symbol\":" + quote(t.symbol) + ",\"id\":" + std::to_string(t.id) + ",\"orderId\":" +
+              std::to_string(t.order_id) + ",\"side\":" + quote(t.side) + ",\"price\":" + quote(t.price.str()) + ",\"qty\":" + quote(t.qty.str()) +
+              ",\"realizedPnl\":" + quote(t.realized.str()) + ",\"marginAsset\":\"USDT\",\"commission\":" + quote(t.commission.str()) +
+              ",\"commissionAsset\":\"USDT\",\"time\":" + std::to_string(t.time_ms) + ",\"positionSide\":\"BOTH\",\"buyer\":" +
+              (t.side == "BUY" ? "true" : "false") + ",\"maker\":false}";
+    }
     return {200, body + "]", false};
   }
   if (req.path == "/fapi/v2/balance" && req.method == "GET")

@@ -1,6 +1,7 @@
 #include "fulcrum/binance/exchange_venue.h"
 
 #include <algorithm>
+#include <tuple>
 #include <stdexcept>
 
 #include "fulcrum/binance/client_order_id.h"
@@ -47,6 +48,8 @@ SubmitResult ExchangeVenue::place(model::OrderRequest req, size_t sym, const std
   if (ids_used_.count(xid)) return {RejectReason::kDuplicateClientOrderId, "client order id '" + req.client_order_id + "' was sent before"};
   if (recovering_) {
     ids_used_[xid] = req.client_order_id;
+    if (const auto sym_of = book_.symbol_index(req.symbol))
+      recovered_[xid] = Working{req, decision_reason, *sym_of, is_stop(req.type), false, {}};
     return {};
   }
   if (!differences_.empty() && !req.reduce_only && !req.close_position) {
@@ -275,10 +278,73 @@ void ExchangeVenue::end_order(const std::string& exchange_id, venue::OrderEnd en
   working_.erase(it);
 }
 
+std::vector<std::string> ExchangeVenue::adopt(std::vector<TradeView> trades, const std::map<int64_t, std::string>& client_ids,
+                                              const std::vector<OpenOrderView>& open_orders, TimestampMs since_ms) {
+  // Orders the journal remembers lend their leverage and decision to their fills.
+  working_ = recovered_;
+  std::sort(trades.begin(), trades.end(), [](const TradeView& a, const TradeView& b) { return std::tie(a.time_ms, a.id) < std::tie(b.time_ms, b.id); });
+  for (const auto& t : trades) {
+    if (t.time_ms < since_ms) continue;  // before this account's run: already in its deposit
+    OrderUpdate u;
+    u.event_time_ms = u.transaction_time_ms = t.time_ms;
+    u.symbol = t.symbol;
+    const auto id = client_ids.find(t.order_id);
+    u.client_id = id == client_ids.end() ? "" : id->second;
+    u.side = t.side;
+    u.exec_type = "TRADE";
+    u.status = "PARTIALLY_FILLED";  // booked only: the order's end, and its protection, are what is open now
+    u.order_id = t.order_id;
+    u.trade_id = t.id;
+    u.last_qty = t.qty;
+    u.last_price = t.price;
+    u.commission = t.commission;
+    u.commission_asset = t.commission_asset;
+    u.realized_pnl = t.realized_pnl;
+    u.maker = t.maker;
+    if (u.client_id.rfind("autoclose-", 0) == 0) u.origin = OrderUpdate::Origin::kLiquidation;
+    else if (u.client_id == "adl_autoclose") u.origin = OrderUpdate::Origin::kAdl;
+    on_order_update(u);
+  }
+  // What works now is what the exchange has open, under the mesh's ids.
+  working_.clear();
+  for (const auto& o : open_orders) {
+    const auto sym = book_.symbol_index(o.symbol);
+    if (!sym) continue;
+    const auto known = recovered_.find(o.client_id);
+    Working w = known != recovered_.end() ? known->second : Working{};
+    if (known == recovered_.end()) {
+      const auto used = ids_used_.find(o.client_id);
+      w.req.client_order_id = used != ids_used_.end() ? used->second : o.client_id;
+      w.req.symbol = o.symbol;
+      w.req.type = o.type == "STOP_MARKET" ? model::OrderType::kStopMarket
+                   : o.type == "TRAILING_STOP_MARKET" ? model::OrderType::kTrailingStop
+                   : o.type == "LIMIT" ? model::OrderType::kLimit
+                                       : model::OrderType::kMarket;
+      w.req.reduce_only = o.reduce_only;
+      w.req.close_position = o.algo && o.remaining.is_zero();
+      w.req.quantity = o.remaining;
+      w.sym = *sym;
+      w.algo = o.algo;
+      const auto& pos = book_.position(*sym).qty;
+      w.req.side = pos.raw > 0 ? model::Side::kSell : model::Side::kBuy;
+    }
+    ids_used_[o.client_id] = w.req.client_order_id;
+    working_[o.client_id] = w;
+  }
+  recovered_.clear();
+  std::vector<std::string> unprotected;
+  for (size_t s = 0; s < book_.symbol_count(); ++s) {
+    if (book_.position(s).qty.is_zero()) continue;
+    const bool guarded = std::any_of(working_.begin(), working_.end(), [&](const auto& kv) { return kv.second.sym == s && kv.second.req.reduce_only; });
+    if (!guarded) unprotected.push_back(book_.instrument(s).symbol + " " + book_.position(s).qty.str() + " has no protective order open at the exchange");
+  }
+  return unprotected;
+}
+
 ExpectedBook ExchangeVenue::expected_book() const {
   ExpectedBook b;
   for (const auto& [id, w] : working_)
-    b.orders[id] = OpenOrderView{w.req.symbol, id, w.req.close_position ? core::Qty{} : w.req.quantity - w.filled, w.algo};
+    b.orders[id] = OpenOrderView{w.req.symbol, id, w.req.close_position ? core::Qty{} : w.req.quantity - w.filled, w.algo, {}, w.req.reduce_only};
   for (size_t s = 0; s < book_.symbol_count(); ++s)
     if (!book_.position(s).qty.is_zero()) b.positions[book_.instrument(s).symbol] = book_.position(s).qty;
   return b;

@@ -82,6 +82,11 @@ std::optional<std::vector<OpenOrderView>> parse_open_orders(std::string_view jso
     const auto orig = decimal_field<core::Qty>(o, algo ? "quantity" : "origQty", i);
     const auto done = algo ? core::Qty{} : decimal_field<core::Qty>(o, "executedQty", i);
     v.remaining = orig - done;
+    std::string_view type;
+    if (!o[algo ? "orderType" : "type"].get_string().get(type)) v.type = std::string(type);
+    bool flag = false;
+    if (!o["reduceOnly"].get_bool().get(flag)) v.reduce_only = flag;
+    if (!o["closePosition"].get_bool().get(flag)) v.reduce_only = v.reduce_only || flag;
     return v;
   });
 }
@@ -119,6 +124,34 @@ std::optional<std::map<std::string, core::Money>> parse_balances(std::string_vie
   std::map<std::string, core::Money> out;
   for (const auto& b : *list) out[b.asset] = b.balance;
   return out;
+}
+
+std::optional<std::vector<TradeView>> parse_user_trades(std::string_view json, std::string& error) {
+  return parse_array<TradeView>(json, error, [](simdjson::ondemand::object& o, size_t i) {
+    TradeView t;
+    t.symbol = text_field(o, "symbol", i);
+    t.id = detail::integer(o, "id", entry(i));
+    t.order_id = detail::integer(o, "orderId", entry(i));
+    t.side = text_field(o, "side", i);
+    t.price = decimal_field<core::Price>(o, "price", i);
+    t.qty = decimal_field<core::Qty>(o, "qty", i);
+    t.realized_pnl = decimal_field<core::Money>(o, "realizedPnl", i);
+    t.commission = decimal_field<core::Money>(o, "commission", i);
+    t.commission_asset = text_field(o, "commissionAsset", i);
+    t.time_ms = detail::integer(o, "time", entry(i));
+    t.maker = detail::boolean(o, "maker", entry(i));
+    if (t.side != "BUY" && t.side != "SELL") throw Bad{entry(i) + ": field 'side' is '" + t.side + "'"};
+    return t;
+  });
+}
+
+std::optional<std::map<int64_t, std::string>> parse_order_client_ids(std::string_view json, std::string& error) {
+  const auto list = parse_array<std::pair<int64_t, std::string>>(json, error, [](simdjson::ondemand::object& o, size_t i) {
+    const auto id = detail::integer(o, "orderId", entry(i));
+    return std::make_pair(id, text_field(o, "clientOrderId", i));
+  });
+  if (!list) return std::nullopt;
+  return std::map<int64_t, std::string>(list->begin(), list->end());
 }
 
 }  // namespace fulcrum::binance

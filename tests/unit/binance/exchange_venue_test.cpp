@@ -257,3 +257,56 @@ TEST(ExchangeVenue, RecoveringTakesOrdersAsSentInAPastLife) {
   EXPECT_EQ(rig.venue.submit(entry("past", "0.010", 10), kNow).reason, venue::RejectReason::kDuplicateClientOrderId);
   EXPECT_EQ(rig.ex.orders_accepted(), 0u);
 }
+
+TEST(ExchangeVenue, ARestartedRouterAdoptsTheAccountFromTheExchangesHistory) {
+  Rig rig;
+  ASSERT_TRUE(rig.venue.submit(entry("h1", "0.010", 10, "59000"), kNow).accepted());
+  rig.pump();
+  ASSERT_TRUE(rig.venue.submit(entry("h2", "0.010", 10, "59000"), kNow).accepted());
+  rig.pump();
+  const auto before = rig.venue.wallet_balance();
+
+  // A new life: the journal's orders replayed (nothing sent), then the exchange's word.
+  ExchangeVenue restarted{venue::VenueConfig{}, {test::spec("BTCUSDT")}, Money::from_int(10'000), kNow, rig.port};
+  restarted.set_recovering(true);
+  ASSERT_TRUE(restarted.submit(entry("h1", "0.010", 10, "59000"), kNow).accepted());
+  ASSERT_TRUE(restarted.submit(entry("h2", "0.010", 10, "59000"), kNow).accepted());
+  restarted.set_recovering(false);
+  const auto accepted_before = rig.ex.orders_accepted();
+  const auto get = [&](const std::string& path) {
+    RestRequest r{"GET", path, {}, "", false};
+    r.params.add("symbol", "BTCUSDT").add("startTime", std::to_string(kNow)).add("timestamp", std::to_string(kNow));
+    const auto a = rig.port.send(r);
+    EXPECT_EQ(a.status, 200) << path << ": " << a.body;
+    return a.body;
+  };
+  std::string error;
+  const auto trades = parse_user_trades(get("/fapi/v1/userTrades"), error);
+  ASSERT_TRUE(trades) << error;
+  const auto ids = parse_order_client_ids(get("/fapi/v1/allOrders"), error);
+  ASSERT_TRUE(ids) << error;
+  auto open = *parse_open_orders(get("/fapi/v1/openOrders"), false, error);
+  const auto algo = *parse_open_orders(get("/fapi/v1/openAlgoOrders"), true, error);
+  open.insert(open.end(), algo.begin(), algo.end());
+  const auto unprotected = restarted.adopt(*trades, *ids, open, kNow);
+  EXPECT_TRUE(unprotected.empty()) << unprotected.front();
+  EXPECT_EQ(rig.ex.orders_accepted(), accepted_before) << "adopting sends nothing";
+  EXPECT_EQ(restarted.position(0).qty, qty("0.020"));
+  EXPECT_EQ(restarted.position(0).leverage_x, 10) << "the journal's order lends its leverage";
+  EXPECT_EQ(restarted.wallet_balance(), before);
+  EXPECT_EQ(restarted.wallet_balance(), rig.ex.wallet_balance());
+  EXPECT_EQ(restarted.fills().size(), 2u);
+  auto stops = restarted.resting_stop_ids();
+  std::sort(stops.begin(), stops.end());
+  EXPECT_EQ(stops, (std::vector<std::string>{"h1.sl", "h2.sl"}));
+
+  // The stream then goes on where the history stopped: a repeat is dropped, the stop's fill booked.
+  rig.top("58900", "58900.1");
+  for (const auto& e : rig.ex.take_user_events()) {
+    std::string err;
+    if (const auto parsed = parse_user_event(e, err)) restarted.on_user_event(*parsed);
+  }
+  EXPECT_TRUE(restarted.position(0).qty.is_zero());
+  EXPECT_EQ(restarted.wallet_balance(), rig.ex.wallet_balance());
+  EXPECT_FALSE(restarted.has_open_orders(0));
+}

@@ -140,15 +140,15 @@ TEST(Reconcile, EveryDifferenceIsNamed) {
   const auto positions = parse_positions(R"([{"symbol":"BTCUSDT","positionAmt":"0.006","positionSide":"BOTH"},{"symbol":"ETHUSDT","positionAmt":"0.000","positionSide":"BOTH"}])", error);
   ASSERT_TRUE(positions) << error;
   ExpectedBook journal;
-  journal.orders["a-1"] = {"BTCUSDT", "a-1", *core::Qty::parse("0.006"), false};
-  journal.orders["a-1.sl"] = {"BTCUSDT", "a-1.sl", *core::Qty::parse("0.006"), true};
+  journal.orders["a-1"] = {"BTCUSDT", "a-1", *core::Qty::parse("0.006"), false, {}, false};
+  journal.orders["a-1.sl"] = {"BTCUSDT", "a-1.sl", *core::Qty::parse("0.006"), true, {}, true};
   journal.positions["BTCUSDT"] = *core::Qty::parse("0.006");
   auto all = *orders;
   all.insert(all.end(), algos->begin(), algos->end());
   auto r = reconcile(journal, all, *positions);
   ASSERT_EQ(r.differences.size(), 1u);
   EXPECT_EQ(r.differences[0], "order stray (ETHUSDT) is open at the exchange but not in the journal");
-  journal.orders["lost"] = {"BTCUSDT", "lost", *core::Qty::parse("1"), false};
+  journal.orders["lost"] = {"BTCUSDT", "lost", *core::Qty::parse("1"), false, {}, false};
   journal.positions["BTCUSDT"] = *core::Qty::parse("0.008");
   all.pop_back();  // the stop is gone at the exchange
   r = reconcile(journal, all, *positions);

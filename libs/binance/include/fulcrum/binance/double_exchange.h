@@ -13,8 +13,9 @@
 //   - POST /fapi/v1/leverage (-4028 out of range; -4161 lowering under an open isolated
 //     position) and /fapi/v1/marginType (-4046 no change; -4047/-4048 orders or a
 //     position open);
-//   - GET /fapi/v1/openOrders, /fapi/v1/openAlgoOrders, /fapi/v2/positionRisk and
-//     /fapi/v2/balance;
+//   - GET /fapi/v1/openOrders, /fapi/v1/openAlgoOrders, /fapi/v2/positionRisk,
+//     /fapi/v2/balance, and the account's history: /fapi/v1/userTrades (fills, with
+//     commission and realised PnL) and /fapi/v1/allOrders (order id to client id);
 //   - the Algo book (POST/GET/DELETE /fapi/v1/algoOrder): STOP_MARKET and
 //     TRAILING_STOP_MARKET, by quantity (reduce-only) or closePosition; they trigger on the
 //     book's mid (the double's mark) as set_book_top moves it, and execute as a market order
@@ -87,6 +88,13 @@ class DoubleExchange {
     bool reduce_only = false;
     int64_t update_ms = 0;
   };
+  struct Trade {
+    int64_t id = 0, order_id = 0, time_ms = 0;
+    std::string symbol, side;
+    core::Price price;
+    core::Qty qty;
+    core::Money realized, commission;
+  };
   struct Position {
     core::Qty qty;  // signed
     core::Price entry;
@@ -119,6 +127,7 @@ class DoubleExchange {
   std::map<std::string, std::pair<core::Price, core::Price>> tops_;
   std::map<std::string, Position> positions_;
   std::vector<Order> orders_;
+  std::vector<Trade> trades_;
   std::map<std::string, size_t> placed_;  // client id → times placed
   core::Money balance_;
   int64_t next_order_id_ = 1;

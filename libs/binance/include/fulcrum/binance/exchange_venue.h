@@ -64,6 +64,12 @@ class ExchangeVenue final : public venue::Venue {
   // as sent in a past life: their ids are remembered, nothing goes to the exchange, and the
   // fills are not booked (the exchange's account is read back by reconciliation instead).
   void set_recovering(bool recovering) { recovering_ = recovering; }
+  // After a restart: the account's fills since `since_ms` (the run's start) booked from the
+  // exchange's history, each once, with the leverage and decision of the order the journal
+  // remembers; then what the exchange has open becomes the working orders, under the
+  // mesh's ids. Returns the open positions that have no protective order at the exchange.
+  std::vector<std::string> adopt(std::vector<TradeView> trades, const std::map<int64_t, std::string>& client_ids,
+                                 const std::vector<OpenOrderView>& open_orders, TimestampMs since_ms);
   // The symbol's leverage as last set on the exchange (0: not set by this venue).
   int symbol_leverage(size_t sym) const { return symbol_leverage_[sym]; }
   const ExchangeVenueCounters& counters() const { return counters_; }
@@ -122,6 +128,7 @@ class ExchangeVenue final : public venue::Venue {
   FillBook taken_;
   std::vector<int> symbol_leverage_;
   std::map<std::string, Working> working_;           // by exchange client id
+  std::map<std::string, Working> recovered_;         // orders a replayed journal sent in a past life, by exchange client id
   std::map<std::string, std::string> ids_used_;      // exchange client id → mesh id, every order ever sent
   std::map<std::string, core::Qty> exchange_positions_;
   ExchangeVenueCounters counters_;

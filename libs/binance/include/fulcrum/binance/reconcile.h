@@ -18,6 +18,18 @@ struct OpenOrderView {
   std::string client_id;  // the exchange's (newClientOrderId / clientAlgoId)
   core::Qty remaining;    // orig − executed
   bool algo = false;
+  std::string type;       // MARKET, LIMIT, STOP_MARKET, TRAILING_STOP_MARKET, … ("" when the answer leaves it out)
+  bool reduce_only = false;  // reduceOnly or closePosition
+};
+
+// One fill from the account's history (GET /fapi/v1/userTrades).
+struct TradeView {
+  std::string symbol, side, commission_asset;
+  int64_t id = 0, order_id = 0, time_ms = 0;
+  core::Price price;
+  core::Qty qty;
+  core::Money realized_pnl, commission;
+  bool maker = false;
 };
 
 struct PositionView {
@@ -41,6 +53,9 @@ Reconciliation reconcile(const ExpectedBook& expected, const std::vector<OpenOrd
 // The exchange's answers. nullopt with `error` naming the entry and field when malformed.
 std::optional<std::vector<OpenOrderView>> parse_open_orders(std::string_view json, bool algo, std::string& error);
 std::optional<std::vector<PositionView>> parse_positions(std::string_view json, std::string& error);
+std::optional<std::vector<TradeView>> parse_user_trades(std::string_view json, std::string& error);
+// GET /fapi/v1/allOrders: each order's id to the client id it was placed with.
+std::optional<std::map<int64_t, std::string>> parse_order_client_ids(std::string_view json, std::string& error);
 // GET /fapi/v2/balance: the wallet balance per asset.
 std::optional<std::map<std::string, core::Money>> parse_balances(std::string_view json, std::string& error);
 
