@@ -115,6 +115,7 @@ void LiveVenue::on_turn() {
   if (c.fills > fills_seen_) fills_->Increment(static_cast<double>(c.fills - std::exchange(fills_seen_, c.fills)));
   if (c.repeated_fills > repeats_seen_) repeats_->Increment(static_cast<double>(c.repeated_fills - std::exchange(repeats_seen_, c.repeated_fills)));
   stream_keys_->Set(static_cast<double>(stream_->keys_made()));
+  dead_man_heartbeat();
   if (reconnected) reconcile("user stream connected");
   else if (std::chrono::steady_clock::now() >= next_reconcile_) reconcile("periodic");
 }
@@ -150,6 +151,30 @@ void LiveVenue::adopt() {
   svc_.log().warn("event=adopted_account since_ms={} trades={} open_orders={} wallet={} note=\"restarted: the account since the run's start, booked from the exchange's history\"",
                   since_ms_, trades.size(), open.size(), venue_->wallet_balance().str());
   for (const auto& u : unprotected) svc_.log().error("event=unprotected_position detail=\"{}\"", u);
+}
+
+void LiveVenue::dead_man_heartbeat() {
+  if (o_.dead_man_ms <= 0) return;
+  const auto symbols = venue_->symbols_with_regular_orders();
+  const std::set<std::string> open(symbols.begin(), symbols.end());
+  const auto now = std::chrono::steady_clock::now();
+  const bool due = now >= next_heartbeat_;
+  for (const auto& s : open) {
+    if (!due && countdowns_.count(s)) continue;  // renewed on the next beat
+    const auto a = rest_->send(binance::plan_countdown_cancel_all(s, o_.dead_man_ms, rest_->clock()));
+    if (a.outcome == binance::SendOutcome::kAccepted) countdowns_.insert(s);
+    else svc_.log().error("event=dead_man_heartbeat_failed symbol={} answer=\"{}\"", s, a.body.substr(0, 200));
+  }
+  // A symbol with nothing open left: its countdown is stopped, not left to fire.
+  for (auto it = countdowns_.begin(); it != countdowns_.end();) {
+    if (open.count(*it)) {
+      ++it;
+      continue;
+    }
+    rest_->send(binance::plan_countdown_cancel_all(*it, 0, rest_->clock()));
+    it = countdowns_.erase(it);
+  }
+  if (due) next_heartbeat_ = now + std::chrono::milliseconds(o_.dead_man_ms / 4);
 }
 
 void LiveVenue::reconcile(const char* why) {

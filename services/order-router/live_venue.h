@@ -16,6 +16,7 @@
 // reconciliation decides whether entries may go on.
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,10 @@ struct LiveVenueOptions {
   std::string venue = "paper";  // paper | binance
   std::string rest = "https://fapi.binance.com", ws = "wss://fstream.binance.com", ca_file;
   int64_t reconcile_every_ms = 30'000;
+  // The dead-man switch: each symbol with regular open orders gets countdownCancelAll with
+  // this countdown, renewed at a quarter of it; if the router dies they are cancelled
+  // (protective stops are Algo orders and stay). 0: off.
+  int64_t dead_man_ms = 120'000;
 };
 
 class LiveVenue {
@@ -48,6 +53,7 @@ class LiveVenue {
  private:
   void reconcile(const char* why);
   void adopt();
+  void dead_man_heartbeat();
   runtime::Service& svc_;
   LiveVenueOptions o_;
   exchange_link::BinanceCredentials creds_;
@@ -57,6 +63,8 @@ class LiveVenue {
   core::Money deposit_;
   core::TimestampMs since_ms_ = 0;  // the account's run started here (exchange time)
   bool restarted_ = false;
+  std::set<std::string> countdowns_;  // symbols whose dead-man countdown is running
+  std::chrono::steady_clock::time_point next_heartbeat_{};
   std::mutex mu_;
   std::vector<binance::UserEvent> inbox_;
   std::vector<std::string> notes_;

@@ -235,6 +235,9 @@ int main(int argc, char** argv) {
         app.add_option("--binance-rest", o.live.rest, "binance: the REST base (testnet: https://testnet.binancefuture.com)")->capture_default_str();
         app.add_option("--binance-ws", o.live.ws, "binance: the WebSocket base; the user-data stream is <ws>/private/ws/<listenKey>")->capture_default_str();
         app.add_option("--ca-file", o.live.ca_file, "binance: trust only this CA (PEM)")->check(CLI::ExistingFile);
+        app.add_option("--dead-man-ms", o.live.dead_man_ms, "binance: countdownCancelAll for symbols with open orders, renewed at a quarter of it (0: off)")
+            ->check(CLI::Range(int64_t{0}, int64_t{3'600'000}))
+            ->capture_default_str();
         app.add_option("--reconcile-every-ms", o.live.reconcile_every_ms, "binance: how often the account is checked against the exchange")
             ->check(CLI::Range(int64_t{1'000}, int64_t{3'600'000}))
             ->capture_default_str();

@@ -32,6 +32,7 @@ DoubleExchange::DoubleExchange(std::string api_key, std::string secret, std::vec
 
 void DoubleExchange::set_book_top(const std::string& symbol, core::Price bid, core::Price ask, int64_t now_ms) {
   tops_[symbol] = {bid, ask};
+  if (now_ms > 0) expire_countdowns(now_ms);
   trigger_algo_orders(symbol, now_ms);
 }
 
@@ -293,7 +294,24 @@ DoubleResponse DoubleExchange::query_order(const std::map<std::string, std::stri
   return error(400, -2013, "Order does not exist.");
 }
 
+void DoubleExchange::expire_countdowns(int64_t now_ms) {
+  for (auto it = countdowns_.begin(); it != countdowns_.end();) {
+    if (now_ms < it->second) {
+      ++it;
+      continue;
+    }
+    for (auto& o : orders_)
+      if (o.symbol == it->first && o.status == "NEW") {
+        o.status = "CANCELED";
+        o.update_ms = now_ms;
+        order_event(o, "CANCELED", {}, {}, now_ms);
+      }
+    it = countdowns_.erase(it);
+  }
+}
+
 DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
+  expire_countdowns(req.now_ms);
   if (req.path == "/fapi/v1/time" && req.method == "GET") return {200, "{\"serverTime\":" + std::to_string(req.now_ms) + "}", false};
   if (req.path == "/fapi/v1/listenKey") {
     // USER_STREAM security: the API key alone.
@@ -321,7 +339,7 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
   const bool trading = req.path == "/fapi/v1/order" || req.path == "/fapi/v1/leverage" || req.path == "/fapi/v1/marginType" || req.path == "/fapi/v1/openOrders" ||
                        req.path == "/fapi/v2/positionRisk" || req.path == "/fapi/v1/algoOrder" ||
                        req.path == "/fapi/v1/openAlgoOrders" || req.path == "/fapi/v2/balance" ||
-                       req.path == "/fapi/v1/userTrades" || req.path == "/fapi/v1/allOrders";
+                       req.path == "/fapi/v1/userTrades" || req.path == "/fapi/v1/allOrders" || req.path == "/fapi/v1/countdownCancelAll";
   if (!trading) return error(404, -5000, "Path not found.");
   if (auto refused = authenticate(req, p)) return *refused;
   const auto get = [&](const char* k) -> std::string {
@@ -401,6 +419,14 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
               (t.side == "BUY" ? "true" : "false") + ",\"maker\":false}";
     }
     return {200, body + "]", false};
+  }
+  if (req.path == "/fapi/v1/countdownCancelAll" && req.method == "POST") {
+    if (!specs_.count(get("symbol"))) return error(400, -1121, "Invalid symbol.");
+    const auto ms = to_int(get("countdownTime"));
+    if (!ms || *ms < 0) return error(400, -1102, "Mandatory parameter 'countdownTime' was not sent, was empty/null, or malformed.");
+    if (*ms == 0) countdowns_.erase(get("symbol"));
+    else countdowns_[get("symbol")] = req.now_ms + *ms;
+    return {200, "{\"symbol\":" + quote(get("symbol")) + ",\"countdownTime\":" + quote(std::to_string(*ms)) + "}", false};
   }
   if (req.path == "/fapi/v2/balance" && req.method == "GET")
     return {200, "[{\"accountAlias\":\"double\",\"asset\":\"USDT\",\"balance\":" + quote(balance_.str()) + ",\"crossWalletBalance\":" + quote(balance_.str()) +

@@ -1,6 +1,7 @@
 #include "fulcrum/binance/exchange_venue.h"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 #include <stdexcept>
 
@@ -358,6 +359,13 @@ std::vector<std::string> ExchangeVenue::position_mismatches() const {
     if (mine != qty) out.push_back(symbol + " book " + mine.str() + " exchange " + qty.str());
   }
   return out;
+}
+
+std::vector<std::string> ExchangeVenue::symbols_with_regular_orders() const {
+  std::set<std::string> symbols;
+  for (const auto& [id, w] : working_)
+    if (!w.algo) symbols.insert(w.req.symbol);
+  return {symbols.begin(), symbols.end()};
 }
 
 bool ExchangeVenue::has_open_orders(size_t sym) const {

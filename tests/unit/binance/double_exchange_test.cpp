@@ -89,3 +89,35 @@ TEST(DoubleExchange, AClosedOrdersIdCanBeReusedWhichIsWhyABlindResendTradesTwice
   EXPECT_EQ(rig.ex.ids_placed_twice(), std::vector<std::string>{"once"});
   EXPECT_NE(rig.ex.position_json().find("\"positionAmt\":\"0.02\""), std::string::npos);  // double the position
 }
+
+TEST(DoubleExchange, TheDeadManSwitchCancelsTheSymbolsOpenOrdersUnlessRenewed) {
+  Rig rig;
+  auto rest = market("resting", model::Side::kBuy, "0.01");
+  rest.type = model::OrderType::kLimit;
+  rest.limit_price = *core::Price::parse("59000");  // below the ask: it rests
+  ASSERT_EQ(rig.send(plan(rest)).status, 200);
+  const auto open_count = [&](int64_t now) {
+    const auto body = rig.send(RestRequest{"GET", "/fapi/v1/openOrders", [&] {
+                                             QueryString q;
+                                             q.add("timestamp", std::to_string(now));
+                                             return q;
+                                           }(),
+                                           "", false},
+                               now)
+                          .body;
+    size_t n = 0;
+    for (size_t at = 0; (at = body.find("\"clientOrderId\"", at)) != std::string::npos; ++at) ++n;
+    return n;
+  };
+  ASSERT_EQ(rig.send(plan_countdown_cancel_all("BTCUSDT", 1000, {kNow, 5000})).status, 200);
+  EXPECT_EQ(open_count(kNow + 500), 1u);
+  // Renewed at +800: the deadline moves to +1800.
+  ASSERT_EQ(rig.send(plan_countdown_cancel_all("BTCUSDT", 1000, {kNow + 800, 5000}), kNow + 800).status, 200);
+  EXPECT_EQ(open_count(kNow + 1500), 1u);
+  rig.ex.take_user_events();
+  EXPECT_EQ(open_count(kNow + 1900), 0u) << "not renewed: cancelled";
+  const auto events = rig.ex.take_user_events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].find("\"X\":\"CANCELED\""), std::string::npos);
+  EXPECT_NE(events[0].find("\"c\":\"resting\""), std::string::npos);
+}

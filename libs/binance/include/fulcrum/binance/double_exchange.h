@@ -16,6 +16,10 @@
 //   - GET /fapi/v1/openOrders, /fapi/v1/openAlgoOrders, /fapi/v2/positionRisk,
 //     /fapi/v2/balance, and the account's history: /fapi/v1/userTrades (fills, with
 //     commission and realised PnL) and /fapi/v1/allOrders (order id to client id);
+//   - the dead-man switch (POST /fapi/v1/countdownCancelAll): unless renewed within
+//     countdownTime, every open order of the symbol is cancelled. It cancels the regular
+//     book only, not Algo orders (as read in Binance's docs; not confirmed on a live
+//     exchange), so protective stops outlive a dead client;
 //   - the Algo book (POST/GET/DELETE /fapi/v1/algoOrder): STOP_MARKET and
 //     TRAILING_STOP_MARKET, by quantity (reduce-only) or closePosition; they trigger on the
 //     book's mid (the double's mark) as set_book_top moves it, and execute as a market order
@@ -117,6 +121,7 @@ class DoubleExchange {
   // Fills `o` whole at `price`: the position, the fee, the realised PnL, the wallet, events.
   void execute(Order& o, core::Price price, int64_t now_ms);
   void trigger_algo_orders(const std::string& symbol, int64_t now_ms);
+  void expire_countdowns(int64_t now_ms);
   std::optional<DoubleResponse> authenticate(const DoubleRequest& req, std::map<std::string, std::string>& params) const;
   DoubleResponse new_order(const std::map<std::string, std::string>& p, int64_t now_ms);
   DoubleResponse query_order(const std::map<std::string, std::string>& p) const;
@@ -128,6 +133,7 @@ class DoubleExchange {
   std::map<std::string, Position> positions_;
   std::vector<Order> orders_;
   std::vector<Trade> trades_;
+  std::map<std::string, int64_t> countdowns_;  // symbol → when its open orders are cancelled
   std::map<std::string, size_t> placed_;  // client id → times placed
   core::Money balance_;
   int64_t next_order_id_ = 1;

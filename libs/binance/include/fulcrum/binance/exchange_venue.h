@@ -70,6 +70,9 @@ class ExchangeVenue final : public venue::Venue {
   // mesh's ids. Returns the open positions that have no protective order at the exchange.
   std::vector<std::string> adopt(std::vector<TradeView> trades, const std::map<int64_t, std::string>& client_ids,
                                  const std::vector<OpenOrderView>& open_orders, TimestampMs since_ms);
+  // Symbols with working orders in the exchange's regular book (not Algo orders): the ones a
+  // dead-man switch (countdownCancelAll) covers.
+  std::vector<std::string> symbols_with_regular_orders() const;
   // The symbol's leverage as last set on the exchange (0: not set by this venue).
   int symbol_leverage(size_t sym) const { return symbol_leverage_[sym]; }
   const ExchangeVenueCounters& counters() const { return counters_; }
