@@ -302,8 +302,7 @@ std::vector<std::string> ExchangeVenue::adopt(std::vector<TradeView> trades, con
     u.commission_asset = t.commission_asset;
     u.realized_pnl = t.realized_pnl;
     u.maker = t.maker;
-    if (u.client_id.rfind("autoclose-", 0) == 0) u.origin = OrderUpdate::Origin::kLiquidation;
-    else if (u.client_id == "adl_autoclose") u.origin = OrderUpdate::Origin::kAdl;
+    u.origin = origin_of_client_id(u.client_id);
     on_order_update(u);
   }
   // What works now is what the exchange has open, under the mesh's ids.

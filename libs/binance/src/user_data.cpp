@@ -50,8 +50,7 @@ std::optional<UserEvent> parse_user_event(std::string_view json, std::string& er
       bool maker = false;
       if (!o["m"].get_bool().get(maker)) u.maker = maker;
       u.realized_pnl = decimal<core::Money>(o, "rp");
-      if (u.client_id.rfind("autoclose-", 0) == 0) u.origin = OrderUpdate::Origin::kLiquidation;
-      else if (u.client_id == "adl_autoclose") u.origin = OrderUpdate::Origin::kAdl;
+      u.origin = origin_of_client_id(u.client_id);
       return u;
     }
     if (type == "ACCOUNT_UPDATE") {
@@ -95,6 +94,12 @@ std::optional<UserEvent> parse_user_event(std::string_view json, std::string& er
     error = std::string("malformed JSON: ") + e.what();
   }
   return std::nullopt;
+}
+
+OrderUpdate::Origin origin_of_client_id(std::string_view client_id) {
+  if (client_id.rfind("autoclose-", 0) == 0) return OrderUpdate::Origin::kLiquidation;
+  if (client_id == "adl_autoclose") return OrderUpdate::Origin::kAdl;
+  return OrderUpdate::Origin::kClient;
 }
 
 bool FillBook::take(const OrderUpdate& u) {

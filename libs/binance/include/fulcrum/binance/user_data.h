@@ -35,6 +35,10 @@ struct OrderUpdate {
   bool is_fill() const { return exec_type == "TRADE" && !last_qty.is_zero(); }
 };
 
+// Who made an order, from its client id: the exchange's liquidation engine ("autoclose-…"),
+// its auto-deleveraging ("adl_autoclose"), or a client.
+OrderUpdate::Origin origin_of_client_id(std::string_view client_id);
+
 struct AccountUpdate {
   int64_t event_time_ms = 0;
   std::string reason;  // m: ORDER, FUNDING_FEE, DEPOSIT, …
