@@ -34,6 +34,19 @@ done
 grep -q "kind: Deployment" "$WORK/two-variants-values.yaml.yaml" || fail "no Deployment rendered"
 [ "$(grep -c 'fulcrum.io/variant: "' "$WORK/two-variants-values.yaml.yaml")" -ge 2 ] || fail "two variants did not render two leverage Deployments"
 grep -q "strategy: {type: Recreate}" "$WORK/default-values.yaml.yaml" || fail "the singletons are not Recreate"
+# The live values point market-data at the streams and the router at the account; the default at neither.
+python3 - "$WORK/live-values.yaml.yaml" "$WORK/default-values.yaml.yaml" <<'PY' || fail "the venue and source args are not what exchange.* says"
+import sys, yaml
+def args(p, name):
+    d = next(d for d in yaml.safe_load_all(open(p)) if d and d["kind"] == "Deployment" and d["metadata"]["name"] == name)
+    return d["spec"]["template"]["spec"]["containers"][0]["args"]
+live_router, live_md = args(sys.argv[1], "rel-order-router"), args(sys.argv[1], "rel-market-data")
+assert "--venue=binance" in live_router and "--binance-rest=https://testnet.binancefuture.com" in live_router, live_router
+assert "--source=binance" in live_md and "--binance-ws=wss://fstream.binancefuture.com" in live_md, live_md
+assert not any(a.startswith("--venue") for a in args(sys.argv[2], "rel-order-router"))
+assert not any(a.startswith("--source") for a in args(sys.argv[2], "rel-market-data"))
+print("  live values: market-data on the streams, the order router on the account (--venue=binance); the default on neither")
+PY
 
 # The PrometheusRule and the dashboards are deploy/'s own files, not copies.
 render -f "$CHART/ci/default-values.yaml" --set monitoring.prometheusRule.enabled=true --set monitoring.grafanaDashboards.enabled=true \
@@ -63,7 +76,11 @@ bad "hot" --set ports.hot=not-a-port
 bad "B_1" --set leverage.variants.B_1.policy=fixed
 bad "policy" --set leverage.variants.c.policy=martingale
 bad "marginBudget" --set leverage.variants.a.marginBudget=2
-echo "  bad values rejected by values.schema.json: a typo key, a wrong type, an id that is no name, an unknown policy, a budget above 1"
+bad "venue" --set exchange.venue=ftx
+bad "needs exchange.apiKeySecret" --set exchange.venue=binance
+bad "leverage.mode split" --set exchange.venue=binance --set exchange.apiKeySecret=k --set leverage.variants.b.policy=fixed
+echo "  bad values rejected by values.schema.json: a typo key, a wrong type, an id that is no name, an unknown policy, a budget above 1, an unknown venue"
+echo "  a live venue without its key Secret, or in shadow mode with two variants (two accounts on one key): refused at render time"
 
 # A version swap by --set touches one Deployment.
 two=(-f "$CHART/ci/two-variants-values.yaml")

@@ -40,7 +40,8 @@ Redis, the one shared password on an external Redis. */}}
 {{- range $id, $v := .Values.leverage.variants -}}
 {{- /* No version here: it travels as the variant's own --version, so swapping one variant's
      version or tag changes that Deployment alone, not the ConfigMap every pod hashes. */ -}}
-{{- $entry := dict "id" $id "policy" $v.policy "weight" $v.weight "margin_budget" $v.marginBudget -}}
+{{- /* A variant that leaves out weight or marginBudget gets values.yaml's defaults (1). */ -}}
+{{- $entry := dict "id" $id "policy" $v.policy "weight" (ternary $v.weight 1 (hasKey $v "weight")) "margin_budget" (ternary $v.marginBudget 1 (hasKey $v "marginBudget")) -}}
 {{- if $v.leverage }}{{ $_ := set $entry "leverage" $v.leverage }}{{ end -}}
 {{- if $v.filters }}{{ $_ := set $entry "filters" $v.filters }}{{ end -}}
 {{- $variants = append $variants $entry -}}
