@@ -1,5 +1,6 @@
 #include "live_venue.h"
 
+#include "fulcrum/binance/exchange_info.h"
 #include "fulcrum/binance/reconcile.h"
 
 namespace fulcrum::order_router {
@@ -28,6 +29,12 @@ LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, size_t accounts)
     if (!balances) throw std::runtime_error("GET /fapi/v2/balance: " + (error.empty() ? balance.body.substr(0, 200) : error));
     const auto usdt = balances->find("USDT");
     if (usdt == balances->end()) throw std::runtime_error("GET /fapi/v2/balance: no USDT balance");
+    // The symbols' filters as the exchange enforces them today (exchangeInfo is public:
+    // the API key alone, no signature).
+    const auto info = rest_->send_keyed("GET", "/fapi/v1/exchangeInfo");
+    const auto filters = info.outcome == binance::SendOutcome::kAccepted ? binance::parse_exchange_info(info.body, error) : std::nullopt;
+    if (!filters) throw std::runtime_error("GET /fapi/v1/exchangeInfo: " + (error.empty() ? info.body.substr(0, 200) : error));
+    for (const auto& f : *filters) live_filters_[f.symbol] = f;
     // The account's run starts once: its time and balance are kept in Redis, so a restarted
     // router books the fills since then from the exchange's history onto the same deposit.
     const auto key = svc.key("router:live_account");
@@ -58,7 +65,20 @@ LiveVenue::~LiveVenue() {
 }
 
 router::VenueFactory LiveVenue::factory() {
-  return [this](const std::string&, const std::vector<model::InstrumentSpec>& specs, core::Money, core::TimestampMs start_ms) {
+  return [this](const std::string&, const std::vector<model::InstrumentSpec>& configured, core::Money, core::TimestampMs start_ms) {
+    // Each symbol on the exchange's filters; a symbol it does not trade stops the start.
+    std::vector<model::InstrumentSpec> specs;
+    std::vector<std::string> differences;
+    for (const auto& spec : configured) {
+      const auto live = live_filters_.find(spec.symbol);
+      if (live == live_filters_.end() || live->second.status != "TRADING")
+        throw runtime::StartupError(runtime::kExitConfig, "--venue binance: the config's symbol " + spec.symbol + " is " +
+                                                              (live == live_filters_.end() ? "not listed" : "'" + live->second.status + "'") +
+                                                              " at the exchange (exchangeInfo)");
+      specs.push_back(binance::with_exchange_filters(spec, live->second, differences));
+    }
+    for (const auto& d : differences) svc_.log().warn("event=exchange_filter_differs detail=\"{}\" note=\"the exchange's value is used; the planner sizes with the config's: update the config\"", d);
+    svc_.log().info("event=exchange_filters symbols={} differences={}", specs.size(), differences.size());
     auto v = std::make_unique<binance::ExchangeVenue>(svc_.config().backtest.venue, specs, deposit_, start_ms, *rest_);
     v->set_recovering(true);
     venue_ = v.get();

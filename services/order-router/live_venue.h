@@ -8,18 +8,21 @@
 // One exchange account per router: shadow mode gives each variant its own account, which
 // on Binance means a sub-account with its own keys, and is refused here (paper venues on
 // live data run shadow mode; split mode A/Bs the variants on the one account).
-// Start-up: the exchange's clock, the wallet balance (the account's deposit), one-way
+// Start-up: the exchange's clock, its symbol filters (exchangeInfo, used in place of the
+// config's, each difference logged), the wallet balance (the account's deposit), one-way
 // position mode assumed (hedge mode is not supported). The run's start (exchange time) and
 // deposit are kept in Redis: after a restart the journal is replayed without sending
 // anything (ExchangeVenue::set_recovering), the fills since the start are booked from the
 // exchange's history (userTrades, allOrders) and the open orders adopted, and
 // reconciliation decides whether entries may go on.
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "fulcrum/binance/exchange_info.h"
 #include "fulcrum/binance/exchange_venue.h"
 #include "fulcrum/exchange_link/binance_rest.h"
 #include "fulcrum/exchange_link/user_data_stream.h"
@@ -61,6 +64,7 @@ class LiveVenue {
   std::unique_ptr<exchange_link::UserDataStream> stream_;
   binance::ExchangeVenue* venue_ = nullptr;  // owned by the core's accounts
   core::Money deposit_;
+  std::map<std::string, binance::SymbolFilters> live_filters_;  // exchangeInfo at start
   core::TimestampMs since_ms_ = 0;  // the account's run started here (exchange time)
   bool restarted_ = false;
   std::set<std::string> countdowns_;  // symbols whose dead-man countdown is running

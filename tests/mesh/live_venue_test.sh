@@ -1,8 +1,8 @@
 # `fulcrum up --source binance --venue double`: the order router trades the exchange
 # double's account through the Binance venue adapter (binance::ExchangeVenue), not a paper
 # venue:
-#  - at start it measures the exchange's clock, takes the account's USDT balance as its
-#    deposit, and reconciles open orders, Algo orders and positions before any order;
+#  - at start it measures the exchange's clock, reads the symbols' filters from
+#    exchangeInfo, takes the account's USDT balance as its deposit, and reconciles open orders, Algo orders and positions before any order;
 #  - the user-data stream is its source of fills: an order an operator places on the same
 #    account is booked (and named a foreign fill), and the account stays equal to the
 #    exchange's;
@@ -45,7 +45,8 @@ R="$run/logs/order-router.log"
 expect_in "$R" "event=exchange_connected"
 grep -q "event=exchange_connected .* usdt_balance=10000" "$R" || fail "the deposit is not the double's balance: $(grep exchange_connected "$R")"
 grep -q 'event=reconciled why="start" open_orders=0' "$R" || fail "no reconciliation before the first order"
-echo "  router on the double's account: clock measured, deposit 10000 USDT read from the exchange, reconciled at start and when the user stream connected"
+grep -q "event=exchange_filters symbols=[1-9][0-9]* differences=0" "$R" || fail "the symbols' filters were not read from exchangeInfo: $(grep exchange_filter "$R" | head -2)"
+echo "  router on the double's account: clock measured, filters from exchangeInfo, deposit 10000 USDT read from the exchange, reconciled at start and when the user stream connected"
 
 # The double's account keys, made by the launcher for this run (its environment only).
 DOUBLE=$(pgrep -f "exchange-double --capture $CAP --tls-cert $run" | head -1)

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "fulcrum/binance/client_order_id.h"
+#include "fulcrum/binance/exchange_info.h"
 #include "fulcrum/binance/signing.h"
 
 namespace fulcrum::binance {
@@ -313,6 +314,11 @@ void DoubleExchange::expire_countdowns(int64_t now_ms) {
 DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
   expire_countdowns(req.now_ms);
   if (req.path == "/fapi/v1/time" && req.method == "GET") return {200, "{\"serverTime\":" + std::to_string(req.now_ms) + "}", false};
+  if (req.path == "/fapi/v1/exchangeInfo" && req.method == "GET") {
+    std::vector<model::InstrumentSpec> specs;
+    for (const auto& [symbol, spec] : specs_) specs.push_back(spec);
+    return {200, exchange_info_json(specs), false};
+  }
   if (req.path == "/fapi/v1/listenKey") {
     // USER_STREAM security: the API key alone.
     if (req.api_key.empty() || req.api_key.size() > 128) return error(401, -2014, "API-key format invalid.");

@@ -13,6 +13,7 @@
 //   - POST /fapi/v1/leverage (-4028 out of range; -4161 lowering under an open isolated
 //     position) and /fapi/v1/marginType (-4046 no change; -4047/-4048 orders or a
 //     position open);
+//   - GET /fapi/v1/exchangeInfo (the symbols' filters, unsigned);
 //   - GET /fapi/v1/openOrders, /fapi/v1/openAlgoOrders, /fapi/v2/positionRisk,
 //     /fapi/v2/balance, and the account's history: /fapi/v1/userTrades (fills, with
 //     commission and realised PnL) and /fapi/v1/allOrders (order id to client id);

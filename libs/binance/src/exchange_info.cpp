@@ -1,0 +1,83 @@
+#include "fulcrum/binance/exchange_info.h"
+
+#include <simdjson.h>
+
+#include "json_fields.h"
+
+namespace fulcrum::binance {
+
+using Bad = detail::JsonFieldError;
+
+std::optional<std::vector<SymbolFilters>> parse_exchange_info(std::string_view json, std::string& error) {
+  static thread_local simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(json);
+  try {
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::object top;
+    simdjson::ondemand::array symbols;
+    if (parser.iterate(padded).get(doc) || doc.get_object().get(top)) throw Bad{"not a JSON object"};
+    if (top["symbols"].get_array().get(symbols)) throw Bad{"field 'symbols' missing or not an array"};
+    std::vector<SymbolFilters> out;
+    for (auto item : symbols) {
+      simdjson::ondemand::object s;
+      if (item.get_object().get(s)) throw Bad{"symbol " + std::to_string(out.size()) + " is not an object"};
+      SymbolFilters f;
+      f.symbol = std::string(detail::text(s, "symbol", "symbol " + std::to_string(out.size())));
+      f.status = std::string(detail::text(s, "status", f.symbol));
+      simdjson::ondemand::array filters;
+      if (s["filters"].get_array().get(filters)) throw Bad{f.symbol + ": field 'filters' missing or not an array"};
+      for (auto filter_item : filters) {
+        simdjson::ondemand::object filter;
+        if (filter_item.get_object().get(filter)) throw Bad{f.symbol + ": a filter is not an object"};
+        const auto type = std::string(detail::text(filter, "filterType", f.symbol));
+        const auto where = f.symbol + " " + type;
+        if (type == "PRICE_FILTER") f.tick_size = detail::decimal<core::Price>(filter, "tickSize", where);
+        else if (type == "LOT_SIZE") {
+          f.step_size = detail::decimal<core::Qty>(filter, "stepSize", where);
+          f.max_qty = detail::decimal<core::Qty>(filter, "maxQty", where);
+        } else if (type == "MARKET_LOT_SIZE") f.max_market_qty = detail::decimal<core::Qty>(filter, "maxQty", where);
+        else if (type == "MIN_NOTIONAL") f.min_notional = detail::decimal<core::Money>(filter, "notional", where);
+      }
+      if (f.tick_size.raw <= 0 || f.step_size.raw <= 0) throw Bad{f.symbol + ": PRICE_FILTER tickSize or LOT_SIZE stepSize missing or not positive"};
+      out.push_back(std::move(f));
+    }
+    error.clear();
+    return out;
+  } catch (const Bad& b) {
+    error = b.why;
+  } catch (const simdjson::simdjson_error& e) {
+    error = std::string("malformed JSON: ") + e.what();
+  }
+  return std::nullopt;
+}
+
+std::string exchange_info_json(const std::vector<model::InstrumentSpec>& specs) {
+  std::string body = "{\"timezone\":\"UTC\",\"symbols\":[";
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const auto& s = specs[i];
+    body += std::string(i ? "," : "") + "{\"symbol\":\"" + s.symbol + "\",\"pair\":\"" + s.symbol +
+            "\",\"contractType\":\"PERPETUAL\",\"status\":\"TRADING\",\"quoteAsset\":\"USDT\",\"marginAsset\":\"USDT\",\"filters\":["
+            "{\"filterType\":\"PRICE_FILTER\",\"tickSize\":\"" + s.tick_size.str() + "\"},"
+            "{\"filterType\":\"LOT_SIZE\",\"stepSize\":\"" + s.step_size.str() + "\",\"maxQty\":\"" + s.max_qty.str() + "\",\"minQty\":\"" + s.step_size.str() + "\"},"
+            "{\"filterType\":\"MARKET_LOT_SIZE\",\"stepSize\":\"" + s.step_size.str() + "\",\"maxQty\":\"" + s.max_market_qty.str() + "\",\"minQty\":\"" + s.step_size.str() + "\"},"
+            "{\"filterType\":\"MIN_NOTIONAL\",\"notional\":\"" + s.min_notional.str() + "\"}]}";
+  }
+  return body + "]}";
+}
+
+model::InstrumentSpec with_exchange_filters(const model::InstrumentSpec& configured, const SymbolFilters& live, std::vector<std::string>& differences) {
+  auto spec = configured;
+  const auto take = [&](auto& mine, const auto& theirs, const char* name) {
+    if (theirs.raw <= 0 || mine == theirs) return;
+    differences.push_back(configured.symbol + " " + name + ": config " + mine.str() + ", exchange " + theirs.str());
+    mine = theirs;
+  };
+  take(spec.tick_size, live.tick_size, "tick_size");
+  take(spec.step_size, live.step_size, "step_size");
+  take(spec.max_qty, live.max_qty, "max_qty");
+  take(spec.max_market_qty, live.max_market_qty, "max_market_qty");
+  take(spec.min_notional, live.min_notional, "min_notional");
+  return spec;
+}
+
+}  // namespace fulcrum::binance

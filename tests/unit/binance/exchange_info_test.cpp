@@ -1,0 +1,62 @@
+#include "fulcrum/binance/exchange_info.h"
+
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+using namespace fulcrum;
+using namespace fulcrum::binance;
+
+TEST(ExchangeInfo, ParsesBinancesFiltersAndSkipsTheOnesItDoesNotUse) {
+  // Trimmed from Binance's documented exchangeInfo answer (the shape; values as the docs show).
+  const std::string doc = R"({"timezone":"UTC","serverTime":1565613908500,"rateLimits":[],"symbols":[{"symbol":"BTCUSDT","pair":"BTCUSDT",
+    "contractType":"PERPETUAL","status":"TRADING","filters":[
+    {"filterType":"PRICE_FILTER","maxPrice":"4529764","minPrice":"556.80","tickSize":"0.10"},
+    {"filterType":"LOT_SIZE","maxQty":"1000","minQty":"0.001","stepSize":"0.001"},
+    {"filterType":"MARKET_LOT_SIZE","maxQty":"120","minQty":"0.001","stepSize":"0.001"},
+    {"filterType":"MAX_NUM_ORDERS","limit":200},
+    {"filterType":"MIN_NOTIONAL","notional":"100"},
+    {"filterType":"PERCENT_PRICE","multiplierUp":"1.0500","multiplierDown":"0.9500","multiplierDecimal":"4"}]}]})";
+  std::string error;
+  const auto info = parse_exchange_info(doc, error);
+  ASSERT_TRUE(info) << error;
+  ASSERT_EQ(info->size(), 1u);
+  const auto& f = (*info)[0];
+  EXPECT_EQ(f.status, "TRADING");
+  EXPECT_EQ(f.tick_size, *core::Price::parse("0.1"));
+  EXPECT_EQ(f.step_size, *core::Qty::parse("0.001"));
+  EXPECT_EQ(f.max_qty, *core::Qty::parse("1000"));
+  EXPECT_EQ(f.max_market_qty, *core::Qty::parse("120"));
+  EXPECT_EQ(f.min_notional, *core::Money::parse("100"));
+
+  // The config said 5 USDT and 10 000 000 max: the exchange's values win, each difference named.
+  std::vector<std::string> differences;
+  const auto spec = with_exchange_filters(test::spec("BTCUSDT", "0.1", "0.001", 5), f, differences);
+  EXPECT_EQ(spec.min_notional, *core::Money::parse("100"));
+  EXPECT_EQ(spec.max_market_qty, *core::Qty::parse("120"));
+  EXPECT_EQ(spec.tick_size, *core::Price::parse("0.1"));
+  ASSERT_EQ(differences.size(), 3u);
+  EXPECT_EQ(differences[0], "BTCUSDT max_qty: config 10000000, exchange 1000");
+}
+
+TEST(ExchangeInfo, TheDoublesAnswerReadsBackAsItsSpecs) {
+  const auto specs = std::vector<model::InstrumentSpec>{test::spec("BTCUSDT"), test::spec("DOGEUSDT", "0.00001", "1", 5)};
+  std::string error;
+  const auto info = parse_exchange_info(exchange_info_json(specs), error);
+  ASSERT_TRUE(info) << error;
+  ASSERT_EQ(info->size(), 2u);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    std::vector<std::string> differences;
+    with_exchange_filters(specs[i], (*info)[i], differences);
+    EXPECT_TRUE(differences.empty()) << differences.front();
+  }
+}
+
+TEST(ExchangeInfo, AMalformedAnswerIsNamed) {
+  std::string error;
+  EXPECT_FALSE(parse_exchange_info(R"({"symbols":[{"symbol":"BTCUSDT","status":"TRADING","filters":[{"filterType":"PRICE_FILTER","tickSize":"x"}]}]})", error));
+  EXPECT_NE(error.find("BTCUSDT PRICE_FILTER"), std::string::npos) << error;
+  EXPECT_FALSE(parse_exchange_info(R"({"symbols":[{"symbol":"BTCUSDT","status":"TRADING","filters":[]}]})", error));
+  EXPECT_NE(error.find("tickSize"), std::string::npos) << error;
+  EXPECT_FALSE(parse_exchange_info("[]", error));
+}
