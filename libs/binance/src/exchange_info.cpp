@@ -11,7 +11,7 @@ using Bad = detail::JsonFieldError;
 std::optional<std::vector<SymbolFilters>> parse_exchange_info(std::string_view json, std::string& error) {
   static thread_local simdjson::ondemand::parser parser;
   simdjson::padded_string padded(json);
-  try {
+  return detail::parse_or_report<std::vector<SymbolFilters>>(error, [&] {
     simdjson::ondemand::document doc;
     simdjson::ondemand::object top;
     simdjson::ondemand::array symbols;
@@ -41,14 +41,8 @@ std::optional<std::vector<SymbolFilters>> parse_exchange_info(std::string_view j
       if (f.tick_size.raw <= 0 || f.step_size.raw <= 0) throw Bad{f.symbol + ": PRICE_FILTER tickSize or LOT_SIZE stepSize missing or not positive"};
       out.push_back(std::move(f));
     }
-    error.clear();
     return out;
-  } catch (const Bad& b) {
-    error = b.why;
-  } catch (const simdjson::simdjson_error& e) {
-    error = std::string("malformed JSON: ") + e.what();
-  }
-  return std::nullopt;
+  });
 }
 
 std::string exchange_info_json(const std::vector<model::InstrumentSpec>& specs) {

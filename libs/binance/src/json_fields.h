@@ -5,6 +5,7 @@
 // its error string.
 #include <simdjson.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,6 +41,22 @@ Fixed decimal(std::string_view s, const char* key, const std::string& where = ""
 template <class Fixed>
 Fixed decimal(simdjson::ondemand::object& o, const char* key, const std::string& where = "") {
   return decimal<Fixed>(text(o, key, where), key, where);
+}
+
+// A parser's edge: runs `parse`, and turns a field error or malformed JSON into `error`
+// and nullopt (`error` is cleared on success).
+template <class T, class Parse>
+std::optional<T> parse_or_report(std::string& error, Parse parse) {
+  try {
+    T value = parse();
+    error.clear();
+    return value;
+  } catch (const JsonFieldError& b) {
+    error = b.why;
+  } catch (const simdjson::simdjson_error& e) {
+    error = std::string("malformed JSON: ") + e.what();
+  }
+  return std::nullopt;
 }
 
 }  // namespace fulcrum::binance::detail

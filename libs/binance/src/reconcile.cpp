@@ -51,7 +51,7 @@ template <class T, class One>
 std::optional<std::vector<T>> parse_array(std::string_view json, std::string& error, One one) {
   static thread_local simdjson::ondemand::parser parser;
   simdjson::padded_string padded(json);
-  try {
+  return detail::parse_or_report<std::vector<T>>(error, [&] {
     simdjson::ondemand::document doc;
     simdjson::ondemand::array arr;
     if (parser.iterate(padded).get(doc) || doc.get_array().get(arr)) throw Bad{"not a JSON array"};
@@ -62,14 +62,8 @@ std::optional<std::vector<T>> parse_array(std::string_view json, std::string& er
       if (item.get_object().get(o)) throw Bad{"entry " + std::to_string(i) + " is not an object"};
       out.push_back(one(o, i++));
     }
-    error.clear();
     return out;
-  } catch (const Bad& b) {
-    error = b.why;
-  } catch (const simdjson::simdjson_error& e) {
-    error = std::string("malformed JSON: ") + e.what();
-  }
-  return std::nullopt;
+  });
 }
 }  // namespace
 
