@@ -143,10 +143,9 @@ void LiveVenue::on_turn() {
 void LiveVenue::adopt() {
   std::vector<binance::TradeView> trades;
   std::map<int64_t, std::string> ids;
-  std::vector<binance::OpenOrderView> open;
   const auto read = [&](const std::string& path, const std::string& symbol) {
     binance::RestRequest r{"GET", path, {}, "", false};
-    if (!symbol.empty()) r.params.add("symbol", symbol).add("startTime", std::to_string(since_ms_));
+    r.params.add("symbol", symbol).add("startTime", std::to_string(since_ms_));
     const auto a = rest_->send(r);
     if (a.outcome != binance::SendOutcome::kAccepted) throw runtime::StartupError(runtime::kExitRuntime, "--venue binance: " + path + ": " + a.body.substr(0, 200));
     return a.body;
@@ -163,10 +162,7 @@ void LiveVenue::adopt() {
     const auto i = parsed(binance::parse_order_client_ids(read("/fapi/v1/allOrders", symbol), error), "allOrders " + symbol, error);
     ids.insert(i.begin(), i.end());
   }
-  for (const bool algo : {false, true}) {
-    const auto o = parsed(binance::parse_open_orders(read(algo ? "/fapi/v1/openAlgoOrders" : "/fapi/v1/openOrders", ""), algo, error), "open orders", error);
-    open.insert(open.end(), o.begin(), o.end());
-  }
+  const auto open = parsed(binance::read_exchange_book(*rest_, error), "open orders", error).orders;
   const auto unprotected = venue_->adopt(trades, ids, open, since_ms_);
   svc_.log().warn("event=adopted_account since_ms={} trades={} open_orders={} wallet={} note=\"restarted: the account since the run's start, booked from the exchange's history\"",
                   since_ms_, trades.size(), open.size(), venue_->wallet_balance().str());
@@ -200,34 +196,16 @@ void LiveVenue::dead_man_heartbeat() {
 void LiveVenue::reconcile(const char* why) {
   next_reconcile_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(o_.reconcile_every_ms);
   reconciliations_->Increment();
-  std::vector<binance::OpenOrderView> orders;
-  std::optional<std::vector<binance::PositionView>> positions;
   std::string error;
-  const auto get = [&](const char* path) {
-    binance::RestRequest r{"GET", path, {}, "", false};
-    const auto a = rest_->send(r);
-    if (a.outcome != binance::SendOutcome::kAccepted) error = std::string(path) + ": " + a.body.substr(0, 200);
-    return a.body;
-  };
-  for (const bool algo : {false, true}) {
-    const auto body = get(algo ? "/fapi/v1/openAlgoOrders" : "/fapi/v1/openOrders");
-    if (!error.empty()) break;
-    const auto some = binance::parse_open_orders(body, algo, error);
-    if (!some) break;
-    orders.insert(orders.end(), some->begin(), some->end());
-  }
-  if (error.empty()) {
-    const auto body = get("/fapi/v2/positionRisk");
-    if (error.empty()) positions = binance::parse_positions(body, error);
-  }
-  if (!error.empty() || !positions) {
+  const auto exchange = binance::read_exchange_book(*rest_, error);
+  if (!exchange) {
     // Unable to look: that is not agreement. Entries stop until a reconciliation succeeds.
     venue_->set_reconciliation_differences({"reconciliation could not read the exchange: " + error});
     differences_->Set(1);
     svc_.log().error("event=reconciliation_failed why=\"{}\" error=\"{}\"", why, error);
     return;
   }
-  const auto r = binance::reconcile(venue_->expected_book(), orders, *positions);
+  const auto r = binance::reconcile(venue_->expected_book(), exchange->orders, exchange->positions);
   // A fill in flight (done at the exchange, its event not here yet) differs for a moment:
   // a difference is looked at again within a second, and entries go on once it clears.
   if (!r.clean()) next_reconcile_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
@@ -236,7 +214,7 @@ void LiveVenue::reconcile(const char* why) {
   differences_->Set(static_cast<double>(r.differences.size()));
   for (const auto& d : r.differences) svc_.log().error("event=reconciliation_difference why=\"{}\" difference=\"{}\"", why, d);
   if (r.clean() && (!was_clean || std::string_view(why) != "periodic"))
-    svc_.log().info("event=reconciled why=\"{}\" open_orders={} positions_checked={}", why, orders.size(), positions->size());
+    svc_.log().info("event=reconciled why=\"{}\" open_orders={} positions_checked={}", why, exchange->orders.size(), exchange->positions.size());
 }
 
 }  // namespace fulcrum::order_router

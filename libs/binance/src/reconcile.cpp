@@ -148,4 +148,34 @@ std::optional<std::map<int64_t, std::string>> parse_order_client_ids(std::string
   return std::map<int64_t, std::string>(list->begin(), list->end());
 }
 
+std::optional<ExchangeBook> read_exchange_book(ExchangePort& port, std::string& error) {
+  const auto get = [&](const char* path) -> std::optional<std::string> {
+    const auto a = port.send(RestRequest{"GET", path, {}, "", false});
+    if (a.outcome == SendOutcome::kAccepted) return a.body;
+    error = std::string(path) + ": " + a.body.substr(0, 200);
+    return std::nullopt;
+  };
+  ExchangeBook book;
+  for (const bool algo : {false, true}) {
+    const char* path = algo ? "/fapi/v1/openAlgoOrders" : "/fapi/v1/openOrders";
+    const auto body = get(path);
+    if (!body) return std::nullopt;
+    const auto some = parse_open_orders(*body, algo, error);
+    if (!some) {
+      error = std::string(path) + ": " + error;
+      return std::nullopt;
+    }
+    book.orders.insert(book.orders.end(), some->begin(), some->end());
+  }
+  const auto body = get("/fapi/v2/positionRisk");
+  if (!body) return std::nullopt;
+  auto positions = parse_positions(*body, error);
+  if (!positions) {
+    error = "/fapi/v2/positionRisk: " + error;
+    return std::nullopt;
+  }
+  book.positions = std::move(*positions);
+  return book;
+}
+
 }  // namespace fulcrum::binance

@@ -149,8 +149,8 @@ ParseResult parse_stream_message(std::string_view json) {
 std::optional<DepthSnapshot> parse_depth_snapshot(std::string_view json, std::string& error) {
   static thread_local simdjson::ondemand::parser parser;
   simdjson::padded_string padded(json);
-  simdjson::ondemand::document doc;
-  try {
+  return detail::parse_or_report<DepthSnapshot>(error, [&] {
+    simdjson::ondemand::document doc;
     object o;
     if (parser.iterate(padded).get(doc) || doc.get_object().get(o)) throw Fail{"not a JSON object"};
     DepthSnapshot s;
@@ -159,14 +159,8 @@ std::optional<DepthSnapshot> parse_depth_snapshot(std::string_view json, std::st
     s.transaction_time_ms = integer(o, "T");
     s.bids = levels(o, "bids");
     s.asks = levels(o, "asks");
-    error.clear();
     return s;
-  } catch (const Fail& f) {
-    error = f.why;
-  } catch (const simdjson::simdjson_error& e) {
-    error = std::string("malformed JSON: ") + e.what();
-  }
-  return std::nullopt;
+  });
 }
 
 }  // namespace fulcrum::binance

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fulcrum/binance/exchange_port.h"
 #include "fulcrum/core/fixed_point.h"
 
 namespace fulcrum::binance {
@@ -56,6 +57,14 @@ std::optional<std::vector<PositionView>> parse_positions(std::string_view json, 
 std::optional<std::vector<TradeView>> parse_user_trades(std::string_view json, std::string& error);
 // GET /fapi/v1/allOrders: each order's id to the client id it was placed with.
 std::optional<std::map<int64_t, std::string>> parse_order_client_ids(std::string_view json, std::string& error);
+// What the exchange has open now, as reconciliation compares it.
+struct ExchangeBook {
+  std::vector<OpenOrderView> orders;    // openOrders, then openAlgoOrders
+  std::vector<PositionView> positions;  // positionRisk
+};
+// Reads it through `port` (three GETs); nullopt with `error` naming the request or the
+// field that failed. Unable to read is never agreement: the caller treats it as a difference.
+std::optional<ExchangeBook> read_exchange_book(ExchangePort& port, std::string& error);
 // GET /fapi/v2/balance: the wallet balance per asset.
 std::optional<std::map<std::string, core::Money>> parse_balances(std::string_view json, std::string& error);
 
