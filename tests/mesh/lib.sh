@@ -13,7 +13,17 @@ cleanup() {
   if [ -n "${KEEP_WORK:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-port() { "$PROBE" free-port; }
+# A free loopback port this test has not handed out before: a port chosen but not yet bound
+# is still free, so a second call could otherwise return it again.
+port() {
+  local p
+  while :; do
+    p=$("$PROBE" free-port) || return 1
+    grep -qx "$p" "$WORK/.ports-handed-out" 2>/dev/null || break
+  done
+  echo "$p" >>"$WORK/.ports-handed-out"
+  echo "$p"
+}
 ep() { echo "tcp://127.0.0.1:$(port)"; }
 
 # need_ws_capture: sets CAP to the real WebSocket capture in ../shared, or skips the test.

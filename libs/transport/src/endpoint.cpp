@@ -7,7 +7,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <fstream>
+#include <random>
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace fulcrum::transport {
 namespace {
@@ -17,17 +21,50 @@ std::atomic<int64_t> g_max_message_bytes{kDefaultMaxMessageBytes};
 void set_max_message_bytes(int64_t bytes) { g_max_message_bytes.store(bytes); }
 int64_t max_message_bytes() { return g_max_message_bytes.load(); }
 
-int free_loopback_port() {
+namespace {
+// The kernel's ephemeral range: the ports connect() takes as local ports. A port chosen inside
+// it can be taken by any outgoing connection (a client of Redis, a ZeroMQ connect) between
+// the choice and the bind, which is how a mesh test once saw "Address already in use".
+std::pair<int, int> ephemeral_port_range() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  int high = 0;
+  if (in >> low >> high && low > 0 && high >= low && high <= 65535) return {low, high};
+  return {32768, 60999};  // Linux's default
+}
+
+bool bindable_on_loopback(int port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  const bool ok = fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  if (fd >= 0) ::close(fd);
-  if (!ok) throw std::runtime_error("cannot find a free loopback port");
-  return ntohs(addr.sin_port);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+}  // namespace
+
+int free_loopback_port() {
+  const auto [ephemeral_low, ephemeral_high] = ephemeral_port_range();
+  // Prefer the ports below the ephemeral range (10000 up, clear of well-known services); if the
+  // range was moved down to leave none, use the ports above it.
+  int low = 10000;
+  int high = ephemeral_low - 1;
+  if (high - low < 1000) {
+    low = ephemeral_high + 1;
+    high = 65535;
+  }
+  if (high - low < 1000) throw std::runtime_error("cannot find a free loopback port: the ephemeral range covers almost every port");
+  std::random_device seed;
+  std::mt19937 pick(seed());
+  std::uniform_int_distribution<int> in_range(low, high);
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    const int port = in_range(pick);
+    if (bindable_on_loopback(port)) return port;
+  }
+  throw std::runtime_error("cannot find a free loopback port in " + std::to_string(low) + "-" + std::to_string(high));
 }
 
 namespace {

@@ -1,6 +1,7 @@
 // The hot-path transport over real ZeroMQ sockets: round trips, garbage, gaps.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
 
 #include <thread>
@@ -152,5 +153,21 @@ TEST(PreTradeGate, EveryReasonHasItsOwnWireValue) {
     const int wire = transport::to_proto(r);
     EXPECT_NE(wire, 0) << risk::to_string(r);
     EXPECT_TRUE(seen.insert(wire).second) << risk::to_string(r) << " shares a wire value";
+  }
+}
+
+// A chosen port must stay free until bound: an outgoing connection takes its local port from the
+// kernel's ephemeral range, so a chosen port inside that range can be stolen (CI saw it).
+TEST(FreeLoopbackPort, IsOutsideTheEphemeralRangeAndBindable) {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  int high = 0;
+  if (!(range >> low >> high)) GTEST_SKIP() << "/proc/sys/net/ipv4/ip_local_port_range is unreadable here";
+  for (int i = 0; i < 50; ++i) {
+    const int port = transport::free_loopback_port();
+    EXPECT_TRUE(port < low || port > high) << port << " is inside the ephemeral range " << low << "-" << high;
+    zmq::context_t ctx;
+    transport::Publisher pub(ctx, "tcp://127.0.0.1:" + std::to_string(port));
+    pub.publish(transport::topics::kMarket, "");
   }
 }

@@ -51,8 +51,9 @@ void set_curve(std::optional<CurveIdentity> identity);
 const std::optional<CurveIdentity>& curve();
 inline constexpr const char* kZapDomain = "fulcrum";
 
-// A TCP port free on 127.0.0.1 right now (the kernel picks it); throws std::runtime_error
-// when none can be had. Another process may take it before it is bound: callers retry.
+// A TCP port free on 127.0.0.1 right now, chosen at random outside the kernel's ephemeral range
+// so that no outgoing connection can take it before it is bound; throws std::runtime_error when
+// none can be had. Another listener may still take it first: callers that can, retry.
 int free_loopback_port();
 
 // An endpoint may say which side binds: "@tcp://…" binds, ">tcp://…" connects, and a plain
