@@ -16,6 +16,7 @@
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
 #include "fulcrum/core/time_format.h"
+#include "fulcrum/research/walk_forward.h"
 
 namespace fulcrum::cli {
 namespace fs = std::filesystem;
@@ -64,9 +65,8 @@ config::AppConfig resolve_config(const BacktestOptions& o) {
   if (!o.from.empty()) cfg.backtest.from_ms = date("from", o.from);
   if (!o.to.empty()) cfg.backtest.to_ms = date("to", o.to);
   if (!o.policies.empty() && !(o.policies.size() == 1 && o.policies[0] == "all")) {
-    const auto known = leverage::policy_names();
     for (const auto& p : o.policies)
-      if (std::find(known.begin(), known.end(), p) == known.end())
+      if (!leverage::is_policy_name(p))
         throw core::ConfigError("--policies", {{"policies", "unknown policy '" + p + "'"}});
     cfg.backtest.policy_names = o.policies;
   }
@@ -179,7 +179,45 @@ int run(const BacktestOptions& o) {
   return 0;
 }
 
+// `fulcrum research walk-forward`: the learned policy fitted per fold, beside every baseline.
+int run_research(const BacktestOptions& o) {
+  auto cfg = resolve_config(o);
+  if (cfg.data.klines.empty()) throw core::ConfigError(cfg.source, {{"data.klines", "is required (or pass --data)"}});
+  report::prepare_output_root(cfg.output.dir, o.out.empty() ? "output.dir" : "--out", false);
+  auto loaded = marketdata::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
+  for (const auto& r : loaded.reports) std::cerr << "data: " << r << "\n";
+  default_window(cfg, loaded.symbols);
+  const fs::path dir = report::make_run_dir(cfg.output.dir, report::new_run_name(cfg.source_text) + "-research", o.out.empty() ? "output.dir" : "--out");
+  research::ResearchReport result;
+  try {
+    result = research::run_research(loaded.symbols, cfg.backtest, cfg.research, cfg.source_text, dir.string(),
+                                    [](const std::string& line) { std::cerr << line << "\n"; });
+  } catch (const std::invalid_argument& e) {
+    throw core::ConfigError(cfg.source, {{"research", e.what()}});
+  }
+  const std::string text = research::render_research(result);
+  report::write_file((dir / "research.md").string(), text);
+  report::write_file((dir / "config.yaml").string(), cfg.source_text);
+  report::point_latest(cfg.output.dir, dir.string());
+  std::cout << text << "\nwritten: " << (dir / "research.md").string() << " (models in fold-*/, the dataset in dataset.csv.gz)\n";
+  return 0;
+}
+
 }  // namespace
+
+Runner add_research_command(CLI::App& app) {
+  auto opts = std::make_shared<BacktestOptions>();
+  auto* research = app.add_subcommand("research", "Research that fits models: walk-forward with purging, baselines and statistics");
+  research->require_subcommand(1);
+  auto* cmd = research->add_subcommand("walk-forward", "Train trade_quality per fold, test it beside every baseline, judge it with confidence intervals");
+  cmd->add_option("-c,--config", opts->config, "YAML config (its research: section holds folds, model and statistics)")->capture_default_str();
+  cmd->add_option("--data", opts->klines, "kline folder or file (overrides data.klines)");
+  cmd->add_option("--symbols", opts->symbols, "symbols (default: all found)")->delimiter(',');
+  cmd->add_option("--from", opts->from, "start of the research window, UTC date");
+  cmd->add_option("--to", opts->to, "end of the research window, UTC date");
+  cmd->add_option("-o,--out", opts->out, "report folder (overrides output.dir)");
+  return [opts] { return run_research(*opts); };
+}
 
 Runner add_backtest_command(CLI::App& app) {
   auto opts = std::make_shared<BacktestOptions>();

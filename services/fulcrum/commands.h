@@ -8,6 +8,7 @@
 namespace fulcrum::cli {
 using Runner = std::function<int()>;
 Runner add_backtest_command(CLI::App& app);
+Runner add_research_command(CLI::App& app);
 Runner add_calc_command(CLI::App& app);
 Runner add_download_command(CLI::App& app);
 Runner add_validate_command(CLI::App& app);

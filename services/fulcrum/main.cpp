@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     commands.emplace_back(app.get_subcommands({})[before], std::move(runner));
   };
   add(fulcrum::cli::add_backtest_command);
+  add(fulcrum::cli::add_research_command);
   add(fulcrum::cli::add_calc_command);
   add(fulcrum::cli::add_download_command);
   add(fulcrum::cli::add_validate_command);

@@ -264,6 +264,16 @@ void read_leverage(Section& s, leverage::PolicySuiteConfig& c) {
     p.read<double>("risk_fraction", c.risk_percent.risk_fraction, 0.0, 1.0);
     p.read<int>("leverage_x", c.risk_percent.leverage_x, 1, 125);
   }
+  {
+    auto p = s.child("trade_quality");
+    auto& t = c.trade_quality;
+    p.read<std::string>("model_path", t.model_path);
+    p.read<double>("min_probability", t.min_probability, 0.01, 0.99);
+    p.read<int>("leverage_x", t.leverage_x, 1, 125);
+    p.read<double>("base_margin_fraction", t.base_margin_fraction, 0.0, 1.0);
+    p.read<double>("max_margin_fraction", t.max_margin_fraction, 0.0, 1.0);
+    p.read<int>("max_model_age_days", t.max_model_age_days, 0, 3650);
+  }
 }
 
 bool plain_variant_id(const std::string& id) {
@@ -331,6 +341,46 @@ void read_ab(Section& s, strategy::AbConfig& ab, const leverage::PolicySuiteConf
   if (!ab.baseline.empty() && !ab.variants.empty() && !is_variant(ab.baseline)) s.problem("baseline", "'" + ab.baseline + "' is not a variant");
   if (ab.on_taint == strategy::TaintAction::kFallback && !is_variant(ab.fallback))
     s.problem("fallback", "on_taint: fallback needs a variant named here, got '" + ab.fallback + "'");
+}
+
+// research: the walk-forward's folds, labels, model and statistics, fixed before a run.
+void read_research(Section& s, research::ResearchConfig& r) {
+  s.read<int>("train_days", r.train_days, 7, 3650);
+  s.read<int>("test_days", r.test_days, 1, 3650);
+  s.read<int>("min_embargo_hours", r.min_embargo_hours, 0, 24 * 365);
+  if (s.has("candidate_leverages")) {
+    const auto node = s.raw("candidate_leverages");
+    std::vector<int> levs;
+    bool ok = node.IsSequence() && node.size() > 0 && node.size() <= 32;
+    for (size_t i = 0; ok && i < node.size(); ++i) {
+      try {
+        const int x = node[i].as<int>();
+        ok = x >= 1 && x <= 125 && std::find(levs.begin(), levs.end(), x) == levs.end();
+        levs.push_back(x);
+      } catch (const YAML::Exception&) {
+        ok = false;
+      }
+    }
+    if (ok) r.candidate_leverages = levs;
+    else s.problem("candidate_leverages", "must be a list of 1–32 distinct integers in 1..125");
+  }
+  s.read<double>("label_margin_fraction", r.label_margin_fraction, 0.001, 1.0);
+  {
+    auto b = s.child("boosting");
+    b.read<int>("rounds", r.boosting.rounds, 1, 10'000);
+    b.read<int>("max_depth", r.boosting.max_depth, 1, 16);
+    b.read<double>("learning_rate", r.boosting.learning_rate, 0.0001, 1.0);
+    b.read<double>("subsample", r.boosting.subsample, 0.05, 1.0);
+    b.read<double>("column_subsample", r.boosting.column_subsample, 0.05, 1.0);
+    b.read<double>("min_child_weight", r.boosting.min_child_weight, 0.0, 1e6);
+    b.read<double>("l2", r.boosting.l2, 0.0, 1e6);
+    b.read<uint64_t>("seed", r.boosting.seed);
+  }
+  s.read<int>("null_draws", r.null_draws, 500, 1'000'000);
+  s.read<int>("bootstrap_resamples", r.bootstrap_resamples, 100, 1'000'000);
+  s.read<uint64_t>("seed", r.seed);
+  s.read<double>("max_drawdown", r.max_drawdown, 0.0, 1.0);
+  s.read<double>("min_trades_per_month", r.min_trades_per_month, 0.0, 1e6);
 }
 
 std::string resolve(const std::string& base_dir, const std::string& p) {
@@ -491,9 +541,8 @@ AppConfig parse_app_config(const std::string& yaml_text, const std::string& sour
         if (node.IsScalar() && node.Scalar() == "all") names = {};
         else if (auto list = b.string_list("policies")) names = *list;
         else b.problem("policies", "must be 'all' or a list of policy names");
-        const auto known = leverage::policy_names();
         for (const auto& n : names)
-          if (std::find(known.begin(), known.end(), n) == known.end()) b.problem("policies", "unknown policy '" + n + "'");
+          if (!leverage::is_policy_name(n)) b.problem("policies", "unknown policy '" + n + "'");
         cfg.backtest.policy_names = names;
       }
     }
@@ -525,6 +574,7 @@ AppConfig parse_app_config(const std::string& yaml_text, const std::string& sour
     { auto l = top.child("leverage"); read_leverage(l, cfg.backtest.policies); }
     { auto a = top.child("ab"); read_ab(a, cfg.backtest.ab, cfg.backtest.policies, !cfg.backtest.policy_names.empty()); }
     { auto o = top.child("output"); o.read<std::string>("dir", cfg.output.dir); }
+    { auto r = top.child("research"); read_research(r, cfg.research); }
     { auto m = top.child("mesh"); read_mesh(m, cfg.mesh); }
   } catch (const YAML::Exception& e) {
     // Every read above records problems itself; this catches a YAML shape no reader
@@ -537,6 +587,9 @@ AppConfig parse_app_config(const std::string& yaml_text, const std::string& sour
   cfg.data.klines = resolve(base_dir, cfg.data.klines);
   cfg.data.mark_price = resolve(base_dir, cfg.data.mark_price);
   cfg.data.funding = resolve(base_dir, cfg.data.funding);
+  auto& model = cfg.backtest.policies.trade_quality.model_path;
+  model = resolve(base_dir, model);
+  for (auto& v : cfg.backtest.ab.variants) v.policies.trade_quality.model_path = resolve(base_dir, v.policies.trade_quality.model_path);
   return cfg;
 }
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "fulcrum/core/digest.h"
 
@@ -15,6 +16,7 @@ namespace {
 
 // The model's own record of what it was trained on, kept in the model file.
 constexpr const char* kFeaturesAttribute = "fulcrum_features";
+constexpr std::string_view kMetadataPrefix = "fulcrum_meta.";
 
 void check(int rc, const std::string& what) {
   if (rc != 0) throw ModelError(what + ": " + XGBGetLastError());
@@ -46,7 +48,8 @@ std::string format_double(double v) {
 }  // namespace
 
 BoostedClassifier BoostedClassifier::train(const std::vector<std::vector<float>>& rows, const std::vector<float>& labels,
-                                           const std::vector<std::string>& feature_names, const BoostingParams& params) {
+                                           const std::vector<std::string>& feature_names, const BoostingParams& params,
+                                           const std::map<std::string, std::string>& metadata) {
   if (rows.empty()) throw ModelError("training set is empty");
   if (rows.size() != labels.size()) throw ModelError("training set has " + std::to_string(rows.size()) + " rows but " + std::to_string(labels.size()) + " labels");
   if (feature_names.empty()) throw ModelError("no feature names");
@@ -94,6 +97,7 @@ BoostedClassifier BoostedClassifier::train(const std::vector<std::vector<float>>
   for (int round = 0; round < params.rounds; ++round) check(XGBoosterUpdateOneIter(booster, round, dmat), "training round " + std::to_string(round));
   const std::string names = join(feature_names);
   check(XGBoosterSetAttr(booster, kFeaturesAttribute, names.c_str()), "feature names");
+  for (const auto& [key, value] : metadata) check(XGBoosterSetAttr(booster, (std::string(kMetadataPrefix) + key).c_str(), value.c_str()), "metadata " + key);
   bst_ulong length = 0;
   const char* bytes = nullptr;
   check(XGBoosterSaveModelToBuffer(booster, R"({"format": "json"})", &length, &bytes), "serialise");
@@ -114,6 +118,17 @@ BoostedClassifier BoostedClassifier::from_json(const std::string& json, const st
   check(XGBoosterGetAttr(booster, kFeaturesAttribute, &names, &found), origin);
   if (!found || names == nullptr) throw ModelError(origin + ": the model names no features (attribute " + kFeaturesAttribute + "); it was not trained by Fulcrum");
   model.feature_names_ = split(names);
+  bst_ulong attribute_count = 0;
+  const char** attribute_names = nullptr;
+  check(XGBoosterGetAttrNames(booster, &attribute_count, &attribute_names), origin);
+  std::vector<std::string> keys(attribute_names, attribute_names + attribute_count);  // copied before the next call reuses the buffer
+  for (const auto& key : keys) {
+    if (key.rfind(kMetadataPrefix, 0) != 0) continue;
+    const char* value = nullptr;
+    int has = 0;
+    check(XGBoosterGetAttr(booster, key.c_str(), &value, &has), origin);
+    if (has && value) model.metadata_[key.substr(kMetadataPrefix.size())] = value;
+  }
   bst_ulong width = 0;
   check(XGBoosterGetNumFeature(booster, &width), origin);
   if (width != model.feature_names_.size())

@@ -18,9 +18,12 @@ std::vector<std::string> policy_names() {
   return {"fixed", "risk_parity", "vol_target", "trend_confirmation", "confidence", "rule_engine", "kelly", "fixed_ratio", "risk_percent"};
 }
 
+std::vector<std::string> learned_policy_names() { return {"trade_quality"}; }
+
 bool is_policy_name(const std::string& name) {
   const auto names = policy_names();
-  return std::find(names.begin(), names.end(), name) != names.end();
+  const auto learned = learned_policy_names();
+  return std::find(names.begin(), names.end(), name) != names.end() || std::find(learned.begin(), learned.end(), name) != learned.end();
 }
 
 std::unique_ptr<LeveragePolicy> make_policy(const std::string& name, const PolicySuiteConfig& cfg) {
@@ -33,8 +36,11 @@ std::unique_ptr<LeveragePolicy> make_policy(const std::string& name, const Polic
   if (name == "kelly") return make_kelly(cfg.kelly);
   if (name == "fixed_ratio") return make_fixed_ratio(cfg.fixed_ratio);
   if (name == "risk_percent") return make_risk_percent(cfg.risk_percent);
+  if (name == "trade_quality") return make_trade_quality(cfg.trade_quality, cfg.rule_engine);
   std::string known;
-  for (const auto& n : policy_names()) known += (known.empty() ? "" : ", ") + n;
+  auto every = policy_names();
+  for (const auto& n : learned_policy_names()) every.push_back(n);
+  for (const auto& n : every) known += (known.empty() ? "" : ", ") + n;
   throw std::invalid_argument("unknown leverage policy '" + name + "' (known: " + known + ")");
 }
 

@@ -56,8 +56,8 @@ TEST(BoostedClassifier, SavedModelServesTheSamePredictionsAndTheSameSeedTheSameT
   const auto train = make_sample(500, 3);
   BoostingParams p;
   p.rounds = 30;
-  const auto a = BoostedClassifier::train(train.rows, train.labels, kNames, p);
-  const auto b = BoostedClassifier::train(train.rows, train.labels, kNames, p);
+  const auto a = BoostedClassifier::train(train.rows, train.labels, kNames, p, {{"trained_to_ms", "1735689600000"}});
+  const auto b = BoostedClassifier::train(train.rows, train.labels, kNames, p, {{"trained_to_ms", "1735689600000"}});
   EXPECT_EQ(a.json(), b.json()) << "one thread and one seed must give the same trees";
   EXPECT_EQ(a.version(), b.version());
   p.seed = 8;
@@ -69,6 +69,7 @@ TEST(BoostedClassifier, SavedModelServesTheSamePredictionsAndTheSameSeedTheSameT
   const auto loaded = BoostedClassifier::load(path);
   std::filesystem::remove(path);
   EXPECT_EQ(loaded.version(), a.version());
+  EXPECT_EQ(loaded.metadata().at("trained_to_ms"), "1735689600000");
   const auto test = make_sample(200, 4);
   EXPECT_EQ(loaded.predict(test.rows), a.predict(test.rows));
 }

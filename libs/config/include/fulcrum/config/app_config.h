@@ -6,6 +6,7 @@
 #include <string>
 
 #include "fulcrum/marketdata/dataset.h"
+#include "fulcrum/research/walk_forward.h"
 #include "fulcrum/strategy/run_config.h"
 #include "fulcrum/risk/pre_trade_gate.h"
 
@@ -48,6 +49,7 @@ struct AppConfig {
   std::map<std::string, model::InstrumentSpec> instruments;
   OutputConfig output;
   MeshConfig mesh;
+  research::ResearchConfig research;  // `fulcrum research walk-forward`
   std::string source;       // file the config came from
   std::string source_text;  // the file's text as parsed: copied into run folders, hashed
 

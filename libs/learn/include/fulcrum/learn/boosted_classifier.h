@@ -4,6 +4,7 @@
 // JSON, so outside tools can read it; it carries the feature names it was trained on, and
 // its version is the sha256 of its bytes, which the leaderboard and every decision show.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -33,8 +34,9 @@ class BoostedClassifier {
  public:
   // rows[i] has one value per feature name; labels are 0 or 1. Throws ModelError on empty,
   // ragged or non-finite input, or a label set with one class only.
+  // `metadata` (e.g. the training window) is kept in the model file and read back by metadata().
   static BoostedClassifier train(const std::vector<std::vector<float>>& rows, const std::vector<float>& labels, const std::vector<std::string>& feature_names,
-                                 const BoostingParams& params);
+                                 const BoostingParams& params, const std::map<std::string, std::string>& metadata = {});
   static BoostedClassifier load(const std::string& path);
   static BoostedClassifier from_json(const std::string& json, const std::string& origin);
 
@@ -46,6 +48,7 @@ class BoostedClassifier {
   std::vector<double> predict(const std::vector<std::vector<float>>& rows) const;
 
   const std::vector<std::string>& feature_names() const { return feature_names_; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
   size_t feature_count() const { return feature_names_.size(); }
   const std::string& version() const { return version_; }  // 12 hex digits of the sha256 of json()
 
@@ -54,6 +57,7 @@ class BoostedClassifier {
   std::shared_ptr<void> booster_;
   std::string json_;
   std::vector<std::string> feature_names_;
+  std::map<std::string, std::string> metadata_;
   std::string version_;
 };
 

@@ -92,6 +92,20 @@ struct RiskPercentConfig {
   int leverage_x = 20;
 };
 
+// Learned: P(the trade pays after fees) from an XGBoost model trained by `fulcrum research
+// walk-forward`; skips below min_probability, else posts a margin scaled by the edge,
+// base · p / min_probability, capped. Falls back to rule_engine (and says why in every decision)
+// when the model is missing, unreadable, trained on other features, older than
+// max_model_age_days at the signal, or answers outside [0, 1].
+struct TradeQualityConfig {
+  std::string model_path;               // empty: no model, every decision is rule_engine's
+  double min_probability = 0.5;
+  int leverage_x = 2;
+  double base_margin_fraction = 0.10;   // at p = min_probability
+  double max_margin_fraction = 0.20;
+  int max_model_age_days = 120;         // 0: no limit
+};
+
 std::unique_ptr<LeveragePolicy> make_fixed(const FixedConfig& c, std::string name = "fixed");
 std::unique_ptr<LeveragePolicy> make_risk_parity(const RiskParityConfig& c);
 std::unique_ptr<LeveragePolicy> make_vol_target(const VolTargetConfig& c);
@@ -101,6 +115,7 @@ std::unique_ptr<LeveragePolicy> make_rule_engine(const RuleEngineConfig& c);
 std::unique_ptr<LeveragePolicy> make_kelly(const KellyConfig& c);
 std::unique_ptr<LeveragePolicy> make_fixed_ratio(const FixedRatioConfig& c);
 std::unique_ptr<LeveragePolicy> make_risk_percent(const RiskPercentConfig& c);
+std::unique_ptr<LeveragePolicy> make_trade_quality(const TradeQualityConfig& c, const RuleEngineConfig& fallback);
 
 // Every policy's config in one place, as it appears under `leverage:` in YAML.
 struct PolicySuiteConfig {
@@ -113,6 +128,7 @@ struct PolicySuiteConfig {
   KellyConfig kelly;
   FixedRatioConfig fixed_ratio;
   RiskPercentConfig risk_percent;
+  TradeQualityConfig trade_quality;
   risk::GlobalCapsConfig caps;  // applied to every policy's leverage
 };
 

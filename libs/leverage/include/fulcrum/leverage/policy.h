@@ -61,8 +61,11 @@ class LeveragePolicy {
   virtual LeverageDecision decide(const LeverageInputs& in) const = 0;
 };
 
-// Builders for every policy; config structs live with each policy.
+// Builders for every policy; config structs live with each policy. policy_names() are the
+// rule-based ones, what `policies: all` runs; learned_policy_names() need a trained model and
+// run only when named.
 std::vector<std::string> policy_names();
+std::vector<std::string> learned_policy_names();
 bool is_policy_name(const std::string& name);
 
 }  // namespace fulcrum::leverage

@@ -1,0 +1,17 @@
+#pragma once
+// The inputs a learned leverage policy sees, one fixed order for training and for serving, so a
+// model can only be fed what it was trained on. Every value comes from the signal bar's closed
+// features (causal by construction). VPIN and the ATR ratio are left out: both depend on how much
+// history came before (VPIN's bucket size on its warm-up bars, the ATR ratio's mean on up to a
+// year), so the same trade would get different inputs in a short and a long run.
+#include <string>
+#include <vector>
+
+#include "fulcrum/signals/breakout.h"
+
+namespace fulcrum::leverage {
+
+const std::vector<std::string>& trade_feature_names();
+std::vector<float> trade_features(const signals::Signal& signal);
+
+}  // namespace fulcrum::leverage

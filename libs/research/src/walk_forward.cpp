@@ -1,0 +1,342 @@
+#include "fulcrum/research/walk_forward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "fulcrum/core/digest.h"
+#include "fulcrum/core/number_format.h"
+#include "fulcrum/core/time_format.h"
+#include "fulcrum/leverage/trade_features.h"
+
+namespace fulcrum::research {
+namespace fs = std::filesystem;
+namespace {
+
+std::string day(TimestampMs t) { return core::format_utc_ms(t).substr(0, 10); }
+
+std::string fixed3(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+strategy::VariantSpec variant(const std::string& id, const std::string& policy, leverage::PolicySuiteConfig suite, const std::string& version = "") {
+  strategy::VariantSpec v;
+  v.id = id;
+  v.policy = policy;
+  v.policies = std::move(suite);
+  v.version = version;
+  return v;
+}
+
+struct Planned {
+  strategy::VariantSpec spec;
+  std::string description;
+};
+
+std::string fixed_id(int x) { return "fixed_" + std::to_string(x) + "x"; }
+
+// Every variant a fold's test window runs: the learned policy and each baseline the issue
+// names, all on the same signals in one engine pass.
+std::vector<Planned> plan_variants(const strategy::RunConfig& base, const FoldReport& fold) {
+  const auto& suite = base.policies;
+  std::vector<Planned> out;
+  auto tq = suite;
+  tq.trade_quality.model_path = fold.model_path;
+  out.push_back({variant("trade_quality", "trade_quality", tq, fold.model_version),
+                 "learned: P(pays after fees) at " + std::to_string(suite.trade_quality.leverage_x) + "x, skip below " +
+                     core::short_number(suite.trade_quality.min_probability) + ", margin scaled by the edge"});
+  auto constant = suite;
+  constant.fixed.leverage_x = fold.constant_leverage_x;
+  out.push_back({variant("constant_mean_label", "fixed", constant), "constant leverage at the training-mean optimal label (per fold)"});
+  std::vector<int> fixed_x{2, 5, 20};
+  if (std::find(fixed_x.begin(), fixed_x.end(), suite.trade_quality.leverage_x) == fixed_x.end()) fixed_x.push_back(suite.trade_quality.leverage_x);
+  for (const int x : fixed_x) {
+    auto f = suite;
+    f.fixed.leverage_x = x;
+    out.push_back({variant(fixed_id(x), "fixed", f), "every signal at " + std::to_string(x) + "x, margin " + core::short_number(suite.fixed.margin_fraction)});
+  }
+  out.push_back({variant("rule_engine", "rule_engine", suite), "seed 002 plan A, the rule engine"});
+  out.push_back({variant("vol_only", "vol_target", suite), "volatility only: margin by target ATR% / ATR%"});
+  return out;
+}
+
+double chained_max_drawdown(const std::vector<double>& daily) {
+  double equity = 1, peak = 1, worst = 0;
+  for (const double r : daily) {
+    equity *= 1 + r;
+    peak = std::max(peak, equity);
+    worst = std::max(worst, 1 - equity / peak);
+  }
+  return worst;
+}
+
+}  // namespace
+
+std::string ResearchConfig::describe() const {
+  std::ostringstream o;
+  o << "train_days: " << train_days << "\ntest_days: " << test_days << "\nmin_embargo_hours: " << min_embargo_hours << "\ncandidate_leverages: [";
+  for (size_t i = 0; i < candidate_leverages.size(); ++i) o << (i ? ", " : "") << candidate_leverages[i];
+  o << "]\nlabel_margin_fraction: " << label_margin_fraction << "\nboosting: {rounds: " << boosting.rounds << ", max_depth: " << boosting.max_depth
+    << ", learning_rate: " << boosting.learning_rate << ", subsample: " << boosting.subsample << ", column_subsample: " << boosting.column_subsample
+    << ", min_child_weight: " << boosting.min_child_weight << ", l2: " << boosting.l2 << ", seed: " << boosting.seed << "}\nnull_draws: " << null_draws
+    << "\nbootstrap_resamples: " << bootstrap_resamples << "\nseed: " << seed << "\nmax_drawdown: " << max_drawdown
+    << "\nmin_trades_per_month: " << min_trades_per_month << "\n";
+  return o.str();
+}
+
+PurgedTraining purge_training(const std::vector<SignalSample>& samples, const backtest::WalkForwardFold& fold, TimestampMs min_embargo_ms) {
+  PurgedTraining p;
+  std::vector<size_t> in_window;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    const auto& s = samples[i];
+    if (s.signal_ms < fold.train_from_ms || s.signal_ms >= fold.train_to_ms) continue;
+    in_window.push_back(i);
+    for (const auto& o : s.outcomes)
+      if (!o.censored) p.longest_hold_ms = std::max(p.longest_hold_ms, o.exit_ms - s.entry_ms);
+  }
+  p.in_window = in_window.size();
+  p.embargo_ms = std::max(min_embargo_ms, p.longest_hold_ms);
+  for (const size_t i : in_window) {
+    if (samples[i].last_exit_ms() >= fold.test_from_ms - p.embargo_ms) ++p.purged;
+    else p.kept.push_back(i);
+  }
+  return p;
+}
+
+int pays_after_fees(const SignalSample& s, int leverage_x) { return s.at(leverage_x).return_on_margin > 0 ? 1 : 0; }
+
+ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& base, const ResearchConfig& rc,
+                            const std::string& config_text, const std::string& out_dir, const ResearchLog& log) {
+  const auto say = [&](const std::string& line) {
+    if (log) log(line);
+  };
+  ResearchReport report;
+  report.parameters = rc.describe();
+  report.config_hash = core::sha256_hex(config_text + "\n---\n" + report.parameters).substr(0, 12);
+  report.from_ms = base.from_ms;
+  report.to_ms = base.to_ms;
+  auto candidates = rc.candidate_leverages;
+  const int tq_x = base.policies.trade_quality.leverage_x;
+  if (std::find(candidates.begin(), candidates.end(), tq_x) == candidates.end()) candidates.push_back(tq_x);
+  std::sort(candidates.begin(), candidates.end());
+
+  say("dataset: every signal and its path at " + std::to_string(candidates.size()) + " leverages");
+  const auto samples = build_dataset(data, base, candidates);
+  report.samples = samples.size();
+  write_dataset_csv_gz((fs::path(out_dir) / "dataset.csv.gz").string(), samples, candidates, rc.label_margin_fraction);
+
+  const auto folds = backtest::walk_forward_folds(base.from_ms, base.to_ms, rc.train_days * core::kMsPerDay, rc.test_days * core::kMsPerDay);
+  if (folds.empty()) throw std::invalid_argument("no walk-forward fold of " + std::to_string(rc.train_days) + " + " + std::to_string(rc.test_days) +
+                                                 " days fits in " + day(base.from_ms) + " → " + day(base.to_ms));
+  std::vector<std::vector<double>> daily;
+  std::vector<std::vector<double>> roi;
+  std::vector<size_t> liquidations;
+  std::vector<Planned> first_plan;
+  std::vector<double> oos_scores, oos_atr;
+  std::vector<int> oos_labels;
+  for (size_t k = 0; k < folds.size(); ++k) {
+    FoldReport f;
+    f.fold = folds[k];
+    f.training = purge_training(samples, f.fold, rc.min_embargo_hours * core::kMsPerHour);
+    std::vector<std::vector<float>> rows;
+    std::vector<float> labels;
+    double optimal_sum = 0;
+    for (const size_t i : f.training.kept) {
+      rows.push_back(samples[i].features);
+      labels.push_back(static_cast<float>(pays_after_fees(samples[i], tq_x)));
+      optimal_sum += samples[i].optimal_leverage(rc.label_margin_fraction);
+    }
+    const double n = static_cast<double>(rows.size());
+    f.training_positive_rate = rows.empty() ? 0 : std::accumulate(labels.begin(), labels.end(), 0.0) / n;
+    f.mean_optimal_leverage = rows.empty() ? 1 : optimal_sum / n;
+    f.constant_leverage_x = std::max(1, static_cast<int>(std::lround(f.mean_optimal_leverage)));
+    const fs::path fold_dir = fs::path(out_dir) / ("fold-" + std::to_string(k + 1));
+    fs::create_directories(fold_dir);
+    std::optional<learn::BoostedClassifier> model;
+    try {
+      model.emplace(learn::BoostedClassifier::train(rows, labels, leverage::trade_feature_names(), rc.boosting,
+                                                    {{"trained_from_ms", std::to_string(f.fold.train_from_ms)},
+                                                     {"trained_to_ms", std::to_string(f.fold.test_from_ms)},
+                                                     {"research_config_hash", report.config_hash}}));
+      f.model_path = (fold_dir / "trade_quality.json").string();
+      model->save(f.model_path);
+      f.model_version = model->version();
+    } catch (const learn::ModelError& e) {
+      f.model_note = e.what();  // the variant then runs as rule_engine and every decision says why
+    }
+    // The model's skill on the test window's signals, labelled after the fact.
+    for (const auto& s : samples) {
+      if (s.signal_ms < f.fold.test_from_ms || s.signal_ms >= f.fold.test_to_ms) continue;
+      ++f.test_signals;
+      if (!model) continue;
+      oos_scores.push_back(model->predict(s.features.data(), s.features.size()));
+      oos_atr.push_back(s.features[0]);
+      oos_labels.push_back(pays_after_fees(s, tq_x));
+    }
+    say("fold " + std::to_string(k + 1) + "/" + std::to_string(folds.size()) + ": train " + day(f.fold.train_from_ms) + " → " + day(f.fold.train_to_ms) +
+        " (" + std::to_string(f.training.kept.size()) + " rows, " + std::to_string(f.training.purged) + " purged), test " + day(f.fold.test_from_ms) +
+        " → " + day(f.fold.test_to_ms) + ", model " + (f.model_version.empty() ? "none: " + f.model_note : f.model_version));
+
+    const auto plan = plan_variants(base, f);
+    auto cfg = base;
+    cfg.from_ms = f.fold.test_from_ms;
+    cfg.to_ms = f.fold.test_to_ms;
+    cfg.policy_names.clear();
+    cfg.ab = strategy::AbConfig{};
+    for (const auto& p : plan) cfg.ab.variants.push_back(p.spec);
+    cfg.ab.baseline = "fixed_20x";
+    const auto result = backtest::run_backtest(data, cfg);
+    if (daily.empty()) {
+      daily.resize(plan.size()), roi.resize(plan.size()), liquidations.resize(plan.size()), first_plan = plan;
+    }
+    for (size_t v = 0; v < plan.size(); ++v) {
+      const auto& run = result.runs[v];
+      const auto d = analytics::daily_returns(run.equity_curve, cfg.initial_equity, cfg.from_ms, cfg.to_ms);
+      daily[v].insert(daily[v].end(), d.begin(), d.end());
+      for (const auto& t : run.venue->closed_trades()) {
+        const double margin = t.max_margin.to_double();
+        if (margin > 0) roi[v].push_back(t.net_pnl().to_double() / margin);
+        liquidations[v] += t.liquidated;
+      }
+    }
+    report.folds.push_back(std::move(f));
+  }
+  report.oos_auc = analytics::auc_interval(oos_scores, oos_labels, 0.95, rc.bootstrap_resamples / 2, rc.seed);
+  report.oos_auc_atr_pct = analytics::roc_auc(oos_atr, oos_labels);
+  report.oos_auc_rows = oos_labels.size();
+
+  std::vector<double> trial_sharpes;
+  for (const auto& d : daily) trial_sharpes.push_back(analytics::per_period_sharpe(d));
+  for (size_t v = 0; v < first_plan.size(); ++v) {
+    VariantReport r;
+    r.id = first_plan[v].spec.id;
+    r.description = first_plan[v].description;
+    r.daily = daily[v];
+    r.trades = roi[v].size();
+    r.liquidations = liquidations[v];
+    const double months = static_cast<double>(r.daily.size()) / 30.4375;
+    r.trades_per_month = months > 0 ? static_cast<double>(r.trades) / months : 0;
+    double growth = 1;
+    for (const double x : r.daily) growth *= 1 + x;
+    r.total_return = growth - 1;
+    r.max_drawdown = chained_max_drawdown(r.daily);
+    r.mean_roi_on_margin = roi[v].empty() ? 0 : std::accumulate(roi[v].begin(), roi[v].end(), 0.0) / static_cast<double>(roi[v].size());
+    r.sharpe = analytics::sharpe_interval(r.daily, 0.95, rc.bootstrap_resamples, 0, rc.seed);
+    r.deflated_sharpe = analytics::deflated_sharpe_ratio(r.daily, trial_sharpes);
+    std::vector<std::string> fails;
+    if (!(r.sharpe.estimate > 0)) fails.push_back("Sharpe " + fixed3(r.sharpe.estimate) + " ≤ 0");
+    if (!(r.sharpe.low > 0)) fails.push_back("95% CI low " + fixed3(r.sharpe.low) + " ≤ 0");
+    if (r.max_drawdown > rc.max_drawdown) fails.push_back("max drawdown " + core::percent(r.max_drawdown) + " > " + core::percent(rc.max_drawdown));
+    if (r.liquidations > 0) fails.push_back(std::to_string(r.liquidations) + " liquidations");
+    if (r.trades_per_month < rc.min_trades_per_month)
+      fails.push_back(core::short_number(r.trades_per_month) + " trades/month < " + core::short_number(rc.min_trades_per_month));
+    r.passes_absolute = fails.empty();
+    for (const auto& why : fails) r.absolute_verdict += (r.absolute_verdict.empty() ? "" : "; ") + why;
+    if (r.passes_absolute) r.absolute_verdict = "PASS";
+    report.variants.push_back(std::move(r));
+  }
+  // The seed's relative bar, against fixed 20x: Sharpe +10 % and max drawdown −20 %.
+  const auto baseline = std::find_if(report.variants.begin(), report.variants.end(), [](const VariantReport& r) { return r.id == "fixed_20x"; });
+  for (auto& r : report.variants) {
+    if (baseline == report.variants.end() || r.id == baseline->id) {
+      r.relative_verdict = "baseline";
+      continue;
+    }
+    const double bar_sharpe = baseline->sharpe.estimate + 0.10 * std::abs(baseline->sharpe.estimate);
+    const bool sharpe_ok = r.sharpe.estimate >= bar_sharpe;
+    const bool dd_ok = r.max_drawdown <= 0.8 * baseline->max_drawdown;
+    r.relative_verdict = sharpe_ok && dd_ok ? "passes (relative)" : "fails (relative)";
+  }
+
+  // The random-skip null: as many trades as trade_quality took, drawn from every trade the
+  // same leverage took without a model; is the model's selection better than chance?
+  const auto index_of = [&](const std::string& id) {
+    for (size_t v = 0; v < first_plan.size(); ++v)
+      if (first_plan[v].spec.id == id) return v;
+    return first_plan.size();
+  };
+  const size_t tq = index_of("trade_quality"), pool = index_of(fixed_id(tq_x));
+  report.null.pool_variant = fixed_id(tq_x);
+  if (tq < roi.size() && pool < roi.size() && !roi[tq].empty() && roi[tq].size() <= roi[pool].size()) {
+    report.null.trades = roi[tq].size();
+    report.null.pool = roi[pool].size();
+    report.null.draws = static_cast<size_t>(std::max(1, rc.null_draws));
+    report.null.observed = report.variants[tq].mean_roi_on_margin;
+    std::mt19937_64 rng(rc.seed);
+    std::vector<double> pool_roi = roi[pool], means;
+    size_t at_least = 0;
+    for (size_t d = 0; d < report.null.draws; ++d) {
+      std::shuffle(pool_roi.begin(), pool_roi.end(), rng);
+      const double m = std::accumulate(pool_roi.begin(), pool_roi.begin() + static_cast<long>(report.null.trades), 0.0) / static_cast<double>(report.null.trades);
+      means.push_back(m);
+      at_least += m >= report.null.observed;
+    }
+    std::sort(means.begin(), means.end());
+    report.null.p_value = static_cast<double>(1 + at_least) / static_cast<double>(1 + report.null.draws);
+    report.null.q05 = means[means.size() / 20];
+    report.null.q50 = means[means.size() / 2];
+    report.null.q95 = means[std::min(means.size() - 1, means.size() * 19 / 20)];
+  }
+
+  std::vector<std::string> passing;
+  for (const auto& r : report.variants)
+    if (r.passes_absolute) passing.push_back(r.id);
+  if (passing.empty()) {
+    report.verdict = "No variant passes the absolute bar (out-of-sample Sharpe > 0 with its 95% CI above 0, max drawdown ≤ " + core::percent(rc.max_drawdown) +
+                     ", no liquidation, ≥ " + core::short_number(rc.min_trades_per_month) + " trades a month). That is the result.";
+  } else {
+    report.verdict = "Passing the absolute bar:";
+    for (const auto& id : passing) report.verdict += " " + id;
+    report.verdict += ". Check each one's deflated Sharpe: " + std::to_string(report.variants.size()) + " variants were tried.";
+  }
+  return report;
+}
+
+std::string render_research(const ResearchReport& r) {
+  std::ostringstream o;
+  o << "# Walk-forward research: " << day(r.from_ms) << " → " << day(r.to_ms) << "\n\n";
+  o << "config hash `" << r.config_hash << "`; " << r.samples << " signals in the dataset (dataset.csv.gz); " << r.folds.size() << " folds; "
+    << r.variants.size() << " variants tried, all listed below.\n\n";
+  o << "## Verdict\n\n" << r.verdict << "\n\n";
+  o << "## Parameters (fixed before the run)\n\n```yaml\n" << r.parameters << "```\n\n";
+  o << "## Folds\n\n| fold | train | test | rows kept | purged | embargo h | longest hold h | P(pays) train | mean optimal x | constant x | model |\n"
+       "|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (size_t k = 0; k < r.folds.size(); ++k) {
+    const auto& f = r.folds[k];
+    o << "| " << k + 1 << " | " << day(f.fold.train_from_ms) << " → " << day(f.fold.train_to_ms) << " | " << day(f.fold.test_from_ms) << " → "
+      << day(f.fold.test_to_ms) << " | " << f.training.kept.size() << " | " << f.training.purged << " | " << f.training.embargo_ms / core::kMsPerHour << " | "
+      << f.training.longest_hold_ms / core::kMsPerHour << " | " << fixed3(f.training_positive_rate) << " | " << fixed3(f.mean_optimal_leverage) << " | "
+      << f.constant_leverage_x << " | " << (f.model_version.empty() ? "none (" + f.model_note + ")" : f.model_version) << " |\n";
+  }
+  o << "\n## The model's skill out of sample\n\nROC AUC of P(pays after fees) on " << r.oos_auc_rows << " test-window signals: " << fixed3(r.oos_auc.estimate)
+    << " [" << fixed3(r.oos_auc.low) << ", " << fixed3(r.oos_auc.high) << "] (95% bootstrap); `atr_pct` alone: " << fixed3(r.oos_auc_atr_pct) << ".\n\n";
+  o << "## Every variant, out of sample (test windows chained)\n\n"
+       "| variant | trades | trades/month | total return | Sharpe [95% CI] | deflated Sharpe | max DD | liquidations | mean ROI on margin | absolute bar | seed's bar (relative) |\n"
+       "|---|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const auto& v : r.variants)
+    o << "| " << v.id << " | " << v.trades << " | " << core::short_number(v.trades_per_month) << " | " << core::percent(v.total_return) << " | "
+      << fixed3(v.sharpe.estimate) << " [" << fixed3(v.sharpe.low) << ", " << fixed3(v.sharpe.high) << "] | " << fixed3(v.deflated_sharpe) << " | "
+      << core::percent(v.max_drawdown) << " | " << v.liquidations << " | " << core::percent(v.mean_roi_on_margin) << " | " << v.absolute_verdict << " | "
+      << v.relative_verdict << " |\n";
+  o << "\n";
+  for (const auto& v : r.variants) o << "- `" << v.id << "`: " << v.description << "\n";
+  o << "\n## Random-skip null\n\n";
+  if (r.null.draws == 0) {
+    o << "Not drawn: trade_quality took no trade, or more than " << r.null.pool_variant << " did.\n";
+  } else {
+    o << r.null.draws << " draws of " << r.null.trades << " trades from the " << r.null.pool << " that " << r.null.pool_variant
+      << " took: mean return on margin 5/50/95 % quantiles " << core::percent(r.null.q05) << " / " << core::percent(r.null.q50) << " / "
+      << core::percent(r.null.q95) << "; trade_quality's " << core::percent(r.null.observed) << ", one-sided p = " << fixed3(r.null.p_value) << ".\n";
+  }
+  o << "\nMethod: Sharpe annualised from daily returns (√365), its interval a circular block bootstrap (blocks ⌈n^1/3⌉ days); deflated Sharpe "
+       "(Bailey & López de Prado 2014) across every variant above; labels from each signal's simulated path (dataset.h), results from the "
+       "backtest engine's paper venue; training rows purged when any candidate leverage's exit falls after the test start minus the embargo.\n";
+  return o.str();
+}
+
+}  // namespace fulcrum::research
