@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -12,6 +13,21 @@
 #include "fulcrum/core/digest.h"
 
 namespace fulcrum::learn {
+
+// The booster and its proxy matrix; freed without throwing.
+struct BoostedClassifier::Serving {
+  BoosterHandle booster = nullptr;
+  DMatrixHandle proxy = nullptr;
+  std::mutex predicting;
+  Serving() = default;
+  Serving(const Serving&) = delete;
+  Serving& operator=(const Serving&) = delete;
+  ~Serving() {
+    if (proxy) XGDMatrixFree(proxy);
+    if (booster) XGBoosterFree(booster);
+  }
+};
+
 namespace {
 
 // The model's own record of what it was trained on, kept in the model file.
@@ -107,10 +123,11 @@ BoostedClassifier BoostedClassifier::train(const std::vector<std::vector<float>>
 
 BoostedClassifier BoostedClassifier::from_json(const std::string& json, const std::string& origin) {
   if (json.empty() || json.front() != '{') throw ModelError(origin + ": not an XGBoost JSON model");
-  BoosterHandle booster = nullptr;
-  check(XGBoosterCreate(nullptr, 0, &booster), origin);
   BoostedClassifier model;
-  model.booster_ = own_booster(booster);
+  model.serving_ = std::make_shared<Serving>();
+  check(XGBoosterCreate(nullptr, 0, &model.serving_->booster), origin);
+  BoosterHandle booster = model.serving_->booster;
+  check(XGProxyDMatrixCreate(&model.serving_->proxy), origin);
   check(XGBoosterLoadModelFromBuffer(booster, json.data(), json.size()), origin);
   check(XGBoosterSetParam(booster, "nthread", "1"), origin);
   const char* names = nullptr;
@@ -162,7 +179,8 @@ double BoostedClassifier::predict(const float* row, size_t width) const {
   const bst_ulong* shape = nullptr;
   bst_ulong dims = 0;
   const float* result = nullptr;
-  check(XGBoosterPredictFromDense(booster_.get(), array, kConfig, nullptr, &shape, &dims, &result), "predict");
+  const std::lock_guard<std::mutex> lock(serving_->predicting);  // the proxy and the result buffer are shared
+  check(XGBoosterPredictFromDense(serving_->booster, array, kConfig, serving_->proxy, &shape, &dims, &result), "predict");
   return static_cast<double>(result[0]);
 }
 

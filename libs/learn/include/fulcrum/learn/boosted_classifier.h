@@ -42,8 +42,10 @@ class BoostedClassifier {
 
   void save(const std::string& path) const;
   const std::string& json() const { return json_; }
-  // P(label = 1) for one row of feature_count() values. Thread-safe (XGBoost's in-place
-  // prediction). Throws ModelError on a row of the wrong width.
+  // P(label = 1) for one row of feature_count() values, in place through a proxy matrix kept
+  // with the model (without one, XGBoost builds one per call: 22 µs instead of 8). Calls are
+  // serialised, so copies of one model may predict from several threads. Throws ModelError on
+  // a row of the wrong width.
   double predict(const float* row, size_t width) const;
   std::vector<double> predict(const std::vector<std::vector<float>>& rows) const;
 
@@ -54,7 +56,8 @@ class BoostedClassifier {
 
  private:
   BoostedClassifier() = default;
-  std::shared_ptr<void> booster_;
+  struct Serving;
+  std::shared_ptr<Serving> serving_;
   std::string json_;
   std::vector<std::string> feature_names_;
   std::map<std::string, std::string> metadata_;
