@@ -77,15 +77,15 @@ double chained_max_drawdown(const std::vector<double>& daily) {
 
 }  // namespace
 
-std::string ResearchConfig::describe() const {
+std::string describe(const ResearchConfig& rc) {
   std::ostringstream o;
-  o << "train_days: " << train_days << "\ntest_days: " << test_days << "\nmin_embargo_hours: " << min_embargo_hours << "\ncandidate_leverages: [";
-  for (size_t i = 0; i < candidate_leverages.size(); ++i) o << (i ? ", " : "") << candidate_leverages[i];
-  o << "]\nlabel_margin_fraction: " << label_margin_fraction << "\nboosting: {rounds: " << boosting.rounds << ", max_depth: " << boosting.max_depth
-    << ", learning_rate: " << boosting.learning_rate << ", subsample: " << boosting.subsample << ", column_subsample: " << boosting.column_subsample
-    << ", min_child_weight: " << boosting.min_child_weight << ", l2: " << boosting.l2 << ", seed: " << boosting.seed << "}\nnull_draws: " << null_draws
-    << "\nbootstrap_resamples: " << bootstrap_resamples << "\nseed: " << seed << "\nmax_drawdown: " << max_drawdown
-    << "\nmin_trades_per_month: " << min_trades_per_month << "\n";
+  o << "train_days: " << rc.train_days << "\ntest_days: " << rc.test_days << "\nmin_embargo_hours: " << rc.min_embargo_hours << "\ncandidate_leverages: [";
+  for (size_t i = 0; i < rc.candidate_leverages.size(); ++i) o << (i ? ", " : "") << rc.candidate_leverages[i];
+  o << "]\nlabel_margin_fraction: " << rc.label_margin_fraction << "\nboosting: {rounds: " << rc.boosting.rounds << ", max_depth: " << rc.boosting.max_depth
+    << ", learning_rate: " << rc.boosting.learning_rate << ", subsample: " << rc.boosting.subsample << ", column_subsample: " << rc.boosting.column_subsample
+    << ", min_child_weight: " << rc.boosting.min_child_weight << ", l2: " << rc.boosting.l2 << ", seed: " << rc.boosting.seed << "}\nnull_draws: " << rc.null_draws
+    << "\nbootstrap_resamples: " << rc.bootstrap_resamples << "\nseed: " << rc.seed << "\nmax_drawdown: " << rc.max_drawdown
+    << "\nmin_trades_per_month: " << rc.min_trades_per_month << "\n";
   return o.str();
 }
 
@@ -116,7 +116,7 @@ ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, con
     if (log) log(line);
   };
   ResearchReport report;
-  report.parameters = rc.describe();
+  report.parameters = describe(rc);
   report.config_hash = core::sha256_hex(config_text + "\n---\n" + report.parameters).substr(0, 12);
   report.from_ms = base.from_ms;
   report.to_ms = base.to_ms;

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fulcrum/marketdata/dataset.h"
-#include "fulcrum/research/walk_forward.h"
+#include "fulcrum/research/research_config.h"
 #include "fulcrum/strategy/run_config.h"
 #include "fulcrum/risk/pre_trade_gate.h"
 

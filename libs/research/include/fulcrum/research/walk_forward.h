@@ -12,23 +12,12 @@
 #include "fulcrum/backtest/engine.h"
 #include "fulcrum/learn/boosted_classifier.h"
 #include "fulcrum/research/dataset.h"
+#include "fulcrum/research/research_config.h"
 
 namespace fulcrum::research {
 
-struct ResearchConfig {
-  int train_days = 120;
-  int test_days = 30;
-  int min_embargo_hours = 24;  // the embargo is the longer of this and the fold's longest training hold
-  std::vector<int> candidate_leverages{1, 2, 3, 5, 10, 20};
-  double label_margin_fraction = 0.10;  // the share of equity the optimal-leverage label risks
-  learn::BoostingParams boosting;
-  int null_draws = 1000;
-  int bootstrap_resamples = 2000;
-  uint64_t seed = 20260101;
-  double max_drawdown = 0.25;         // the absolute bar
-  double min_trades_per_month = 30;
-  std::string describe() const;       // every field, one per line: the report prints it and hashes it
-};
+// Every field, one per line: the report prints it and hashes it.
+std::string describe(const ResearchConfig& rc);
 
 // The training samples of one fold after purging: those whose signal falls in the training
 // window and whose exit at every candidate leverage falls before test_from − embargo.
