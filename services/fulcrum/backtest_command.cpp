@@ -128,8 +128,13 @@ int run_walk_forward(const BacktestOptions& o, config::AppConfig& cfg, const std
   return 0;
 }
 
-int run(const BacktestOptions& o) {
-  const auto t0 = std::chrono::steady_clock::now();
+struct LoadedRun {
+  config::AppConfig cfg;
+  marketdata::LoadedData loaded;
+};
+
+// The config with the command line over it, its data loaded and reported, the window filled.
+LoadedRun load_run(const BacktestOptions& o) {
   auto cfg = resolve_config(o);
   if (cfg.data.klines.empty()) throw core::ConfigError(cfg.source, {{"data.klines", "is required (or pass --data)"}});
   // Refuse a folder of the user's before any work, not after a long run.
@@ -137,6 +142,12 @@ int run(const BacktestOptions& o) {
   auto loaded = marketdata::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
   for (const auto& r : loaded.reports) std::cerr << "data: " << r << "\n";
   default_window(cfg, loaded.symbols);
+  return {std::move(cfg), std::move(loaded)};
+}
+
+int run(const BacktestOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto [cfg, loaded] = load_run(o);
   const auto t_loaded = std::chrono::steady_clock::now();
   std::cerr << "loaded " << loaded.symbols.size() << " symbols in "
             << std::chrono::duration<double>(t_loaded - t0).count() << " s; backtesting " << core::format_utc_ms(cfg.backtest.from_ms) << " → "
@@ -181,12 +192,7 @@ int run(const BacktestOptions& o) {
 
 // `fulcrum research walk-forward`: the learned policy fitted per fold, beside every baseline.
 int run_research(const BacktestOptions& o) {
-  auto cfg = resolve_config(o);
-  if (cfg.data.klines.empty()) throw core::ConfigError(cfg.source, {{"data.klines", "is required (or pass --data)"}});
-  report::prepare_output_root(cfg.output.dir, o.out.empty() ? "output.dir" : "--out", false);
-  auto loaded = marketdata::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
-  for (const auto& r : loaded.reports) std::cerr << "data: " << r << "\n";
-  default_window(cfg, loaded.symbols);
+  auto [cfg, loaded] = load_run(o);
   const fs::path dir = report::make_run_dir(cfg.output.dir, report::new_run_name(cfg.source_text) + "-research", o.out.empty() ? "output.dir" : "--out");
   research::ResearchReport result;
   try {
