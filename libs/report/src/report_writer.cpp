@@ -17,13 +17,13 @@
 
 namespace fulcrum::report {
 namespace fs = std::filesystem;
-namespace {
-
 std::string csv_quote(const std::string& s) {
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
 }
+
+namespace {
 
 constexpr const char* kRootMarker = ".fulcrum-output";
 

@@ -18,6 +18,9 @@
 
 namespace fulcrum::report {
 
+// A CSV field in double quotes, inner quotes doubled (RFC 4180).
+std::string csv_quote(const std::string& s);
+
 // Throws std::runtime_error naming the path when the write fails.
 void write_file(const std::string& path, const std::string& content);
 std::string ledger_csv(const venue::Ledger& ledger);

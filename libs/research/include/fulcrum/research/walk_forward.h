@@ -61,6 +61,11 @@ struct NullReport {
   std::string pool_variant;
 };
 
+// How often the simulated label and the engine agree on whether a trade paid.
+struct LabelCheck {
+  size_t compared = 0, same_sign = 0;
+};
+
 struct ResearchReport {
   std::string config_hash, parameters;
   TimestampMs from_ms = 0, to_ms = 0;
@@ -71,13 +76,15 @@ struct ResearchReport {
   double oos_auc_atr_pct = 0.5;         // atr_pct alone as the score, same rows
   size_t oos_auc_rows = 0;
   NullReport null;
+  LabelCheck label_check;
   std::string verdict;
 };
 
 using ResearchLog = std::function<void(const std::string&)>;
 
-// Runs every fold; writes each fold's model into out_dir/fold-<k>/ and the dataset as
-// out_dir/dataset.csv.gz. `config_text` is hashed with the research parameters.
+// Runs every fold; writes each fold's model into out_dir/fold-<k>/, the dataset as
+// out_dir/dataset.csv.gz and every test-window trade with its post-hoc optimal leverage as
+// out_dir/trades.csv. `config_text` is hashed with the research parameters.
 ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& base, const ResearchConfig& rc,
                             const std::string& config_text, const std::string& out_dir, const ResearchLog& log = {});
 
