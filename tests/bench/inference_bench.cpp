@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "fulcrum/learn/boosted_classifier.h"
+#include "fulcrum/learn/boosted_trees.h"
 #include "fulcrum/leverage/policies.h"
 #include "fulcrum/leverage/trade_features.h"
 
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   std::bernoulli_distribution coin(0.3);
   for (const auto& s : signals) rows.push_back(leverage::trade_features(s)), labels.push_back(s.features.rsi > 78 || coin(rng) ? 1.0f : 0.0f);
   learn::BoostingParams params;  // the research default: 200 trees of depth 3
-  const auto model = learn::BoostedClassifier::train(rows, labels, leverage::trade_feature_names(), params, {{"trained_to_ms", "1739900000000"}});
+  const auto model = learn::BoostedTrees::train(rows, labels, leverage::trade_feature_names(), params, {{"trained_to_ms", "1739900000000"}});
   const auto path = (std::filesystem::temp_directory_path() / "fulcrum-inference-bench.json").string();
   model.save(path);
 

@@ -4,7 +4,10 @@
 source "$(dirname "$0")/lib.sh"
 cfg="$WORK/learned.yaml"
 sed -e "s|\.\./sample/|$SRC/deploy/sample/|" "$SRC/deploy/config/backtest.yaml" > "$WORK/base.yaml"
-{ cat "$WORK/base.yaml"; printf 'research:\n  train_days: 40\n  test_days: 20\n  min_embargo_hours: 24\n  null_draws: 500\n  bootstrap_resamples: 200\n'; } > "$WORK/research.yaml"
+# The sample is 83 days: shorter folds than the shipped research: section's.
+sed -e 's/^  train_days: [0-9]*/  train_days: 40/' -e 's/^  test_days: [0-9]*/  test_days: 20/' -e 's/^  null_draws: [0-9]*/  null_draws: 500/' \
+    -e 's/^  bootstrap_resamples: [0-9]*/  bootstrap_resamples: 200/' "$WORK/base.yaml" > "$WORK/research.yaml"
+grep -q '^  train_days: 40' "$WORK/research.yaml" || fail "the sample config has no research.train_days to shorten"
 expect_exit 0 "$FULCRUM" research walk-forward --config "$WORK/research.yaml" --out "$WORK/research"
 expect_in "$WORK/out" "## Verdict"
 expect_in "$WORK/out" "Random-skip null"

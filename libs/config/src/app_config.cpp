@@ -274,6 +274,15 @@ void read_leverage(Section& s, leverage::PolicySuiteConfig& c) {
     p.read<double>("max_margin_fraction", t.max_margin_fraction, 0.0, 1.0);
     p.read<int>("max_model_age_days", t.max_model_age_days, 0, 3650);
   }
+  {
+    auto p = s.child("vol_forecast");
+    auto& v = c.vol_forecast;
+    p.read<std::string>("model_path", v.model_path);
+    p.read<double>("risk_fraction", v.risk_fraction, 0.0001, 0.2);
+    p.read<int>("leverage_x", v.leverage_x, 1, 125);
+    p.read<double>("max_margin_fraction", v.max_margin_fraction, 0.0, 1.0);
+    p.read<int>("max_model_age_days", v.max_model_age_days, 0, 3650);
+  }
 }
 
 bool plain_variant_id(const std::string& id) {
@@ -365,6 +374,7 @@ void read_research(Section& s, research::ResearchConfig& r) {
     else s.problem("candidate_leverages", "must be a list of 1–32 distinct integers in 1..125");
   }
   s.read<double>("label_margin_fraction", r.label_margin_fraction, 0.001, 1.0);
+  s.read<int>("vol_horizon_hours", r.vol_horizon_hours, 1, 24 * 30);
   {
     auto b = s.child("boosting");
     b.read<int>("rounds", r.boosting.rounds, 1, 10'000);
@@ -587,9 +597,13 @@ AppConfig parse_app_config(const std::string& yaml_text, const std::string& sour
   cfg.data.klines = resolve(base_dir, cfg.data.klines);
   cfg.data.mark_price = resolve(base_dir, cfg.data.mark_price);
   cfg.data.funding = resolve(base_dir, cfg.data.funding);
-  auto& model = cfg.backtest.policies.trade_quality.model_path;
-  model = resolve(base_dir, model);
-  for (auto& v : cfg.backtest.ab.variants) v.policies.trade_quality.model_path = resolve(base_dir, v.policies.trade_quality.model_path);
+  // Model files, like data, are relative to the config's folder, in every variant's copy too.
+  const auto resolve_models = [&](leverage::PolicySuiteConfig& suite) {
+    suite.trade_quality.model_path = resolve(base_dir, suite.trade_quality.model_path);
+    suite.vol_forecast.model_path = resolve(base_dir, suite.vol_forecast.model_path);
+  };
+  resolve_models(cfg.backtest.policies);
+  for (auto& v : cfg.backtest.ab.variants) resolve_models(v.policies);
   return cfg;
 }
 

@@ -29,4 +29,13 @@ inline LeverageDecision margin_sized(const LeverageInputs& in, int leverage_x, d
   return d;
 }
 
+// A learned policy without a usable answer decides as `fallback` does, under its own name,
+// and says why.
+inline LeverageDecision fall_back(const LeveragePolicy& fallback, const LeverageInputs& in, const std::string& policy, const std::string& why) {
+  auto d = fallback.decide(in);
+  d.reasons["policy"] = policy;
+  d.reasons["fallback"] = fallback.name() + ": " + why;
+  return d;
+}
+
 }  // namespace fulcrum::leverage::detail

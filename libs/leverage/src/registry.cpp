@@ -18,7 +18,7 @@ std::vector<std::string> policy_names() {
   return {"fixed", "risk_parity", "vol_target", "trend_confirmation", "confidence", "rule_engine", "kelly", "fixed_ratio", "risk_percent"};
 }
 
-std::vector<std::string> learned_policy_names() { return {"trade_quality"}; }
+std::vector<std::string> learned_policy_names() { return {"trade_quality", "vol_forecast"}; }
 
 bool is_policy_name(const std::string& name) {
   const auto names = policy_names();
@@ -37,6 +37,7 @@ std::unique_ptr<LeveragePolicy> make_policy(const std::string& name, const Polic
   if (name == "fixed_ratio") return make_fixed_ratio(cfg.fixed_ratio);
   if (name == "risk_percent") return make_risk_percent(cfg.risk_percent);
   if (name == "trade_quality") return make_trade_quality(cfg.trade_quality, cfg.rule_engine);
+  if (name == "vol_forecast") return make_vol_forecast(cfg.vol_forecast, cfg.rule_engine);
   std::string known;
   auto every = policy_names();
   for (const auto& n : learned_policy_names()) every.push_back(n);

@@ -33,6 +33,8 @@ TimestampMs SignalSample::last_exit_ms() const {
   return last;
 }
 
+TimestampMs SignalSample::label_end_ms() const { return std::max(last_exit_ms(), volatility_label_end_ms); }
+
 const LeverageOutcome& SignalSample::at(int leverage_x) const {
   for (const auto& o : outcomes)
     if (o.leverage_x == leverage_x) return o;
@@ -126,7 +128,25 @@ std::vector<LeverageOutcome> path_outcomes(const std::vector<model::Bar>& bars, 
   return out;
 }
 
-std::vector<SignalSample> build_dataset(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& cfg, const std::vector<int>& leverages) {
+namespace {
+// √Σ r² of the log returns of the bars from `entry` whose open is before entry + horizon; NaN
+// when the data ends first.
+double realised_volatility(const std::vector<model::Bar>& bars, size_t entry, TimestampMs horizon_ms) {
+  const TimestampMs end = bars[entry].open_time_ms + horizon_ms;
+  double sum = 0;
+  size_t i = entry;
+  for (; i < bars.size() && bars[i].open_time_ms < end; ++i) {
+    const double previous = i == entry ? bars[i].open.to_double() : bars[i - 1].close.to_double();
+    const double r = std::log(bars[i].close.to_double() / previous);
+    sum += r * r;
+  }
+  if (i == bars.size() && bars.back().close_time_ms() < end) return std::nan("");
+  return std::sqrt(sum);
+}
+}  // namespace
+
+std::vector<SignalSample> build_dataset(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& cfg, const std::vector<int>& leverages,
+                                        TimestampMs volatility_horizon_ms) {
   const auto rules = ExitRules::from(cfg);
   std::vector<std::string> names;
   std::vector<marketdata::SymbolStreams> streams;
@@ -156,8 +176,12 @@ std::vector<SignalSample> build_dataset(const std::vector<marketdata::SymbolData
       sample.features = leverage::trade_features(sig);
       const auto& brackets = data[e.symbol].spec.brackets;
       const double mmr = brackets.empty() ? 0.004 : brackets.front().maintenance_rate.to_double();
-      sample.outcomes = path_outcomes(bars, static_cast<size_t>(next - bars.begin()), sig.side, sample.entry_price, sample.stop_price, leverages, rules, mmr,
-                                      &sample.mae, &sample.mfe);
+      const auto entry_index = static_cast<size_t>(next - bars.begin());
+      sample.outcomes = path_outcomes(bars, entry_index, sig.side, sample.entry_price, sample.stop_price, leverages, rules, mmr, &sample.mae, &sample.mfe);
+      sample.forward_volatility = realised_volatility(bars, entry_index, volatility_horizon_ms);
+      // The features run on signal bars, so their EWMA σ is per signal bar.
+      sample.naive_volatility = sig.features.ewma_vol * std::sqrt(static_cast<double>(volatility_horizon_ms) / static_cast<double>(cfg.strategy.signal_interval_ms));
+      sample.volatility_label_end_ms = sample.entry_ms + volatility_horizon_ms;
       samples.push_back(std::move(sample));
     }
   };
@@ -184,7 +208,7 @@ std::string precise(double v) {
 void write_dataset_csv_gz(const std::string& path, const std::vector<SignalSample>& samples, const std::vector<int>& leverages, double margin_fraction) {
   std::string text = "signal_ms,entry_ms,symbol,side,entry_price,stop_price";
   for (const auto& n : leverage::trade_feature_names()) text += "," + n;
-  text += ",mae,mfe,optimal_leverage";
+  text += ",mae,mfe,optimal_leverage,forward_volatility,naive_volatility";
   for (const int l : leverages) {
     const auto x = std::to_string(l) + "x";
     text += ",return_" + x + ",exit_ms_" + x + ",exit_" + x;
@@ -194,7 +218,8 @@ void write_dataset_csv_gz(const std::string& path, const std::vector<SignalSampl
     text += std::to_string(s.signal_ms) + "," + std::to_string(s.entry_ms) + "," + s.symbol + "," + (s.side == model::Side::kBuy ? "BUY" : "SELL") + "," +
             precise(s.entry_price) + "," + precise(s.stop_price);
     for (const float f : s.features) text += "," + core::short_number(f);
-    text += "," + core::short_number(s.mae) + "," + core::short_number(s.mfe) + "," + std::to_string(s.optimal_leverage(margin_fraction));
+    text += "," + core::short_number(s.mae) + "," + core::short_number(s.mfe) + "," + std::to_string(s.optimal_leverage(margin_fraction)) + "," +
+            (std::isfinite(s.forward_volatility) ? core::short_number(s.forward_volatility) : std::string("")) + "," + core::short_number(s.naive_volatility);
     for (const int l : leverages) {
       const auto& o = s.at(l);
       text += "," + core::short_number(o.return_on_margin) + "," + std::to_string(o.exit_ms) + "," + o.exit_reason;

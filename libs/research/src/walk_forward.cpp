@@ -51,6 +51,11 @@ std::vector<Planned> plan_variants(const strategy::RunConfig& base, const FoldRe
   out.push_back({variant("trade_quality", "trade_quality", tq, fold.model_version),
                  "learned: P(pays after fees) at " + std::to_string(suite.trade_quality.leverage_x) + "x, skip below " +
                      core::short_number(suite.trade_quality.min_probability) + ", margin scaled by the edge"});
+  auto vf = suite;
+  vf.vol_forecast.model_path = fold.volatility_model_path;
+  out.push_back({variant("vol_forecast", "vol_forecast", vf, fold.volatility_model_version),
+                 "learned: forecast 1σ move, risk " + core::short_number(suite.vol_forecast.risk_fraction) + " of equity per σ at " +
+                     std::to_string(suite.vol_forecast.leverage_x) + "x"});
   auto constant = suite;
   constant.fixed.leverage_x = fold.constant_leverage_x;
   out.push_back({variant("constant_mean_label", "fixed", constant), "constant leverage at the training-mean optimal label (per fold)"});
@@ -102,6 +107,15 @@ void append_trades(std::string& csv, size_t fold, const std::vector<Planned>& pl
   }
 }
 
+// 1 − SSE/SST of a forecast against the truth: 0 is the mean's skill, below 0 worse than it.
+double r_squared(const std::vector<double>& truth, const std::vector<double>& forecast) {
+  if (truth.size() < 2) return 0;
+  const double mean = std::accumulate(truth.begin(), truth.end(), 0.0) / static_cast<double>(truth.size());
+  double sse = 0, sst = 0;
+  for (size_t i = 0; i < truth.size(); ++i) sse += (truth[i] - forecast[i]) * (truth[i] - forecast[i]), sst += (truth[i] - mean) * (truth[i] - mean);
+  return sst > 0 ? 1 - sse / sst : 0;
+}
+
 double chained_max_drawdown(const std::vector<double>& daily) {
   double equity = 1, peak = 1, worst = 0;
   for (const double r : daily) {
@@ -118,7 +132,7 @@ std::string describe(const ResearchConfig& rc) {
   std::ostringstream o;
   o << "train_days: " << rc.train_days << "\ntest_days: " << rc.test_days << "\nmin_embargo_hours: " << rc.min_embargo_hours << "\ncandidate_leverages: [";
   for (size_t i = 0; i < rc.candidate_leverages.size(); ++i) o << (i ? ", " : "") << rc.candidate_leverages[i];
-  o << "]\nlabel_margin_fraction: " << rc.label_margin_fraction << "\nboosting: {rounds: " << rc.boosting.rounds << ", max_depth: " << rc.boosting.max_depth
+  o << "]\nvol_horizon_hours: " << rc.vol_horizon_hours << "\nlabel_margin_fraction: " << rc.label_margin_fraction << "\nboosting: {rounds: " << rc.boosting.rounds << ", max_depth: " << rc.boosting.max_depth
     << ", learning_rate: " << rc.boosting.learning_rate << ", subsample: " << rc.boosting.subsample << ", column_subsample: " << rc.boosting.column_subsample
     << ", min_child_weight: " << rc.boosting.min_child_weight << ", l2: " << rc.boosting.l2 << ", seed: " << rc.boosting.seed << "}\nnull_draws: " << rc.null_draws
     << "\nbootstrap_resamples: " << rc.bootstrap_resamples << "\nseed: " << rc.seed << "\nmax_drawdown: " << rc.max_drawdown
@@ -139,7 +153,7 @@ PurgedTraining purge_training(const std::vector<SignalSample>& samples, const ba
   p.in_window = in_window.size();
   p.embargo_ms = std::max(min_embargo_ms, p.longest_hold_ms);
   for (const size_t i : in_window) {
-    if (samples[i].last_exit_ms() >= fold.test_from_ms - p.embargo_ms) ++p.purged;
+    if (samples[i].label_end_ms() >= fold.test_from_ms - p.embargo_ms) ++p.purged;
     else p.kept.push_back(i);
   }
   return p;
@@ -163,7 +177,7 @@ ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, con
   std::sort(candidates.begin(), candidates.end());
 
   say("dataset: every signal and its path at " + std::to_string(candidates.size()) + " leverages");
-  const auto samples = build_dataset(data, base, candidates);
+  const auto samples = build_dataset(data, base, candidates, rc.vol_horizon_hours * core::kMsPerHour);
   report.samples = samples.size();
   write_dataset_csv_gz((fs::path(out_dir) / "dataset.csv.gz").string(), samples, candidates, rc.label_margin_fraction);
 
@@ -175,6 +189,7 @@ ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, con
   std::vector<size_t> liquidations;
   std::vector<Planned> first_plan;
   std::vector<double> oos_scores, oos_atr;
+  std::vector<double> vol_truth, vol_model_forecast, vol_naive_forecast;
   std::string trades_csv =
       "fold,variant,symbol,side,open_utc,close_utc,leverage_x,optimal_leverage,net_pnl,return_on_margin,liquidated,leverage_decision_reason\n";
   std::vector<int> oos_labels;
@@ -196,9 +211,9 @@ ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, con
     f.constant_leverage_x = std::max(1, static_cast<int>(std::lround(f.mean_optimal_leverage)));
     const fs::path fold_dir = fs::path(out_dir) / ("fold-" + std::to_string(k + 1));
     fs::create_directories(fold_dir);
-    std::optional<learn::BoostedClassifier> model;
+    std::optional<learn::BoostedTrees> model;
     try {
-      model.emplace(learn::BoostedClassifier::train(rows, labels, leverage::trade_feature_names(), rc.boosting,
+      model.emplace(learn::BoostedTrees::train(rows, labels, leverage::trade_feature_names(), rc.boosting,
                                                     {{"trained_from_ms", std::to_string(f.fold.train_from_ms)},
                                                      {"trained_to_ms", std::to_string(f.fold.test_from_ms)},
                                                      {"research_config_hash", report.config_hash}}));
@@ -208,10 +223,35 @@ ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, con
     } catch (const learn::ModelError& e) {
       f.model_note = e.what();  // the variant then runs as rule_engine and every decision says why
     }
+    // vol_forecast's regressor: the same purged rows that have a complete volatility label.
+    std::vector<std::vector<float>> vol_rows;
+    std::vector<float> vol_labels;
+    for (const size_t i : f.training.kept)
+      if (std::isfinite(samples[i].forward_volatility))
+        vol_rows.push_back(samples[i].features), vol_labels.push_back(static_cast<float>(samples[i].forward_volatility));
+    std::optional<learn::BoostedTrees> vol_model;
+    try {
+      auto vol_params = rc.boosting;
+      vol_params.objective = learn::Objective::kSquaredError;
+      vol_model.emplace(learn::BoostedTrees::train(vol_rows, vol_labels, leverage::trade_feature_names(), vol_params,
+                                                   {{"trained_from_ms", std::to_string(f.fold.train_from_ms)},
+                                                    {"trained_to_ms", std::to_string(f.fold.test_from_ms)},
+                                                    {"research_config_hash", report.config_hash}}));
+      f.volatility_model_path = (fold_dir / "vol_forecast.json").string();
+      vol_model->save(f.volatility_model_path);
+      f.volatility_model_version = vol_model->version();
+    } catch (const learn::ModelError& e) {
+      f.model_note += std::string(f.model_note.empty() ? "" : "; ") + "vol_forecast: " + e.what();
+    }
     // The model's skill on the test window's signals, labelled after the fact.
     for (const auto& s : samples) {
       if (s.signal_ms < f.fold.test_from_ms || s.signal_ms >= f.fold.test_to_ms) continue;
       ++f.test_signals;
+      if (vol_model && std::isfinite(s.forward_volatility)) {
+        vol_truth.push_back(s.forward_volatility);
+        vol_model_forecast.push_back(vol_model->predict(s.features.data(), s.features.size()));
+        vol_naive_forecast.push_back(s.naive_volatility);
+      }
       if (!model) continue;
       oos_scores.push_back(model->predict(s.features.data(), s.features.size()));
       oos_atr.push_back(s.features[0]);
@@ -250,6 +290,9 @@ ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, con
   report.oos_auc = analytics::auc_interval(oos_scores, oos_labels, 0.95, rc.bootstrap_resamples / 2, rc.seed);
   report.oos_auc_atr_pct = analytics::roc_auc(oos_atr, oos_labels);
   report.oos_auc_rows = oos_labels.size();
+  report.volatility_rows = vol_truth.size();
+  report.volatility_r2_model = r_squared(vol_truth, vol_model_forecast);
+  report.volatility_r2_naive = r_squared(vol_truth, vol_naive_forecast);
 
   std::vector<double> trial_sharpes;
   for (const auto& d : daily) trial_sharpes.push_back(analytics::per_period_sharpe(d));
@@ -345,21 +388,24 @@ std::string render_research(const ResearchReport& r) {
     << r.variants.size() << " variants tried, all listed below.\n\n";
   o << "## Verdict\n\n" << r.verdict << "\n\n";
   o << "## Parameters (fixed before the run)\n\n```yaml\n" << r.parameters << "```\n\n";
-  o << "## Folds\n\n| fold | train | test | rows kept | purged | embargo h | longest hold h | P(pays) train | mean optimal x | constant x | model |\n"
+  o << "## Folds\n\n| fold | train | test | rows kept | purged | embargo h | longest hold h | P(pays) train | mean optimal x | constant x | models (trade_quality / vol_forecast) |\n"
        "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (size_t k = 0; k < r.folds.size(); ++k) {
     const auto& f = r.folds[k];
     o << "| " << k + 1 << " | " << day(f.fold.train_from_ms) << " → " << day(f.fold.train_to_ms) << " | " << day(f.fold.test_from_ms) << " → "
       << day(f.fold.test_to_ms) << " | " << f.training.kept.size() << " | " << f.training.purged << " | " << f.training.embargo_ms / core::kMsPerHour << " | "
       << f.training.longest_hold_ms / core::kMsPerHour << " | " << fixed3(f.training_positive_rate) << " | " << fixed3(f.mean_optimal_leverage) << " | "
-      << f.constant_leverage_x << " | " << (f.model_version.empty() ? "none (" + f.model_note + ")" : f.model_version) << " |\n";
+      << f.constant_leverage_x << " | " << (f.model_version.empty() ? "none" : f.model_version) << " / "
+      << (f.volatility_model_version.empty() ? "none" : f.volatility_model_version) << (f.model_note.empty() ? "" : " (" + f.model_note + ")") << " |\n";
   }
   o << "\n## Labels against the engine\n\nOn " << r.label_check.compared
     << " fixed-leverage trades of the test windows, the simulated label and the engine's net PnL have the same sign on "
     << (r.label_check.compared ? core::percent(static_cast<double>(r.label_check.same_sign) / static_cast<double>(r.label_check.compared)) : std::string("-"))
     << " (the engine adds funding, mark-price liquidation, the pre-trade gate's sizing and exact fills).\n";
   o << "\n## The model's skill out of sample\n\nROC AUC of P(pays after fees) on " << r.oos_auc_rows << " test-window signals: " << fixed3(r.oos_auc.estimate)
-    << " [" << fixed3(r.oos_auc.low) << ", " << fixed3(r.oos_auc.high) << "] (95% bootstrap); `atr_pct` alone: " << fixed3(r.oos_auc_atr_pct) << ".\n\n";
+    << " [" << fixed3(r.oos_auc.low) << ", " << fixed3(r.oos_auc.high) << "] (95% bootstrap); `atr_pct` alone: " << fixed3(r.oos_auc_atr_pct) << ".\n\n"
+    << "R² of vol_forecast's 1σ move over the horizon on " << r.volatility_rows << " test-window signals: " << fixed3(r.volatility_r2_model)
+    << "; the naive forecast (EWMA σ · √(signal bars in the horizon)): " << fixed3(r.volatility_r2_naive) << ".\n\n";
   o << "## Every variant, out of sample (test windows chained)\n\n"
        "| variant | trades | trades/month | total return | Sharpe [95% CI] | deflated Sharpe | max DD | liquidations | mean ROI on margin | absolute bar | seed's bar (relative) |\n"
        "|---|---|---|---|---|---|---|---|---|---|---|\n";

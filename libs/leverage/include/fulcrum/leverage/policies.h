@@ -106,6 +106,19 @@ struct TradeQualityConfig {
   int max_model_age_days = 120;         // 0: no limit
 };
 
+// Learned: the trade's 1σ price move over the next horizon (the research's vol_horizon_hours),
+// from an XGBoost regressor; sizes by risk: notional = equity · risk_fraction / σ, at
+// leverage_x, margin capped. Its exits are the strategy's; run it with
+// `strategy.trailing_arm: price` so that they are fixed in price terms. Falls back to
+// rule_engine as trade_quality does, and when σ is not positive.
+struct VolForecastConfig {
+  std::string model_path;
+  double risk_fraction = 0.01;        // equity risked per predicted 1σ move
+  int leverage_x = 5;
+  double max_margin_fraction = 0.25;
+  int max_model_age_days = 120;
+};
+
 std::unique_ptr<LeveragePolicy> make_fixed(const FixedConfig& c, std::string name = "fixed");
 std::unique_ptr<LeveragePolicy> make_risk_parity(const RiskParityConfig& c);
 std::unique_ptr<LeveragePolicy> make_vol_target(const VolTargetConfig& c);
@@ -116,6 +129,7 @@ std::unique_ptr<LeveragePolicy> make_kelly(const KellyConfig& c);
 std::unique_ptr<LeveragePolicy> make_fixed_ratio(const FixedRatioConfig& c);
 std::unique_ptr<LeveragePolicy> make_risk_percent(const RiskPercentConfig& c);
 std::unique_ptr<LeveragePolicy> make_trade_quality(const TradeQualityConfig& c, const RuleEngineConfig& fallback);
+std::unique_ptr<LeveragePolicy> make_vol_forecast(const VolForecastConfig& c, const RuleEngineConfig& fallback);
 
 // Every policy's config in one place, as it appears under `leverage:` in YAML.
 struct PolicySuiteConfig {
@@ -129,6 +143,7 @@ struct PolicySuiteConfig {
   FixedRatioConfig fixed_ratio;
   RiskPercentConfig risk_percent;
   TradeQualityConfig trade_quality;
+  VolForecastConfig vol_forecast;
   risk::GlobalCapsConfig caps;  // applied to every policy's leverage
 };
 

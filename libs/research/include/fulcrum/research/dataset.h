@@ -10,6 +10,7 @@
 // liquidation uses the simplified isolated form entry · (1 ∓ 1/L ± MMR) at the first bracket's
 // rate. These are labels, not results: every figure a research report judges comes from the
 // backtest engine's paper venue.
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,14 @@ struct SignalSample {
   std::vector<float> features;  // leverage::trade_feature_names() order
   double mae = 0, mfe = 0;      // worst and best price move from entry until the 1x exit, signed for the side
   std::vector<LeverageOutcome> outcomes;  // one per candidate leverage, in the candidates' order
-  TimestampMs last_exit_ms() const;        // the latest exit at any candidate leverage: what purging looks at
+  // vol_forecast's label: the realised 1σ move over the horizon after the fill, √Σ r² of the
+  // base bars' log returns (NaN when the data ends first), and the naive forecast beside it:
+  // the signal bar's EWMA σ (per signal bar) scaled by √(signal bars in the horizon).
+  double forward_volatility = std::nan("");
+  double naive_volatility = std::nan("");
+  TimestampMs volatility_label_end_ms = 0;
+  TimestampMs last_exit_ms() const;        // the latest exit at any candidate leverage
+  TimestampMs label_end_ms() const;        // the last instant any label looks at: what purging looks at
   const LeverageOutcome& at(int leverage_x) const;  // throws std::out_of_range for a leverage not simulated
   // The candidate with the best log return on equity, log(1 + margin_fraction · r), that is
   // not liquidated; 1 when every candidate is.
@@ -65,7 +73,8 @@ std::vector<LeverageOutcome> path_outcomes(const std::vector<model::Bar>& bars, 
 
 // Runs the strategy's own feature and signal stages over the data (the same objects the
 // backtest and the mesh host) and returns every signal inside [cfg.from_ms, cfg.to_ms).
-std::vector<SignalSample> build_dataset(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& cfg, const std::vector<int>& leverages);
+std::vector<SignalSample> build_dataset(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& cfg, const std::vector<int>& leverages,
+                                        TimestampMs volatility_horizon_ms = 24 * core::kMsPerHour);
 
 // The dataset as gzip'd CSV for outside tools: one row per signal, the features, MAE, MFE and
 // per leverage the return, exit time, exit reason. Throws std::runtime_error naming the file.

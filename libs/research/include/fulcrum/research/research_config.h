@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "fulcrum/learn/boosted_classifier.h"
+#include "fulcrum/learn/boosted_trees.h"
 
 namespace fulcrum::research {
 
@@ -13,6 +13,7 @@ struct ResearchConfig {
   int test_days = 30;
   int min_embargo_hours = 24;  // the embargo is the longer of this and the fold's longest training hold
   std::vector<int> candidate_leverages{1, 2, 3, 5, 10, 20};
+  int vol_horizon_hours = 24;           // vol_forecast's label: the 1σ move over this long after the fill
   double label_margin_fraction = 0.10;  // the share of equity the optimal-leverage label risks
   learn::BoostingParams boosting;
   int null_draws = 1000;

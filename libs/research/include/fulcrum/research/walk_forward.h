@@ -10,7 +10,7 @@
 
 #include "fulcrum/analytics/inference.h"
 #include "fulcrum/backtest/engine.h"
-#include "fulcrum/learn/boosted_classifier.h"
+#include "fulcrum/learn/boosted_trees.h"
 #include "fulcrum/research/dataset.h"
 #include "fulcrum/research/research_config.h"
 
@@ -20,7 +20,8 @@ namespace fulcrum::research {
 std::string describe(const ResearchConfig& rc);
 
 // The training samples of one fold after purging: those whose signal falls in the training
-// window and whose exit at every candidate leverage falls before test_from − embargo.
+// window and whose every label (the exit at each candidate leverage, the volatility horizon)
+// ends before test_from − embargo.
 struct PurgedTraining {
   std::vector<size_t> kept;        // indices into the samples
   size_t in_window = 0, purged = 0;
@@ -36,7 +37,8 @@ struct FoldReport {
   backtest::WalkForwardFold fold;
   PurgedTraining training;
   std::string model_version, model_path;
-  std::string model_note;       // why there is no model, when there is none
+  std::string volatility_model_version, volatility_model_path;
+  std::string model_note;       // why a model is missing, when one is
   double training_positive_rate = 0;
   double mean_optimal_leverage = 0;
   int constant_leverage_x = 1;  // the training-mean label, rounded
@@ -75,6 +77,8 @@ struct ResearchReport {
   analytics::Interval oos_auc;          // the model's, pooled over every test window
   double oos_auc_atr_pct = 0.5;         // atr_pct alone as the score, same rows
   size_t oos_auc_rows = 0;
+  size_t volatility_rows = 0;
+  double volatility_r2_model = 0, volatility_r2_naive = 0;
   NullReport null;
   LabelCheck label_check;
   std::string verdict;

@@ -1,4 +1,4 @@
-// The learned policy: it sizes by the model when the model is usable, and otherwise decides as
+// The learned policies: each sizes by the model when the model is usable, and otherwise decides as
 // rule_engine does and says why, in every decision.
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <random>
 
-#include "fulcrum/learn/boosted_classifier.h"
+#include "fulcrum/learn/boosted_trees.h"
 #include "fulcrum/leverage/policies.h"
 #include "fulcrum/leverage/trade_features.h"
 
@@ -40,7 +40,7 @@ std::string train_rsi_model(const std::vector<std::string>& names, core::Timesta
   }
   learn::BoostingParams p;
   p.rounds = 50;
-  const auto model = learn::BoostedClassifier::train(rows, labels, names, p, {{"trained_to_ms", std::to_string(trained_to)}});
+  const auto model = learn::BoostedTrees::train(rows, labels, names, p, {{"trained_to_ms", std::to_string(trained_to)}});
   const auto path = (std::filesystem::temp_directory_path() / ("fulcrum-tq-" + model.version() + ".json")).string();
   model.save(path);
   return path;
@@ -112,4 +112,54 @@ TEST(TradeQuality, AStaleModelAModelOfOtherFeaturesAndANonFiniteInputFallBack) {
   const auto d = leverage::make_policy("trade_quality", suite)->decide(inputs(signal_with_rsi(85)));
   EXPECT_NE(d.reasons.at("fallback").find("other features"), std::string::npos);
   std::filesystem::remove(suite.trade_quality.model_path);
+}
+
+namespace {
+// A regressor that learned σ = ewma_vol · 10 on rows shaped like the policy's inputs.
+std::string train_sigma_model(core::TimestampMs trained_to) {
+  std::mt19937 rng(2);
+  std::uniform_real_distribution<double> vol(0.002, 0.012);
+  std::vector<std::vector<float>> rows;
+  std::vector<float> sigma;
+  for (int i = 0; i < 800; ++i) {
+    auto s = signal_with_rsi(75);
+    s.features.ewma_vol = vol(rng);
+    rows.push_back(leverage::trade_features(s));
+    sigma.push_back(static_cast<float>(s.features.ewma_vol * 10));
+  }
+  learn::BoostingParams p;
+  p.objective = learn::Objective::kSquaredError;
+  p.rounds = 200;
+  p.learning_rate = 0.1;
+  p.column_subsample = 1;
+  const auto model = learn::BoostedTrees::train(rows, sigma, leverage::trade_feature_names(), p, {{"trained_to_ms", std::to_string(trained_to)}});
+  const auto path = (std::filesystem::temp_directory_path() / ("fulcrum-vf-" + model.version() + ".json")).string();
+  model.save(path);
+  return path;
+}
+}  // namespace
+
+TEST(VolForecast, SizesSoThatAForecastOneSigmaMoveCostsTheRiskFraction) {
+  leverage::PolicySuiteConfig suite;
+  const auto sigma_model = train_sigma_model(kTrainedTo);
+  suite.vol_forecast.model_path = sigma_model;
+  const auto vf = leverage::make_policy("vol_forecast", suite);
+  for (const double ewma : {0.004, 0.008}) {
+    auto s = signal_with_rsi(75);
+    s.features.ewma_vol = ewma;
+    const auto d = vf->decide(inputs(s));
+    ASSERT_EQ(d.reasons.count("fallback"), 0u) << d.reasons.at("fallback");
+    const double sigma = std::stod(d.reasons.at("forecast_sigma"));
+    EXPECT_NEAR(sigma, ewma * 10, ewma * 10 * 0.1) << "the regressor learned σ = 10 · ewma";
+    // notional = equity · risk / σ, posted as margin at 5x unless the margin cap binds.
+    const double expected = std::min(10'000 * 0.01 / sigma, 10'000 * 0.25 * 5);
+    EXPECT_NEAR(d.notional, expected, expected * 1e-4);
+    EXPECT_EQ(d.leverage_x, 5);
+  }
+  // A classifier is not a volatility model: it is refused by name.
+  suite.vol_forecast.model_path = train_rsi_model(leverage::trade_feature_names(), kTrainedTo);
+  const auto wrong = leverage::make_policy("vol_forecast", suite)->decide(inputs(signal_with_rsi(75)));
+  EXPECT_NE(wrong.reasons.at("fallback").find("reg:squarederror is needed"), std::string::npos) << wrong.reasons.at("fallback");
+  std::filesystem::remove(suite.vol_forecast.model_path);
+  std::filesystem::remove(sigma_model);
 }

@@ -1,4 +1,4 @@
-#include "fulcrum/learn/boosted_classifier.h"
+#include "fulcrum/learn/boosted_trees.h"
 
 #include <xgboost/c_api.h>
 
@@ -15,7 +15,7 @@
 namespace fulcrum::learn {
 
 // The booster and its proxy matrix; freed without throwing.
-struct BoostedClassifier::Serving {
+struct BoostedTrees::Serving {
   BoosterHandle booster = nullptr;
   DMatrixHandle proxy = nullptr;
   std::mutex predicting;
@@ -32,6 +32,7 @@ namespace {
 
 // The model's own record of what it was trained on, kept in the model file.
 constexpr const char* kFeaturesAttribute = "fulcrum_features";
+constexpr const char* kObjectiveAttribute = "fulcrum_objective";
 constexpr std::string_view kMetadataPrefix = "fulcrum_meta.";
 
 void check(int rc, const std::string& what) {
@@ -63,7 +64,9 @@ std::string format_double(double v) {
 
 }  // namespace
 
-BoostedClassifier BoostedClassifier::train(const std::vector<std::vector<float>>& rows, const std::vector<float>& labels,
+const char* to_string(Objective o) { return o == Objective::kSquaredError ? "reg:squarederror" : "binary:logistic"; }
+
+BoostedTrees BoostedTrees::train(const std::vector<std::vector<float>>& rows, const std::vector<float>& labels,
                                            const std::vector<std::string>& feature_names, const BoostingParams& params,
                                            const std::map<std::string, std::string>& metadata) {
   if (rows.empty()) throw ModelError("training set is empty");
@@ -84,10 +87,12 @@ BoostedClassifier BoostedClassifier::train(const std::vector<std::vector<float>>
       if (!std::isfinite(rows[i][j])) throw ModelError("training row " + std::to_string(i) + " feature '" + feature_names[j] + "' is not finite");
       dense.push_back(rows[i][j]);
     }
-    if (labels[i] != 0.0f && labels[i] != 1.0f) throw ModelError("training label " + std::to_string(i) + " is not 0 or 1");
+    if (!std::isfinite(labels[i])) throw ModelError("training label " + std::to_string(i) + " is not finite");
+    if (params.objective == Objective::kBinaryLogistic && labels[i] != 0.0f && labels[i] != 1.0f)
+      throw ModelError("training label " + std::to_string(i) + " is not 0 or 1");
     classes.insert(labels[i]);
   }
-  if (classes.size() < 2) throw ModelError("training labels hold one class only: nothing to learn");
+  if (classes.size() < 2) throw ModelError("training labels hold one value only: nothing to learn");
 
   DMatrixHandle dmat = nullptr;
   check(XGDMatrixCreateFromMat(dense.data(), rows.size(), width, std::nanf(""), &dmat), "XGDMatrixCreateFromMat");
@@ -97,8 +102,8 @@ BoostedClassifier BoostedClassifier::train(const std::vector<std::vector<float>>
   check(XGBoosterCreate(&dmat, 1, &booster), "XGBoosterCreate");
   const auto owner = own_booster(booster);
   const std::pair<const char*, std::string> settings[] = {
-      {"objective", "binary:logistic"},
-      {"eval_metric", "logloss"},
+      {"objective", to_string(params.objective)},
+      {"eval_metric", params.objective == Objective::kBinaryLogistic ? "logloss" : "rmse"},
       {"tree_method", "exact"},
       {"nthread", "1"},
       {"max_depth", std::to_string(params.max_depth)},
@@ -113,6 +118,7 @@ BoostedClassifier BoostedClassifier::train(const std::vector<std::vector<float>>
   for (int round = 0; round < params.rounds; ++round) check(XGBoosterUpdateOneIter(booster, round, dmat), "training round " + std::to_string(round));
   const std::string names = join(feature_names);
   check(XGBoosterSetAttr(booster, kFeaturesAttribute, names.c_str()), "feature names");
+  check(XGBoosterSetAttr(booster, kObjectiveAttribute, to_string(params.objective)), "objective");
   for (const auto& [key, value] : metadata) check(XGBoosterSetAttr(booster, (std::string(kMetadataPrefix) + key).c_str(), value.c_str()), "metadata " + key);
   bst_ulong length = 0;
   const char* bytes = nullptr;
@@ -121,9 +127,9 @@ BoostedClassifier BoostedClassifier::train(const std::vector<std::vector<float>>
   return from_json(std::string(bytes, length), "the trained model");
 }
 
-BoostedClassifier BoostedClassifier::from_json(const std::string& json, const std::string& origin) {
+BoostedTrees BoostedTrees::from_json(const std::string& json, const std::string& origin) {
   if (json.empty() || json.front() != '{') throw ModelError(origin + ": not an XGBoost JSON model");
-  BoostedClassifier model;
+  BoostedTrees model;
   model.serving_ = std::make_shared<Serving>();
   check(XGBoosterCreate(nullptr, 0, &model.serving_->booster), origin);
   BoosterHandle booster = model.serving_->booster;
@@ -135,6 +141,13 @@ BoostedClassifier BoostedClassifier::from_json(const std::string& json, const st
   check(XGBoosterGetAttr(booster, kFeaturesAttribute, &names, &found), origin);
   if (!found || names == nullptr) throw ModelError(origin + ": the model names no features (attribute " + kFeaturesAttribute + "); it was not trained by Fulcrum");
   model.feature_names_ = split(names);
+  const char* objective = nullptr;
+  int has_objective = 0;
+  check(XGBoosterGetAttr(booster, kObjectiveAttribute, &objective, &has_objective), origin);
+  const std::string objective_name = has_objective && objective ? objective : "";
+  if (objective_name == to_string(Objective::kBinaryLogistic)) model.objective_ = Objective::kBinaryLogistic;
+  else if (objective_name == to_string(Objective::kSquaredError)) model.objective_ = Objective::kSquaredError;
+  else throw ModelError(origin + ": objective '" + objective_name + "' is not one Fulcrum serves");
   bst_ulong attribute_count = 0;
   const char** attribute_names = nullptr;
   check(XGBoosterGetAttrNames(booster, &attribute_count, &attribute_names), origin);
@@ -155,7 +168,7 @@ BoostedClassifier BoostedClassifier::from_json(const std::string& json, const st
   return model;
 }
 
-BoostedClassifier BoostedClassifier::load(const std::string& path) {
+BoostedTrees BoostedTrees::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ModelError(path + ": cannot open the model file");
   std::ostringstream text;
@@ -163,14 +176,14 @@ BoostedClassifier BoostedClassifier::load(const std::string& path) {
   return from_json(text.str(), path);
 }
 
-void BoostedClassifier::save(const std::string& path) const {
+void BoostedTrees::save(const std::string& path) const {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << json_;
   out.flush();
   if (!out) throw ModelError(path + ": cannot write the model file");
 }
 
-double BoostedClassifier::predict(const float* row, size_t width) const {
+double BoostedTrees::predict(const float* row, size_t width) const {
   if (width != feature_count()) throw ModelError("a row of " + std::to_string(width) + " values for a model of " + std::to_string(feature_count()) + " features");
   char array[160];
   std::snprintf(array, sizeof array, R"({"data": [%llu, true], "shape": [1, %zu], "typestr": "<f4", "version": 3})",
@@ -184,7 +197,7 @@ double BoostedClassifier::predict(const float* row, size_t width) const {
   return static_cast<double>(result[0]);
 }
 
-std::vector<double> BoostedClassifier::predict(const std::vector<std::vector<float>>& rows) const {
+std::vector<double> BoostedTrees::predict(const std::vector<std::vector<float>>& rows) const {
   std::vector<double> out;
   out.reserve(rows.size());
   for (const auto& r : rows) out.push_back(predict(r.data(), r.size()));
