@@ -211,38 +211,35 @@ ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, con
     f.constant_leverage_x = std::max(1, static_cast<int>(std::lround(f.mean_optimal_leverage)));
     const fs::path fold_dir = fs::path(out_dir) / ("fold-" + std::to_string(k + 1));
     fs::create_directories(fold_dir);
-    std::optional<learn::BoostedTrees> model;
-    try {
-      model.emplace(learn::BoostedTrees::train(rows, labels, leverage::trade_feature_names(), rc.boosting,
-                                                    {{"trained_from_ms", std::to_string(f.fold.train_from_ms)},
-                                                     {"trained_to_ms", std::to_string(f.fold.test_from_ms)},
-                                                     {"research_config_hash", report.config_hash}}));
-      f.model_path = (fold_dir / "trade_quality.json").string();
-      model->save(f.model_path);
-      f.model_version = model->version();
-    } catch (const learn::ModelError& e) {
-      f.model_note = e.what();  // the variant then runs as rule_engine and every decision says why
-    }
-    // vol_forecast's regressor: the same purged rows that have a complete volatility label.
+    // Both models learn from the same purged rows (the regressor from those whose volatility
+    // label is complete) and carry their training window; a model that cannot be trained is
+    // noted, and its variant then runs as rule_engine, every decision saying why.
+    const auto train_and_save = [&](const std::vector<std::vector<float>>& x, const std::vector<float>& y, learn::Objective objective,
+                                    const std::string& name, std::string& path, std::string& version) -> std::optional<learn::BoostedTrees> {
+      auto params = rc.boosting;
+      params.objective = objective;
+      try {
+        auto trained = learn::BoostedTrees::train(x, y, leverage::trade_feature_names(), params,
+                                                  {{"trained_from_ms", std::to_string(f.fold.train_from_ms)},
+                                                   {"trained_to_ms", std::to_string(f.fold.test_from_ms)},
+                                                   {"research_config_hash", report.config_hash}});
+        path = (fold_dir / (name + ".json")).string();
+        trained.save(path);
+        version = trained.version();
+        return trained;
+      } catch (const learn::ModelError& e) {
+        f.model_note += (f.model_note.empty() ? "" : "; ") + name + ": " + e.what();
+        return std::nullopt;
+      }
+    };
+    const auto model = train_and_save(rows, labels, learn::Objective::kBinaryLogistic, "trade_quality", f.model_path, f.model_version);
     std::vector<std::vector<float>> vol_rows;
     std::vector<float> vol_labels;
     for (const size_t i : f.training.kept)
       if (std::isfinite(samples[i].forward_volatility))
         vol_rows.push_back(samples[i].features), vol_labels.push_back(static_cast<float>(samples[i].forward_volatility));
-    std::optional<learn::BoostedTrees> vol_model;
-    try {
-      auto vol_params = rc.boosting;
-      vol_params.objective = learn::Objective::kSquaredError;
-      vol_model.emplace(learn::BoostedTrees::train(vol_rows, vol_labels, leverage::trade_feature_names(), vol_params,
-                                                   {{"trained_from_ms", std::to_string(f.fold.train_from_ms)},
-                                                    {"trained_to_ms", std::to_string(f.fold.test_from_ms)},
-                                                    {"research_config_hash", report.config_hash}}));
-      f.volatility_model_path = (fold_dir / "vol_forecast.json").string();
-      vol_model->save(f.volatility_model_path);
-      f.volatility_model_version = vol_model->version();
-    } catch (const learn::ModelError& e) {
-      f.model_note += std::string(f.model_note.empty() ? "" : "; ") + "vol_forecast: " + e.what();
-    }
+    const auto vol_model =
+        train_and_save(vol_rows, vol_labels, learn::Objective::kSquaredError, "vol_forecast", f.volatility_model_path, f.volatility_model_version);
     // The model's skill on the test window's signals, labelled after the fact.
     for (const auto& s : samples) {
       if (s.signal_ms < f.fold.test_from_ms || s.signal_ms >= f.fold.test_to_ms) continue;
