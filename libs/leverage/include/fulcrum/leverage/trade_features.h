@@ -11,6 +11,12 @@
 
 namespace fulcrum::leverage {
 
+// The rest are finite windows (24h change, the wick) or exponential ones (RSI, ADX, ATR, EMAs,
+// EWMA σ) whose memory fades: after this much history they agree with a longer run's to this
+// relative tolerance (tests/unit/research checks it on the sample).
+inline constexpr core::TimestampMs kTradeFeatureWarmupMs = 7 * core::kMsPerDay;
+inline constexpr double kTradeFeatureTolerance = 1e-3;
+
 const std::vector<std::string>& trade_feature_names();
 std::vector<float> trade_features(const signals::Signal& signal);
 
