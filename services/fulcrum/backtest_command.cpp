@@ -142,6 +142,9 @@ LoadedRun load_run(const BacktestOptions& o) {
   auto loaded = marketdata::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
   for (const auto& r : loaded.reports) std::cerr << "data: " << r << "\n";
   default_window(cfg, loaded.symbols);
+  for (const auto& v : strategy::variant_list(cfg.backtest))
+    if (const auto problem = leverage::make_policy(v.policy, v.policies)->model_problem(); !problem.empty())
+      std::cerr << "warning: variant " << v.id << " (" << v.policy << ") decides as rule_engine: " << problem << "\n";
   return {std::move(cfg), std::move(loaded)};
 }
 

@@ -57,6 +57,9 @@ int run(runtime::Service& svc, const Options& o) {
   }
   if (cfg.backtest.ab.variants.empty() && !o.version.empty()) policy_version = o.version;
   if (policy_version.size() > 64) throw runtime::StartupError(runtime::kExitConfig, "--version: at most 64 characters");
+  for (const auto& v : variants)
+    if (const auto problem = leverage::make_policy(v.policy, v.policies)->model_problem(); !problem.empty())
+      svc.log().warn("event=model_unusable variant={} policy={} fallback=rule_engine reason=\"{}\"", v.id, v.policy, problem);
   strategy::PlanningDesk desk(variants, cfg.backtest, specs, cfg.mesh.replay == config::ReplayMode::kLockstep);
   const auto config_hash = core::sha256_hex(cfg.source_text);
   std::vector<std::string> policies;

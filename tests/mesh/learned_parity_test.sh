@@ -33,4 +33,9 @@ grep -q "model_version" "$d" || fail "the learned variant's decisions do not car
 ! grep -q "fallback" "$d" || fail "the learned variant fell back to rule_engine: $(grep -m1 -o 'fallback[^,]*' "$d")"
 grep -q "below min_probability" "$d" || fail "the model skipped nothing: it is not deciding"
 [ "$(wc -l <"$WORK/mesh/latest/ledger-learned.csv")" -gt 5 ] || fail "the learned variant traded nothing"
+# A model that is not there: the run still goes (as rule_engine), and says so at start.
+sed -e "s|$model|$WORK/no-such-model.json|" "$cfg" > "$WORK/missing.yaml"
+expect_exit 0 "$FULCRUM" backtest --config "$WORK/missing.yaml" --no-progress --out "$WORK/missing"
+grep -q "warning: variant learned (trade_quality) decides as rule_engine: $WORK/no-such-model.json: cannot open the model file" "$WORK/err" ||
+  fail "no start-up warning for a missing model: $(cat "$WORK/err")"
 echo "PASS: a learned policy gives the same ledgers in the mesh and in the backtest"

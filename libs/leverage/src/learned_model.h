@@ -78,6 +78,7 @@ class LearnedModel {
     return a;
   }
   const std::string& version() const { return model_ ? model_->version() : unusable_; }
+  const std::string& problem() const { return unusable_; }
 
  private:
   std::optional<learn::BoostedTrees> model_;

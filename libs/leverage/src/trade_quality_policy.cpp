@@ -11,6 +11,7 @@ class TradeQualityPolicy final : public LeveragePolicy {
       : c_(std::move(c)),
         model_(c_.model_path, learn::Objective::kBinaryLogistic, "trade_quality.model_path", c_.max_model_age_days),
         fallback_(make_rule_engine(fallback)) {}
+  std::string model_problem() const override { return model_.problem(); }
   std::string name() const override { return "trade_quality"; }
 
   LeverageDecision decide(const LeverageInputs& in) const override {

@@ -11,6 +11,7 @@ class VolForecastPolicy final : public LeveragePolicy {
       : c_(std::move(c)),
         model_(c_.model_path, learn::Objective::kSquaredError, "vol_forecast.model_path", c_.max_model_age_days),
         fallback_(make_rule_engine(fallback)) {}
+  std::string model_problem() const override { return model_.problem(); }
   std::string name() const override { return "vol_forecast"; }
 
   LeverageDecision decide(const LeverageInputs& in) const override {

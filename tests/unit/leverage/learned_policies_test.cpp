@@ -66,6 +66,8 @@ TEST(TradeQuality, WithoutAModelItDecidesAsRuleEngineAndSaysWhy) {
   EXPECT_EQ(a.trade, b.trade);
   EXPECT_EQ(a.reasons.at("policy"), "trade_quality");
   EXPECT_NE(a.reasons.at("fallback").find("no model"), std::string::npos);
+  EXPECT_NE(tq->model_problem().find("no model"), std::string::npos) << "a service warns at start with this";
+  EXPECT_EQ(rule->model_problem(), "");
 
   suite.trade_quality.model_path = "/nonexistent/tq.json";
   const auto missing = leverage::make_policy("trade_quality", suite)->decide(inputs(s));
@@ -76,6 +78,7 @@ TEST(TradeQuality, SkipsBelowTheThresholdAndSizesByTheEdgeAbove) {
   leverage::PolicySuiteConfig suite;
   suite.trade_quality.model_path = train_rsi_model(leverage::trade_feature_names(), kTrainedTo);
   const auto tq = leverage::make_policy("trade_quality", suite);
+  EXPECT_EQ(tq->model_problem(), "");
   const auto high = signal_with_rsi(85);
   const auto d = tq->decide(inputs(high));
   ASSERT_EQ(d.reasons.count("fallback"), 0u) << d.reasons.at("fallback");

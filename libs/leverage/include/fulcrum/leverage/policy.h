@@ -59,6 +59,10 @@ class LeveragePolicy {
   virtual ~LeveragePolicy() = default;
   virtual std::string name() const = 0;
   virtual LeverageDecision decide(const LeverageInputs& in) const = 0;
+  // A learned policy whose model cannot be used at all (missing, unreadable, of other
+  // features or objective) says why here, so a service can warn once at start instead of
+  // only in every decision's fallback reason. Empty when usable, and for rule-based policies.
+  virtual std::string model_problem() const { return {}; }
 };
 
 // Builders for every policy; config structs live with each policy. policy_names() are the
