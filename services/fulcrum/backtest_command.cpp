@@ -202,6 +202,8 @@ int run_research(const BacktestOptions& o) {
     result = research::run_research(loaded.symbols, cfg.backtest, cfg.research, cfg.source_text, dir.string(),
                                     [](const std::string& line) { std::cerr << line << "\n"; });
   } catch (const std::invalid_argument& e) {
+    std::error_code ec;
+    fs::remove(dir, ec);  // the empty folder made above: refused before any file was written
     throw core::ConfigError(cfg.source, {{"research", e.what()}});
   }
   const std::string text = research::render_research(result);

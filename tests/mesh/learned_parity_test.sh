@@ -12,6 +12,11 @@ expect_exit 0 "$FULCRUM" research walk-forward --config "$WORK/research.yaml" --
 expect_in "$WORK/out" "## Verdict"
 expect_in "$WORK/out" "Random-skip null"
 model=$(ls "$WORK"/research/latest/fold-1/trade_quality.json) || fail "no fold model written"
+# A window no fold fits is a config error that names the research section and leaves no folder.
+runs_before=$(ls "$WORK/research" | wc -l)
+expect_exit 2 "$FULCRUM" research walk-forward --config "$WORK/base.yaml" --out "$WORK/research"
+expect_in "$WORK/err" "no walk-forward fold of 120 + 30 days fits"
+[ "$(ls "$WORK/research" | wc -l)" = "$runs_before" ] || fail "a refused research run left a folder behind"
 [ -s "$WORK/research/latest/dataset.csv.gz" ] || fail "no dataset written"
 gzip -dc "$WORK/research/latest/dataset.csv.gz" > "$WORK/dataset.csv" || fail "the dataset is not gzip"
 [ "$(head -1 "$WORK/dataset.csv" | grep -c optimal_leverage)" = 1 ] || fail "the dataset has no optimal_leverage column"

@@ -176,14 +176,15 @@ ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, con
   if (std::find(candidates.begin(), candidates.end(), tq_x) == candidates.end()) candidates.push_back(tq_x);
   std::sort(candidates.begin(), candidates.end());
 
+  // Refuse a window no fold fits before any work or any file.
+  const auto folds = backtest::walk_forward_folds(base.from_ms, base.to_ms, rc.train_days * core::kMsPerDay, rc.test_days * core::kMsPerDay);
+  if (folds.empty()) throw std::invalid_argument("no walk-forward fold of " + std::to_string(rc.train_days) + " + " + std::to_string(rc.test_days) +
+                                                 " days fits in " + day(base.from_ms) + " → " + day(base.to_ms));
+
   say("dataset: every signal and its path at " + std::to_string(candidates.size()) + " leverages");
   const auto samples = build_dataset(data, base, candidates, rc.vol_horizon_hours * core::kMsPerHour);
   report.samples = samples.size();
   write_dataset_csv_gz((fs::path(out_dir) / "dataset.csv.gz").string(), samples, candidates, rc.label_margin_fraction);
-
-  const auto folds = backtest::walk_forward_folds(base.from_ms, base.to_ms, rc.train_days * core::kMsPerDay, rc.test_days * core::kMsPerDay);
-  if (folds.empty()) throw std::invalid_argument("no walk-forward fold of " + std::to_string(rc.train_days) + " + " + std::to_string(rc.test_days) +
-                                                 " days fits in " + day(base.from_ms) + " → " + day(base.to_ms));
   std::vector<std::vector<double>> daily;
   std::vector<std::vector<double>> roi;
   std::vector<size_t> liquidations;
