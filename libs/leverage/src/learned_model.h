@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "fulcrum/core/number_format.h"
 #include "fulcrum/learn/boosted_trees.h"
 #include "fulcrum/leverage/trade_features.h"
 
