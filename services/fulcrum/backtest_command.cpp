@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "run_loading.h"
 #include "fulcrum/analytics/leaderboard.h"
 #include "fulcrum/core/digest.h"
 #include "fulcrum/backtest/engine.h"
@@ -16,20 +17,11 @@
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
 #include "fulcrum/core/time_format.h"
-#include "fulcrum/research/walk_forward.h"
 
 namespace fulcrum::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-struct BacktestOptions {
-  std::string config = "deploy/config/backtest.yaml";
-  std::string klines, funding, mark_price, from, to, out;
-  std::vector<std::string> symbols, policies;
-  bool strict = false, no_progress = false, walk_forward = false;
-  int train_days = 30, test_days = 14;
-};
 
 class ProgressBar {
  public:
@@ -49,6 +41,8 @@ class ProgressBar {
   bool enabled_;
   int last_ = -1;
 };
+
+}  // namespace
 
 config::AppConfig resolve_config(const BacktestOptions& o) {
   auto cfg = config::load_app_config(o.config);
@@ -74,6 +68,8 @@ config::AppConfig resolve_config(const BacktestOptions& o) {
   else cfg.output.dir = (fs::path(o.config).parent_path() / cfg.output.dir).lexically_normal().string();
   return cfg;
 }
+
+namespace {
 
 // Fills from/to from the data when the config leaves them open.
 void default_window(config::AppConfig& cfg, const std::vector<marketdata::SymbolData>& data) {
@@ -121,24 +117,21 @@ int run_walk_forward(const BacktestOptions& o, config::AppConfig& cfg, const std
   const std::string table = analytics::render_walk_forward(rows);
   std::cout << "\nWalk-forward: in-sample (IS) next to out-of-sample (OOS)\n\n" << table;
   // Its own folder beside the backtest runs, never a file dropped into the root.
-  const fs::path dir = report::make_run_dir(cfg.output.dir, report::new_run_name(cfg.source_text) + "-walk-forward", o.out.empty() ? "output.dir" : "--out");
+  const fs::path dir = report::make_run_dir(cfg.output.dir, report::new_run_name(cfg.source_text) + "-walk-forward", out_field(o));
   report::write_file((dir / "walk_forward.md").string(), table);
   report::point_latest(cfg.output.dir, dir.string());
   std::cout << "\nwritten: " << (dir / "walk_forward.md").string() << "\n";
   return 0;
 }
 
-struct LoadedRun {
-  config::AppConfig cfg;
-  marketdata::LoadedData loaded;
-};
+}  // namespace
 
 // The config with the command line over it, its data loaded and reported, the window filled.
 LoadedRun load_run(const BacktestOptions& o) {
   auto cfg = resolve_config(o);
   if (cfg.data.klines.empty()) throw core::ConfigError(cfg.source, {{"data.klines", "is required (or pass --data)"}});
   // Refuse a folder of the user's before any work, not after a long run.
-  report::prepare_output_root(cfg.output.dir, o.out.empty() ? "output.dir" : "--out", false);
+  report::prepare_output_root(cfg.output.dir, out_field(o), false);
   auto loaded = marketdata::load_data(cfg.data, [&](const std::string& s) { return cfg.spec_for(s); });
   for (const auto& r : loaded.reports) std::cerr << "data: " << r << "\n";
   default_window(cfg, loaded.symbols);
@@ -147,6 +140,8 @@ LoadedRun load_run(const BacktestOptions& o) {
       std::cerr << "warning: variant " << v.id << " (" << v.policy << ") decides as rule_engine: " << problem << "\n";
   return {std::move(cfg), std::move(loaded)};
 }
+
+namespace {
 
 int run(const BacktestOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -163,7 +158,7 @@ int run(const BacktestOptions& o) {
 
   report::RunInfo info{"backtest", cfg.source, cfg.source_text, {}, true};
   for (const auto& d : loaded.symbols) info.symbols.push_back(d.spec.symbol);
-  const auto run_dir = report::make_run_dir(cfg.output.dir, report::new_run_name(info.config_text), o.out.empty() ? "output.dir" : "--out");
+  const auto run_dir = report::make_run_dir(cfg.output.dir, report::new_run_name(info.config_text), out_field(o));
   report::WrittenReport written;
   try {
     written = report::write_report(run_dir, result, cfg.backtest.initial_equity, info);
@@ -193,42 +188,7 @@ int run(const BacktestOptions& o) {
   return 0;
 }
 
-// `fulcrum research walk-forward`: the learned policy fitted per fold, beside every baseline.
-int run_research(const BacktestOptions& o) {
-  auto [cfg, loaded] = load_run(o);
-  const fs::path dir = report::make_run_dir(cfg.output.dir, report::new_run_name(cfg.source_text) + "-research", o.out.empty() ? "output.dir" : "--out");
-  research::ResearchReport result;
-  try {
-    result = research::run_research(loaded.symbols, cfg.backtest, cfg.research, cfg.source_text, dir.string(),
-                                    [](const std::string& line) { std::cerr << line << "\n"; });
-  } catch (const std::invalid_argument& e) {
-    std::error_code ec;
-    fs::remove(dir, ec);  // the empty folder made above: refused before any file was written
-    throw core::ConfigError(cfg.source, {{"research", e.what()}});
-  }
-  const std::string text = research::render_research(result);
-  report::write_file((dir / "research.md").string(), text);
-  report::write_file((dir / "config.yaml").string(), cfg.source_text);
-  report::point_latest(cfg.output.dir, dir.string());
-  std::cout << text << "\nwritten: " << (dir / "research.md").string() << " (models in fold-*/, the dataset in dataset.csv.gz)\n";
-  return 0;
-}
-
 }  // namespace
-
-Runner add_research_command(CLI::App& app) {
-  auto opts = std::make_shared<BacktestOptions>();
-  auto* research = app.add_subcommand("research", "Research that fits models: walk-forward with purging, baselines and statistics");
-  research->require_subcommand(1);
-  auto* cmd = research->add_subcommand("walk-forward", "Train trade_quality per fold, test it beside every baseline, judge it with confidence intervals");
-  cmd->add_option("-c,--config", opts->config, "YAML config (its research: section holds folds, model and statistics)")->capture_default_str();
-  cmd->add_option("--data", opts->klines, "kline folder or file (overrides data.klines)");
-  cmd->add_option("--symbols", opts->symbols, "symbols (default: all found)")->delimiter(',');
-  cmd->add_option("--from", opts->from, "start of the research window, UTC date");
-  cmd->add_option("--to", opts->to, "end of the research window, UTC date");
-  cmd->add_option("-o,--out", opts->out, "report folder (overrides output.dir)");
-  return [opts] { return run_research(*opts); };
-}
 
 Runner add_backtest_command(CLI::App& app) {
   auto opts = std::make_shared<BacktestOptions>();

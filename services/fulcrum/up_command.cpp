@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "child_process.h"
 #include "commands.h"
 #include "fulcrum/report/report_writer.h"
 #include "fulcrum/config/app_config.h"
@@ -48,32 +49,6 @@ fs::path service_dir() {
   throw std::runtime_error("cannot find the service binaries (order-router …) beside " + self.string() + " or in " FULCRUM_SERVICE_BIN_DIR);
 }
 
-// `env`: "NAME=value" set in the child only (a secret stays out of argv, so out of `ps`).
-pid_t spawn(const std::vector<std::string>& argv, const fs::path& log, const std::vector<std::string>& env = {}) {
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed for " + argv.front());
-  if (pid == 0) {
-    for (const auto& kv : env) {
-      const auto eq = kv.find('=');
-      ::setenv(kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), 1);
-    }
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, STDERR_FILENO);
-      ::dup2(fd, STDOUT_FILENO);
-      ::close(fd);
-    }
-    ::setpgid(0, 0);  // Ctrl-C reaches fulcrum up, which stops the children in order
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    std::fprintf(stderr, "exec %s failed\n", args[0]);
-    ::_exit(127);
-  }
-  return pid;
-}
-
 std::map<std::string, std::string> read_kv(const fs::path& p) {
   std::map<std::string, std::string> kv;
   std::ifstream in(p);
@@ -81,16 +56,6 @@ std::map<std::string, std::string> read_kv(const fs::path& p) {
   while (std::getline(in, line))
     if (const auto eq = line.find('='); eq != std::string::npos) kv[line.substr(0, eq)] = line.substr(eq + 1);
   return kv;
-}
-
-std::string last_lines(const fs::path& log, size_t n) {
-  std::ifstream in(log);
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  std::string out;
-  for (size_t i = lines.size() > n ? lines.size() - n : 0; i < lines.size(); ++i) out += "    " + lines[i] + "\n";
-  return out;
 }
 
 struct Child {

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <stdexcept>
 #include <vector>
 #include <unistd.h>
 
@@ -42,6 +44,12 @@ std::string temp_dir(const std::string& name) {
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 model::Bar bar(core::TimestampMs open_ms, double o, double h, double l, double c, double v, core::TimestampMs interval_ms) {

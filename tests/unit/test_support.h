@@ -24,6 +24,8 @@ std::string sample_dir();
 std::string shared_data_dir();
 std::string temp_dir(const std::string& name);
 void write_text(const std::string& path, const std::string& text);
+// The whole file; throws naming it when it cannot be opened.
+std::string read_text(const std::string& path);
 
 model::Bar bar(core::TimestampMs open_ms, double o, double h, double l, double c, double v = 100, core::TimestampMs interval_ms = 300'000);
 // A BTCUSDT market order.

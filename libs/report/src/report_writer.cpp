@@ -230,9 +230,15 @@ std::string new_run_name(const std::string& config_text) {
   return compact + "-" + core::sha256_hex(config_text).substr(0, 8);
 }
 
+namespace {
+void check_run_name(const std::string& run_name) {
+  if (run_name.empty() || run_name.find('/') != std::string::npos || run_name[0] == '.' || run_name == "latest")
+    throw std::invalid_argument("run name '" + run_name + "' must be a plain folder name (not 'latest', not starting with '.')");
+}
+}  // namespace
+
 std::string make_run_dir(const std::string& root_text, const std::string& run_name, const std::string& field) {
-  if (run_name.empty() || run_name.find('/') != std::string::npos || run_name[0] == '.')
-    throw std::invalid_argument("run name '" + run_name + "' must be a plain folder name");
+  check_run_name(run_name);
   prepare_output_root(root_text, field);
   const fs::path root = root_path(root_text);
   // create_directory is false when the folder exists: two runs in the same second each
@@ -241,6 +247,16 @@ std::string make_run_dir(const std::string& root_text, const std::string& run_na
     const fs::path dir = root / (n == 1 ? run_name : run_name + "-" + std::to_string(n));
     if (fs::create_directory(dir)) return dir.string();
   }
+}
+
+std::string shared_run_dir(const std::string& root_text, const std::string& run_name, const std::string& field) {
+  check_run_name(run_name);
+  prepare_output_root(root_text, field);
+  const fs::path dir = root_path(root_text) / run_name;
+  std::error_code ec;
+  fs::create_directory(dir, ec);  // false, no error, when a sibling process made it first
+  if (ec || !fs::is_directory(dir)) throw core::ConfigError(field, {{field, "cannot make the run folder '" + dir.string() + "'" + (ec ? ": " + ec.message() : "")}}, "refused");
+  return dir.string();
 }
 
 void point_latest(const std::string& root_text, const std::string& run_dir) {

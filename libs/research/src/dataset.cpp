@@ -205,7 +205,7 @@ std::string precise(double v) {
 }
 }  // namespace
 
-void write_dataset_csv_gz(const std::string& path, const std::vector<SignalSample>& samples, const std::vector<int>& leverages, double margin_fraction) {
+std::string dataset_csv(const std::vector<SignalSample>& samples, const std::vector<int>& leverages, double margin_fraction) {
   std::string text = "signal_ms,entry_ms,symbol,side,entry_price,stop_price";
   for (const auto& n : leverage::trade_feature_names()) text += "," + n;
   text += ",mae,mfe,optimal_leverage,forward_volatility,naive_volatility";
@@ -226,6 +226,10 @@ void write_dataset_csv_gz(const std::string& path, const std::vector<SignalSampl
     }
     text += "\n";
   }
+  return text;
+}
+
+void write_gzip_file(const std::string& path, const std::string& text) {
   gzFile file = gzopen(path.c_str(), "wb");
   if (!file) throw std::runtime_error(path + ": cannot create the dataset file");
   const int written = gzwrite(file, text.data(), static_cast<unsigned>(text.size()));

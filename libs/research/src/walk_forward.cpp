@@ -5,9 +5,14 @@
 #include <filesystem>
 #include <numeric>
 #include <random>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "fulcrum/core/digest.h"
+#include "fulcrum/core/error.h"
 #include "fulcrum/core/number_format.h"
 #include "fulcrum/core/time_format.h"
 #include "fulcrum/leverage/trade_features.h"
@@ -43,16 +48,17 @@ std::string fixed_id(int x) { return "fixed_" + std::to_string(x) + "x"; }
 
 // Every variant a fold's test window runs: the learned policy and each baseline the issue
 // names, all on the same signals in one engine pass.
-std::vector<Planned> plan_variants(const strategy::RunConfig& base, const FoldReport& fold) {
+std::vector<Planned> plan_variants(const strategy::RunConfig& base, const FoldReport& fold, const fs::path& run_dir) {
   const auto& suite = base.policies;
+  const auto in_run = [&](const std::string& relative) { return relative.empty() ? relative : (run_dir / relative).string(); };
   std::vector<Planned> out;
   auto tq = suite;
-  tq.trade_quality.model_path = fold.model_path;
+  tq.trade_quality.model_path = in_run(fold.model_path);
   out.push_back({variant("trade_quality", "trade_quality", tq, fold.model_version),
                  "learned: P(pays after fees) at " + std::to_string(suite.trade_quality.leverage_x) + "x, skip below " +
                      core::short_number(suite.trade_quality.min_probability) + ", margin scaled by the edge"});
   auto vf = suite;
-  vf.vol_forecast.model_path = fold.volatility_model_path;
+  vf.vol_forecast.model_path = in_run(fold.volatility_model_path);
   out.push_back({variant("vol_forecast", "vol_forecast", vf, fold.volatility_model_version),
                  "learned: forecast 1σ move, risk " + core::short_number(suite.vol_forecast.risk_fraction) + " of equity per σ at " +
                      std::to_string(suite.vol_forecast.leverage_x) + "x"});
@@ -140,6 +146,10 @@ std::string describe(const ResearchConfig& rc) {
   return o.str();
 }
 
+std::string research_config_hash(const std::string& config_text, const ResearchConfig& rc) {
+  return core::sha256_hex(config_text + "\n---\n" + describe(rc)).substr(0, 12);
+}
+
 PurgedTraining purge_training(const std::vector<SignalSample>& samples, const backtest::WalkForwardFold& fold, TimestampMs min_embargo_ms) {
   PurgedTraining p;
   std::vector<size_t> in_window;
@@ -161,130 +171,211 @@ PurgedTraining purge_training(const std::vector<SignalSample>& samples, const ba
 
 int pays_after_fees(const SignalSample& s, int leverage_x) { return s.at(leverage_x).return_on_margin > 0 ? 1 : 0; }
 
-ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& base, const ResearchConfig& rc,
-                            const std::string& config_text, const std::string& out_dir, const ResearchLog& log) {
-  const auto say = [&](const std::string& line) {
-    if (log) log(line);
+ResearchPlan plan_research(const strategy::RunConfig& base, const ResearchConfig& rc, const std::string& config_text) {
+  ResearchPlan plan;
+  plan.parameters = describe(rc);
+  plan.config_hash = research_config_hash(config_text, rc);
+  plan.from_ms = base.from_ms;
+  plan.to_ms = base.to_ms;
+  plan.candidates = rc.candidate_leverages;
+  plan.trade_quality_x = base.policies.trade_quality.leverage_x;
+  if (std::find(plan.candidates.begin(), plan.candidates.end(), plan.trade_quality_x) == plan.candidates.end()) plan.candidates.push_back(plan.trade_quality_x);
+  std::sort(plan.candidates.begin(), plan.candidates.end());
+  plan.folds = backtest::walk_forward_folds(base.from_ms, base.to_ms, rc.train_days * core::kMsPerDay, rc.test_days * core::kMsPerDay);
+  if (plan.folds.empty())
+    throw std::invalid_argument("no walk-forward fold of " + std::to_string(rc.train_days) + " + " + std::to_string(rc.test_days) + " days fits in " +
+                                day(base.from_ms) + " → " + day(base.to_ms));
+  return plan;
+}
+
+ResearchDataset build_research_dataset(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& base, const ResearchConfig& rc,
+                                       const ResearchPlan& plan) {
+  ResearchDataset d;
+  d.samples = build_dataset(data, base, plan.candidates, rc.vol_horizon_hours * core::kMsPerHour);
+  d.csv = dataset_csv(d.samples, plan.candidates, rc.label_margin_fraction);
+  d.digest = core::sha256_hex(d.csv).substr(0, 16);
+  return d;
+}
+
+void write_research_dataset(const std::string& run_dir, const ResearchDataset& dataset) {
+  write_gzip_file((fs::path(run_dir) / "dataset.csv.gz").string(), dataset.csv);
+}
+
+std::string fold_dir_name(size_t k) { return "fold-" + std::to_string(k); }
+
+FoldOutcome run_fold(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& base, const ResearchConfig& rc, const ResearchPlan& plan,
+                     const ResearchDataset& dataset, size_t k, const std::string& run_dir, const ResearchLog& log) {
+  if (k < 1 || k > plan.folds.size())
+    throw std::invalid_argument("fold " + std::to_string(k) + " does not exist: the plan has folds 1 to " + std::to_string(plan.folds.size()));
+  const auto& samples = dataset.samples;
+  const int tq_x = plan.trade_quality_x;
+  FoldOutcome out;
+  out.config_hash = plan.config_hash;
+  out.index = k;
+  out.fold_count = plan.folds.size();
+  out.from_ms = plan.from_ms;
+  out.to_ms = plan.to_ms;
+  out.samples = samples.size();
+  out.dataset_digest = dataset.digest;
+  out.trade_quality_x = tq_x;
+  FoldReport& f = out.report;
+  f.fold = plan.folds[k - 1];
+  const auto purged = purge_training(samples, f.fold, rc.min_embargo_hours * core::kMsPerHour);
+  f.training = {purged.in_window, purged.kept.size(), purged.purged, purged.embargo_ms, purged.longest_hold_ms};
+  std::vector<std::vector<float>> rows;
+  std::vector<float> labels;
+  double optimal_sum = 0;
+  for (const size_t i : purged.kept) {
+    rows.push_back(samples[i].features);
+    labels.push_back(static_cast<float>(pays_after_fees(samples[i], tq_x)));
+    optimal_sum += samples[i].optimal_leverage(rc.label_margin_fraction);
+  }
+  const double n = static_cast<double>(rows.size());
+  f.training_positive_rate = rows.empty() ? 0 : std::accumulate(labels.begin(), labels.end(), 0.0) / n;
+  f.mean_optimal_leverage = rows.empty() ? 1 : optimal_sum / n;
+  f.constant_leverage_x = std::max(1, static_cast<int>(std::lround(f.mean_optimal_leverage)));
+  const fs::path run = run_dir;
+  const std::string fold_name = fold_dir_name(k);
+  fs::create_directories(run / fold_name);
+  // Both models learn from the same purged rows (the regressor from those whose volatility
+  // label is complete) and carry their training window; a model that cannot be trained is
+  // noted, and its variant then runs as rule_engine, every decision saying why.
+  const auto train_and_save = [&](const std::vector<std::vector<float>>& x, const std::vector<float>& y, learn::Objective objective,
+                                  const std::string& name, std::string& path, std::string& version) -> std::optional<learn::BoostedTrees> {
+    auto params = rc.boosting;
+    params.objective = objective;
+    try {
+      auto trained = learn::BoostedTrees::train(x, y, leverage::trade_feature_names(), params,
+                                                {{"trained_from_ms", std::to_string(f.fold.train_from_ms)},
+                                                 {"trained_to_ms", std::to_string(f.fold.test_from_ms)},
+                                                 {"research_config_hash", plan.config_hash}});
+      path = fold_name + "/" + name + ".json";
+      // By rename: a retried fold (a pod started again) never leaves a torn model behind.
+      const fs::path partial = run / fold_name / ("." + name + ".json." + std::to_string(::getpid()));
+      trained.save(partial.string());
+      fs::rename(partial, run / path);
+      version = trained.version();
+      return trained;
+    } catch (const learn::ModelError& e) {
+      f.model_note += (f.model_note.empty() ? "" : "; ") + name + ": " + e.what();
+      return std::nullopt;
+    }
   };
+  const auto model = train_and_save(rows, labels, learn::Objective::kBinaryLogistic, "trade_quality", f.model_path, f.model_version);
+  std::vector<std::vector<float>> vol_rows;
+  std::vector<float> vol_labels;
+  for (const size_t i : purged.kept)
+    if (std::isfinite(samples[i].forward_volatility))
+      vol_rows.push_back(samples[i].features), vol_labels.push_back(static_cast<float>(samples[i].forward_volatility));
+  const auto vol_model =
+      train_and_save(vol_rows, vol_labels, learn::Objective::kSquaredError, "vol_forecast", f.volatility_model_path, f.volatility_model_version);
+  // The model's skill on the test window's signals, labelled after the fact.
+  for (const auto& s : samples) {
+    if (s.signal_ms < f.fold.test_from_ms || s.signal_ms >= f.fold.test_to_ms) continue;
+    ++f.test_signals;
+    if (vol_model && std::isfinite(s.forward_volatility)) {
+      out.volatility_truth.push_back(s.forward_volatility);
+      out.volatility_model.push_back(vol_model->predict(s.features.data(), s.features.size()));
+      out.volatility_naive.push_back(s.naive_volatility);
+    }
+    if (!model) continue;
+    out.oos_scores.push_back(model->predict(s.features.data(), s.features.size()));
+    out.oos_atr_pct.push_back(s.features[0]);
+    out.oos_labels.push_back(pays_after_fees(s, tq_x));
+  }
+  if (log)
+    log("fold " + std::to_string(k) + "/" + std::to_string(plan.folds.size()) + ": train " + day(f.fold.train_from_ms) + " → " + day(f.fold.train_to_ms) +
+        " (" + std::to_string(f.training.kept) + " rows, " + std::to_string(f.training.purged) + " purged), test " + day(f.fold.test_from_ms) + " → " +
+        day(f.fold.test_to_ms) + ", model " + (f.model_version.empty() ? "none: " + f.model_note : f.model_version));
+
+  const auto variants = plan_variants(base, f, run);
+  auto cfg = base;
+  cfg.from_ms = f.fold.test_from_ms;
+  cfg.to_ms = f.fold.test_to_ms;
+  cfg.policy_names.clear();
+  cfg.ab = strategy::AbConfig{};
+  for (const auto& p : variants) cfg.ab.variants.push_back(p.spec);
+  cfg.ab.baseline = "fixed_20x";
+  const auto result = backtest::run_backtest(data, cfg);
+  std::string trades_csv;
+  append_trades(trades_csv, k, variants, result, samples, rc.label_margin_fraction, base.strategy.signal_interval_ms, out.label_check);
+  for (size_t v = 0; v < variants.size(); ++v) {
+    const auto& run_v = result.runs[v];
+    VariantOutcome o;
+    o.id = variants[v].spec.id;
+    o.description = variants[v].description;
+    o.daily = analytics::daily_returns(run_v.equity_curve, cfg.initial_equity, cfg.from_ms, cfg.to_ms);
+    for (const auto& t : run_v.venue->closed_trades()) {
+      const double margin = t.max_margin.to_double();
+      if (margin > 0) o.return_on_margin.push_back(t.net_pnl().to_double() / margin);
+      o.liquidations += t.liquidated;
+    }
+    out.variants.push_back(std::move(o));
+  }
+  report::write_file((run / fold_name / "trades.csv").string(), trades_csv);
+  // outcome.json last and by rename: a fold folder with an outcome is whole.
+  const fs::path outcome = run / fold_name / "outcome.json";
+  const fs::path partial = run / fold_name / (".outcome.json." + std::to_string(::getpid()));
+  report::write_file(partial.string(), fold_outcome_json(out));
+  fs::rename(partial, outcome);
+  return out;
+}
+
+ResearchReport merge_research(const std::vector<FoldOutcome>& folds, const ResearchConfig& rc, const std::string& config_text, const std::string& run_dir) {
+  if (folds.empty()) throw core::DataError(run_dir, 0, "no fold outcome to merge");
+  const auto source = [&](const FoldOutcome& f) { return (fs::path(run_dir) / fold_dir_name(f.index) / "outcome.json").string(); };
+  const FoldOutcome& first = folds.front();
   ResearchReport report;
   report.parameters = describe(rc);
-  report.config_hash = core::sha256_hex(config_text + "\n---\n" + report.parameters).substr(0, 12);
-  report.from_ms = base.from_ms;
-  report.to_ms = base.to_ms;
-  auto candidates = rc.candidate_leverages;
-  const int tq_x = base.policies.trade_quality.leverage_x;
-  if (std::find(candidates.begin(), candidates.end(), tq_x) == candidates.end()) candidates.push_back(tq_x);
-  std::sort(candidates.begin(), candidates.end());
+  report.config_hash = research_config_hash(config_text, rc);
+  report.from_ms = first.from_ms;
+  report.to_ms = first.to_ms;
+  report.samples = first.samples;
+  // Folds computed apart must be of one run: the same config, window, data and plan.
+  for (size_t i = 0; i < folds.size(); ++i) {
+    const auto& f = folds[i];
+    const auto refuse = [&](const std::string& why) { throw core::DataError(source(f), 0, why); };
+    if (f.config_hash != report.config_hash)
+      refuse("computed with config " + f.config_hash + ", but this merge's config (with its research: section) hashes to " + report.config_hash);
+    if (f.fold_count != first.fold_count) refuse("planned " + std::to_string(f.fold_count) + " folds, " + source(first) + " " + std::to_string(first.fold_count));
+    if (f.from_ms != first.from_ms || f.to_ms != first.to_ms)
+      refuse("window " + day(f.from_ms) + " → " + day(f.to_ms) + " differs from " + source(first) + "'s " + day(first.from_ms) + " → " + day(first.to_ms));
+    if (f.dataset_digest != first.dataset_digest || f.samples != first.samples)
+      refuse("its dataset (" + std::to_string(f.samples) + " signals, digest " + f.dataset_digest + ") differs from " + source(first) + "'s (" +
+             std::to_string(first.samples) + ", " + first.dataset_digest + "): the folds read different data");
+    if (f.index != i + 1) refuse("is fold " + std::to_string(f.index) + " where fold " + std::to_string(i + 1) + " belongs");
+    if (f.variants.size() != first.variants.size()) refuse("has " + std::to_string(f.variants.size()) + " variants, fold 1 " + std::to_string(first.variants.size()));
+    for (size_t v = 0; v < f.variants.size(); ++v)
+      if (f.variants[v].id != first.variants[v].id) refuse("variant " + std::to_string(v + 1) + " is " + f.variants[v].id + ", fold 1's " + first.variants[v].id);
+  }
+  if (folds.size() != first.fold_count)
+    throw core::DataError(run_dir, 0, std::to_string(folds.size()) + " of " + std::to_string(first.fold_count) + " folds to merge");
 
-  // Refuse a window no fold fits before any work or any file.
-  const auto folds = backtest::walk_forward_folds(base.from_ms, base.to_ms, rc.train_days * core::kMsPerDay, rc.test_days * core::kMsPerDay);
-  if (folds.empty()) throw std::invalid_argument("no walk-forward fold of " + std::to_string(rc.train_days) + " + " + std::to_string(rc.test_days) +
-                                                 " days fits in " + day(base.from_ms) + " → " + day(base.to_ms));
-
-  say("dataset: every signal and its path at " + std::to_string(candidates.size()) + " leverages");
-  const auto samples = build_dataset(data, base, candidates, rc.vol_horizon_hours * core::kMsPerHour);
-  report.samples = samples.size();
-  write_dataset_csv_gz((fs::path(out_dir) / "dataset.csv.gz").string(), samples, candidates, rc.label_margin_fraction);
-  std::vector<std::vector<double>> daily;
-  std::vector<std::vector<double>> roi;
-  std::vector<size_t> liquidations;
-  std::vector<Planned> first_plan;
-  std::vector<double> oos_scores, oos_atr;
-  std::vector<double> vol_truth, vol_model_forecast, vol_naive_forecast;
+  const size_t variant_count = first.variants.size();
+  std::vector<std::vector<double>> daily(variant_count), roi(variant_count);
+  std::vector<size_t> liquidations(variant_count);
+  std::vector<double> oos_scores, oos_atr, vol_truth, vol_model_forecast, vol_naive_forecast;
+  std::vector<int> oos_labels;
+  const auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
   std::string trades_csv =
       "fold,variant,symbol,side,open_utc,close_utc,leverage_x,optimal_leverage,net_pnl,return_on_margin,liquidated,leverage_decision_reason\n";
-  std::vector<int> oos_labels;
-  for (size_t k = 0; k < folds.size(); ++k) {
-    FoldReport f;
-    f.fold = folds[k];
-    f.training = purge_training(samples, f.fold, rc.min_embargo_hours * core::kMsPerHour);
-    std::vector<std::vector<float>> rows;
-    std::vector<float> labels;
-    double optimal_sum = 0;
-    for (const size_t i : f.training.kept) {
-      rows.push_back(samples[i].features);
-      labels.push_back(static_cast<float>(pays_after_fees(samples[i], tq_x)));
-      optimal_sum += samples[i].optimal_leverage(rc.label_margin_fraction);
+  for (const auto& f : folds) {
+    report.folds.push_back(f.report);
+    for (size_t v = 0; v < variant_count; ++v) {
+      append(daily[v], f.variants[v].daily);
+      append(roi[v], f.variants[v].return_on_margin);
+      liquidations[v] += f.variants[v].liquidations;
     }
-    const double n = static_cast<double>(rows.size());
-    f.training_positive_rate = rows.empty() ? 0 : std::accumulate(labels.begin(), labels.end(), 0.0) / n;
-    f.mean_optimal_leverage = rows.empty() ? 1 : optimal_sum / n;
-    f.constant_leverage_x = std::max(1, static_cast<int>(std::lround(f.mean_optimal_leverage)));
-    const fs::path fold_dir = fs::path(out_dir) / ("fold-" + std::to_string(k + 1));
-    fs::create_directories(fold_dir);
-    // Both models learn from the same purged rows (the regressor from those whose volatility
-    // label is complete) and carry their training window; a model that cannot be trained is
-    // noted, and its variant then runs as rule_engine, every decision saying why.
-    const auto train_and_save = [&](const std::vector<std::vector<float>>& x, const std::vector<float>& y, learn::Objective objective,
-                                    const std::string& name, std::string& path, std::string& version) -> std::optional<learn::BoostedTrees> {
-      auto params = rc.boosting;
-      params.objective = objective;
-      try {
-        auto trained = learn::BoostedTrees::train(x, y, leverage::trade_feature_names(), params,
-                                                  {{"trained_from_ms", std::to_string(f.fold.train_from_ms)},
-                                                   {"trained_to_ms", std::to_string(f.fold.test_from_ms)},
-                                                   {"research_config_hash", report.config_hash}});
-        path = (fold_dir / (name + ".json")).string();
-        trained.save(path);
-        version = trained.version();
-        return trained;
-      } catch (const learn::ModelError& e) {
-        f.model_note += (f.model_note.empty() ? "" : "; ") + name + ": " + e.what();
-        return std::nullopt;
-      }
-    };
-    const auto model = train_and_save(rows, labels, learn::Objective::kBinaryLogistic, "trade_quality", f.model_path, f.model_version);
-    std::vector<std::vector<float>> vol_rows;
-    std::vector<float> vol_labels;
-    for (const size_t i : f.training.kept)
-      if (std::isfinite(samples[i].forward_volatility))
-        vol_rows.push_back(samples[i].features), vol_labels.push_back(static_cast<float>(samples[i].forward_volatility));
-    const auto vol_model =
-        train_and_save(vol_rows, vol_labels, learn::Objective::kSquaredError, "vol_forecast", f.volatility_model_path, f.volatility_model_version);
-    // The model's skill on the test window's signals, labelled after the fact.
-    for (const auto& s : samples) {
-      if (s.signal_ms < f.fold.test_from_ms || s.signal_ms >= f.fold.test_to_ms) continue;
-      ++f.test_signals;
-      if (vol_model && std::isfinite(s.forward_volatility)) {
-        vol_truth.push_back(s.forward_volatility);
-        vol_model_forecast.push_back(vol_model->predict(s.features.data(), s.features.size()));
-        vol_naive_forecast.push_back(s.naive_volatility);
-      }
-      if (!model) continue;
-      oos_scores.push_back(model->predict(s.features.data(), s.features.size()));
-      oos_atr.push_back(s.features[0]);
-      oos_labels.push_back(pays_after_fees(s, tq_x));
-    }
-    say("fold " + std::to_string(k + 1) + "/" + std::to_string(folds.size()) + ": train " + day(f.fold.train_from_ms) + " → " + day(f.fold.train_to_ms) +
-        " (" + std::to_string(f.training.kept.size()) + " rows, " + std::to_string(f.training.purged) + " purged), test " + day(f.fold.test_from_ms) +
-        " → " + day(f.fold.test_to_ms) + ", model " + (f.model_version.empty() ? "none: " + f.model_note : f.model_version));
-
-    const auto plan = plan_variants(base, f);
-    auto cfg = base;
-    cfg.from_ms = f.fold.test_from_ms;
-    cfg.to_ms = f.fold.test_to_ms;
-    cfg.policy_names.clear();
-    cfg.ab = strategy::AbConfig{};
-    for (const auto& p : plan) cfg.ab.variants.push_back(p.spec);
-    cfg.ab.baseline = "fixed_20x";
-    const auto result = backtest::run_backtest(data, cfg);
-    append_trades(trades_csv, k + 1, plan, result, samples, rc.label_margin_fraction, base.strategy.signal_interval_ms, report.label_check);
-    if (daily.empty()) {
-      daily.resize(plan.size()), roi.resize(plan.size()), liquidations.resize(plan.size()), first_plan = plan;
-    }
-    for (size_t v = 0; v < plan.size(); ++v) {
-      const auto& run = result.runs[v];
-      const auto d = analytics::daily_returns(run.equity_curve, cfg.initial_equity, cfg.from_ms, cfg.to_ms);
-      daily[v].insert(daily[v].end(), d.begin(), d.end());
-      for (const auto& t : run.venue->closed_trades()) {
-        const double margin = t.max_margin.to_double();
-        if (margin > 0) roi[v].push_back(t.net_pnl().to_double() / margin);
-        liquidations[v] += t.liquidated;
-      }
-    }
-    report.folds.push_back(std::move(f));
+    append(oos_scores, f.oos_scores), append(oos_atr, f.oos_atr_pct), append(oos_labels, f.oos_labels);
+    append(vol_truth, f.volatility_truth), append(vol_model_forecast, f.volatility_model), append(vol_naive_forecast, f.volatility_naive);
+    report.label_check.compared += f.label_check.compared;
+    report.label_check.same_sign += f.label_check.same_sign;
+    const fs::path fold_trades = fs::path(run_dir) / fold_dir_name(f.index) / "trades.csv";
+    std::ifstream in(fold_trades, std::ios::binary);
+    if (!in) throw core::DataError(fold_trades.string(), 0, "missing beside its outcome.json");
+    trades_csv.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  report::write_file((fs::path(out_dir) / "trades.csv").string(), trades_csv);
+  report::write_file((fs::path(run_dir) / "trades.csv").string(), trades_csv);
   report.oos_auc = analytics::auc_interval(oos_scores, oos_labels, 0.95, rc.bootstrap_resamples / 2, rc.seed);
   report.oos_auc_atr_pct = analytics::roc_auc(oos_atr, oos_labels);
   report.oos_auc_rows = oos_labels.size();
@@ -294,10 +385,10 @@ ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, con
 
   std::vector<double> trial_sharpes;
   for (const auto& d : daily) trial_sharpes.push_back(analytics::per_period_sharpe(d));
-  for (size_t v = 0; v < first_plan.size(); ++v) {
+  for (size_t v = 0; v < variant_count; ++v) {
     VariantReport r;
-    r.id = first_plan[v].spec.id;
-    r.description = first_plan[v].description;
+    r.id = first.variants[v].id;
+    r.description = first.variants[v].description;
     r.daily = daily[v];
     r.trades = roi[v].size();
     r.liquidations = liquidations[v];
@@ -338,12 +429,13 @@ ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, con
   // The random-skip null: as many trades as trade_quality took, drawn from every trade the
   // same leverage took without a model; is the model's selection better than chance?
   const auto index_of = [&](const std::string& id) {
-    for (size_t v = 0; v < first_plan.size(); ++v)
-      if (first_plan[v].spec.id == id) return v;
-    return first_plan.size();
+    for (size_t v = 0; v < variant_count; ++v)
+      if (first.variants[v].id == id) return v;
+    return variant_count;
   };
-  const size_t tq = index_of("trade_quality"), pool = index_of(fixed_id(tq_x));
-  report.null.pool_variant = fixed_id(tq_x);
+  const std::string pool_id = fixed_id(first.trade_quality_x);
+  const size_t tq = index_of("trade_quality"), pool = index_of(pool_id);
+  report.null.pool_variant = pool_id;
   if (tq < roi.size() && pool < roi.size() && !roi[tq].empty() && roi[tq].size() <= roi[pool].size()) {
     report.null.trades = roi[tq].size();
     report.null.pool = roi[pool].size();
@@ -379,6 +471,24 @@ ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, con
   return report;
 }
 
+ResearchReport run_research(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& base, const ResearchConfig& rc,
+                            const std::string& config_text, const std::string& out_dir, const ResearchLog& log) {
+  // Refuses a window no fold fits before any work or any file.
+  const auto plan = plan_research(base, rc, config_text);
+  if (log) log("dataset: every signal and its path at " + std::to_string(plan.candidates.size()) + " leverages");
+  const auto dataset = build_research_dataset(data, base, rc, plan);
+  write_research_dataset(out_dir, dataset);
+  std::vector<FoldOutcome> folds;
+  for (size_t k = 1; k <= plan.folds.size(); ++k) {
+    run_fold(data, base, rc, plan, dataset, k, out_dir, log);
+    // What the merge reads is what the fold wrote: the same path as folds run elsewhere.
+    auto written = read_fold_outcome(out_dir, k);
+    if (!written) throw core::DataError((fs::path(out_dir) / fold_dir_name(k) / "outcome.json").string(), 0, "not written");
+    folds.push_back(std::move(*written));
+  }
+  return merge_research(folds, rc, config_text, out_dir);
+}
+
 std::string render_research(const ResearchReport& r) {
   std::ostringstream o;
   o << "# Walk-forward research: " << day(r.from_ms) << " → " << day(r.to_ms) << "\n\n";
@@ -391,7 +501,7 @@ std::string render_research(const ResearchReport& r) {
   for (size_t k = 0; k < r.folds.size(); ++k) {
     const auto& f = r.folds[k];
     o << "| " << k + 1 << " | " << day(f.fold.train_from_ms) << " → " << day(f.fold.train_to_ms) << " | " << day(f.fold.test_from_ms) << " → "
-      << day(f.fold.test_to_ms) << " | " << f.training.kept.size() << " | " << f.training.purged << " | " << f.training.embargo_ms / core::kMsPerHour << " | "
+      << day(f.fold.test_to_ms) << " | " << f.training.kept << " | " << f.training.purged << " | " << f.training.embargo_ms / core::kMsPerHour << " | "
       << f.training.longest_hold_ms / core::kMsPerHour << " | " << fixed3(f.training_positive_rate) << " | " << fixed3(f.mean_optimal_leverage) << " | "
       << f.constant_leverage_x << " | " << (f.model_version.empty() ? "none" : f.model_version) << " / "
       << (f.volatility_model_version.empty() ? "none" : f.volatility_model_version) << (f.model_note.empty() ? "" : " (" + f.model_note + ")") << " |\n";

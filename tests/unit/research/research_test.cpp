@@ -2,11 +2,13 @@
 // whose naive split leaks and is purged, and a look-ahead canary on the real sample.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <filesystem>
 
 #include "fulcrum/analytics/inference.h"
 #include "fulcrum/config/app_config.h"
+#include "fulcrum/core/error.h"
 #include "fulcrum/learn/boosted_trees.h"
 #include "fulcrum/leverage/trade_features.h"
 #include "fulcrum/research/walk_forward.h"
@@ -249,8 +251,8 @@ TEST(WalkForward, OnTheSampleEveryFoldFitsAndTheLabelsAgreeWithTheEngine) {
   for (const auto& f : r.folds) {
     EXPECT_FALSE(f.model_version.empty()) << f.model_note;
     EXPECT_FALSE(f.volatility_model_version.empty()) << f.model_note;
-    EXPECT_TRUE(std::filesystem::exists(f.model_path));
-    EXPECT_EQ(f.training.kept.size() + f.training.purged, f.training.in_window);
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + f.model_path));
+    EXPECT_EQ(f.training.kept + f.training.purged, f.training.in_window);
   }
   ASSERT_EQ(r.variants.size(), 8u) << "the two learned policies and their six baselines, every one reported";
   EXPECT_EQ(r.variants[0].id, "trade_quality");
@@ -272,6 +274,135 @@ TEST(WalkForward, OnTheSampleEveryFoldFitsAndTheLabelsAgreeWithTheEngine) {
   // The same config and seeds give the same report.
   const auto again = research::run_research(d.data.symbols, d.cfg.backtest, rc, d.cfg.source_text, test::temp_dir("research-walk-forward-2"));
   EXPECT_EQ(research::render_research(again), text);
+}
+
+// Scale-out: folds computed apart (other processes, pods), in any order, merge to the report
+// of one process; the merge refuses a set that is not one run's.
+TEST(WalkForward, FoldsRunApartInAnyOrderMergeToTheOneProcessReport) {
+  const Loaded d(std::string(FULCRUM_SOURCE_DIR) + "/deploy/config/backtest.yaml");
+  research::ResearchConfig rc;
+  rc.train_days = 30, rc.test_days = 15, rc.null_draws = 500, rc.bootstrap_resamples = 200;
+  rc.boosting.rounds = 30;
+  const auto one_dir = test::temp_dir("research-one-process");
+  const auto one = research::run_research(d.data.symbols, d.cfg.backtest, rc, d.cfg.source_text, one_dir);
+  ASSERT_GE(one.folds.size(), 3u);
+
+  const auto apart_dir = test::temp_dir("research-apart");
+  const auto plan = research::plan_research(d.cfg.backtest, rc, d.cfg.source_text);
+  std::vector<research::FoldOutcome> outcomes(plan.folds.size());
+  for (size_t k = plan.folds.size(); k >= 1; --k) {
+    // Each "pod" builds its own dataset from the data, as a separate process would.
+    const auto dataset = research::build_research_dataset(d.data.symbols, d.cfg.backtest, rc, plan);
+    research::run_fold(d.data.symbols, d.cfg.backtest, rc, plan, dataset, k, apart_dir);
+    auto read = research::read_fold_outcome(apart_dir, k);
+    ASSERT_TRUE(read.has_value()) << "fold " << k;
+    outcomes[k - 1] = std::move(*read);
+  }
+  const auto merged = research::merge_research(outcomes, rc, d.cfg.source_text, apart_dir);
+  EXPECT_EQ(research::render_research(merged), research::render_research(one));
+  EXPECT_EQ(test::read_text(apart_dir + "/trades.csv"), test::read_text(one_dir + "/trades.csv"));
+  for (size_t v = 0; v < one.variants.size(); ++v) EXPECT_EQ(merged.variants[v].daily, one.variants[v].daily) << one.variants[v].id;
+
+  const auto refused = [&](std::vector<research::FoldOutcome> folds, const std::string& rc_note, research::ResearchConfig config) {
+    try {
+      research::merge_research(folds, config, d.cfg.source_text, apart_dir);
+    } catch (const core::DataError& e) {
+      return std::string(e.what());
+    }
+    ADD_FAILURE() << "merged: " << rc_note;
+    return std::string();
+  };
+  auto missing = outcomes;
+  missing.erase(missing.begin() + 1);
+  EXPECT_NE(refused(missing, "a fold missing", rc).find("where fold 2 belongs"), std::string::npos);
+  auto other_data = outcomes;
+  other_data[2].dataset_digest = "0123456789abcdef";
+  const auto why = refused(other_data, "another dataset", rc);
+  EXPECT_NE(why.find("fold-3/outcome.json"), std::string::npos) << why;
+  EXPECT_NE(why.find("the folds read different data"), std::string::npos) << why;
+  auto other_seed = rc;
+  other_seed.seed += 1;
+  EXPECT_NE(refused(outcomes, "another config", other_seed).find("this merge's config"), std::string::npos);
+  EXPECT_NE(refused({outcomes[0]}, "one fold of three", rc).find("1 of " + std::to_string(outcomes.size()) + " folds"), std::string::npos);
+}
+
+TEST(FoldOutcome, JsonRoundTripIsBitExact) {
+  research::FoldOutcome o;
+  o.config_hash = "a1b2c3d4e5f6";
+  o.index = 2, o.fold_count = 3;
+  o.from_ms = 1736294400000, o.to_ms = 1743465600000;
+  o.samples = 412, o.dataset_digest = "00ff00ff00ff00ff", o.trade_quality_x = 5;
+  o.report.fold = {1, 2, 3, 4};
+  o.report.training = {10, 7, 3, 86400000, 3600000};
+  o.report.model_version = "abcdef012345", o.report.model_path = "fold-2/trade_quality.json";
+  o.report.model_note = "vol_forecast: \"quoted\" σ note";
+  o.report.training_positive_rate = 1.0 / 3, o.report.mean_optimal_leverage = 2.718281828459045, o.report.constant_leverage_x = 3;
+  o.report.test_signals = 9;
+  const std::vector<double> awkward{0.1, 1.0 / 3, -0.0, 5e-324, 1e-308, 1.7976931348623157e308, std::nextafter(1.0, 2.0), -123456.789012345678};
+  o.variants.push_back({"trade_quality", "learned: P(pays)", awkward, {0.25, -1}, 1});
+  o.variants.push_back({"fixed_20x", "every signal at 20x", {}, {}, 0});
+  o.oos_scores = {0.3, 0.7}, o.oos_atr_pct = {0.01, 0.02}, o.oos_labels = {0, 1};
+  o.volatility_truth = {0.02}, o.volatility_model = {0.021}, o.volatility_naive = {0.019};
+  o.label_check = {5, 4};
+  const auto back = research::parse_fold_outcome(research::fold_outcome_json(o), "outcome.json");
+  ASSERT_EQ(back.variants.size(), 2u);
+  ASSERT_EQ(back.variants[0].daily.size(), awkward.size());
+  for (size_t i = 0; i < awkward.size(); ++i)
+    EXPECT_EQ(std::bit_cast<uint64_t>(back.variants[0].daily[i]), std::bit_cast<uint64_t>(awkward[i])) << i;
+  EXPECT_EQ(back.config_hash, o.config_hash);
+  EXPECT_EQ(back.index, 2u);
+  EXPECT_EQ(back.fold_count, 3u);
+  EXPECT_EQ(back.from_ms, o.from_ms);
+  EXPECT_EQ(back.trade_quality_x, 5);
+  EXPECT_EQ(back.report.training.kept, 7u);
+  EXPECT_EQ(back.report.training.embargo_ms, 86400000);
+  EXPECT_EQ(back.report.model_note, o.report.model_note);
+  EXPECT_EQ(std::bit_cast<uint64_t>(back.report.training_positive_rate), std::bit_cast<uint64_t>(1.0 / 3));
+  EXPECT_EQ(back.variants[0].return_on_margin, (std::vector<double>{0.25, -1}));
+  EXPECT_EQ(back.variants[0].liquidations, 1u);
+  EXPECT_EQ(back.oos_labels, (std::vector<int>{0, 1}));
+  EXPECT_EQ(back.label_check.same_sign, 4u);
+  // Written again, the same bytes: a merge of re-read outcomes is the merge of the originals.
+  EXPECT_EQ(research::fold_outcome_json(back), research::fold_outcome_json(o));
+}
+
+TEST(FoldOutcome, ADamagedFileIsNamedWithItsField) {
+  research::FoldOutcome o;
+  o.config_hash = "h", o.index = 1, o.fold_count = 1, o.dataset_digest = "d";
+  o.variants.push_back({"fixed_2x", "x", {0.1, 0.2}, {}, 0});
+  const auto good = research::fold_outcome_json(o);
+  const auto error_of = [](const std::string& text) {
+    try {
+      research::parse_fold_outcome(text, "run/fold-1/outcome.json");
+    } catch (const core::DataError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  const auto replaced = [&](const std::string& from, const std::string& to) {
+    auto text = good;
+    const auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? text : text.replace(at, from.size(), to);
+  };
+  EXPECT_EQ(error_of(good), "accepted");
+  const struct {
+    std::string text, says;
+  } cases[] = {
+      {"{", "not JSON"},
+      {"[]", "format is missing"},
+      {replaced("fulcrum.research.fold/1", "fulcrum.research.fold/9"), "this build reads fulcrum.research.fold/1"},
+      {replaced("0.2", "null"), "variants[0].daily[1] must be a finite number"},
+      {replaced("\"fold\": 1", "\"fold\": 2"), "fold must be 1 to fold_count"},
+      {replaced("\"fold_count\": 1", "\"fold_count\": -1"), "fold_count must be an integer"},
+      {replaced("\"same_sign\": 0", "\"same_sign\": 3"), "same_sign exceeds compared"},
+      {replaced("\"dataset_digest\": \"d\"", "\"dataset_digest\": 4"), "dataset_digest must be a string"},
+  };
+  for (const auto& c : cases) {
+    const auto why = error_of(c.text);
+    EXPECT_NE(why.find("run/fold-1/outcome.json"), std::string::npos) << why;
+    EXPECT_NE(why.find(c.says), std::string::npos) << "wanted '" << c.says << "', got: " << why;
+  }
 }
 
 // The learned policies' inputs do not depend on how much history came before: a run whose data

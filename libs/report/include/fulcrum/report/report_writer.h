@@ -67,6 +67,9 @@ std::string new_run_name(const std::string& config_text);
 // Creates a fresh run folder <root>/<run_name> (suffixed -2, -3 … if taken) after
 // prepare_output_root, and returns its path. Nothing existing is reused.
 std::string make_run_dir(const std::string& root, const std::string& run_name, const std::string& field);
+// <root>/<run_name> for a run whose parts several processes write (walk-forward folds, one per
+// process or pod): created when absent, joined when it exists. Same checks as make_run_dir.
+std::string shared_run_dir(const std::string& root, const std::string& run_name, const std::string& field);
 // Points <root>/latest at `run_dir`, swapped in atomically.
 void point_latest(const std::string& root, const std::string& run_dir);
 

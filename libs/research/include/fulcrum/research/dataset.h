@@ -76,8 +76,10 @@ std::vector<LeverageOutcome> path_outcomes(const std::vector<model::Bar>& bars, 
 std::vector<SignalSample> build_dataset(const std::vector<marketdata::SymbolData>& data, const strategy::RunConfig& cfg, const std::vector<int>& leverages,
                                         TimestampMs volatility_horizon_ms = 24 * core::kMsPerHour);
 
-// The dataset as gzip'd CSV for outside tools: one row per signal, the features, MAE, MFE and
-// per leverage the return, exit time, exit reason. Throws std::runtime_error naming the file.
-void write_dataset_csv_gz(const std::string& path, const std::vector<SignalSample>& samples, const std::vector<int>& leverages, double margin_fraction);
+// The dataset as CSV for outside tools: one row per signal, the features, MAE, MFE and per
+// leverage the return, exit time, exit reason.
+std::string dataset_csv(const std::vector<SignalSample>& samples, const std::vector<int>& leverages, double margin_fraction);
+// Throws std::runtime_error naming the file.
+void write_gzip_file(const std::string& path, const std::string& text);
 
 }  // namespace fulcrum::research

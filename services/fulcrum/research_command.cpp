@@ -1,0 +1,252 @@
+// `fulcrum research`: walk-forward research that fits, in one process, in one process per fold
+// (--jobs), or fold by fold in separate pods (--fold, then `research merge`). Every way writes
+// the same fold outcomes and the merge reads them back, so every way gives the same report.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "child_process.h"
+#include "commands.h"
+#include "fulcrum/core/error.h"
+#include "fulcrum/core/time_format.h"
+#include "fulcrum/report/report_writer.h"
+#include "fulcrum/research/walk_forward.h"
+#include "run_loading.h"
+
+namespace fulcrum::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct ResearchOptions {
+  BacktestOptions run;
+  std::string run_name;      // --run: a run folder that several processes share
+  size_t fold = 0;           // --fold K: this fold only
+  size_t expect_folds = 0;   // --expect-folds N: refuse a plan of another size
+  unsigned jobs = 1;         // --jobs N: folds in N processes at once (0: one per core)
+  bool list_folds = false;
+  int wait_seconds = 0;      // merge: wait this long for every fold
+};
+
+std::string day(core::TimestampMs t) { return core::format_utc_ms(t).substr(0, 10); }
+
+research::ResearchPlan plan_or_refuse(const config::AppConfig& cfg, const ResearchOptions& o) {
+  research::ResearchPlan plan;
+  try {
+    plan = research::plan_research(cfg.backtest, cfg.research, cfg.source_text);
+  } catch (const std::invalid_argument& e) {
+    throw core::ConfigError(cfg.source, {{"research", e.what()}});
+  }
+  const size_t n = plan.folds.size();
+  if (o.expect_folds != 0 && o.expect_folds != n)
+    throw core::ConfigError("--expect-folds", {{"expect-folds", "the plan has " + std::to_string(n) + " folds (" + day(plan.from_ms) + " → " +
+                                                                    day(plan.to_ms) + "), not " + std::to_string(o.expect_folds) +
+                                                                    ": size the job for " + std::to_string(n) + " (helm: research.folds)"}},
+                            "invalid argument");
+  if (o.fold > n)
+    throw core::ConfigError("--fold", {{"fold", "fold " + std::to_string(o.fold) + " does not exist: the plan has folds 1 to " + std::to_string(n)}}, "invalid argument");
+  return plan;
+}
+
+std::string run_folder(const config::AppConfig& cfg, const ResearchOptions& o, bool shared) {
+  try {
+    if (shared) return report::shared_run_dir(cfg.output.dir, o.run_name, out_field(o.run));
+    return report::make_run_dir(cfg.output.dir, report::new_run_name(cfg.source_text) + "-research", out_field(o.run));
+  } catch (const std::invalid_argument& e) {
+    throw core::ConfigError("--run", {{"run", e.what()}}, "invalid argument");
+  }
+}
+
+// A fold this run already holds: skipped when it is of this plan, refused when it is another's.
+bool fold_done(const std::string& run_dir, size_t k, const research::ResearchPlan& plan) {
+  const auto done = research::read_fold_outcome(run_dir, k);
+  if (!done) return false;
+  if (done->config_hash != plan.config_hash || done->fold_count != plan.folds.size() || done->from_ms != plan.from_ms || done->to_ms != plan.to_ms)
+    throw core::ConfigError("--run", {{"run", (fs::path(run_dir) / research::fold_dir_name(k) / "outcome.json").string() + " belongs to another run (config " +
+                                                  done->config_hash + ", " + std::to_string(done->fold_count) + " folds, " + day(done->from_ms) + " → " +
+                                                  day(done->to_ms) + "); choose a new --run name"}}, "refused");
+  return true;
+}
+
+// Runs the folds not yet done, each in its own process, at most `jobs` at once. Their logs go
+// to <run>/logs/fold-<k>.log; a fold that fails is named with its log's end.
+void run_folds_in_processes(const ResearchOptions& o, const std::string& run_dir, const std::vector<size_t>& pending, size_t fold_count, unsigned jobs) {
+  const fs::path logs = fs::path(run_dir) / "logs";
+  fs::create_directories(logs);
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  const auto argv_for = [&](size_t k) {
+    std::vector<std::string> a{self, "research", "walk-forward", "--config", o.run.config, "--out", fs::path(run_dir).parent_path().string(), "--run",
+                               fs::path(run_dir).filename().string(), "--fold", std::to_string(k), "--expect-folds", std::to_string(fold_count)};
+    if (!o.run.klines.empty()) a.insert(a.end(), {"--data", o.run.klines});
+    if (!o.run.from.empty()) a.insert(a.end(), {"--from", o.run.from});
+    if (!o.run.to.empty()) a.insert(a.end(), {"--to", o.run.to});
+    if (!o.run.symbols.empty()) {
+      std::string list;
+      for (const auto& s : o.run.symbols) list += (list.empty() ? "" : ",") + s;
+      a.insert(a.end(), {"--symbols", list});
+    }
+    return a;
+  };
+  std::map<pid_t, size_t> running;
+  std::vector<std::string> failures;
+  size_t next = 0;
+  while (next < pending.size() || !running.empty()) {
+    while (next < pending.size() && running.size() < jobs) {
+      const size_t k = pending[next++];
+      std::cerr << "fold " << k << "/" << fold_count << ": started in its own process (log: " << (logs / (research::fold_dir_name(k) + ".log")).string() << ")\n";
+      running[spawn(argv_for(k), logs / (research::fold_dir_name(k) + ".log"), {}, ProcessGroup::kParents)] = k;
+    }
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    const auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const size_t k = it->second;
+    running.erase(it);
+    const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    std::cerr << "fold " << k << "/" << fold_count << ": " << (ok ? "done" : "FAILED") << "\n";
+    if (!ok) {
+      const auto code = WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status)) : "signal " + std::to_string(WTERMSIG(status));
+      failures.push_back("fold " + std::to_string(k) + " (" + code + "), its log ends:\n" + last_lines(logs / (research::fold_dir_name(k) + ".log"), 6));
+    }
+  }
+  if (!failures.empty()) {
+    std::string all;
+    for (const auto& f : failures) all += "  " + f;
+    throw std::runtime_error(std::to_string(failures.size()) + " fold(s) failed; the folds that finished are kept in " + run_dir +
+                             " and a re-run with --run " + fs::path(run_dir).filename().string() + " computes only the rest:\n" + all);
+  }
+}
+
+// Reads every fold's outcome, merges and writes the report: the one way a report is made.
+int merge_and_write(const config::AppConfig& cfg, const std::string& run_dir, size_t fold_count) {
+  std::vector<research::FoldOutcome> folds;
+  for (size_t k = 1; k <= fold_count; ++k) {
+    auto outcome = research::read_fold_outcome(run_dir, k);
+    if (!outcome) throw core::DataError((fs::path(run_dir) / research::fold_dir_name(k) / "outcome.json").string(), 0, "missing: the fold did not finish");
+    folds.push_back(std::move(*outcome));
+  }
+  const auto report = research::merge_research(folds, cfg.research, cfg.source_text, run_dir);
+  const std::string text = research::render_research(report);
+  report::write_file((fs::path(run_dir) / "research.md").string(), text);
+  report::write_file((fs::path(run_dir) / "config.yaml").string(), cfg.source_text);
+  report::point_latest(cfg.output.dir, run_dir);
+  std::cout << text << "\nwritten: " << (fs::path(run_dir) / "research.md").string() << " (models in fold-*/, the dataset in dataset.csv.gz)\n";
+  return 0;
+}
+
+int run_walk_forward_research(const ResearchOptions& o) {
+  if (o.fold != 0 && o.run_name.empty())
+    throw core::ConfigError("--fold", {{"run", "--fold needs --run NAME: the folder every fold of the run writes into"}}, "invalid argument");
+  auto [cfg, loaded] = load_run(o.run);
+  const auto plan = plan_or_refuse(cfg, o);
+  if (o.list_folds) {
+    std::cout << "folds: " << plan.folds.size() << " (" << day(plan.from_ms) << " → " << day(plan.to_ms) << ", config " << plan.config_hash << ")\n";
+    for (size_t k = 0; k < plan.folds.size(); ++k) {
+      const auto& f = plan.folds[k];
+      std::cout << "  fold " << k + 1 << ": train " << day(f.train_from_ms) << " → " << day(f.train_to_ms) << ", test " << day(f.test_from_ms) << " → "
+                << day(f.test_to_ms) << "\n";
+    }
+    return 0;
+  }
+  const std::string run_dir = run_folder(cfg, o, !o.run_name.empty());
+  const auto say = [](const std::string& line) { std::cerr << line << "\n"; };
+  std::vector<size_t> pending;
+  for (size_t k = 1; k <= plan.folds.size(); ++k)
+    if ((o.fold == 0 || o.fold == k) && !fold_done(run_dir, k, plan)) pending.push_back(k);
+  const bool write_dataset = (o.fold == 0 || o.fold == 1) && !fs::exists(fs::path(run_dir) / "dataset.csv.gz");
+  const unsigned jobs = o.jobs == 0 ? std::max(1u, std::thread::hardware_concurrency()) : o.jobs;
+  if (o.fold == 0 && jobs > 1 && pending.size() > 1) {
+    if (write_dataset) research::write_research_dataset(run_dir, research::build_research_dataset(loaded.symbols, cfg.backtest, cfg.research, plan));
+    run_folds_in_processes(o, run_dir, pending, plan.folds.size(), jobs);
+  } else if (!pending.empty() || write_dataset) {
+    say("dataset: every signal and its path at " + std::to_string(plan.candidates.size()) + " leverages");
+    const auto dataset = research::build_research_dataset(loaded.symbols, cfg.backtest, cfg.research, plan);
+    if (write_dataset) research::write_research_dataset(run_dir, dataset);
+    for (const size_t k : pending) research::run_fold(loaded.symbols, cfg.backtest, cfg.research, plan, dataset, k, run_dir, say);
+  }
+  if (o.fold != 0) {
+    std::cout << "fold " << o.fold << "/" << plan.folds.size() << (pending.empty() ? " was already done: " : " written: ")
+              << (fs::path(run_dir) / research::fold_dir_name(o.fold) / "outcome.json").string() << "\n"
+              << "merge when every fold is done: fulcrum research merge --config " << o.run.config << " --out " << cfg.output.dir << " --run " << o.run_name
+              << "\n";
+    return 0;
+  }
+  return merge_and_write(cfg, run_dir, plan.folds.size());
+}
+
+// `research merge`: the report from the folds that other processes or pods wrote. Needs the
+// config (its hash must be the folds'), not the data.
+int run_merge(const ResearchOptions& o) {
+  if (o.run_name.empty()) throw core::ConfigError("--run", {{"run", "is required: the run folder the folds wrote into"}}, "invalid argument");
+  const auto cfg = resolve_config(o.run);
+  report::prepare_output_root(cfg.output.dir, out_field(o.run), false);
+  const fs::path run_dir = fs::path(cfg.output.dir) / o.run_name;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.wait_seconds);
+  size_t announced = 0;
+  for (;;) {
+    // Any finished fold says how many the run has.
+    size_t fold_count = 0, done = 0;
+    std::vector<size_t> missing;
+    if (fs::is_directory(run_dir)) {
+      for (const auto& entry : fs::directory_iterator(run_dir)) {
+        const auto name = entry.path().filename().string();
+        const auto digits = name.substr(std::min(name.size(), size_t{5}));
+        if (name.rfind("fold-", 0) != 0 || digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
+        if (const auto outcome = research::read_fold_outcome(run_dir.string(), std::stoul(digits))) fold_count = std::max(fold_count, outcome->fold_count);
+      }
+      for (size_t k = 1; k <= fold_count; ++k) {
+        if (fs::exists(run_dir / research::fold_dir_name(k) / "outcome.json")) ++done;
+        else missing.push_back(k);
+      }
+    }
+    if (fold_count > 0 && missing.empty()) return merge_and_write(cfg, run_dir.string(), fold_count);
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string list;
+      for (const size_t k : missing) list += (list.empty() ? "" : ", ") + std::to_string(k);
+      throw std::runtime_error("research merge: " + run_dir.string() +
+                               (fold_count == 0 ? " holds no finished fold"
+                                                : " holds " + std::to_string(done) + " of " + std::to_string(fold_count) + " folds; missing: " + list) +
+                               (o.wait_seconds > 0 ? " after waiting " + std::to_string(o.wait_seconds) + " s" : " (--wait SECONDS to wait for them)"));
+    }
+    if (done != announced) std::cerr << "research merge: " << done << " of " << fold_count << " folds done; waiting\n", announced = done;
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+  }
+}
+
+void add_data_options(CLI::App* cmd, ResearchOptions& o) {
+  cmd->add_option("-c,--config", o.run.config, "YAML config (its research: section holds folds, model and statistics)")->capture_default_str();
+  cmd->add_option("-o,--out", o.run.out, "report root (overrides output.dir)");
+  cmd->add_option("--run", o.run_name, "a run folder under the root that several processes share (the folds of one run)");
+}
+
+}  // namespace
+
+Runner add_research_command(CLI::App& app) {
+  auto opts = std::make_shared<ResearchOptions>();
+  auto* research = app.add_subcommand("research", "Research that fits models: walk-forward with purging, baselines and statistics");
+  research->require_subcommand(1);
+  auto* cmd = research->add_subcommand("walk-forward", "Train trade_quality per fold, test it beside every baseline, judge it with confidence intervals");
+  add_data_options(cmd, *opts);
+  cmd->add_option("--data", opts->run.klines, "kline folder or file (overrides data.klines)");
+  cmd->add_option("--symbols", opts->run.symbols, "symbols (default: all found)")->delimiter(',');
+  cmd->add_option("--from", opts->run.from, "start of the research window, UTC date");
+  cmd->add_option("--to", opts->run.to, "end of the research window, UTC date");
+  cmd->add_option("--jobs", opts->jobs, "folds computed in this many processes at once; 0: one per core")->capture_default_str()->check(CLI::Range(0, 256));
+  cmd->add_option("--fold", opts->fold, "compute this fold only (1-based) into --run's folder; `research merge` makes the report")->check(CLI::Range(1, 100000));
+  cmd->add_option("--expect-folds", opts->expect_folds, "refuse to start unless the plan has this many folds (a Job sized for it)")->check(CLI::Range(1, 100000));
+  cmd->add_flag("--list-folds", opts->list_folds, "print the plan's folds and exit; writes nothing");
+  auto* merge = research->add_subcommand("merge", "Make the report from the folds that `walk-forward --fold` wrote (separate processes or pods)");
+  add_data_options(merge, *opts);
+  merge->add_option("--wait", opts->wait_seconds, "wait up to this many seconds for every fold to finish")->capture_default_str()->check(CLI::Range(0, 7 * 86400));
+  return [opts, merge] { return merge->parsed() ? run_merge(*opts) : run_walk_forward_research(*opts); };
+}
+
+}  // namespace fulcrum::cli
