@@ -30,7 +30,9 @@ for values in "$CHART"/ci/*-values.yaml; do
   "$FULCRUM" config check "$WORK/$name.config.yaml" >"$WORK/check" 2>&1 || { cat "$WORK/check" >&2; fail "$name: the rendered config does not pass fulcrum config check"; }
   n=$((n + 1))
 done
-[ "$n" -ge 5 ] || fail "expected the five ci values files, found $n"
+[ "$n" -ge 6 ] || fail "expected the six ci values files, found $n"
+! grep -q "kind: Job" "$WORK/default-values.yaml.yaml" || fail "the default values render a research Job"
+! grep -q "kind: Deployment" "$WORK/research-values.yaml.yaml" || fail "mesh.enabled false still renders the mesh"
 grep -q "kind: Deployment" "$WORK/two-variants-values.yaml.yaml" || fail "no Deployment rendered"
 [ "$(grep -c 'fulcrum.io/variant: "' "$WORK/two-variants-values.yaml.yaml")" -ge 2 ] || fail "two variants did not render two leverage Deployments"
 grep -q "strategy: {type: Recreate}" "$WORK/default-values.yaml.yaml" || fail "the singletons are not Recreate"
@@ -79,6 +81,8 @@ bad "marginBudget" --set leverage.variants.a.marginBudget=2
 bad "venue" --set exchange.venue=ftx
 bad "needs exchange.apiKeySecret" --set exchange.venue=binance
 bad "leverage.mode split" --set exchange.venue=binance --set exchange.apiKeySecret=k --set leverage.variants.b.policy=fixed
+bad "folds" --set research.enabled=true --set research.folds=0
+bad "run" --set research.enabled=true --set research.run=Fold_Run
 echo "  bad values rejected by values.schema.json: a typo key, a wrong type, an id that is no name, an unknown policy, a budget above 1, an unknown venue"
 echo "  a live venue without its key Secret, or in shadow mode with two variants (two accounts on one key): refused at render time"
 
