@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -25,7 +26,7 @@ namespace {
 struct ResearchOptions {
   BacktestOptions run;
   std::string run_name;      // --run: a run folder that several processes share
-  size_t fold = 0;           // --fold K: this fold only
+  std::vector<size_t> folds; // --fold K[,K…]: these folds only
   size_t expect_folds = 0;   // --expect-folds N: refuse a plan of another size
   unsigned jobs = 1;         // --jobs N: folds in N processes at once (0: one per core)
   bool list_folds = false;
@@ -47,8 +48,9 @@ research::ResearchPlan plan_or_refuse(const config::AppConfig& cfg, const Resear
                                                                     day(plan.to_ms) + "), not " + std::to_string(o.expect_folds) +
                                                                     ": size the job for " + std::to_string(n) + " (helm: research.folds)"}},
                             "invalid argument");
-  if (o.fold > n)
-    throw core::ConfigError("--fold", {{"fold", "fold " + std::to_string(o.fold) + " does not exist: the plan has folds 1 to " + std::to_string(n)}}, "invalid argument");
+  for (const size_t k : o.folds)
+    if (k > n)
+      throw core::ConfigError("--fold", {{"fold", "fold " + std::to_string(k) + " does not exist: the plan has folds 1 to " + std::to_string(n)}}, "invalid argument");
   return plan;
 }
 
@@ -72,15 +74,16 @@ bool fold_done(const std::string& run_dir, size_t k, const research::ResearchPla
   return true;
 }
 
-// Runs the folds not yet done, each in its own process, at most `jobs` at once. Their logs go
-// to <run>/logs/fold-<k>.log; a fold that fails is named with its log's end.
+// Runs the folds not yet done in `jobs` processes, the folds dealt out in turn so that each
+// process loads the data once for its share. Logs go to <run>/logs/worker-<i>.log; a worker
+// that fails is named with its folds and its log's end.
 void run_folds_in_processes(const ResearchOptions& o, const std::string& run_dir, const std::vector<size_t>& pending, size_t fold_count, unsigned jobs) {
   const fs::path logs = fs::path(run_dir) / "logs";
   fs::create_directories(logs);
   const std::string self = fs::read_symlink("/proc/self/exe").string();
-  const auto argv_for = [&](size_t k) {
+  const auto argv_for = [&](const std::string& folds) {
     std::vector<std::string> a{self, "research", "walk-forward", "--config", o.run.config, "--out", fs::path(run_dir).parent_path().string(), "--run",
-                               fs::path(run_dir).filename().string(), "--fold", std::to_string(k), "--expect-folds", std::to_string(fold_count)};
+                               fs::path(run_dir).filename().string(), "--fold", folds, "--expect-folds", std::to_string(fold_count)};
     if (!o.run.klines.empty()) a.insert(a.end(), {"--data", o.run.klines});
     if (!o.run.from.empty()) a.insert(a.end(), {"--from", o.run.from});
     if (!o.run.to.empty()) a.insert(a.end(), {"--to", o.run.to});
@@ -91,15 +94,17 @@ void run_folds_in_processes(const ResearchOptions& o, const std::string& run_dir
     }
     return a;
   };
-  std::map<pid_t, size_t> running;
+  const size_t workers = std::min<size_t>(jobs, pending.size());
+  std::map<pid_t, std::pair<size_t, std::string>> running;  // pid → worker, its folds
+  for (size_t w = 0; w < workers; ++w) {
+    std::string folds;
+    for (size_t i = w; i < pending.size(); i += workers) folds += (folds.empty() ? "" : ",") + std::to_string(pending[i]);
+    const auto log = logs / ("worker-" + std::to_string(w + 1) + ".log");
+    std::cerr << "worker " << w + 1 << "/" << workers << ": folds " << folds << " of " << fold_count << " (log: " << log.string() << ")\n";
+    running[spawn(argv_for(folds), log, {}, ProcessGroup::kParents)] = {w + 1, folds};
+  }
   std::vector<std::string> failures;
-  size_t next = 0;
-  while (next < pending.size() || !running.empty()) {
-    while (next < pending.size() && running.size() < jobs) {
-      const size_t k = pending[next++];
-      std::cerr << "fold " << k << "/" << fold_count << ": started in its own process (log: " << (logs / (research::fold_dir_name(k) + ".log")).string() << ")\n";
-      running[spawn(argv_for(k), logs / (research::fold_dir_name(k) + ".log"), {}, ProcessGroup::kParents)] = k;
-    }
+  while (!running.empty()) {
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, 0);
     if (pid < 0) {
@@ -108,19 +113,20 @@ void run_folds_in_processes(const ResearchOptions& o, const std::string& run_dir
     }
     const auto it = running.find(pid);
     if (it == running.end()) continue;
-    const size_t k = it->second;
+    const auto [worker, folds] = it->second;
     running.erase(it);
     const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    std::cerr << "fold " << k << "/" << fold_count << ": " << (ok ? "done" : "FAILED") << "\n";
+    std::cerr << "worker " << worker << " (folds " << folds << "): " << (ok ? "done" : "FAILED") << "\n";
     if (!ok) {
       const auto code = WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status)) : "signal " + std::to_string(WTERMSIG(status));
-      failures.push_back("fold " + std::to_string(k) + " (" + code + "), its log ends:\n" + last_lines(logs / (research::fold_dir_name(k) + ".log"), 6));
+      failures.push_back("worker " + std::to_string(worker) + " (folds " + folds + ", " + code + "), its log ends:\n" +
+                         last_lines(logs / ("worker-" + std::to_string(worker) + ".log"), 6));
     }
   }
   if (!failures.empty()) {
     std::string all;
     for (const auto& f : failures) all += "  " + f;
-    throw std::runtime_error(std::to_string(failures.size()) + " fold(s) failed; the folds that finished are kept in " + run_dir +
+    throw std::runtime_error(std::to_string(failures.size()) + " worker(s) failed; the folds that finished are kept in " + run_dir +
                              " and a re-run with --run " + fs::path(run_dir).filename().string() + " computes only the rest:\n" + all);
   }
 }
@@ -143,7 +149,7 @@ int merge_and_write(const config::AppConfig& cfg, const std::string& run_dir, si
 }
 
 int run_walk_forward_research(const ResearchOptions& o) {
-  if (o.fold != 0 && o.run_name.empty())
+  if (!o.folds.empty() && o.run_name.empty())
     throw core::ConfigError("--fold", {{"run", "--fold needs --run NAME: the folder every fold of the run writes into"}}, "invalid argument");
   auto [cfg, loaded] = load_run(o.run);
   const auto plan = plan_or_refuse(cfg, o);
@@ -158,13 +164,14 @@ int run_walk_forward_research(const ResearchOptions& o) {
   }
   const std::string run_dir = run_folder(cfg, o, !o.run_name.empty());
   const auto say = [](const std::string& line) { std::cerr << line << "\n"; };
+  const auto wanted = [&](size_t k) { return o.folds.empty() || std::find(o.folds.begin(), o.folds.end(), k) != o.folds.end(); };
   std::vector<size_t> pending;
   for (size_t k = 1; k <= plan.folds.size(); ++k)
-    if ((o.fold == 0 || o.fold == k) && !fold_done(run_dir, k, plan)) pending.push_back(k);
-  const bool write_dataset = (o.fold == 0 || o.fold == 1) && !fs::exists(fs::path(run_dir) / "dataset.csv.gz");
+    if (wanted(k) && !fold_done(run_dir, k, plan)) pending.push_back(k);
+  // The dataset file comes with fold 1, whichever process computes it.
+  const bool write_dataset = wanted(1) && !fs::exists(fs::path(run_dir) / "dataset.csv.gz");
   const unsigned jobs = o.jobs == 0 ? std::max(1u, std::thread::hardware_concurrency()) : o.jobs;
-  if (o.fold == 0 && jobs > 1 && pending.size() > 1) {
-    if (write_dataset) research::write_research_dataset(run_dir, research::build_research_dataset(loaded.symbols, cfg.backtest, cfg.research, plan));
+  if (o.folds.empty() && jobs > 1 && pending.size() > 1) {
     run_folds_in_processes(o, run_dir, pending, plan.folds.size(), jobs);
   } else if (!pending.empty() || write_dataset) {
     say("dataset: every signal and its path at " + std::to_string(plan.candidates.size()) + " leverages");
@@ -172,10 +179,11 @@ int run_walk_forward_research(const ResearchOptions& o) {
     if (write_dataset) research::write_research_dataset(run_dir, dataset);
     for (const size_t k : pending) research::run_fold(loaded.symbols, cfg.backtest, cfg.research, plan, dataset, k, run_dir, say);
   }
-  if (o.fold != 0) {
-    std::cout << "fold " << o.fold << "/" << plan.folds.size() << (pending.empty() ? " was already done: " : " written: ")
-              << (fs::path(run_dir) / research::fold_dir_name(o.fold) / "outcome.json").string() << "\n"
-              << "merge when every fold is done: fulcrum research merge --config " << o.run.config << " --out " << cfg.output.dir << " --run " << o.run_name
+  if (!o.folds.empty()) {
+    for (const size_t k : o.folds)
+      std::cout << "fold " << k << "/" << plan.folds.size() << (std::find(pending.begin(), pending.end(), k) == pending.end() ? " was already done: " : " written: ")
+                << (fs::path(run_dir) / research::fold_dir_name(k) / "outcome.json").string() << "\n";
+    std::cout << "merge when every fold is done: fulcrum research merge --config " << o.run.config << " --out " << cfg.output.dir << " --run " << o.run_name
               << "\n";
     return 0;
   }
@@ -240,7 +248,9 @@ Runner add_research_command(CLI::App& app) {
   cmd->add_option("--from", opts->run.from, "start of the research window, UTC date");
   cmd->add_option("--to", opts->run.to, "end of the research window, UTC date");
   cmd->add_option("--jobs", opts->jobs, "folds computed in this many processes at once; 0: one per core")->capture_default_str()->check(CLI::Range(0, 256));
-  cmd->add_option("--fold", opts->fold, "compute this fold only (1-based) into --run's folder; `research merge` makes the report")->check(CLI::Range(1, 100000));
+  cmd->add_option("--fold", opts->folds, "compute these folds only (1-based, K or K,K,…) into --run's folder; `research merge` makes the report")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--expect-folds", opts->expect_folds, "refuse to start unless the plan has this many folds (a Job sized for it)")->check(CLI::Range(1, 100000));
   cmd->add_flag("--list-folds", opts->list_folds, "print the plan's folds and exit; writes nothing");
   auto* merge = research->add_subcommand("merge", "Make the report from the folds that `walk-forward --fold` wrote (separate processes or pods)");

@@ -20,9 +20,9 @@ n=$(sed -n 's/^folds: \([0-9]*\) .*/\1/p' "$WORK/out")
 expect_exit 0 "$FULCRUM" research walk-forward --config "$WORK/r.yaml" --out "$WORK/one"
 one=$(readlink -f "$WORK/one/latest")
 expect_exit 0 "$FULCRUM" research walk-forward --config "$WORK/r.yaml" --out "$WORK/jobs" --jobs 2
-expect_in "$WORK/err" "fold 2/$n: started in its own process"
+expect_in "$WORK/err" "worker 2/2: folds 2"
 jobs=$(readlink -f "$WORK/jobs/latest")
-[ -s "$jobs/logs/fold-1.log" ] || fail "--jobs wrote no per-fold log"
+[ -s "$jobs/logs/worker-1.log" ] || fail "--jobs wrote no per-worker log"
 
 # As an Indexed Job: pods in any order, one retried, the merge waiting for the last.
 for k in $(seq "$n" -1 2); do
