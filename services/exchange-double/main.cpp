@@ -63,6 +63,7 @@ struct Options {
   std::vector<std::string> filters{"BTCUSDT:0.1:0.001:100"};
   int64_t withhold_order = 0;
   int64_t listen_key_ttl_ms = 60 * 60'000;
+  int64_t settle_funding_every_ms = 0;  // 0: never (Binance settles every 8 h; a test wants it sooner)
 };
 
 int64_t wall_ms() { return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count(); }
@@ -88,7 +89,8 @@ struct Double {
   std::unique_ptr<binance::DoubleExchange> exchange;  // null: market data only
   asio::io_context& ioc;
   std::list<std::shared_ptr<Subscriber>> subscribers;
-  uint64_t sent = 0, drops = 0, skipped = 0, duplicated = 0, diffs_seen = 0;
+  uint64_t sent = 0, drops = 0, skipped = 0, duplicated = 0, diffs_seen = 0, settlements = 0;
+  std::map<std::string, std::pair<core::Price, core::Rate>> marks;  // symbol → last mark price and announced funding rate
   bool withheld = false;  // the request just handled is a withheld order
 
   Double(Options o, binance::CaptureScript s, asio::io_context& io) : opts(std::move(o)), script(std::move(s)), ioc(io) {
@@ -135,6 +137,11 @@ struct Double {
             continue;
           }
         }
+        if (exchange && ev.stream.find("@markPrice") != std::string::npos) {
+          const auto parsed = binance::parse_stream_message(ev.data);
+          if (parsed.message)
+            if (const auto* m = std::get_if<binance::MarkPriceMsg>(&*parsed.message)) marks[m->symbol] = {m->mark, m->funding_rate};
+        }
         if (exchange && ev.stream.ends_with("@bookTicker")) {
           const auto parsed = binance::parse_stream_message(ev.data);
           if (parsed.message)
@@ -172,6 +179,18 @@ struct Double {
           sub->closing_after_outbox = true;
           sub->wake->cancel();
         }
+    }
+  }
+
+  // Funding settlements on a wall-clock period, at each symbol's last mark price and the rate
+  // its markPrice stream announced: what the exchange does every 8 hours, sooner for a test.
+  awaitable<void> funding_settler() {
+    for (;;) {
+      asio::steady_timer t(ioc, std::chrono::milliseconds(opts.settle_funding_every_ms));
+      co_await t.async_wait(use_awaitable);
+      for (const auto& [symbol, mark] : marks) exchange->settle_funding(symbol, mark.first, mark.second, wall_ms());
+      ++settlements;
+      deliver_user_events();
     }
   }
 
@@ -369,6 +388,8 @@ int main(int argc, char** argv) {
   app.add_flag("--trading", o.trading, "serve the signed trading endpoints for one account (key and secret from FULCRUM_EXCHANGE_API_KEY/_SECRET)");
   app.add_option("--balance", o.balance, "trading: the account's USDT")->check(CLI::Range(0.0, 1e12));
   app.add_option("--filters", o.filters, "trading: SYMBOL:tick:step:min_notional, per symbol");
+  app.add_option("--settle-funding-every-ms", o.settle_funding_every_ms, "trading: settle funding on open positions this often (0: never)")
+      ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}));
   app.add_option("--listen-key-ttl-ms", o.listen_key_ttl_ms, "trading: a listenKey's life (Binance: 60 minutes)")->check(CLI::Range(int64_t{100}, int64_t{86'400'000}));
   app.add_option("--withhold-order", o.withhold_order, "fault: take the N-th order but never answer it")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   app.add_option("--duplicate-every", o.duplicate_every, "fault: send every N-th frame twice")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
@@ -434,6 +455,7 @@ int main(int argc, char** argv) {
     asio::co_spawn(ioc, dbl.listen(acceptor, tls.get()), asio::detached);
     asio::co_spawn(ioc, dbl.replay(), asio::detached);
     if (o.drop_every_ms > 0) asio::co_spawn(ioc, dbl.dropper(), asio::detached);
+    if (dbl.exchange && o.settle_funding_every_ms > 0) asio::co_spawn(ioc, dbl.funding_settler(), asio::detached);
     if (dbl.exchange) asio::co_spawn(ioc, dbl.listen_key_watch(), asio::detached);
     asio::signal_set signals(ioc, SIGINT, SIGTERM);
     signals.async_wait([&](auto, int) { ioc.stop(); });
@@ -447,7 +469,7 @@ int main(int argc, char** argv) {
       const auto twice = dbl.exchange->ids_placed_twice();
       std::string ids;
       for (const auto& id : twice) ids += " " + id;
-      log("orders: " + std::to_string(dbl.exchange->orders_accepted()) + " accepted, " + std::to_string(twice.size()) + " client ids placed twice" + ids);
+      log("orders: " + std::to_string(dbl.exchange->orders_accepted()) + " accepted, " + std::to_string(dbl.settlements) + " funding settlements, " + std::to_string(twice.size()) + " client ids placed twice" + ids);
       log("positions: " + dbl.exchange->position_json());
     }
     log("stopped: " + std::to_string(dbl.sent) + " frames sent, " + std::to_string(dbl.drops) + " drops, " + std::to_string(dbl.skipped) + " diffs withheld, " +

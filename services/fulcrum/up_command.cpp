@@ -95,6 +95,7 @@ struct UpOptions {
   std::string binance_ws = "wss://fstream.binance.com", binance_rest = "https://fapi.binance.com", ca_file, kline_interval = "5m";
   bool record = false;            // <run>/capture.txt, replayable with market-data --ws
   std::string exchange_double;    // a capture: start the local double on it, over TLS with a CA made for the run
+  int64_t double_funding_every_ms = 0;  // --venue double: the double settles funding this often
   // Where the order router trades: paper venues on the mesh's market data, the local double's
   // account (keys made for the run), or a Binance account (keys from the environment).
   std::string venue = "paper";
@@ -670,6 +671,7 @@ class Mesh {
       // The double's one account: the config's symbols and their filters, the config's
       // deposit, and a key pair made for this run (in the environment, never on a command line).
       argv.insert(argv.end(), {"--trading", "--balance", std::to_string(cfg_.backtest.initial_equity)});
+      if (o_.double_funding_every_ms > 0) argv.insert(argv.end(), {"--settle-funding-every-ms", std::to_string(o_.double_funding_every_ms)});
       for (const auto& spec : cfg_.mesh_specs(marketdata::symbol_list(cfg_.data)))
         argv.insert(argv.end(), {"--filters", spec.symbol + ":" + spec.tick_size.str() + ":" + spec.step_size.str() + ":" + spec.min_notional.str()});
       double_api_key_ = random_hex(32);
@@ -725,6 +727,8 @@ Runner add_up_command(CLI::App& app) {
   cmd->add_flag("--record", o->record, "binance: record every message to <run>/capture.txt");
   cmd->add_option("--exchange-double", o->exchange_double, "binance: start the local exchange double on this capture and use it")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--double-funding-every-ms", o->double_funding_every_ms, "--venue double: the double settles funding on open positions this often (0: never)")
+      ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}));
   cmd->add_option("--venue", o->venue,
                   "where orders go: paper (paper venues on the mesh's data), double (the local double's account; needs --exchange-double) or binance (a USDⓈ-M "
                   "account at --binance-rest; keys from FULCRUM_EXCHANGE_API_KEY/_SECRET or their _FILE)")

@@ -10,6 +10,7 @@ LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, size_t accounts)
   user_events_ = &m.counter("fulcrum_exchange_user_events_total", "User-data stream events applied to the account", {});
   sends_ = &m.counter("fulcrum_exchange_order_sends_total", "Order requests sent to the exchange (a re-send only after the exchange said it never got one)", {});
   fills_ = &m.counter("fulcrum_exchange_fills_total", "Fills booked from the user-data stream, each once", {});
+  funding_ = &m.counter("fulcrum_exchange_funding_payments_total", "FUNDING_FEE payments booked from the user-data stream, each once", {});
   repeats_ = &m.counter("fulcrum_exchange_repeated_fills_total", "Fills the stream delivered again (a reconnect's repeat), dropped", {});
   reconciliations_ = &m.counter("fulcrum_exchange_reconciliations_total", "Reconciliations of the account against the exchange", {});
   differences_ = &m.gauge("fulcrum_exchange_reconciliation_differences", "Differences the last reconciliation found: entries stop while > 0", {});
@@ -124,6 +125,19 @@ void LiveVenue::on_turn() {
     svc_.log().info("event=exchange_fill client_id={} symbol={} side={} qty={} price={} fee={} realized_pnl={} wallet_after={}", f.client_order_id, f.symbol,
                     model::to_string(f.side), f.quantity.str(), f.price.str(), f.fee.str(), f.realized_pnl.str(), venue_->wallet_balance().str());
   }
+  // Each funding payment the exchange reported, booked: the same trail for funding.
+  const auto& ledger = venue_->ledger().entries();
+  for (; ledger_logged_ < ledger.size(); ++ledger_logged_) {
+    const auto& e = ledger[ledger_logged_];
+    if (e.kind != venue::LedgerKind::kFunding) continue;
+    svc_.log().info("event=exchange_funding symbol={} amount={} ref={} wallet_after={}", e.symbol, e.amount.str(), e.ref, venue_->wallet_balance().str());
+    funding_->Increment();
+  }
+  if (const auto& c = venue_->counters(); c.unattributed_funding > unattributed_seen_) {
+    svc_.log().warn("event=funding_unattributed count={} why=\"{}\" note=\"the wallet now differs from the exchange's; reconciliation names it\"",
+                    c.unattributed_funding - unattributed_seen_, venue_->last_unattributed_funding());
+    unattributed_seen_ = c.unattributed_funding;
+  }
   if (venue_->counters().foreign_fills > foreign_seen_) {
     svc_.log().warn("event=foreign_fill count={} note=\"a fill of an order this router did not place (an operator's, or another program's on the same account): booked, so the account stays true\"",
                     venue_->counters().foreign_fills - foreign_seen_);
@@ -143,6 +157,7 @@ void LiveVenue::on_turn() {
 void LiveVenue::adopt() {
   std::vector<binance::TradeView> trades;
   std::map<int64_t, std::string> ids;
+  std::vector<binance::FundingIncomeView> funding;
   const auto read = [&](const std::string& path, const std::string& symbol) {
     binance::RestRequest r{"GET", path, {}, "", false};
     r.params.add("symbol", symbol).add("startTime", std::to_string(since_ms_));
@@ -162,11 +177,61 @@ void LiveVenue::adopt() {
     const auto i = parsed(binance::parse_order_client_ids(read("/fapi/v1/allOrders", symbol), error), "allOrders " + symbol, error);
     ids.insert(i.begin(), i.end());
   }
+  auto funding_rows = read_funding_history(error);
+  if (!funding_rows) throw runtime::StartupError(runtime::kExitRuntime, "--venue binance: " + error);
+  funding = std::move(*funding_rows);
   const auto open = parsed(binance::read_exchange_book(*rest_, error), "open orders", error).orders;
-  const auto unprotected = venue_->adopt(trades, ids, open, since_ms_);
-  svc_.log().warn("event=adopted_account since_ms={} trades={} open_orders={} wallet={} note=\"restarted: the account since the run's start, booked from the exchange's history\"",
-                  since_ms_, trades.size(), open.size(), venue_->wallet_balance().str());
+  const auto unprotected = venue_->adopt(trades, ids, open, since_ms_, funding);
+  svc_.log().warn("event=adopted_account since_ms={} trades={} open_orders={} funding_payments={} wallet={} note=\"restarted: the account since the run's start, booked from the exchange's history\"",
+                  since_ms_, trades.size(), open.size(), funding.size(), venue_->wallet_balance().str());
   for (const auto& u : unprotected) svc_.log().error("event=unprotected_position detail=\"{}\"", u);
+}
+
+std::optional<std::vector<binance::FundingIncomeView>> LiveVenue::read_funding_history(std::string& error) {
+  std::vector<binance::FundingIncomeView> rows;
+  for (size_t s = 0; s < venue_->symbol_count(); ++s) {
+    const auto& symbol = venue_->instrument(s).symbol;
+    binance::RestRequest r{"GET", "/fapi/v1/income", {}, "", false};
+    r.params.add("symbol", symbol).add("incomeType", "FUNDING_FEE").add("startTime", std::to_string(since_ms_)).add("limit", "1000");
+    const auto a = rest_->send(r);
+    if (a.outcome != binance::SendOutcome::kAccepted) {
+      error = "GET /fapi/v1/income " + symbol + ": " + a.body.substr(0, 200);
+      return std::nullopt;
+    }
+    const auto f = binance::parse_funding_income(a.body, error);
+    if (!f) {
+      error = "GET /fapi/v1/income " + symbol + ": " + error;
+      return std::nullopt;
+    }
+    // 1000 rows is the endpoint's page: a run that long (333 days at 8 h) would need paging.
+    if (f->size() >= 1000) svc_.log().error("event=funding_history_truncated symbol={} rows={}", symbol, f->size());
+    rows.insert(rows.end(), f->begin(), f->end());
+  }
+  return rows;
+}
+
+// The book's wallet against the exchange's. Funding the stream did not bring (paid while the
+// router was down or its stream reconnecting) is read from the income history and booked,
+// each payment once; only a difference makes it look, so the stream's own bookings stand.
+void LiveVenue::catch_up_funding(const char* why) {
+  const auto answer = rest_->send({"GET", "/fapi/v2/balance", {}, "", false});
+  std::string error;
+  const auto balances = answer.outcome == binance::SendOutcome::kAccepted ? binance::parse_balances(answer.body, error) : std::nullopt;
+  const auto usdt = balances ? balances->find("USDT") : std::map<std::string, core::Money>::const_iterator{};
+  if (!balances || usdt == balances->end()) {
+    svc_.log().error("event=wallet_check_failed why=\"{}\" error=\"{}\"", why, error.empty() ? answer.body.substr(0, 200) : error);
+    return;
+  }
+  if (usdt->second == venue_->wallet_balance()) return;
+  auto rows = read_funding_history(error);
+  if (!rows) {
+    svc_.log().error("event=wallet_check_failed why=\"{}\" error=\"{}\"", why, error);
+    return;
+  }
+  const auto booked = venue_->book_funding_history(std::move(*rows));
+  // A fill in flight also moves the exchange's wallet first: the next check sees it settled.
+  svc_.log().info("event=wallet_checked why=\"{}\" funding_booked={} wallet_book={} wallet_exchange={}", why, booked, venue_->wallet_balance().str(),
+                  usdt->second.str());
 }
 
 void LiveVenue::dead_man_heartbeat() {
@@ -205,6 +270,7 @@ void LiveVenue::reconcile(const char* why) {
     svc_.log().error("event=reconciliation_failed why=\"{}\" error=\"{}\"", why, error);
     return;
   }
+  catch_up_funding(why);
   const auto r = binance::reconcile(venue_->expected_book(), exchange->orders, exchange->positions);
   // A fill in flight (done at the exchange, its event not here yet) differs for a moment:
   // a difference is looked at again within a second, and entries go on once it clears.

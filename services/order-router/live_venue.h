@@ -56,6 +56,8 @@ class LiveVenue {
  private:
   void reconcile(const char* why);
   void adopt();
+  std::optional<std::vector<binance::FundingIncomeView>> read_funding_history(std::string& error);
+  void catch_up_funding(const char* why);
   void dead_man_heartbeat();
   runtime::Service& svc_;
   LiveVenueOptions o_;
@@ -74,9 +76,9 @@ class LiveVenue {
   std::vector<std::string> notes_;
   bool reconnected_ = false;
   std::chrono::steady_clock::time_point next_reconcile_{};
-  uint64_t sends_seen_ = 0, fills_seen_ = 0, repeats_seen_ = 0, foreign_seen_ = 0;
-  size_t fills_logged_ = 0;
-  prometheus::Counter *user_events_, *sends_, *fills_, *repeats_, *reconciliations_;
+  uint64_t sends_seen_ = 0, fills_seen_ = 0, repeats_seen_ = 0, foreign_seen_ = 0, unattributed_seen_ = 0;
+  size_t fills_logged_ = 0, ledger_logged_ = 0;
+  prometheus::Counter *user_events_, *sends_, *fills_, *funding_, *repeats_, *reconciliations_;
   prometheus::Gauge *differences_, *stream_keys_;
 };
 

@@ -29,7 +29,7 @@ mesh:
 EOF
 } > "$WORK/split.yaml"
 "$FULCRUM" up --config "$WORK/split.yaml" --out "$WORK/runs" --source binance --exchange-double "$CAP" --venue double --kline-interval 1m \
-  --state-file "$WORK/state.json" --duration 60 >"$WORK/up.log" 2>&1 &
+  --double-funding-every-ms 1500 --state-file "$WORK/state.json" --duration 60 >"$WORK/up.log" 2>&1 &
 UP_PID=$!
 # The launcher stops its children on SIGINT (a kill -9 would orphan them).
 stop_up() {
@@ -64,6 +64,9 @@ expect_in "$WORK/out" '"status":"FILLED"'
 wait_for 10 'grep -q "event=exchange_fill client_id=operator-1 symbol=BTCUSDT side=BUY qty=0.002" "$R"' || fail "the operator's fill never reached the router's book"
 expect_in "$R" "event=foreign_fill count=1"
 echo "  an operator's order on the account: booked from the user stream, named a foreign fill"
+# The double settles funding every 1.5 s at the default rate 0.0001: the long pays.
+wait_for 10 'grep -q "event=exchange_funding symbol=BTCUSDT amount=-0\.0" "$R"' || { grep -E "funding|FUNDING" "$R" | tail -3 >&2; fail "no funding payment booked from the stream"; }
+echo "  funding: the double's FUNDING_FEE account updates booked into the ledger, $(grep -c 'event=exchange_funding' "$R") so far"
 
 # The router dies mid-run and the launcher starts it again: the new life replays its journal
 # without sending anything, books the account since the run's start from the exchange's
@@ -72,7 +75,7 @@ ROUTER=$(pgrep -f "order-router --config $WORK/split.yaml" | head -1)
 [ -n "$ROUTER" ] || fail "no order-router to kill"
 kill -9 "$ROUTER"
 wait_for 30 'grep -q "event=adopted_account" "$R"' || { tail -5 "$R" >&2; fail "the restarted router did not adopt the account from the exchange"; }
-grep -q "event=adopted_account since_ms=[0-9]* trades=1 open_orders=0 " "$R" || fail "adoption did not find the one fill: $(grep adopted_account "$R")"
+grep -q "event=adopted_account since_ms=[0-9]* trades=1 open_orders=0 funding_payments=[1-9]" "$R" || fail "adoption did not find the one fill and the funding paid: $(grep adopted_account "$R")"
 grep -q "event=exchange_connected .* deposit=10000 .* restarted=true" "$R" || fail "the restarted router did not keep the run's deposit: $(grep exchange_connected "$R" | tail -1)"
 wait_for 10 '[ "$(grep -c "event=reconciled why=\"start\"" "$R")" -ge 2 ]' || fail "the restarted router did not reconcile clean"
 grep -q "event=reconciliation_difference" "$R" && fail "a reconciliation found a difference: $(grep reconciliation_difference "$R" | head -1)"

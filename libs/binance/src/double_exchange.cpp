@@ -68,6 +68,23 @@ void DoubleExchange::execute(Order& o, core::Price fill, int64_t now_ms) {
                          ",\"cr\":\"0\",\"up\":\"0\",\"mt\":" + quote(pos.isolated ? "isolated" : "cross") + ",\"iw\":\"0\",\"ps\":\"BOTH\"}]}}");
 }
 
+void DoubleExchange::settle_funding(const std::string& symbol, core::Price mark, core::Rate rate, int64_t now_ms) {
+  const auto it = positions_.find(symbol);
+  if (it == positions_.end() || it->second.qty.is_zero()) return;
+  const auto& pos = it->second;
+  const auto owed = core::apply_rate(core::notional(mark, pos.qty.abs()), rate);
+  const core::Money payment = pos.qty.raw > 0 ? -owed : owed;
+  balance_ += payment;
+  funding_income_.push_back({static_cast<int64_t>(funding_income_.size()) + 1, now_ms, symbol, payment});
+  std::string position;
+  if (pos.isolated)
+    position = "{\"s\":" + quote(symbol) + ",\"pa\":" + quote(pos.qty.str()) + ",\"ep\":" + quote(pos.entry.str()) +
+               ",\"cr\":\"0\",\"up\":\"0\",\"mt\":\"isolated\",\"iw\":\"0\",\"ps\":\"BOTH\"}";
+  user_events_.push_back("{\"e\":\"ACCOUNT_UPDATE\",\"E\":" + std::to_string(now_ms) + ",\"T\":" + std::to_string(now_ms) +
+                         ",\"a\":{\"m\":\"FUNDING_FEE\",\"B\":[{\"a\":\"USDT\",\"wb\":" + quote(balance_.str()) + ",\"cw\":" + quote(balance_.str()) +
+                         ",\"bc\":" + quote(payment.str()) + "}],\"P\":[" + position + "]}}");
+}
+
 void DoubleExchange::trigger_algo_orders(const std::string& symbol, int64_t now_ms) {
   const auto top = tops_.find(symbol);
   if (top == tops_.end()) return;
@@ -345,7 +362,8 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
   const bool trading = req.path == "/fapi/v1/order" || req.path == "/fapi/v1/leverage" || req.path == "/fapi/v1/marginType" || req.path == "/fapi/v1/openOrders" ||
                        req.path == "/fapi/v2/positionRisk" || req.path == "/fapi/v1/algoOrder" ||
                        req.path == "/fapi/v1/openAlgoOrders" || req.path == "/fapi/v2/balance" ||
-                       req.path == "/fapi/v1/userTrades" || req.path == "/fapi/v1/allOrders" || req.path == "/fapi/v1/countdownCancelAll";
+                       req.path == "/fapi/v1/userTrades" || req.path == "/fapi/v1/allOrders" || req.path == "/fapi/v1/countdownCancelAll" ||
+                       req.path == "/fapi/v1/income";
   if (!trading) return error(404, -5000, "Path not found.");
   if (auto refused = authenticate(req, p)) return *refused;
   const auto get = [&](const char* k) -> std::string {
@@ -424,6 +442,27 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
               ",\"commissionAsset\":\"USDT\",\"time\":" + std::to_string(t.time_ms) + ",\"positionSide\":\"BOTH\",\"buyer\":" +
               (t.side == "BUY" ? "true" : "false") + ",\"maker\":false}";
     }
+    return {200, body + "]", false};
+  }
+  if (req.path == "/fapi/v1/income" && req.method == "GET") {
+    const auto type = get("incomeType");
+    if (!type.empty() && type != "FUNDING_FEE" && type != "REALIZED_PNL" && type != "COMMISSION" && type != "TRANSFER")
+      return error(400, -1102, "Mandatory parameter 'incomeType' was not sent, was empty/null, or malformed.");
+    if (!get("symbol").empty() && !specs_.count(get("symbol"))) return error(400, -1121, "Invalid symbol.");
+    const auto since = get("startTime").empty() ? std::optional<int64_t>(0) : to_int(get("startTime"));
+    if (!since) return error(400, -1100, "Illegal characters found in parameter 'startTime'.");
+    const auto limit = get("limit").empty() ? std::optional<int64_t>(100) : to_int(get("limit"));
+    if (!limit || *limit < 1 || *limit > 1000) return error(400, -1130, "Data sent for parameter 'limit' is not valid.");
+    std::string body = "[";
+    int64_t rows = 0;
+    if (type.empty() || type == "FUNDING_FEE")
+      for (const auto& f : funding_income_) {
+        if ((!get("symbol").empty() && f.symbol != get("symbol")) || f.time_ms < *since || rows == *limit) continue;
+        ++rows;
+        body += std::string(body.size() > 1 ? "," : "") + "{\"symbol\":" + quote(f.symbol) + ",\"incomeType\":\"FUNDING_FEE\",\"income\":" +
+                quote(f.income.str()) + ",\"asset\":\"USDT\",\"info\":\"FUNDING_FEE\",\"time\":" + std::to_string(f.time_ms) +
+                ",\"tranId\":" + std::to_string(f.tran_id) + ",\"tradeId\":\"\"}";
+      }
     return {200, body + "]", false};
   }
   if (req.path == "/fapi/v1/countdownCancelAll" && req.method == "POST") {

@@ -1,6 +1,7 @@
 #include "fulcrum/binance/exchange_venue.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <tuple>
 #include <stdexcept>
@@ -26,7 +27,7 @@ bool is_stop(model::OrderType t) { return t == model::OrderType::kStopMarket || 
 
 ExchangeVenue::ExchangeVenue(venue::VenueConfig cfg, std::vector<model::InstrumentSpec> specs, core::Money deposit, TimestampMs start_ms,
                              ExchangePort& port)
-    : cfg_(cfg), book_(cfg, std::move(specs), deposit, start_ms), port_(port), symbol_leverage_(book_.symbol_count(), 0) {}
+    : cfg_(cfg), book_(cfg, std::move(specs), deposit, start_ms), port_(port), symbol_leverage_(book_.symbol_count(), 0), margin_type_set_(book_.symbol_count(), false) {}
 
 SubmitResult ExchangeVenue::submit(const model::OrderRequest& req, TimestampMs now_ms, std::string decision_reason) {
   const auto sym = book_.symbol_index(req.symbol);
@@ -72,6 +73,18 @@ SubmitResult ExchangeVenue::place(model::OrderRequest req, size_t sym, const std
     ++counters_.orders_refused;
     return checked;
   }
+  // The book keeps the account in the venue's margin mode (isolated by default), so the
+  // exchange must hold the symbol in it too. It can be changed only while flat and without
+  // open orders (-4047, -4048); -4046 says it already is.
+  if (!req.reduce_only && !req.close_position && !margin_type_set_[sym] && pos.qty.is_zero()) {
+    const bool isolated = cfg_.margin_mode == venue::MarginMode::kIsolated;
+    const auto a = port_.send(plan_margin_type(req.symbol, isolated, port_.clock()));
+    const bool already = a.error && a.error->code == -4046;
+    if (a.outcome != SendOutcome::kAccepted && !already)
+      return refuse(RejectReason::kExchangeRefused, std::string("margin type ") + (isolated ? "ISOLATED" : "CROSSED") + ": " + describe(a));
+    margin_type_set_[sym] = true;
+    if (!already) ++counters_.margin_type_changes;
+  }
   if (plan.set_leverage) {
     const auto a = port_.send(plan_set_leverage(req.symbol, plan.leverage_x, port_.clock()));
     if (a.outcome != SendOutcome::kAccepted) return refuse(RejectReason::kExchangeRefused, "leverage " + std::to_string(plan.leverage_x) + "x: " + describe(a));
@@ -101,14 +114,64 @@ SubmitResult ExchangeVenue::place(model::OrderRequest req, size_t sym, const std
 
 void ExchangeVenue::on_user_event(const UserEvent& event) {
   if (const auto* u = std::get_if<OrderUpdate>(&event)) return on_order_update(*u);
-  if (const auto* a = std::get_if<AccountUpdate>(&event))
+  if (const auto* a = std::get_if<AccountUpdate>(&event)) {
     for (const auto& [symbol, qty] : a->positions) exchange_positions_[symbol] = qty;
+    if (a->reason == "FUNDING_FEE") book_funding(*a);
+  }
   // A conditional order that ends without executing; one that triggers reports its fill
   // through ORDER_TRADE_UPDATE under the same id (and can do so before this event).
   if (const auto* a = std::get_if<AlgoUpdate>(&event))
     if (a->status == "CANCELED" || a->status == "EXPIRED" || a->status == "REJECTED")
       end_order(a->client_algo_id, a->status == "CANCELED" ? venue::OrderEnd::kCancelled : venue::OrderEnd::kExpired, "exchange: " + a->status,
                 a->event_time_ms);
+}
+
+// A FUNDING_FEE account update is the exchange's funding payment: booked into the ledger
+// as the exchange computed it (bc), once per (transaction time, symbol). On an isolated
+// position the update names the position alone; a crossed one names none, and the payment
+// is the book's only open position's or, when several are open, not attributable: counted
+// and named, never guessed.
+void ExchangeVenue::book_funding(const AccountUpdate& a) {
+  const auto change = a.balance_changes.count("USDT") ? a.balance_changes.find("USDT")
+                                                      : (a.balance_changes.size() == 1 ? a.balance_changes.begin() : a.balance_changes.end());
+  std::optional<size_t> sym;
+  if (a.positions.size() == 1) {
+    sym = book_.symbol_index(a.positions.begin()->first);
+  } else if (a.positions.empty()) {
+    for (size_t i = 0; i < book_.symbol_count(); ++i)
+      if (!book_.position(i).qty.is_zero()) sym = sym ? std::optional<size_t>{} : std::optional<size_t>{i};
+  }
+  if (change == a.balance_changes.end() || !sym) {
+    ++counters_.unattributed_funding;
+    last_unattributed_funding_ = "FUNDING_FEE at " + std::to_string(a.transaction_time_ms) + ": " +
+                                 (change == a.balance_changes.end() ? "no balance change in the margin asset" : "no single position it belongs to");
+    return;
+  }
+  const auto& symbol = book_.instrument(*sym).symbol;
+  if (!funding_seen_.insert({a.transaction_time_ms, symbol}).second) {
+    ++counters_.repeated_funding;
+    return;
+  }
+  book_.book_exchange_funding(*sym, change->second, a.transaction_time_ms, "exchange-funding-" + symbol + "-" + std::to_string(a.transaction_time_ms));
+  ++counters_.funding_payments;
+}
+
+// An income row as the FUNDING_FEE update that reported it on the stream.
+AccountUpdate ExchangeVenue::funding_update(const FundingIncomeView& f) const {
+  AccountUpdate a;
+  a.event_time_ms = a.transaction_time_ms = f.time_ms;
+  a.reason = "FUNDING_FEE";
+  a.balance_changes[f.asset] = f.income;
+  const auto sym = book_.symbol_index(f.symbol);
+  a.positions[f.symbol] = sym ? book_.position(*sym).qty : core::Qty{};
+  return a;
+}
+
+size_t ExchangeVenue::book_funding_history(std::vector<FundingIncomeView> rows) {
+  std::sort(rows.begin(), rows.end(), [](const FundingIncomeView& a, const FundingIncomeView& b) { return std::tie(a.time_ms, a.tran_id) < std::tie(b.time_ms, b.tran_id); });
+  const auto before = counters_.funding_payments;
+  for (const auto& f : rows) book_funding(funding_update(f));
+  return counters_.funding_payments - before;
 }
 
 void ExchangeVenue::on_order_update(const OrderUpdate& u) {
@@ -280,12 +343,21 @@ void ExchangeVenue::end_order(const std::string& exchange_id, venue::OrderEnd en
 }
 
 std::vector<std::string> ExchangeVenue::adopt(std::vector<TradeView> trades, const std::map<int64_t, std::string>& client_ids,
-                                              const std::vector<OpenOrderView>& open_orders, TimestampMs since_ms) {
+                                              const std::vector<OpenOrderView>& open_orders, TimestampMs since_ms,
+                                              std::vector<FundingIncomeView> funding) {
   // Orders the journal remembers lend their leverage and decision to their fills.
   working_ = recovered_;
   std::sort(trades.begin(), trades.end(), [](const TradeView& a, const TradeView& b) { return std::tie(a.time_ms, a.id) < std::tie(b.time_ms, b.id); });
+  std::sort(funding.begin(), funding.end(), [](const FundingIncomeView& a, const FundingIncomeView& b) { return std::tie(a.time_ms, a.tran_id) < std::tie(b.time_ms, b.tran_id); });
+  // A funding payment belongs to the position open at its time: book those due before each fill first.
+  auto next_funding = funding.begin();
+  const auto book_funding_until = [&](TimestampMs t) {
+    for (; next_funding != funding.end() && next_funding->time_ms <= t; ++next_funding)
+      if (next_funding->time_ms >= since_ms) book_funding(funding_update(*next_funding));
+  };
   for (const auto& t : trades) {
     if (t.time_ms < since_ms) continue;  // before this account's run: already in its deposit
+    book_funding_until(t.time_ms - 1);
     OrderUpdate u;
     u.event_time_ms = u.transaction_time_ms = t.time_ms;
     u.symbol = t.symbol;
@@ -305,6 +377,7 @@ std::vector<std::string> ExchangeVenue::adopt(std::vector<TradeView> trades, con
     u.origin = origin_of_client_id(u.client_id);
     on_order_update(u);
   }
+  book_funding_until(std::numeric_limits<TimestampMs>::max());
   // What works now is what the exchange has open, under the mesh's ids.
   working_.clear();
   for (const auto& o : open_orders) {

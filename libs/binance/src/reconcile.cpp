@@ -139,6 +139,24 @@ std::optional<std::vector<TradeView>> parse_user_trades(std::string_view json, s
   });
 }
 
+std::optional<std::vector<FundingIncomeView>> parse_funding_income(std::string_view json, std::string& error) {
+  auto rows = parse_array<std::optional<FundingIncomeView>>(json, error, [](simdjson::ondemand::object& o, size_t i) -> std::optional<FundingIncomeView> {
+    if (text_field(o, "incomeType", i) != "FUNDING_FEE") return std::nullopt;
+    FundingIncomeView f;
+    f.symbol = text_field(o, "symbol", i);
+    f.income = decimal_field<core::Money>(o, "income", i);
+    f.asset = text_field(o, "asset", i);
+    f.time_ms = detail::integer(o, "time", entry(i));
+    f.tran_id = detail::integer(o, "tranId", entry(i));
+    return f;
+  });
+  if (!rows) return std::nullopt;
+  std::vector<FundingIncomeView> out;
+  for (auto& r : *rows)
+    if (r) out.push_back(std::move(*r));
+  return out;
+}
+
 std::optional<std::map<int64_t, std::string>> parse_order_client_ids(std::string_view json, std::string& error) {
   const auto list = parse_array<std::pair<int64_t, std::string>>(json, error, [](simdjson::ondemand::object& o, size_t i) {
     const auto id = detail::integer(o, "orderId", entry(i));

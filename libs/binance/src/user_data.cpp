@@ -56,6 +56,7 @@ std::optional<UserEvent> parse_user_event(std::string_view json, std::string& er
     if (type == "ACCOUNT_UPDATE") {
       AccountUpdate a;
       a.event_time_ms = integer(ev, "E");
+      a.transaction_time_ms = integer(ev, "T");
       object body;
       if (ev["a"].get_object().get(body)) throw Bad{"field 'a' missing or not an object"};
       a.reason = std::string(text(body, "m"));
@@ -66,6 +67,7 @@ std::optional<UserEvent> parse_user_event(std::string_view json, std::string& er
         if (b.get_object().get(x)) throw Bad{"a balance is not an object"};
         const auto asset = std::string(text(x, "a"));
         a.wallet_balances[asset] = decimal<core::Money>(x, "wb");
+        a.balance_changes[asset] = decimal<core::Money>(x, "bc");
       }
       if (body["P"].get_array().get(positions)) throw Bad{"field 'P' missing or not an array"};
       for (auto p : positions) {

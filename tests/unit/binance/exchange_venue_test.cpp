@@ -150,6 +150,68 @@ TEST(ExchangeVenue, TradesThroughTheDoubleAndBooksItsAccountFromTheUserStream) {
   EXPECT_EQ(rig.venue.symbol_leverage(0), 5);
 }
 
+// The book keeps isolated margin, so the exchange must too: set while flat, once per symbol.
+TEST(ExchangeVenue, SetsTheSymbolsMarginTypeToTheBooksBeforeItsFirstEntry) {
+  Rig rig;
+  ASSERT_TRUE(rig.venue.submit(entry("m1", "0.010", 10), kNow).accepted());
+  EXPECT_EQ(rig.venue.counters().margin_type_changes, 1u);
+  EXPECT_NE(rig.ex.position_json().find("\"marginType\":\"isolated\""), std::string::npos) << rig.ex.position_json();
+  rig.pump();
+  ASSERT_TRUE(rig.venue.submit(test::market_order("m1.close", model::Side::kSell, "0.010", 10, true), kNow).accepted());
+  rig.pump();
+  ASSERT_TRUE(rig.venue.position(0).qty.is_zero());
+  const int before = rig.port.requests;
+  ASSERT_TRUE(rig.venue.submit(entry("m2", "0.010", 10), kNow).accepted());
+  EXPECT_EQ(rig.port.requests, before + 1) << "the second entry sends its order alone: margin type and leverage are already so";
+  EXPECT_EQ(rig.venue.counters().margin_type_changes, 1u);
+
+  // An account whose symbol is isolated already (-4046, "no need to change") trades on.
+  Rig again;
+  ASSERT_EQ(again.port.send(plan_margin_type("BTCUSDT", true, again.port.clock())).status, 200);
+  ASSERT_TRUE(again.venue.submit(entry("m3", "0.010", 10), kNow).accepted());
+  EXPECT_EQ(again.venue.counters().margin_type_changes, 0u);
+}
+
+// Funding is the exchange's: each FUNDING_FEE update is booked once, as the exchange paid it.
+TEST(ExchangeVenue, BooksTheExchangesFundingFeesOnceIntoTheLedger) {
+  Rig rig;
+  ASSERT_TRUE(rig.venue.submit(entry("f1", "0.010", 10), kNow).accepted());
+  rig.pump();
+  // By hand: a long of 0.010 at mark 60100 and rate 0.0001 pays 60100 · 0.010 · 0.0001 = 0.0601.
+  rig.ex.settle_funding("BTCUSDT", px("60100"), *core::Rate::parse("0.0001"), kNow + 1000);
+  const auto events = rig.pump();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].find("\"m\":\"FUNDING_FEE\""), std::string::npos);
+  EXPECT_EQ(rig.venue.counters().funding_payments, 1u);
+  EXPECT_EQ(rig.venue.ledger().total(venue::LedgerKind::kFunding), money("-0.0601"));
+  EXPECT_EQ(rig.venue.wallet_balance(), rig.ex.wallet_balance()) << "the book's wallet is the exchange's after funding";
+  ASSERT_TRUE(rig.venue.open_trade(0).has_value());
+  EXPECT_EQ(rig.venue.open_trade(0)->funding, money("-0.0601")) << "the trade carries its funding";
+  const auto& last = rig.venue.ledger().entries().back();
+  EXPECT_EQ(last.symbol, "BTCUSDT");
+  EXPECT_EQ(last.kind, venue::LedgerKind::kFunding);
+  // A reconnect that delivers it again books nothing twice.
+  rig.deliver(events);
+  EXPECT_EQ(rig.venue.counters().repeated_funding, 1u);
+  EXPECT_EQ(rig.venue.ledger().total(venue::LedgerKind::kFunding), money("-0.0601"));
+  // A negative rate pays the long: 60000 · 0.010 · 0.0003 = 0.18.
+  rig.ex.settle_funding("BTCUSDT", px("60000"), *core::Rate::parse("-0.0003"), kNow + 2000);
+  rig.pump();
+  EXPECT_EQ(rig.venue.ledger().total(venue::LedgerKind::kFunding), money("0.1199"));
+  EXPECT_EQ(rig.venue.wallet_balance(), rig.ex.wallet_balance());
+
+  // A crossed account's update names no position: with two open it is not guessed.
+  ExchangeVenue two{venue::VenueConfig{}, {test::spec("BTCUSDT"), test::spec("ETHUSDT")}, Money::from_int(10'000), kNow, rig.port};
+  std::string error;
+  const auto crossed = parse_user_event(
+      R"({"e":"ACCOUNT_UPDATE","E":1,"T":1,"a":{"m":"FUNDING_FEE","B":[{"a":"USDT","wb":"9999","cw":"9999","bc":"-1"}],"P":[]}})", error);
+  ASSERT_TRUE(crossed) << error;
+  two.on_user_event(*crossed);  // nothing open: no position it belongs to
+  EXPECT_EQ(two.counters().unattributed_funding, 1u);
+  EXPECT_NE(two.last_unattributed_funding().find("no single position"), std::string::npos) << two.last_unattributed_funding();
+  EXPECT_EQ(two.ledger().total(venue::LedgerKind::kFunding), Money{});
+}
+
 TEST(ExchangeVenue, RefusesWhatTheExchangeWouldWithoutARequest) {
   Rig rig;
   const int before = rig.port.requests;
@@ -257,9 +319,12 @@ TEST(ExchangeVenue, ARestartedRouterAdoptsTheAccountFromTheExchangesHistory) {
   Rig rig;
   ASSERT_TRUE(rig.venue.submit(entry("h1", "0.010", 10, "59000"), kNow).accepted());
   rig.pump();
+  // Funding paid in the past life: 60000 · 0.010 · 0.0001 = 0.06, from the long.
+  rig.ex.settle_funding("BTCUSDT", px("60000"), *core::Rate::parse("0.0001"), kNow);
   ASSERT_TRUE(rig.venue.submit(entry("h2", "0.010", 10, "59000"), kNow).accepted());
   rig.pump();
   const auto before = rig.venue.wallet_balance();
+  ASSERT_EQ(rig.venue.ledger().total(venue::LedgerKind::kFunding), money("-0.06"));
 
   // A new life: the journal's orders replayed (nothing sent), then the exchange's word.
   ExchangeVenue restarted{venue::VenueConfig{}, {test::spec("BTCUSDT")}, Money::from_int(10'000), kNow, rig.port};
@@ -282,8 +347,17 @@ TEST(ExchangeVenue, ARestartedRouterAdoptsTheAccountFromTheExchangesHistory) {
   ASSERT_TRUE(ids) << error;
   const auto open = read_exchange_book(rig.port, error);
   ASSERT_TRUE(open) << error;
-  const auto unprotected = restarted.adopt(*trades, *ids, open->orders, kNow);
+  RestRequest income{"GET", "/fapi/v1/income", {}, "", false};
+  income.params.add("symbol", "BTCUSDT").add("incomeType", "FUNDING_FEE").add("startTime", std::to_string(kNow)).add("limit", "1000");
+  const auto income_answer = rig.port.send(income);
+  ASSERT_EQ(income_answer.status, 200) << income_answer.body;
+  const auto funding = parse_funding_income(income_answer.body, error);
+  ASSERT_TRUE(funding) << error;
+  ASSERT_EQ(funding->size(), 1u);
+  const auto unprotected = restarted.adopt(*trades, *ids, open->orders, kNow, *funding);
   EXPECT_TRUE(unprotected.empty()) << unprotected.front();
+  EXPECT_EQ(restarted.ledger().total(venue::LedgerKind::kFunding), money("-0.06")) << "the past life's funding, booked from the income history";
+  EXPECT_EQ(restarted.book_funding_history(*funding), 0u) << "a payment already booked is not booked again";
   EXPECT_EQ(rig.ex.orders_accepted(), accepted_before) << "adopting sends nothing";
   EXPECT_EQ(restarted.position(0).qty, qty("0.020"));
   EXPECT_EQ(restarted.position(0).leverage_x, 10) << "the journal's order lends its leverage";

@@ -43,6 +43,8 @@ TEST(UserData, AccountUpdatesExpiryAndMalformedEvents) {
   EXPECT_EQ(acct.reason, "FUNDING_FEE");
   EXPECT_EQ(acct.positions.at("BTCUSDT").raw, core::Qty::parse("-0.02")->raw);
   EXPECT_EQ(acct.wallet_balances.at("USDT").raw, core::Money::parse("122624.12345678")->raw);
+  EXPECT_EQ(acct.balance_changes.at("USDT").raw, core::Money::parse("50.12345678")->raw) << "bc: the funding payment itself";
+  EXPECT_EQ(acct.transaction_time_ms, 1564745798938);
   EXPECT_TRUE(std::holds_alternative<ListenKeyExpired>(*parse_user_event(R"({"e":"listenKeyExpired","E":1576653824250,"listenKey":"x"})", error)));
   EXPECT_FALSE(parse_user_event(R"({"e":"MARGIN_CALL","E":1})", error));
   EXPECT_TRUE(error.empty());  // a kind not used: skipped, not an error

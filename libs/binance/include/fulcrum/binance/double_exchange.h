@@ -61,6 +61,11 @@ class DoubleExchange {
   // A new top of book; conditional orders it crosses trigger (their events stamped now_ms).
   void set_book_top(const std::string& symbol, core::Price bid, core::Price ask, int64_t now_ms = 0);
   void set_taker_fee(core::Rate rate) { taker_fee_ = rate; }
+  // A funding settlement, as the exchange makes it: an open position pays (long, positive
+  // rate) or receives |qty| · mark · rate, the wallet moves, and an ACCOUNT_UPDATE with
+  // m FUNDING_FEE says so: bc is the payment, and P names the position when it is isolated
+  // and nothing when it is crossed (Binance's documented shapes).
+  void settle_funding(const std::string& symbol, core::Price mark, core::Rate rate, int64_t now_ms);
   // Fault: every Algo order is refused (-4120 as if the endpoint were gone).
   void refuse_algo_orders(bool refuse) { refuse_algo_ = refuse; }
   // The user-data stream: events made since the last call (ORDER_TRADE_UPDATE for each new
@@ -134,6 +139,12 @@ class DoubleExchange {
   std::map<std::string, Position> positions_;
   std::vector<Order> orders_;
   std::vector<Trade> trades_;
+  struct FundingIncome {
+    int64_t tran_id = 0, time_ms = 0;
+    std::string symbol;
+    core::Money income;
+  };
+  std::vector<FundingIncome> funding_income_;  // GET /fapi/v1/income?incomeType=FUNDING_FEE
   std::map<std::string, int64_t> countdowns_;  // symbol → when its open orders are cancelled
   std::map<std::string, size_t> placed_;  // client id → times placed
   core::Money balance_;

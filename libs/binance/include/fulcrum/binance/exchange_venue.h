@@ -17,9 +17,11 @@
 // A lost answer leaves the order "unknown": it stays working (the port has already asked
 // the exchange by client id), new entries on the symbol are refused until a fill, an end
 // or reconciliation settles it, and it is never sent again.
-// Funding is the exchange's to pay: on_funding books nothing; the FUNDING_FEE balance
-// updates are checked against the book by reconciliation, not booked from the stream.
+// Funding is the exchange's to pay: on_funding books nothing, and each FUNDING_FEE account
+// update is booked as the exchange computed it. The exchange holds every symbol this venue
+// enters in the book's margin mode (isolated by default), set while flat before the first entry.
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,6 +45,9 @@ struct ExchangeVenueCounters {
   uint64_t fills = 0, repeated_fills = 0;
   uint64_t foreign_fills = 0;  // of orders this venue never sent (a person's, another program's): booked all the same
   uint64_t refused_by_reconciliation = 0;  // entries refused while the account disagreed with the exchange
+  uint64_t margin_type_changes = 0;        // POST /fapi/v1/marginType that took effect (-4046, already so, is not one)
+  uint64_t funding_payments = 0, repeated_funding = 0;
+  uint64_t unattributed_funding = 0;       // FUNDING_FEE updates no single position of the book owns: the wallet then differs
 };
 
 class ExchangeVenue final : public venue::Venue {
@@ -68,14 +73,22 @@ class ExchangeVenue final : public venue::Venue {
   // exchange's history, each once, with the leverage and decision of the order the journal
   // remembers; then what the exchange has open becomes the working orders, under the
   // mesh's ids. Returns the open positions that have no protective order at the exchange.
+  // The funding the account paid or received since then is booked in time order with the
+  // fills, each once, as the stream would have booked it.
   std::vector<std::string> adopt(std::vector<TradeView> trades, const std::map<int64_t, std::string>& client_ids,
-                                 const std::vector<OpenOrderView>& open_orders, TimestampMs since_ms);
+                                 const std::vector<OpenOrderView>& open_orders, TimestampMs since_ms,
+                                 std::vector<FundingIncomeView> funding = {});
+  // Funding rows of the exchange's income history, booked as the stream would have booked them:
+  // each once, so rows the stream already brought are dropped. Returns how many were new.
+  size_t book_funding_history(std::vector<FundingIncomeView> rows);
   // Symbols with working orders in the exchange's regular book (not Algo orders): the ones a
   // dead-man switch (countdownCancelAll) covers.
   std::vector<std::string> symbols_with_regular_orders() const;
   // The symbol's leverage as last set on the exchange (0: not set by this venue).
   int symbol_leverage(size_t sym) const { return symbol_leverage_[sym]; }
   const ExchangeVenueCounters& counters() const { return counters_; }
+  // Why the last FUNDING_FEE update could not be booked (empty when all were).
+  const std::string& last_unattributed_funding() const { return last_unattributed_funding_; }
 
   std::optional<size_t> symbol_index(const std::string& symbol) const override { return book_.symbol_index(symbol); }
   const model::InstrumentSpec& instrument(size_t sym) const override { return book_.instrument(sym); }
@@ -121,6 +134,8 @@ class ExchangeVenue final : public venue::Venue {
   };
   venue::SubmitResult place(model::OrderRequest req, size_t sym, const std::string& decision_reason, TimestampMs now_ms);
   void on_order_update(const OrderUpdate& u);
+  void book_funding(const AccountUpdate& a);
+  AccountUpdate funding_update(const FundingIncomeView& f) const;
   void protect(const Working& entry, TimestampMs t);
   void close_unprotected(size_t sym, const std::string& entry_id, const std::string& why, TimestampMs t);
   void end_order(const std::string& exchange_id, venue::OrderEnd end, const std::string& why, TimestampMs t);
@@ -130,6 +145,9 @@ class ExchangeVenue final : public venue::Venue {
   ExchangePort& port_;
   FillBook taken_;
   std::vector<int> symbol_leverage_;
+  std::vector<bool> margin_type_set_;                // the exchange holds the symbol in the book's margin mode
+  std::set<std::pair<TimestampMs, std::string>> funding_seen_;  // (transaction time, symbol) of every FUNDING_FEE booked
+  std::string last_unattributed_funding_;
   std::map<std::string, Working> working_;           // by exchange client id
   std::map<std::string, Working> recovered_;         // orders a replayed journal sent in a past life, by exchange client id
   std::map<std::string, std::string> ids_used_;      // exchange client id → mesh id, every order ever sent

@@ -33,6 +33,14 @@ struct TradeView {
   bool maker = false;
 };
 
+// One FUNDING_FEE row of GET /fapi/v1/income (incomeType=FUNDING_FEE): the payment as the
+// exchange booked it, for a restarted router to book what it paid or received in a past life.
+struct FundingIncomeView {
+  std::string symbol, asset;
+  core::Money income;
+  int64_t time_ms = 0, tran_id = 0;
+};
+
 struct PositionView {
   std::string symbol;
   core::Qty qty;       // signed (positionAmt)
@@ -55,6 +63,8 @@ Reconciliation reconcile(const ExpectedBook& expected, const std::vector<OpenOrd
 std::optional<std::vector<OpenOrderView>> parse_open_orders(std::string_view json, bool algo, std::string& error);
 std::optional<std::vector<PositionView>> parse_positions(std::string_view json, std::string& error);
 std::optional<std::vector<TradeView>> parse_user_trades(std::string_view json, std::string& error);
+// The FUNDING_FEE rows of an income answer (other income types are skipped).
+std::optional<std::vector<FundingIncomeView>> parse_funding_income(std::string_view json, std::string& error);
 // GET /fapi/v1/allOrders: each order's id to the client id it was placed with.
 std::optional<std::map<int64_t, std::string>> parse_order_client_ids(std::string_view json, std::string& error);
 // What the exchange has open now, as reconciliation compares it.

@@ -40,10 +40,11 @@ struct OrderUpdate {
 OrderUpdate::Origin origin_of_client_id(std::string_view client_id);
 
 struct AccountUpdate {
-  int64_t event_time_ms = 0;
+  int64_t event_time_ms = 0, transaction_time_ms = 0;
   std::string reason;  // m: ORDER, FUNDING_FEE, DEPOSIT, …
   std::map<std::string, core::Money> wallet_balances;  // asset → wb
-  std::map<std::string, core::Qty> positions;          // symbol → pa (BOTH)
+  std::map<std::string, core::Money> balance_changes;  // asset → bc: the change apart from PnL and commission (a FUNDING_FEE's payment)
+  std::map<std::string, core::Qty> positions;          // symbol → pa (BOTH); a FUNDING_FEE on an isolated position names it here alone
 };
 
 struct AlgoUpdate {

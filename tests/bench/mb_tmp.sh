@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Mesh benchmark: prints one table. Every figure is measured in this run, beside a bare
+# six-hop ZeroMQ relay over the same transport (tcp loopback, PUB/SUB, same HWM), because
+# these 2-vCPU VMs move 20–40 % between runs.
+#   - tick-to-order latency through all six services, paced at 1 000 and 10 000 events/s,
+#     every event forced through to an order (leverage --force-orders);
+#   - the highest paced rate the full path carries without loss;
+#   - market-data → feature-engine ingest flat out, with its loss;
+#   - the p50/p99 of a gRPC control call (GetStatus on a kept channel).
+# Usage: tests/bench/mesh_bench.sh [build_dir=build]
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${1:-build}
+export FULCRUM_BIN=$BUILD/services/fulcrum/fulcrum FULCRUM_SERVICE_DIR=$BUILD/bin MESH_PROBE=$BUILD/tests/mesh_probe FULCRUM_SOURCE_DIR=$PWD
+source tests/mesh/lib.sh
+RP=$(port)
+start_redis "$RP"
+# One symbol, no mark or funding stream: one market event per instant, so events/s = instants/s.
+base_config | sed -e 's|^  symbols: \[\]|  symbols: [BTCUSDT]|' -e 's|^  mark_price: .*|  mark_price: ""|' \
+    -e 's|^  funding: .*|  funding: ""|' -e 's|^  from: .*|  from: 2025-01-02|' > "$WORK/one.yaml"
+{ cat "$WORK/one.yaml"; printf 'mesh:\n  replay: flat\n  log_level: warn\n'; } > "$WORK/flat.yaml"
+base_config > "$WORK/all.yaml"
+{ cat "$WORK/all.yaml"; printf 'mesh:\n  replay: flat\n  log_level: warn\n'; } > "$WORK/all-flat.yaml"
+
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
+stop_all() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait "${PIDS[@]}" 2>/dev/null; PIDS=(); }
+# mesh_run RATE INSTANTS → "sent observed p50 p99 p999 grpc_p50 grpc_p99" (µs)
+mesh_run() {
+  local rate=$1 n=$2
+  MD=$(ep); FEAT=$(ep); SIG=$(ep); LEV=$(ep); ORD=$(ep); ROUTER=$(ep); ACKS=$(ep)
+  local common=(--config "$WORK/flat.yaml" --redis "redis://127.0.0.1:$RP" --namespace "b$$-$rate")
+  launch order-router "${common[@]}" --bind "$ROUTER" --bind-acks "$ACKS" --market "$MD" --orders "$ORD" --accounts fixed
+  launch risk-gatekeeper "${common[@]}" --bind "$ORD" --decisions "$LEV"
+  launch leverage "${common[@]}" --bind "$LEV" --signals "$SIG" --router "$ROUTER" --accounts fixed --force-orders
+  launch signal-engine "${common[@]}" --bind "$SIG" --features "$FEAT"
+  launch feature-engine "${common[@]}" --bind "$FEAT" --market "$MD"
+  sleep 1  # subscribers joined
+  cpu0=(); for p in "${PIDS[@]}"; do cpu0+=("$(awk '{print $14+$15}' /proc/$p/stat)"); done
+  /usr/bin/time -f "market-data cpu %U+%S s" "$BIN/market-data" "${common[@]}" --bind "$MD" --rate "$rate" --max-instants "$n" >>"$WORK/md.log" 2>&1
+  sleep 1.5
+  i=0; for p in "${PIDS[@]}"; do t=$(awk '{print $14+$15}' /proc/$p/stat); echo "cpu $(tr '\0' ' ' </proc/$p/cmdline | awk '{print $1}' | xargs basename) $(( (t - ${cpu0[$i]}) * 10000 / n )) us/event" >&2; i=$((i+1)); done
+  grep "market-data cpu" "$WORK/md.log" >&2
+  local seen p50 p99 p999
+  seen=$(metric "$order_router_METRICS" fulcrum_tick_to_order_latency_seconds_count)
+  p50=$("$PROBE" quantile "$order_router_METRICS" fulcrum_tick_to_order_latency_seconds 0.5)
+  p99=$("$PROBE" quantile "$order_router_METRICS" fulcrum_tick_to_order_latency_seconds 0.99)
+  p999=$("$PROBE" quantile "$order_router_METRICS" fulcrum_tick_to_order_latency_seconds 0.999)
+  "$PROBE" order-path "$order_router_METRICS" >"$WORK/path-$rate.txt"
+  local grpc
+  grpc=$("$PROBE" grpc-bench "$leverage_CONTROL" 2000)
+  stop_all
+  echo "$n $seen $p50 $p99 $p999 $grpc"
+}
+
+echo "== bare relay, same transport and socket settings =="
+[ -n "${ONLY_MESH:-}" ] && { for rate in $RATES; do read -r a b c d e f g < <(mesh_run "$rate" 25000); echo "rate $rate sent $a seen $b p50 $c p99 $d"; cat $WORK/path-$rate.txt; done; exit 0; }
+relay() { awk -v r="$1" -v c="$2" '$1==r {print $c}' "$WORK/relay.txt"; }
+
+declare -A SENT SEEN P50 P99 P999 G50 G99
+for rate in ${RATES:-1000 10000 20000 50000}; do
+  n=$((rate * 3)); [ "$n" -gt 25000 ] && n=25000
+  read -r SENT[$rate] SEEN[$rate] P50[$rate] P99[$rate] P999[$rate] G50[$rate] G99[$rate] < <(mesh_run "$rate" "$n")
+done
+
+# Ingest alone: market-data → feature-engine, 8 symbols with mark and funding, paced.
+{ cat "$WORK/all.yaml"; printf 'mesh:\n  replay: flat\n'; } > "$WORK/all-flat.yaml"
+declare -A ING_SENT ING_GOT ING_RATE
+for rate in 100000 200000 300000 0; do
+  MD=$(ep); FEAT=$(ep)
+  common=(--config "$WORK/all-flat.yaml" --redis "redis://127.0.0.1:$RP" --namespace "b$$-ingest")
+  launch feature-engine "${common[@]}" --bind "$FEAT" --market "$MD"
+  sleep 1
+  "$BIN/market-data" "${common[@]}" --bind "$MD" --rate "$rate" 2>"$WORK/ingest.log"
+  sleep 1
+  ING_GOT[$rate]=$(metric "$feature_engine_METRICS" fulcrum_messages_received_total)
+  stop_all
+  line=$(grep -o 'messages=[0-9]* resends=[0-9]* seconds=[0-9.]*' "$WORK/ingest.log")
+  ING_SENT[$rate]=$(sed 's/messages=\([0-9]*\).*/\1/' <<<"$line")
+  ING_RATE[$rate]=$(div "${ING_SENT[$rate]}" "$(sed 's/.*seconds=//' <<<"$line")")
+done
+
+echo
+echo "== mesh: tick-to-order through six services (tcp loopback, every event forced to an order) =="
+printf '%9s %8s %8s %11s %11s %11s | %11s %11s %11s | %6s %6s\n' events/s sent lost "p50 µs" "p99 µs" "p99.9 µs" "relay p50" "relay p99" "relay p99.9" p50× p99×
+best=0
+for rate in ${RATES:-1000 10000 20000 50000}; do
+  lost=$((SENT[$rate] - SEEN[$rate]))
+  rp50=$(relay "$rate" 4); rp99=$(relay "$rate" 5); rp999=$(relay "$rate" 6)
+  printf '%9s %8s %8s %11s %11s %11s | %11s %11s %11s | %6s %6s\n' "$rate" "${SENT[$rate]}" "$lost" "${P50[$rate]}" "${P99[$rate]}" "${P999[$rate]}" \
+    "$rp50" "$rp99" "$rp999" "$(div "${P50[$rate]}" "$rp50")" "$(div "${P99[$rate]}" "$rp99")"
+  # Sustained: nothing lost and not queueing (p50 within 2× the relay's at that rate).
+  [ "$lost" -eq 0 ] && awk -v m="${P50[$rate]}" -v r="$rp50" 'BEGIN { exit !(m <= 2 * r) }' && best=$rate
+done
+echo "highest sustained rate (no loss, p50 ≤ 2× relay), full path: $best events/s (relay: $(grep -o '[0-9]* msgs/s' "$WORK/relay.txt" | tail -1))"
+echo
+echo "== ingest market-data → feature-engine (8 symbols, bars + mark + funding + instant ends) =="
+printf '%12s %12s %10s %8s\n' "asked msg/s" "achieved" sent lost
+for rate in 100000 200000 300000 0; do
+  printf '%12s %12s %10s %8s\n' "$([ "$rate" = 0 ] && echo "flat out" || echo "$rate")" "${ING_RATE[$rate]}" "${ING_SENT[$rate]}" "$((ING_SENT[$rate] - ING_GOT[$rate]))"
+done
+echo
+echo "== where tick-to-order goes, per stage (p50 / p99 µs, from the hop timestamps of every batch) =="
+echo "   transit = previous service's send → this one's receive (encode, ZeroMQ, queueing); work = receive → send (decode, stage, journal)"
+printf '%-16s %-8s %18s %18s\n' stage part "1 000/s p50 / p99" "10 000/s p50 / p99"
+paste -d' ' "$WORK/path-1000.txt" "$WORK/path-10000.txt" | awk '{ printf "%-16s %-8s %9s / %-8s %9s / %-8s\n", $1, $2, $3, $4, $7, $8 }'
+echo "   relay, per hop at the same rates (p50): $(awk '$1==1000 {printf "%.1f", $4/6}' "$WORK/relay.txt") µs and $(awk '$1==10000 {printf "%.1f", $4/6}' "$WORK/relay.txt") µs"
+g50=${G50[10000]}; g99=${G99[10000]}
+echo "gRPC control call (GetStatus on a kept channel, 2 000 calls, mesh idle after the 10 000/s run): p50 $g50 µs, p99 $g99 µs"
