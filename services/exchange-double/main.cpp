@@ -469,7 +469,8 @@ int main(int argc, char** argv) {
       const auto twice = dbl.exchange->ids_placed_twice();
       std::string ids;
       for (const auto& id : twice) ids += " " + id;
-      log("orders: " + std::to_string(dbl.exchange->orders_accepted()) + " accepted, " + std::to_string(dbl.settlements) + " funding settlements, " + std::to_string(twice.size()) + " client ids placed twice" + ids);
+      log("orders: " + std::to_string(dbl.exchange->orders_accepted()) + " accepted, " + std::to_string(twice.size()) + " client ids placed twice" + ids);
+      log("funding: " + std::to_string(dbl.settlements) + " settlements");
       log("positions: " + dbl.exchange->position_json());
     }
     log("stopped: " + std::to_string(dbl.sent) + " frames sent, " + std::to_string(dbl.drops) + " drops, " + std::to_string(dbl.skipped) + " diffs withheld, " +

@@ -36,6 +36,15 @@ LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, size_t accounts)
     const auto filters = info.outcome == binance::SendOutcome::kAccepted ? binance::parse_exchange_info(info.body, error) : std::nullopt;
     if (!filters) throw std::runtime_error("GET /fapi/v1/exchangeInfo: " + (error.empty() ? info.body.substr(0, 200) : error));
     for (const auto& f : *filters) live_filters_[f.symbol] = f;
+    // The account's leverage brackets (they can differ per account): the margin, the
+    // maintenance and the liquidation price the book computes are the exchange's.
+    const auto brackets = rest_->send({"GET", "/fapi/v1/leverageBracket", {}, "", false});
+    if (brackets.outcome != binance::SendOutcome::kAccepted) throw std::runtime_error("GET /fapi/v1/leverageBracket: " + brackets.body.substr(0, 200));
+    try {
+      live_brackets_ = model::parse_binance_bracket_json(brackets.body, "GET /fapi/v1/leverageBracket");
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(e.what());  // the exchange's answer, not the user's config
+    }
     // The account's run starts once: its time and balance are kept in Redis, so a restarted
     // router books the fills since then from the exchange's history onto the same deposit.
     const auto key = svc.key("router:live_account");
@@ -69,15 +78,22 @@ router::VenueFactory LiveVenue::factory() {
   return [this](const std::string&, const std::vector<model::InstrumentSpec>& configured, core::Money, core::TimestampMs start_ms) {
     // Each symbol on the exchange's filters; a symbol it does not trade stops the start.
     std::vector<model::InstrumentSpec> specs;
-    std::vector<std::string> differences;
+    std::vector<std::string> differences, bracket_differences;
     for (const auto& spec : configured) {
       const auto live = live_filters_.find(spec.symbol);
       if (live == live_filters_.end() || live->second.status != "TRADING")
         throw runtime::StartupError(runtime::kExitConfig, "--venue binance: the config's symbol " + spec.symbol + " is " +
                                                               (live == live_filters_.end() ? "not listed" : "'" + live->second.status + "'") +
                                                               " at the exchange (exchangeInfo)");
-      specs.push_back(binance::with_exchange_filters(spec, live->second, differences));
+      try {
+        specs.push_back(binance::with_exchange_brackets(binance::with_exchange_filters(spec, live->second, differences), live_brackets_, bracket_differences));
+      } catch (const std::runtime_error& e) {
+        throw runtime::StartupError(runtime::kExitRuntime, std::string("--venue binance: ") + e.what());
+      }
     }
+    for (const auto& d : bracket_differences)
+      svc_.log().warn("event=exchange_brackets_differ detail=\"{}\" note=\"the account's brackets are used for margin, maintenance and liquidation\"", d);
+    svc_.log().info("event=exchange_brackets symbols={} differences={}", specs.size(), bracket_differences.size());
     for (const auto& d : differences) svc_.log().warn("event=exchange_filter_differs detail=\"{}\" note=\"the exchange's value is used; the planner sizes with the config's: update the config\"", d);
     svc_.log().info("event=exchange_filters symbols={} differences={}", specs.size(), differences.size());
     auto v = std::make_unique<binance::ExchangeVenue>(svc_.config().backtest.venue, specs, deposit_, start_ms, *rest_);

@@ -67,6 +67,7 @@ class LiveVenue {
   binance::ExchangeVenue* venue_ = nullptr;  // owned by the core's accounts
   core::Money deposit_;
   std::map<std::string, binance::SymbolFilters> live_filters_;  // exchangeInfo at start
+  std::map<std::string, std::vector<model::MarginBracket>> live_brackets_;  // leverageBracket at start
   core::TimestampMs since_ms_ = 0;  // the account's run started here (exchange time)
   bool restarted_ = false;
   std::set<std::string> countdowns_;  // symbols whose dead-man countdown is running

@@ -46,7 +46,8 @@ expect_in "$R" "event=exchange_connected"
 grep -q "event=exchange_connected .* usdt_balance=10000" "$R" || fail "the deposit is not the double's balance: $(grep exchange_connected "$R")"
 grep -q 'event=reconciled why="start" open_orders=0' "$R" || fail "no reconciliation before the first order"
 grep -q "event=exchange_filters symbols=[1-9][0-9]* differences=0" "$R" || fail "the symbols' filters were not read from exchangeInfo: $(grep exchange_filter "$R" | head -2)"
-echo "  router on the double's account: clock measured, filters from exchangeInfo, deposit 10000 USDT read from the exchange, reconciled at start and when the user stream connected"
+grep -q "event=exchange_brackets symbols=[1-9][0-9]* differences=0" "$R" || fail "the account's brackets were not read from leverageBracket: $(grep exchange_bracket "$R" | head -2)"
+echo "  router on the double's account: clock measured, filters from exchangeInfo, brackets from leverageBracket, deposit 10000 USDT read from the exchange, reconciled at start and when the user stream connected"
 
 # The double's account keys, made by the launcher for this run (its environment only).
 DOUBLE=$(pgrep -f "exchange-double --capture $CAP --tls-cert $run" | head -1)

@@ -363,7 +363,7 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
                        req.path == "/fapi/v2/positionRisk" || req.path == "/fapi/v1/algoOrder" ||
                        req.path == "/fapi/v1/openAlgoOrders" || req.path == "/fapi/v2/balance" ||
                        req.path == "/fapi/v1/userTrades" || req.path == "/fapi/v1/allOrders" || req.path == "/fapi/v1/countdownCancelAll" ||
-                       req.path == "/fapi/v1/income";
+                       req.path == "/fapi/v1/income" || req.path == "/fapi/v1/leverageBracket";
   if (!trading) return error(404, -5000, "Path not found.");
   if (auto refused = authenticate(req, p)) return *refused;
   const auto get = [&](const char* k) -> std::string {
@@ -443,6 +443,13 @@ DoubleResponse DoubleExchange::handle(const DoubleRequest& req) {
               (t.side == "BUY" ? "true" : "false") + ",\"maker\":false}";
     }
     return {200, body + "]", false};
+  }
+  if (req.path == "/fapi/v1/leverageBracket" && req.method == "GET") {
+    std::vector<model::InstrumentSpec> listed;
+    for (const auto& [symbol, spec] : specs_)
+      if (get("symbol").empty() || symbol == get("symbol")) listed.push_back(spec);
+    if (listed.empty()) return error(400, -1121, "Invalid symbol.");
+    return {200, leverage_bracket_json(listed), false};
   }
   if (req.path == "/fapi/v1/income" && req.method == "GET") {
     const auto type = get("incomeType");

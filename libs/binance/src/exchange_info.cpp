@@ -1,5 +1,8 @@
 #include "fulcrum/binance/exchange_info.h"
 
+#include <algorithm>
+#include <stdexcept>
+
 #include <simdjson.h>
 
 #include "json_fields.h"
@@ -71,6 +74,53 @@ model::InstrumentSpec with_exchange_filters(const model::InstrumentSpec& configu
   take(spec.max_qty, live.max_qty, "max_qty");
   take(spec.max_market_qty, live.max_market_qty, "max_market_qty");
   take(spec.min_notional, live.min_notional, "min_notional");
+  return spec;
+}
+
+namespace {
+const std::vector<model::MarginBracket>& table_of(const model::InstrumentSpec& spec) {
+  if (!spec.brackets.empty()) return spec.brackets;
+  const auto& builtin = model::binance_usdm_brackets();
+  const auto it = builtin.find(spec.symbol);
+  static const auto fallback = model::default_binance_brackets();
+  return it != builtin.end() ? it->second : fallback;
+}
+
+bool same_table(const std::vector<model::MarginBracket>& a, const std::vector<model::MarginBracket>& b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](const model::MarginBracket& x, const model::MarginBracket& y) {
+           return x.notional_floor == y.notional_floor && x.notional_cap == y.notional_cap && x.max_leverage_x == y.max_leverage_x &&
+                  x.maintenance_rate == y.maintenance_rate && x.maintenance_amount == y.maintenance_amount;
+         });
+}
+}  // namespace
+
+std::string leverage_bracket_json(const std::vector<model::InstrumentSpec>& specs) {
+  std::string out = "[";
+  for (const auto& spec : specs) {
+    out += std::string(out.size() > 1 ? "," : "") + "{\"symbol\":\"" + spec.symbol + "\",\"brackets\":[";
+    const auto& table = table_of(spec);
+    for (size_t i = 0; i < table.size(); ++i) {
+      const auto& b = table[i];
+      out += std::string(i ? "," : "") + "{\"bracket\":" + std::to_string(i + 1) + ",\"initialLeverage\":" + std::to_string(b.max_leverage_x) +
+             ",\"notionalCap\":" + b.notional_cap.str() + ",\"notionalFloor\":" + b.notional_floor.str() + ",\"maintMarginRatio\":" +
+             b.maintenance_rate.str() + ",\"cum\":" + b.maintenance_amount.str() + "}";
+    }
+    out += "]}";
+  }
+  return out + "]";
+}
+
+model::InstrumentSpec with_exchange_brackets(const model::InstrumentSpec& configured, const std::map<std::string, std::vector<model::MarginBracket>>& live,
+                                             std::vector<std::string>& differences) {
+  const auto it = live.find(configured.symbol);
+  if (it == live.end() || it->second.empty()) throw std::runtime_error("the exchange's leverageBracket answer has no table for " + configured.symbol);
+  auto spec = configured;
+  const auto& mine = table_of(configured);
+  if (!same_table(mine, it->second))
+    differences.push_back(configured.symbol + " brackets: config " + std::to_string(mine.size()) + " tiers (first max " +
+                          std::to_string(mine.front().max_leverage_x) + "x), exchange " + std::to_string(it->second.size()) + " tiers (first max " +
+                          std::to_string(it->second.front().max_leverage_x) + "x)");
+  spec.brackets = it->second;
   return spec;
 }
 

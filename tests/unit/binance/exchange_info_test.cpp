@@ -60,3 +60,32 @@ TEST(ExchangeInfo, AMalformedAnswerIsNamed) {
   EXPECT_NE(error.find("tickSize"), std::string::npos) << error;
   EXPECT_FALSE(parse_exchange_info("[]", error));
 }
+
+// The account's brackets: the double serves Binance's shape, which reads back as the shipped
+// table (Binance's own 2024-10-24 answer), and the router takes the exchange's where they differ.
+TEST(ExchangeInfo, LeverageBracketsReadBackAndTheAccountsReplaceTheConfigs) {
+  auto btc = test::spec("BTCUSDT");
+  btc.brackets.clear();  // none in config: Binance's table for the symbol
+  const auto served = model::parse_binance_bracket_json(leverage_bracket_json({btc}), "double");
+  ASSERT_EQ(served.count("BTCUSDT"), 1u);
+  const auto& shipped = model::binance_usdm_brackets().at("BTCUSDT");
+  ASSERT_EQ(served.at("BTCUSDT").size(), shipped.size());
+  for (size_t i = 0; i < shipped.size(); ++i) {
+    EXPECT_EQ(served.at("BTCUSDT")[i].notional_cap, shipped[i].notional_cap) << i;
+    EXPECT_EQ(served.at("BTCUSDT")[i].maintenance_rate, shipped[i].maintenance_rate) << i;
+    EXPECT_EQ(served.at("BTCUSDT")[i].maintenance_amount, shipped[i].maintenance_amount) << i;
+    EXPECT_EQ(served.at("BTCUSDT")[i].max_leverage_x, shipped[i].max_leverage_x) << i;
+  }
+  std::vector<std::string> differences;
+  EXPECT_EQ(with_exchange_brackets(btc, served, differences).brackets.size(), shipped.size());
+  EXPECT_TRUE(differences.empty()) << differences.front();
+  // An account capped lower: one tier, 20x, 1 % maintenance.
+  std::map<std::string, std::vector<model::MarginBracket>> capped{
+      {"BTCUSDT", {{core::Money{}, core::Money::from_int(1'000'000), 20, *core::Rate::parse("0.01"), core::Money{}}}}};
+  const auto taken = with_exchange_brackets(btc, capped, differences);
+  ASSERT_EQ(differences.size(), 1u);
+  EXPECT_NE(differences[0].find("exchange 1 tiers (first max 20x)"), std::string::npos) << differences[0];
+  ASSERT_EQ(taken.brackets.size(), 1u);
+  EXPECT_EQ(taken.brackets[0].max_leverage_x, 20);
+  EXPECT_THROW(with_exchange_brackets(test::spec("ETHUSDT"), capped, differences), std::runtime_error);
+}

@@ -61,6 +61,8 @@ class DoubleExchange {
   // A new top of book; conditional orders it crosses trigger (their events stamped now_ms).
   void set_book_top(const std::string& symbol, core::Price bid, core::Price ask, int64_t now_ms = 0);
   void set_taker_fee(core::Rate rate) { taker_fee_ = rate; }
+  // The account's leverage brackets for a symbol (GET /fapi/v1/leverageBracket); default: the spec's, else Binance's built-in table.
+  void set_brackets(const std::string& symbol, std::vector<model::MarginBracket> table) { specs_.at(symbol).brackets = std::move(table); }
   // A funding settlement, as the exchange makes it: an open position pays (long, positive
   // rate) or receives |qty| · mark · rate, the wallet moves, and an ACCOUNT_UPDATE with
   // m FUNDING_FEE says so: bc is the payment, and P names the position when it is isolated
