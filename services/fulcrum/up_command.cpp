@@ -312,6 +312,8 @@ class Mesh {
       plan.push_back({"market-data", "market-data", with(common("market-data", "market-data"), {"--bind", ep["md"], "--acks", ep["acks"]})});
     }
     for (auto& [name, service, args] : plan) {
+      // Live market data: the gate stops entries on a stale stream, or when market-data goes quiet.
+      if (service == "risk-gatekeeper" && o_.source == "binance") args.push_back("--feed-health");
       if (service == "order-router" && o_.venue != "paper") {
         args.insert(args.end(), {"--venue", "binance", "--binance-rest", o_.binance_rest, "--binance-ws", o_.binance_ws});
         if (!o_.ca_file.empty()) args.insert(args.end(), {"--ca-file", o_.ca_file});

@@ -13,6 +13,7 @@
 #include "fulcrum/exchange_link/http_client.h"
 #include "fulcrum/exchange_link/ws_feed.h"
 #include "fulcrum/marketdata/dataset.h"
+#include "fulcrum/runtime/feed_watch.h"
 #include "fulcrum/transport/live_codec.h"
 #include "fulcrum/transport/topics.h"
 
@@ -66,6 +67,7 @@ int run_binance_live(runtime::Service& svc, transport::Publisher& pub, const Liv
       stale[stream] = &m.gauge("fulcrum_stream_stale", "1 while the stream has been silent longer than its limit", {{"symbol", s}, {"stream", stream.substr(stream.find('@') + 1)}});
   }
 
+  runtime::FeedHealthWriter health(svc);
   std::ofstream record;
   if (!opts.record.empty()) {
     record.open(opts.record, std::ios::app);
@@ -188,6 +190,7 @@ int run_binance_live(runtime::Service& svc, transport::Publisher& pub, const Liv
     }
     const auto stale_now = assembler.stale_streams(runtime::wall_ns(), opts.stale_after_ms * 1'000'000);
     for (auto& [stream, g] : stale) g->Set(std::find(stale_now.begin(), stale_now.end(), stream) != stale_now.end() ? 1 : 0);
+    health.write(stale_now);  // for the risk gate: entries stop on a stale symbol, or when this goes quiet
     connected.Set(up.load());
     if (const auto r = feed.reconnects(); r > seen_reconnects) {
       reconnects.Increment(static_cast<double>(r - seen_reconnects));

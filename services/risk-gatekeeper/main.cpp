@@ -8,6 +8,7 @@
 #include <map>
 
 #include "fulcrum/risk/pre_trade_gate.h"
+#include "fulcrum/runtime/feed_watch.h"
 #include "fulcrum/runtime/stage_host.h"
 #include "fulcrum/runtime/trading_state_service.h"
 #include "fulcrum/transport/strategy_codec.h"
@@ -23,6 +24,8 @@ struct Options {
   std::vector<std::string> decisions;
   std::string router_control, trading_state_file;
   int ack_timeout_ms = 2000;
+  bool feed_health = false;      // live market data: entries need its health fresh
+  int64_t feed_max_age_ms = 3000;
 };
 
 int run(runtime::Service& svc, const Options& o) {
@@ -39,6 +42,9 @@ int run(runtime::Service& svc, const Options& o) {
     for (auto& [account, g] : gates) g.set_limits(c.mesh.risk);
   });
   uint64_t passed = 0, denied = 0;
+  runtime::FeedWatch feed(svc, o.feed_health, o.feed_max_age_ms);
+  feed.poll();
+  host.every_turn([&] { feed.poll(); });
 
   host.add_input_of<v1::OrderBatch>(o.decisions, {topics::kDecisions}, [&](const v1::OrderBatch& in, int64_t recv_ns) {
     // One stream per variant: split-mode variants share an account but each sends its own batch.
@@ -63,8 +69,11 @@ int run(runtime::Service& svc, const Options& o) {
       // Seed 001's checklist again, on the inputs the planner measured, under this gate's limits.
       std::optional<risk::GateContext> context;
       if (order.has_risk_context()) context = transport::from_proto(order.risk_context(), order);
-      const auto v = gate.check({core::Qty::from_raw(order.quantity_raw()), core::Price::from_raw(order.reference_price_raw()), order.leverage_x()},
-                                risk::state_verdict(*book, in.account(), order.symbol(), order.reduce_only()), context ? &*context : nullptr);
+      // The trading state first (an operator's word wins), then the live feed's health.
+      auto denial = risk::state_verdict(*book, in.account(), order.symbol(), order.reduce_only());
+      if (!denial) denial = feed.verdict(order.symbol(), order.reduce_only());
+      const auto v = gate.check({core::Qty::from_raw(order.quantity_raw()), core::Price::from_raw(order.reference_price_raw()), order.leverage_x()}, denial,
+                                context ? &*context : nullptr);
       if (v.allowed()) {
         ++passed;
         *out.add_commands() = c;
@@ -78,7 +87,8 @@ int run(runtime::Service& svc, const Options& o) {
     }
     int gate_denials = 0;
     for (const auto& d : out.denied())
-      if (d.reason() != v1::DENY_REASON_TRADING_HALTED && d.reason() != v1::DENY_REASON_REDUCING_ONLY) ++gate_denials;
+      // A stale feed's denials are the gate working, not a burst of bad orders: the kill switch's trigger ignores them too.
+      if (d.reason() != v1::DENY_REASON_TRADING_HALTED && d.reason() != v1::DENY_REASON_REDUCING_ONLY && d.reason() != v1::DENY_REASON_FEED_STALE) ++gate_denials;
     desk.note_denials(gate_denials);
     svc.stamp(*out.mutable_header(), "risk-gatekeeper", in.header().exchange_ts_ms(), &in.header(), recv_ns);
     host.finish(in.instant_ms(), {out.SerializeAsString()}, variant);
@@ -101,6 +111,8 @@ int main(int argc, char** argv) {
         app.add_option("--router-control", o.router_control, "the order router's gRPC control host:port: every trading-state change goes there before Engage answers");
         app.add_option("--trading-state-file", o.trading_state_file, "the local fsynced copy of the trading states (survives Redis)");
         app.add_option("--ack-timeout-ms", o.ack_timeout_ms, "how long Engage waits for the router's acknowledgement")->check(CLI::Range(10, 60'000));
+        app.add_flag("--feed-health", o.feed_health, "live market data: deny entries while market-data reports a symbol's stream stale, or stops reporting");
+        app.add_option("--feed-max-age-ms", o.feed_max_age_ms, "--feed-health: a report older than this is no report")->check(CLI::Range(int64_t{500}, int64_t{600'000}));
       },
       [&](runtime::Service& svc) { return run(svc, o); });
 }

@@ -47,7 +47,8 @@ assert "--venue=binance" in live_router and "--binance-rest=https://testnet.bina
 assert "--source=binance" in live_md and "--binance-ws=wss://fstream.binancefuture.com" in live_md, live_md
 assert not any(a.startswith("--venue") for a in args(sys.argv[2], "rel-order-router"))
 assert not any(a.startswith("--source") for a in args(sys.argv[2], "rel-market-data"))
-print("  live values: market-data on the streams, the order router on the account (--venue=binance); the default on neither")
+assert "--feed-health" in args(sys.argv[1], "rel-risk-gatekeeper") and "--feed-health" not in args(sys.argv[2], "rel-risk-gatekeeper")
+print("  live values: market-data on the streams, the order router on the account (--venue=binance), the gate watching the feed (--feed-health); the default on none")
 PY
 
 # The PrometheusRule and the dashboards are deploy/'s own files, not copies.

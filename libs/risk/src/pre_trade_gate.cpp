@@ -1,5 +1,7 @@
 #include "fulcrum/risk/pre_trade_gate.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "fulcrum/core/number_format.h"
@@ -28,13 +30,14 @@ const char* to_string(GateReason r) {
     case GateReason::kOrderRateAboveLimit: return "ORDER_RATE_ABOVE_LIMIT";
     case GateReason::kInputMissing: return "INPUT_MISSING";
     case GateReason::kDrawdownBreaker: return "DRAWDOWN_BREAKER";
+    case GateReason::kFeedStale: return "FEED_STALE";
   }
   return "UNKNOWN";
 }
 
 std::vector<GateReason> all_gate_reasons() {
   std::vector<GateReason> out;
-  for (int r = static_cast<int>(GateReason::kTradingHalted); r <= static_cast<int>(GateReason::kDrawdownBreaker); ++r) out.push_back(static_cast<GateReason>(r));
+  for (int r = static_cast<int>(GateReason::kTradingHalted); r <= static_cast<int>(GateReason::kFeedStale); ++r) out.push_back(static_cast<GateReason>(r));
   return out;
 }
 
@@ -198,6 +201,46 @@ GateVerdict PreTradeGate::check(const GateOrder& order, std::optional<GateVerdic
   }
   ++passed_this_instant_;
   return {};
+}
+
+std::string encode_feed_health(const FeedHealth& health) {
+  std::string out = std::to_string(health.reported_ms);
+  for (size_t i = 0; i < health.stale_symbols.size(); ++i) out += (i ? "," : " ") + health.stale_symbols[i];
+  return out;
+}
+
+std::optional<FeedHealth> parse_feed_health(std::string_view text) {
+  FeedHealth h;
+  const auto space = text.find(' ');
+  const auto stamp = text.substr(0, space);
+  const auto [end, ec] = std::from_chars(stamp.data(), stamp.data() + stamp.size(), h.reported_ms);
+  if (ec != std::errc() || end != stamp.data() + stamp.size() || h.reported_ms <= 0) return std::nullopt;
+  if (space == std::string_view::npos) return h;
+  std::string_view rest = text.substr(space + 1);
+  if (rest.empty()) return std::nullopt;  // the writer never leaves a bare separator
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const auto symbol = rest.substr(0, comma);
+    if (symbol.empty()) return std::nullopt;
+    h.stale_symbols.emplace_back(symbol);
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  std::sort(h.stale_symbols.begin(), h.stale_symbols.end());
+  return h;
+}
+
+std::optional<GateVerdict> feed_verdict(const std::optional<FeedHealth>& health, int64_t now_ms, int64_t max_age_ms, std::string_view symbol,
+                                        bool reduces_exposure) {
+  if (reduces_exposure) return std::nullopt;
+  if (!health) return GateVerdict{GateReason::kFeedStale, 0, static_cast<double>(max_age_ms), "the live market data's health is not reported"};
+  const int64_t age_ms = now_ms - health->reported_ms;
+  if (age_ms > max_age_ms)
+    return GateVerdict{GateReason::kFeedStale, static_cast<double>(age_ms), static_cast<double>(max_age_ms),
+                       "market-data last reported its streams " + std::to_string(age_ms) + " ms ago"};
+  if (std::binary_search(health->stale_symbols.begin(), health->stale_symbols.end(), symbol))
+    return GateVerdict{GateReason::kFeedStale, 1, 0, std::string(symbol) + ": a live stream is silent beyond its limit"};
+  return std::nullopt;
 }
 
 }  // namespace fulcrum::risk

@@ -12,7 +12,7 @@ namespace {
 // Beyond its own service:* and audit:* keys and the shared symbol table.
 const std::map<std::string, std::vector<std::string>>& own_writes() {
   static const std::map<std::string, std::vector<std::string>> writes{
-      {"market-data", {}},
+      {"market-data", {"feed:*"}},
       {"feature-engine", {"journal:feature-engine"}},
       {"signal-engine", {"journal:signal-engine"}},
       {"leverage", {"journal:leverage-*"}},

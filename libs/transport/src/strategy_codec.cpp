@@ -91,6 +91,7 @@ v1::DenyReason to_proto(risk::GateReason reason) {
     case risk::GateReason::kOrderRateAboveLimit: return v1::DENY_REASON_ORDER_RATE_ABOVE_LIMIT;
     case risk::GateReason::kInputMissing: return v1::DENY_REASON_INPUT_MISSING;
     case risk::GateReason::kDrawdownBreaker: return v1::DENY_REASON_DRAWDOWN_BREAKER;
+    case risk::GateReason::kFeedStale: return v1::DENY_REASON_FEED_STALE;
   }
   return v1::DENY_REASON_UNSPECIFIED;
 }

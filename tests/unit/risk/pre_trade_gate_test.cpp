@@ -203,3 +203,41 @@ TEST(PreTradeGate, TheMarginAlertIsEquityWithin120PercentOfMaintenance) {
   EXPECT_FALSE(risk::margin_alert(0, 0, 1.2)) << "no position, no alert";
   EXPECT_TRUE(risk::margin_alert(1'000, -5, 1.2));
 }
+
+// The live feed's health, as market-data writes it and the gatekeeper reads it: fail closed.
+TEST(FeedHealth, RoundTripsAndDeniesEntriesOnAStaleOrUnreportedFeed) {
+  const risk::FeedHealth written{1'764'000'000'000, {"BTCUSDT", "ETHUSDT"}};
+  EXPECT_EQ(risk::encode_feed_health(written), "1764000000000 BTCUSDT,ETHUSDT");
+  const auto read = risk::parse_feed_health(risk::encode_feed_health(written));
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->reported_ms, written.reported_ms);
+  EXPECT_EQ(read->stale_symbols, written.stale_symbols);
+  ASSERT_TRUE(risk::parse_feed_health("1764000000000").has_value());
+  EXPECT_TRUE(risk::parse_feed_health("1764000000000")->stale_symbols.empty());
+  for (const char* bad : {"", "soon", "-5", "0", "17640x BTCUSDT", "1764000000000 BTCUSDT,,ETHUSDT", "1764000000000 "})
+    EXPECT_FALSE(risk::parse_feed_health(bad).has_value()) << "'" << bad << "'";
+
+  const int64_t now = written.reported_ms + 1'000;
+  // Fresh, and BTCUSDT stale: entries on BTCUSDT denied, on SOLUSDT allowed, reductions always allowed.
+  const auto btc = risk::feed_verdict(read, now, 3'000, "BTCUSDT", false);
+  ASSERT_TRUE(btc.has_value());
+  EXPECT_EQ(btc->reason, risk::GateReason::kFeedStale);
+  EXPECT_STREQ(risk::to_string(btc->reason), "FEED_STALE");
+  EXPECT_FALSE(risk::feed_verdict(read, now, 3'000, "SOLUSDT", false).has_value());
+  EXPECT_FALSE(risk::feed_verdict(read, now, 3'000, "BTCUSDT", true).has_value());
+  // Reported 4 s ago with a 3 s limit: market-data went quiet, every entry is denied.
+  const auto old = risk::feed_verdict(read, written.reported_ms + 4'000, 3'000, "SOLUSDT", false);
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->observed, 4'000);
+  EXPECT_EQ(old->limit, 3'000);
+  // Never reported (or unreadable): denied too.
+  const auto none = risk::feed_verdict(std::nullopt, now, 3'000, "SOLUSDT", false);
+  ASSERT_TRUE(none.has_value());
+  EXPECT_NE(none->detail.find("not reported"), std::string::npos);
+  EXPECT_FALSE(risk::feed_verdict(std::nullopt, now, 3'000, "SOLUSDT", true).has_value());
+  // Through the gate: the feed's denial arrives as the state input and wins over every check.
+  risk::PreTradeGate gate;
+  gate.begin_instant();
+  const auto v = gate.check({*core::Qty::parse("0.001"), *core::Price::parse("60000"), 5}, btc);
+  EXPECT_EQ(v.reason, risk::GateReason::kFeedStale);
+}

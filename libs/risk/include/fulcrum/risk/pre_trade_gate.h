@@ -97,6 +97,7 @@ enum class GateReason {
   kOrderRateAboveLimit,
   kInputMissing,              // a check that fails closed lacked its input
   kDrawdownBreaker,           // the account's drawdown breaker holds it REDUCING
+  kFeedStale,                 // the live market data for the symbol is stale, or its health is not reported: fail closed
 };
 const char* to_string(GateReason r);
 // Every reason but kNone, for metrics that must exist before the first denial.
@@ -168,5 +169,21 @@ bool margin_alert(double maintenance_margin, double margin_balance, double alert
 // state in force allows it. `reduces_exposure`: the order is reduce-only, so the venue
 // itself guarantees it can only cut the position.
 std::optional<GateVerdict> state_verdict(const TradingStateBook& book, std::string_view account, std::string_view symbol, bool reduces_exposure);
+
+// What a live market-data service says of its streams, as it publishes it (Redis
+// "<ns>:feed:health"): when it last looked, and the symbols with a stream silent too long.
+inline constexpr const char* kFeedHealthKey = "feed:health";  // under the mesh's namespace; market-data writes it
+struct FeedHealth {
+  int64_t reported_ms = 0;
+  std::vector<std::string> stale_symbols;  // sorted
+};
+std::string encode_feed_health(const FeedHealth& health);  // "<reported_ms> [SYMBOL,SYMBOL…]"
+std::optional<FeedHealth> parse_feed_health(std::string_view text);
+// A new order's verdict on a live feed: denied (kFeedStale) when its symbol's feed is stale,
+// or when the health is missing, unreadable or older than max_age_ms (market-data gone
+// quiet is market data gone stale). An order that reduces exposure always passes. nullopt:
+// allowed.
+std::optional<GateVerdict> feed_verdict(const std::optional<FeedHealth>& health, int64_t now_ms, int64_t max_age_ms, std::string_view symbol,
+                                        bool reduces_exposure);
 
 }  // namespace fulcrum::risk
