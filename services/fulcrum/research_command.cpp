@@ -195,8 +195,9 @@ int run_walk_forward_research(const ResearchOptions& o) {
 int run_merge(const ResearchOptions& o) {
   if (o.run_name.empty()) throw core::ConfigError("--run", {{"run", "is required: the run folder the folds wrote into"}}, "invalid argument");
   const auto cfg = resolve_config(o.run);
-  report::prepare_output_root(cfg.output.dir, out_field(o.run), false);
-  const fs::path run_dir = fs::path(cfg.output.dir) / o.run_name;
+  // The run folder the folds write into, joined (made if no fold has made it yet): the name is
+  // checked like any run's, so a merge never reads or writes outside the output root.
+  const fs::path run_dir = run_folder(cfg, o, true);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.wait_seconds);
   size_t announced = 0;
   for (;;) {

@@ -55,6 +55,9 @@ expect_exit 2 "$FULCRUM" research walk-forward --config "$WORK/r.yaml" --out "$W
 expect_in "$WORK/err" "the plan has $n folds"
 expect_exit 2 "$FULCRUM" research walk-forward --config "$WORK/r.yaml" --out "$WORK/pods" --fold 1
 expect_in "$WORK/err" "--fold needs --run NAME"
+expect_exit 2 "$FULCRUM" research merge --config "$WORK/r.yaml" --out "$WORK/pods" --run ../escape
+expect_in "$WORK/err" "must be a plain folder name"
+[ ! -e "$WORK/escape" ] || fail "a merge wrote outside its output root"
 expect_exit 2 "$FULCRUM" research walk-forward --config "$WORK/r.yaml" --out "$WORK/pods" --run job --fold $((n + 1))
 expect_in "$WORK/err" "fold $((n + 1)) does not exist"
 # Another config's fold in the same run folder: the fold run refuses the folder, the merge the fold.

@@ -138,8 +138,10 @@ void ExchangeVenue::book_funding(const AccountUpdate& a) {
   if (a.positions.size() == 1) {
     sym = book_.symbol_index(a.positions.begin()->first);
   } else if (a.positions.empty()) {
+    size_t open = 0;
     for (size_t i = 0; i < book_.symbol_count(); ++i)
-      if (!book_.position(i).qty.is_zero()) sym = sym ? std::optional<size_t>{} : std::optional<size_t>{i};
+      if (!book_.position(i).qty.is_zero()) ++open, sym = i;
+    if (open != 1) sym.reset();
   }
   if (change == a.balance_changes.end() || !sym) {
     ++counters_.unattributed_funding;

@@ -200,16 +200,46 @@ TEST(ExchangeVenue, BooksTheExchangesFundingFeesOnceIntoTheLedger) {
   EXPECT_EQ(rig.venue.ledger().total(venue::LedgerKind::kFunding), money("0.1199"));
   EXPECT_EQ(rig.venue.wallet_balance(), rig.ex.wallet_balance());
 
-  // A crossed account's update names no position: with two open it is not guessed.
-  ExchangeVenue two{venue::VenueConfig{}, {test::spec("BTCUSDT"), test::spec("ETHUSDT")}, Money::from_int(10'000), kNow, rig.port};
+  // A crossed account's update names no position: it is the book's one open position's, and
+  // with none, or with several open, it is not guessed.
+  std::vector<model::InstrumentSpec> specs{test::spec("BTCUSDT"), test::spec("ETHUSDT"), test::spec("SOLUSDT")};
+  DoubleExchange ex{kKey, kSecret, specs, Money::from_int(100'000)};
+  LoopbackPort port{ex};
+  ExchangeVenue three{venue::VenueConfig{}, specs, Money::from_int(100'000), kNow, port};
   std::string error;
-  const auto crossed = parse_user_event(
-      R"({"e":"ACCOUNT_UPDATE","E":1,"T":1,"a":{"m":"FUNDING_FEE","B":[{"a":"USDT","wb":"9999","cw":"9999","bc":"-1"}],"P":[]}})", error);
-  ASSERT_TRUE(crossed) << error;
-  two.on_user_event(*crossed);  // nothing open: no position it belongs to
-  EXPECT_EQ(two.counters().unattributed_funding, 1u);
-  EXPECT_NE(two.last_unattributed_funding().find("no single position"), std::string::npos) << two.last_unattributed_funding();
-  EXPECT_EQ(two.ledger().total(venue::LedgerKind::kFunding), Money{});
+  const auto crossed = [&](int64_t t) {
+    const auto e = parse_user_event(R"({"e":"ACCOUNT_UPDATE","E":)" + std::to_string(t) + R"(,"T":)" + std::to_string(t) +
+                                        R"(,"a":{"m":"FUNDING_FEE","B":[{"a":"USDT","wb":"1","cw":"1","bc":"-1"}],"P":[]}})",
+                                    error);
+    EXPECT_TRUE(e) << error;
+    three.on_user_event(*e);
+  };
+  crossed(1);  // nothing open
+  EXPECT_EQ(three.counters().unattributed_funding, 1u);
+  EXPECT_NE(three.last_unattributed_funding().find("no single position"), std::string::npos) << three.last_unattributed_funding();
+  for (size_t i = 0; i < specs.size(); ++i) {
+    ex.set_book_top(specs[i].symbol, px("100"), px("100.1"), kNow);
+    three.on_bar(i, test::bar(kNow, 100, 100, 100, 100));
+    auto o = test::market_order("x" + std::to_string(i), model::Side::kBuy, "1.000", 5);
+    o.symbol = specs[i].symbol;
+    ASSERT_TRUE(three.submit(o, kNow).accepted()) << specs[i].symbol;
+  }
+  for (const auto& e : ex.take_user_events()) three.on_user_event(*parse_user_event(e, error));
+  ASSERT_EQ(three.open_position_count(), 3);
+  crossed(2);  // three open: whose is it?
+  EXPECT_EQ(three.counters().unattributed_funding, 2u);
+  EXPECT_EQ(three.ledger().total(venue::LedgerKind::kFunding), Money{});
+  for (const char* sym : {"BTCUSDT", "ETHUSDT"}) {
+    auto close = test::market_order(std::string("c-") + sym, model::Side::kSell, "1.000", 5, true);
+    close.symbol = sym;
+    ASSERT_TRUE(three.submit(close, kNow).accepted()) << sym;
+  }
+  for (const auto& e : ex.take_user_events()) three.on_user_event(*parse_user_event(e, error));
+  ASSERT_EQ(three.open_position_count(), 1);
+  crossed(3);  // one open: SOLUSDT's
+  EXPECT_EQ(three.counters().funding_payments, 1u);
+  EXPECT_EQ(three.ledger().entries().back().symbol, "SOLUSDT");
+  EXPECT_EQ(three.ledger().total(venue::LedgerKind::kFunding), money("-1"));
 }
 
 TEST(ExchangeVenue, RefusesWhatTheExchangeWouldWithoutARequest) {
