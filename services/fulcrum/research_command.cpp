@@ -200,8 +200,9 @@ int run_merge(const ResearchOptions& o) {
   const fs::path run_dir = run_folder(cfg, o, true);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(o.wait_seconds);
   size_t announced = 0;
+  // Each finished fold's planned fold count, read once: an outcome.json, once there, stays as it is.
+  std::map<size_t, size_t> planned;
   for (;;) {
-    // Any finished fold says how many the run has.
     size_t fold_count = 0, done = 0;
     std::vector<size_t> missing;
     if (fs::is_directory(run_dir)) {
@@ -209,8 +210,11 @@ int run_merge(const ResearchOptions& o) {
         const auto name = entry.path().filename().string();
         const auto digits = name.substr(std::min(name.size(), size_t{5}));
         if (name.rfind("fold-", 0) != 0 || digits.empty() || digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos) continue;
-        if (const auto outcome = research::read_fold_outcome(run_dir.string(), std::stoul(digits))) fold_count = std::max(fold_count, outcome->fold_count);
+        const size_t k = std::stoul(digits);
+        if (!planned.count(k))
+          if (const auto outcome = research::read_fold_outcome(run_dir.string(), k)) planned[k] = outcome->fold_count;
       }
+      for (const auto& [k, count] : planned) fold_count = std::max(fold_count, count);
       for (size_t k = 1; k <= fold_count; ++k) {
         if (fs::exists(run_dir / research::fold_dir_name(k) / "outcome.json")) ++done;
         else missing.push_back(k);

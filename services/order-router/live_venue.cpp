@@ -24,12 +24,9 @@ LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, size_t accounts)
     creds_ = exchange_link::BinanceCredentials::from_environment();
     rest_ = std::make_unique<exchange_link::BinanceRest>(exchange_link::Url::parse(o_.rest), exchange_link::TlsOptions{o_.ca_file}, creds_);
     const auto offset = rest_->sync_time();
-    const auto balance = rest_->send({"GET", "/fapi/v2/balance", {}, "", false});
     std::string error;
-    const auto balances = balance.outcome == binance::SendOutcome::kAccepted ? binance::parse_balances(balance.body, error) : std::nullopt;
-    if (!balances) throw std::runtime_error("GET /fapi/v2/balance: " + (error.empty() ? balance.body.substr(0, 200) : error));
-    const auto usdt = balances->find("USDT");
-    if (usdt == balances->end()) throw std::runtime_error("GET /fapi/v2/balance: no USDT balance");
+    const auto usdt = usdt_wallet(error);
+    if (!usdt) throw std::runtime_error(error);
     // The symbols' filters as the exchange enforces them today (exchangeInfo is public:
     // the API key alone, no signature).
     const auto info = rest_->send_keyed("GET", "/fapi/v1/exchangeInfo");
@@ -49,7 +46,7 @@ LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, size_t accounts)
     // router books the fills since then from the exchange's history onto the same deposit.
     const auto key = svc.key("router:live_account");
     const auto now_ms = rest_->clock().timestamp_ms;
-    const auto set = svc.redis().command({"SET", key, std::to_string(now_ms) + " " + usdt->second.str(), "NX"});
+    const auto set = svc.redis().command({"SET", key, std::to_string(now_ms) + " " + usdt->str(), "NX"});
     if (!set) throw std::runtime_error("Redis: cannot record the live account's start: " + svc.redis().last_error());
     const auto kept = svc.redis().command({"GET", key});
     const auto space = kept && kept->kind == runtime::RedisReply::Kind::kString ? kept->str.find(' ') : std::string::npos;
@@ -60,7 +57,7 @@ LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, size_t accounts)
     deposit_ = *deposit;
     restarted_ = set->kind == runtime::RedisReply::Kind::kNil;  // NX refused: a run was under way
     svc.log().info("event=exchange_connected rest={} clock_offset_ms={} usdt_balance={} deposit={} since_ms={} restarted={}", o_.rest, offset,
-                   usdt->second.str(), deposit_.str(), since_ms_, restarted_);
+                   usdt->str(), deposit_.str(), since_ms_, restarted_);
   } catch (const runtime::StartupError&) {
     throw;
   } catch (const std::invalid_argument& e) {
@@ -173,7 +170,6 @@ void LiveVenue::on_turn() {
 void LiveVenue::adopt() {
   std::vector<binance::TradeView> trades;
   std::map<int64_t, std::string> ids;
-  std::vector<binance::FundingIncomeView> funding;
   const auto read = [&](const std::string& path, const std::string& symbol) {
     binance::RestRequest r{"GET", path, {}, "", false};
     r.params.add("symbol", symbol).add("startTime", std::to_string(since_ms_));
@@ -193,14 +189,28 @@ void LiveVenue::adopt() {
     const auto i = parsed(binance::parse_order_client_ids(read("/fapi/v1/allOrders", symbol), error), "allOrders " + symbol, error);
     ids.insert(i.begin(), i.end());
   }
-  auto funding_rows = read_funding_history(error);
-  if (!funding_rows) throw runtime::StartupError(runtime::kExitRuntime, "--venue binance: " + error);
-  funding = std::move(*funding_rows);
+  const auto funding = read_funding_history(error);
+  if (!funding) throw runtime::StartupError(runtime::kExitRuntime, "--venue binance: " + error);
   const auto open = parsed(binance::read_exchange_book(*rest_, error), "open orders", error).orders;
-  const auto unprotected = venue_->adopt(trades, ids, open, since_ms_, funding);
+  const auto unprotected = venue_->adopt(trades, ids, open, since_ms_, *funding);
   svc_.log().warn("event=adopted_account since_ms={} trades={} open_orders={} funding_payments={} wallet={} note=\"restarted: the account since the run's start, booked from the exchange's history\"",
-                  since_ms_, trades.size(), open.size(), funding.size(), venue_->wallet_balance().str());
+                  since_ms_, trades.size(), open.size(), funding->size(), venue_->wallet_balance().str());
   for (const auto& u : unprotected) svc_.log().error("event=unprotected_position detail=\"{}\"", u);
+}
+
+std::optional<core::Money> LiveVenue::usdt_wallet(std::string& error) {
+  const auto answer = rest_->send({"GET", "/fapi/v2/balance", {}, "", false});
+  const auto balances = answer.outcome == binance::SendOutcome::kAccepted ? binance::parse_balances(answer.body, error) : std::nullopt;
+  if (!balances) {
+    error = "GET /fapi/v2/balance: " + (error.empty() ? answer.body.substr(0, 200) : error);
+    return std::nullopt;
+  }
+  const auto usdt = balances->find("USDT");
+  if (usdt == balances->end()) {
+    error = "GET /fapi/v2/balance: no USDT balance";
+    return std::nullopt;
+  }
+  return usdt->second;
 }
 
 std::optional<std::vector<binance::FundingIncomeView>> LiveVenue::read_funding_history(std::string& error) {
@@ -230,15 +240,13 @@ std::optional<std::vector<binance::FundingIncomeView>> LiveVenue::read_funding_h
 // router was down or its stream reconnecting) is read from the income history and booked,
 // each payment once; only a difference makes it look, so the stream's own bookings stand.
 void LiveVenue::catch_up_funding(const char* why) {
-  const auto answer = rest_->send({"GET", "/fapi/v2/balance", {}, "", false});
   std::string error;
-  const auto balances = answer.outcome == binance::SendOutcome::kAccepted ? binance::parse_balances(answer.body, error) : std::nullopt;
-  const auto usdt = balances ? balances->find("USDT") : std::map<std::string, core::Money>::const_iterator{};
-  if (!balances || usdt == balances->end()) {
-    svc_.log().error("event=wallet_check_failed why=\"{}\" error=\"{}\"", why, error.empty() ? answer.body.substr(0, 200) : error);
+  const auto usdt = usdt_wallet(error);
+  if (!usdt) {
+    svc_.log().error("event=wallet_check_failed why=\"{}\" error=\"{}\"", why, error);
     return;
   }
-  if (usdt->second == venue_->wallet_balance()) return;
+  if (*usdt == venue_->wallet_balance()) return;
   auto rows = read_funding_history(error);
   if (!rows) {
     svc_.log().error("event=wallet_check_failed why=\"{}\" error=\"{}\"", why, error);
@@ -247,7 +255,7 @@ void LiveVenue::catch_up_funding(const char* why) {
   const auto booked = venue_->book_funding_history(std::move(*rows));
   // A fill in flight also moves the exchange's wallet first: the next check sees it settled.
   svc_.log().info("event=wallet_checked why=\"{}\" funding_booked={} wallet_book={} wallet_exchange={}", why, booked, venue_->wallet_balance().str(),
-                  usdt->second.str());
+                  usdt->str());
 }
 
 void LiveVenue::dead_man_heartbeat() {

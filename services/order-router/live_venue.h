@@ -56,6 +56,8 @@ class LiveVenue {
  private:
   void reconcile(const char* why);
   void adopt();
+  // The account's USDT wallet balance (GET /fapi/v2/balance); nullopt with `error` naming why.
+  std::optional<core::Money> usdt_wallet(std::string& error);
   std::optional<std::vector<binance::FundingIncomeView>> read_funding_history(std::string& error);
   void catch_up_funding(const char* why);
   void dead_man_heartbeat();
