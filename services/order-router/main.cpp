@@ -36,6 +36,7 @@ int run(runtime::Service& svc, const Options& o) {
   // Acks get their own socket: market-data listens to nothing else, so any other topic it sees is foreign.
   transport::Publisher ack_pub(svc.zmq(), o.bind_acks);
   svc.watch(ack_pub, {topics::kAcks});
+  host.batch_with(ack_pub);
   runtime::RedisJournal journal(svc.redis(), svc.key("router:journal"), lockstep, svc.key(""));
   order_router::ServiceSink sink(svc, host.publisher(), ack_pub, o.out, symbols.names());
   const auto accounts = o.accounts.empty() ? strategy::account_list(cfg.backtest) : o.accounts;

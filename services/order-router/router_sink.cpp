@@ -48,11 +48,14 @@ void ServiceSink::account_views(core::TimestampMs, const std::vector<strategy::A
   const int64_t now_ns = runtime::wall_ns();
   for (size_t a = 0; a < views.size(); ++a) {
     const auto& view = views[a];
-    v1::AccountSnapshot snap;
+    // One message and one buffer, cleared and refilled every instant: they keep their allocations.
+    auto& snap = snapshot_;
+    snap.Clear();
     snap.set_account(core_->accounts()[a]);
     transport::to_proto(view, snap);
     svc_.stamp(*snap.mutable_header(), "order-router/acct", cause.exchange_ts_ms(), &cause, now_ns);
-    snapshots_.publish(transport::topics::kAccounts, snap.SerializeAsString());
+    snap.SerializeToString(&snapshot_wire_);
+    snapshots_.publish(transport::topics::kAccounts, snapshot_wire_);
     const double eq = view.equity.to_double();
     gauges_[a].equity->Set(eq);
     gauges_[a].exposure->Set(view.exposure_notional);

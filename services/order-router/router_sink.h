@@ -46,6 +46,8 @@ class ServiceSink final : public router::RouterSink {
   runtime::Service& svc_;
   transport::Publisher& snapshots_;
   transport::Publisher& acks_;
+  v1::AccountSnapshot snapshot_;
+  std::string snapshot_wire_;
   std::string out_dir_;
   std::vector<std::string> symbols_;
   router::RouterCore* core_ = nullptr;

@@ -1,5 +1,6 @@
 #include "fulcrum/runtime/async_appender.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace fulcrum::runtime {
@@ -18,17 +19,23 @@ AsyncListAppender::~AsyncListAppender() {
 }
 
 void AsyncListAppender::append(std::string entry) {
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     queue_.push_back(std::move(entry));
     ++appended_;
+    // The writer waits for the first entry, then lingers until a batch is full: only
+    // those two moments need it awake.
+    wake = queue_.size() == 1 || queue_.size() == kBatch;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
 
 bool AsyncListAppender::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   const uint64_t target = appended_;
+  flush_to_ = std::max(flush_to_, target);
+  wake_.notify_one();
   return written_.wait_for(lock, timeout, [&] { return done_ >= target; });
 }
 
@@ -38,13 +45,13 @@ size_t AsyncListAppender::pending() const {
 }
 
 void AsyncListAppender::run() {
-  constexpr size_t kBatch = 2000;
   for (;;) {
     std::vector<std::string> cmd{"RPUSH", key_};
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stop requested and nothing left
+      wake_.wait_for(lock, kLinger, [&] { return stop_ || queue_.size() >= kBatch || flush_to_ > done_; });
       for (size_t i = 0; i < kBatch && i < queue_.size(); ++i) cmd.push_back(queue_[i]);
     }
     const size_t n = cmd.size() - 2;

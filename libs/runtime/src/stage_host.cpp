@@ -133,21 +133,37 @@ void StageHost::recover() {
   }
 }
 
+size_t StageHost::drain() {
+  size_t got = 0;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    // Drain a burst (an instant's market events arrive together), but bounded, so one
+    // busy input cannot starve the other.
+    for (int n = 0; n < 4096; ++n) {
+      auto frame = inputs_[i].sub->take();
+      if (!frame) break;
+      dispatch(i, *frame, wall_ns());
+      ++got;
+    }
+  }
+  return got;
+}
+
+void StageHost::flush_outputs() {
+  pub_.flush();
+  for (auto* p : batched_) p->flush();
+}
+
 int StageHost::run() {
   recover();
   svc_.ready();
   std::vector<transport::Subscriber*> subs;
   for (auto& in : inputs_) subs.push_back(in.sub.get());
+  // What one turn publishes leaves as one bundle per socket, at the end of the turn.
+  pub_.begin_batch();
+  for (auto* p : batched_) p->begin_batch();
   while (svc_.running()) {
-    for (size_t which : poll_inputs(subs, std::chrono::milliseconds(50))) {
-      // Drain a burst (an instant's market events arrive together), but bounded, so one
-      // busy input cannot starve the other.
-      for (int n = 0; n < 4096; ++n) {
-        auto frame = subs[which]->receive(std::chrono::milliseconds(0));
-        if (!frame) break;
-        dispatch(which, *frame, wall_ns());
-      }
-    }
+    // Poll only when nothing is waiting: under load a turn costs no system call per frame.
+    if (drain() == 0 && !poll_inputs(subs, std::chrono::milliseconds(50)).empty()) drain();
     if (!unpublished_.empty()) {
       const auto waiting = unpublished_;
       for (const auto& key : waiting)
@@ -155,8 +171,10 @@ int StageHost::run() {
     }
     if (!awaiting_ack_.empty()) resend_unacknowledged();
     for (auto& fn : every_turn_) fn();
+    flush_outputs();
     svc_.tick();
   }
+  flush_outputs();
   return 0;
 }
 

@@ -130,7 +130,9 @@ Publisher::Publisher(zmq::context_t& ctx, const std::string& endpoint, int hwm) 
 
 std::string Publisher::endpoint() const { return socket_.get(zmq::sockopt::last_endpoint); }
 
-bool Publisher::publish(const std::string& topic, const std::string& payload) {
+Publisher::~Publisher() { flush(); }
+
+bool Publisher::send_now(const std::string& topic, const std::string& payload) {
   try {
     if (!socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       ++counters_.send_dropped;
@@ -144,6 +146,37 @@ bool Publisher::publish(const std::string& topic, const std::string& payload) {
   }
   ++counters_.sent;
   return true;
+}
+
+bool Publisher::publish(const std::string& topic, const std::string& payload) {
+  if (!batching_) return send_now(topic, payload);
+  if (payload.size() + topic.size() > kMaxBundleBytes) {
+    flush();  // order kept: what waits goes first
+    return send_now(topic, payload);
+  }
+  if (pending_.size() / 2 >= kMaxBundleFrames || pending_bytes_ + payload.size() + topic.size() > kMaxBundleBytes) flush();
+  pending_.emplace_back(topic.data(), topic.size());
+  pending_.emplace_back(payload.data(), payload.size());
+  pending_bytes_ += topic.size() + payload.size();
+  return true;
+}
+
+size_t Publisher::flush() noexcept {
+  if (pending_.empty()) return 0;
+  const size_t frames = pending_.size() / 2;
+  bool sent = false;
+  try {
+    // The first part decides (dontwait at the high-water mark); the rest follow atomically.
+    sent = socket_.send(pending_[0], zmq::send_flags::sndmore | zmq::send_flags::dontwait).has_value();
+    for (size_t i = 1; sent && i < pending_.size(); ++i)
+      socket_.send(pending_[i], i + 1 < pending_.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+  } catch (...) {
+    sent = false;
+  }
+  pending_.clear();
+  pending_bytes_ = 0;
+  (sent ? counters_.sent : counters_.send_dropped) += frames;
+  return sent ? 0 : frames;
 }
 
 void RateLimitedReporter::report(const std::string& message) {
@@ -187,9 +220,59 @@ void Subscriber::malformed(const std::string& why) {
   if (reporter_) reporter_->report(why);
 }
 
+bool Subscriber::read_message() {
+  // Up to one bundle's parts are kept; a longer message is read to its end and refused.
+  constexpr size_t kKeep = 2 * kMaxBundleFrames;
+  auto& parts = parts_;
+  parts.clear();
+  size_t count = 0;
+  try {
+    zmq::message_t part;
+    if (!socket_.recv(part, zmq::recv_flags::dontwait)) return false;
+    for (;;) {
+      ++count;
+      const bool more = part.more();
+      if (parts.size() < kKeep) parts.push_back(std::move(part));
+      if (!more) break;
+      part = zmq::message_t();
+      if (!socket_.recv(part, zmq::recv_flags::dontwait)) break;  // cannot happen: a message arrives whole
+    }
+  } catch (const zmq::error_t& e) {
+    malformed(std::string("receive failed: ") + e.what());
+    return false;
+  }
+  if (count % 2 != 0) {
+    malformed("expected [topic][payload] pairs, got " + std::to_string(count) + " frame" + (count == 1 ? "" : "s"));
+    return true;
+  }
+  if (count > kKeep) {
+    malformed("a bundle of " + std::to_string(count / 2) + " frames (at most " + std::to_string(kMaxBundleFrames) + ")");
+    return true;
+  }
+  for (size_t i = 0; i < parts.size(); i += 2) {
+    ReceivedFrame f{parts[i].to_string(), parts[i + 1].to_string()};
+    if (std::find(topics_.begin(), topics_.end(), f.topic) == topics_.end()) {
+      malformed("foreign topic '" + f.topic.substr(0, 32) + "'");
+      continue;
+    }
+    ready_.push_back(std::move(f));
+  }
+  return true;
+}
+
+std::optional<ReceivedFrame> Subscriber::take() {
+  while (ready_.empty())
+    if (!read_message()) return std::nullopt;
+  auto f = std::move(ready_.front());
+  ready_.pop_front();
+  ++counters_.received;
+  return f;
+}
+
 std::optional<ReceivedFrame> Subscriber::receive(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
+    if (auto f = take()) return f;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
     try {
@@ -200,30 +283,6 @@ std::optional<ReceivedFrame> Subscriber::receive(std::chrono::milliseconds timeo
       if (e.num() == EINTR) return std::nullopt;
       throw;
     }
-    std::vector<zmq::message_t> parts;
-    try {
-      zmq::message_t part;
-      do {
-        if (!socket_.recv(part, zmq::recv_flags::dontwait)) break;
-        if (parts.size() < 3) parts.push_back(std::move(part));
-        part = zmq::message_t();
-      } while (socket_.get(zmq::sockopt::rcvmore));
-    } catch (const zmq::error_t& e) {
-      malformed(std::string("receive failed: ") + e.what());
-      continue;
-    }
-    if (parts.empty()) continue;
-    if (parts.size() != 2) {
-      malformed("expected 2 frames [topic][payload], got " + std::to_string(parts.size()));
-      continue;
-    }
-    ReceivedFrame f{parts[0].to_string(), parts[1].to_string()};
-    if (std::find(topics_.begin(), topics_.end(), f.topic) == topics_.end()) {
-      malformed("foreign topic '" + f.topic.substr(0, 32) + "'");
-      continue;
-    }
-    ++counters_.received;
-    return f;
   }
 }
 

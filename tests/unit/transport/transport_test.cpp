@@ -93,6 +93,98 @@ TEST(Transport, GarbageOnTheSocketIsCountedAndNeverStopsGoodMessages) {
   EXPECT_NE(all.find("unparsable payload on topic 'md'"), std::string::npos) << all;
 }
 
+// A batch leaves as bundles of at most kMaxBundleFrames [topic][payload] pairs, in order; a
+// frame too big for a bundle goes alone, after what waited; the subscriber hands them out one
+// by one. A raw SUB socket sees the ZeroMQ messages themselves, so the bundling is checked
+// on the wire, not only its result.
+TEST(Transport, ABatchLeavesAsBundlesInOrderAndArrivesFrameByFrame) {
+  zmq::context_t ctx;
+  transport::Publisher pub(ctx, "inproc://bundles");
+  transport::Subscriber sub(ctx, "inproc://bundles", {transport::topics::kMarket});
+  zmq::socket_t raw(ctx, zmq::socket_type::sub);
+  raw.set(zmq::sockopt::subscribe, "");
+  raw.connect("inproc://bundles");
+  await_connected(pub, sub);
+  while (sub.receive(50ms)) {}  // the probes
+  for (zmq::message_t m; raw.recv(m, zmq::recv_flags::dontwait);) {}
+  const auto received_before = sub.counters().received;
+
+  const size_t n = 2 * transport::kMaxBundleFrames + 3;
+  const std::string big(transport::kMaxBundleBytes + 1, 'x');
+  pub.begin_batch();
+  for (size_t i = 0; i < n; ++i) ASSERT_TRUE(pub.publish(transport::topics::kMarket, "frame-" + std::to_string(i)));
+  ASSERT_TRUE(pub.publish(transport::topics::kMarket, big));
+  ASSERT_TRUE(pub.publish(transport::topics::kMarket, "after-big"));
+  EXPECT_EQ(pub.flush(), 0u);
+  EXPECT_EQ(pub.flush(), 0u) << "nothing waits after a flush";
+
+  // On the wire: full bundles, the rest, the big frame alone, then the last one.
+  std::vector<size_t> parts_per_message;
+  size_t parts = 0;
+  for (int waited = 0; parts_per_message.size() < 5 && waited < 200;) {
+    zmq::message_t m;
+    if (!raw.recv(m, zmq::recv_flags::dontwait)) {
+      std::this_thread::sleep_for(5ms);
+      ++waited;
+      continue;
+    }
+    ++parts;
+    if (!m.more()) parts_per_message.push_back(std::exchange(parts, 0));
+  }
+  const size_t full = 2 * transport::kMaxBundleFrames;
+  EXPECT_EQ(parts_per_message, (std::vector<size_t>{full, full, 6, 2, 2}));
+
+  std::vector<std::string> got;
+  while (auto f = sub.receive(200ms)) got.push_back(f->payload);
+  ASSERT_EQ(got.size(), n + 2);
+  for (size_t i = 0; i < n; ++i) EXPECT_EQ(got[i], "frame-" + std::to_string(i));
+  EXPECT_EQ(got[n], big);
+  EXPECT_EQ(got[n + 1], "after-big");
+  EXPECT_EQ(sub.counters().received - received_before, n + 2);
+  EXPECT_EQ(sub.counters().malformed, 0u);
+  EXPECT_EQ(pub.counters().send_dropped, 0u);
+}
+
+// A forged bundle: its foreign frames are counted and skipped, its good ones delivered; a
+// message of more pairs than a bundle holds, or an odd number of parts, is refused whole.
+TEST(Transport, AForgedBundleDeliversOnlyItsGoodFrames) {
+  zmq::context_t ctx;
+  transport::Publisher pub(ctx, "inproc://forged-ok");
+  transport::Subscriber sub(ctx, "inproc://forged-ok", {transport::topics::kMarket});
+  std::vector<std::string> reports;
+  transport::RateLimitedReporter reporter([&](const std::string& m, uint64_t) { reports.push_back(m); }, 0ms);
+  sub.set_reporter(&reporter);
+  await_connected(pub, sub);
+  while (sub.receive(50ms)) {}
+  zmq::socket_t rogue(ctx, zmq::socket_type::pub);
+  rogue.bind("inproc://forged");
+  sub.socket().connect("inproc://forged");
+  std::this_thread::sleep_for(50ms);
+  const auto send_parts = [&](const std::vector<std::string>& parts) {
+    for (size_t i = 0; i < parts.size(); ++i)
+      rogue.send(zmq::buffer(parts[i]), i + 1 < parts.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+  };
+  send_parts({transport::topics::kMarket, "one", "weather", "sunny", transport::topics::kMarket, "two"});
+  std::vector<std::string> too_many;
+  for (size_t i = 0; i <= transport::kMaxBundleFrames; ++i) {
+    too_many.push_back(transport::topics::kMarket);
+    too_many.push_back("never");
+  }
+  send_parts(too_many);
+  send_parts({transport::topics::kMarket, "a", transport::topics::kMarket});
+  send_parts({transport::topics::kMarket, "three"});
+
+  std::vector<std::string> got;
+  while (auto f = sub.receive(300ms)) got.push_back(f->payload);
+  EXPECT_EQ(got, (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(sub.counters().malformed, 3u);
+  std::string all;
+  for (const auto& r : reports) all += r + "\n";
+  EXPECT_NE(all.find("foreign topic 'weather'"), std::string::npos) << all;
+  EXPECT_NE(all.find("a bundle of " + std::to_string(transport::kMaxBundleFrames + 1) + " frames"), std::string::npos) << all;
+  EXPECT_NE(all.find("got 3 frames"), std::string::npos) << all;
+}
+
 TEST(Transport, RateLimitedReporterCountsWhatItSuppresses) {
   std::vector<std::pair<std::string, uint64_t>> out;
   transport::RateLimitedReporter r([&](const std::string& m, uint64_t s) { out.emplace_back(m, s); }, 50ms);

@@ -3,6 +3,13 @@
 // connection: the hot path only moves a string into a queue. Entries that Redis refuses
 // stay queued and are retried (the client backs off), in order, so nothing is dropped
 // while the process lives. flush() waits until everything queued so far is written.
+//
+// Entries linger up to kLinger before a write, so one RPUSH carries what a few
+// milliseconds brought: at 1 000 instants a second a write per entry cost a thread wake-up
+// and a Redis round trip each, more CPU than the stages' own work. The price is the
+// entries a crash can lose: at most kLinger's worth more than before (flat and realtime
+// replays only; lockstep commits synchronously).
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -27,13 +34,15 @@ class AsyncListAppender {
 
  private:
   void run();
+  static constexpr auto kLinger = std::chrono::milliseconds(5);
+  static constexpr size_t kBatch = 2000;
 
   RedisClient client_;
   std::string key_;
   mutable std::mutex mu_;
   std::condition_variable wake_, written_;
   std::deque<std::string> queue_;
-  uint64_t appended_ = 0, done_ = 0;
+  uint64_t appended_ = 0, done_ = 0, flush_to_ = 0;
   bool stop_ = false;
   std::thread thread_;
 };

@@ -3,7 +3,9 @@
 // each frame (run id, sequence, hop latency), journals the frames that change the stage's
 // state, answers a re-sent instant from cache, and publishes what the stage produced. A
 // stage is then only its typed handlers, which call the stage object from libs/strategy
-// (or libs/risk) and say what they produced; its main.cpp holds nothing else.
+// (or libs/risk) and say what they produced; its main.cpp holds nothing else. A turn
+// drains every input without a poll per frame and sends what it produced as one bundle
+// per socket (transport/endpoint.h), so a burst costs each hop one wake-up.
 //
 // Recovery (lockstep): a stage with a journal replays it at start, through the same handlers, with
 // publishing and header booking turned off. Its objects (indicator windows, the planner's
@@ -43,13 +45,16 @@ class StageHost {
   template <class Message>
   size_t add_input_of(const std::vector<std::string>& endpoints, const std::vector<std::string>& topics,
                       std::function<bool(const Message&, int64_t recv_ns)> handler) {
-    return add_input(endpoints, topics, [this, handler = std::move(handler)](const transport::ReceivedFrame& f, int64_t recv_ns) {
-      Message m;
-      if (!parse(f, m) || !accept(m.header(), f.topic, recv_ns)) return false;
-      return handler(m, recv_ns);
+    // One message per input, parsed into again and again: its nested messages and strings
+    // keep their allocations from frame to frame.
+    return add_input(endpoints, topics, [this, handler = std::move(handler), m = std::make_shared<Message>()](const transport::ReceivedFrame& f, int64_t recv_ns) {
+      if (!parse(f, *m) || !accept(m->header(), f.topic, recv_ns)) return false;
+      return handler(*m, recv_ns);
     });
   }
   transport::Publisher& publisher() { return pub_; }
+  // Another socket the stage publishes on, bundled per turn like the stage's own.
+  void batch_with(transport::Publisher& pub) { batched_.push_back(&pub); }
 
   // Parses a frame's payload; an unparsable one is counted as malformed, naming the topic.
   // In a journal replay it is corruption, and the restart fails rather than lose state.
@@ -89,6 +94,8 @@ class StageHost {
     FrameHandler handler;
   };
   void dispatch(size_t input, const transport::ReceivedFrame& frame, int64_t recv_ns);
+  size_t drain();  // every frame already here, each input bounded; returns how many
+  void flush_outputs();
   void record_current();
   bool publish_if_committed(const std::string& key);
   void recover();
@@ -109,6 +116,7 @@ class StageHost {
   std::set<std::string> unpublished_;  // keys whose outputs wait for a journal commit
   bool commit_failing_ = false;
   std::vector<std::function<void()>> every_turn_;
+  std::vector<transport::Publisher*> batched_;
   std::map<std::string, std::chrono::steady_clock::time_point> awaiting_ack_;  // key → last sent
 };
 
