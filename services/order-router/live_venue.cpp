@@ -216,21 +216,8 @@ std::optional<core::Money> LiveVenue::usdt_wallet(std::string& error) {
 std::optional<std::vector<binance::FundingIncomeView>> LiveVenue::read_funding_history(std::string& error) {
   std::vector<binance::FundingIncomeView> rows;
   for (size_t s = 0; s < venue_->symbol_count(); ++s) {
-    const auto& symbol = venue_->instrument(s).symbol;
-    binance::RestRequest r{"GET", "/fapi/v1/income", {}, "", false};
-    r.params.add("symbol", symbol).add("incomeType", "FUNDING_FEE").add("startTime", std::to_string(since_ms_)).add("limit", "1000");
-    const auto a = rest_->send(r);
-    if (a.outcome != binance::SendOutcome::kAccepted) {
-      error = "GET /fapi/v1/income " + symbol + ": " + a.body.substr(0, 200);
-      return std::nullopt;
-    }
-    const auto f = binance::parse_funding_income(a.body, error);
-    if (!f) {
-      error = "GET /fapi/v1/income " + symbol + ": " + error;
-      return std::nullopt;
-    }
-    // 1000 rows is the endpoint's page: a run that long (333 days at 8 h) would need paging.
-    if (f->size() >= 1000) svc_.log().error("event=funding_history_truncated symbol={} rows={}", symbol, f->size());
+    const auto f = binance::read_funding_income(*rest_, venue_->instrument(s).symbol, since_ms_, error);
+    if (!f) return std::nullopt;
     rows.insert(rows.end(), f->begin(), f->end());
   }
   return rows;

@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "json_fields.h"
 
@@ -155,6 +157,38 @@ std::optional<std::vector<FundingIncomeView>> parse_funding_income(std::string_v
   for (auto& r : *rows)
     if (r) out.push_back(std::move(*r));
   return out;
+}
+
+std::optional<std::vector<FundingIncomeView>> read_funding_income(ExchangePort& port, const std::string& symbol, int64_t since_ms, std::string& error) {
+  constexpr size_t kPage = 1000;
+  constexpr int kMaxPages = 1000;  // a million payments: far beyond the three months kept
+  std::vector<FundingIncomeView> rows;
+  std::set<int64_t> seen;
+  int64_t from = since_ms;
+  for (int page = 1; page <= kMaxPages; ++page) {
+    RestRequest r{"GET", "/fapi/v1/income", {}, "", false};
+    r.params.add("symbol", symbol).add("incomeType", "FUNDING_FEE").add("startTime", std::to_string(from)).add("limit", std::to_string(kPage));
+    const auto where = "GET /fapi/v1/income " + symbol + " page " + std::to_string(page) + " (startTime " + std::to_string(from) + ")";
+    const auto a = port.send(r);
+    if (a.outcome != SendOutcome::kAccepted) {
+      error = where + ": " + a.body.substr(0, 200);
+      return std::nullopt;
+    }
+    const auto got = parse_funding_income(a.body, error);
+    if (!got) {
+      error = where + ": " + error;
+      return std::nullopt;
+    }
+    int64_t last = from - 1;
+    for (const auto& f : *got) {
+      last = std::max(last, f.time_ms);
+      if (seen.insert(f.tran_id).second) rows.push_back(f);
+    }
+    if (got->size() < kPage) return rows;
+    from = last + 1;
+  }
+  error = "GET /fapi/v1/income " + symbol + ": more than " + std::to_string(kMaxPages) + " pages";
+  return std::nullopt;
 }
 
 std::optional<std::map<int64_t, std::string>> parse_order_client_ids(std::string_view json, std::string& error) {

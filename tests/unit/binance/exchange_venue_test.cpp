@@ -9,6 +9,8 @@
 #include "fulcrum/binance/double_exchange.h"
 #include "test_support.h"
 
+#include <set>
+
 using namespace fulcrum;
 using namespace fulcrum::binance;
 using core::Money;
@@ -377,11 +379,7 @@ TEST(ExchangeVenue, ARestartedRouterAdoptsTheAccountFromTheExchangesHistory) {
   ASSERT_TRUE(ids) << error;
   const auto open = read_exchange_book(rig.port, error);
   ASSERT_TRUE(open) << error;
-  RestRequest income{"GET", "/fapi/v1/income", {}, "", false};
-  income.params.add("symbol", "BTCUSDT").add("incomeType", "FUNDING_FEE").add("startTime", std::to_string(kNow)).add("limit", "1000");
-  const auto income_answer = rig.port.send(income);
-  ASSERT_EQ(income_answer.status, 200) << income_answer.body;
-  const auto funding = parse_funding_income(income_answer.body, error);
+  const auto funding = read_funding_income(rig.port, "BTCUSDT", kNow, error);
   ASSERT_TRUE(funding) << error;
   ASSERT_EQ(funding->size(), 1u);
   const auto unprotected = restarted.adopt(*trades, *ids, open->orders, kNow, *funding);
@@ -407,4 +405,35 @@ TEST(ExchangeVenue, ARestartedRouterAdoptsTheAccountFromTheExchangesHistory) {
   EXPECT_TRUE(restarted.position(0).qty.is_zero());
   EXPECT_EQ(restarted.wallet_balance(), rig.ex.wallet_balance());
   EXPECT_FALSE(restarted.has_open_orders(0));
+}
+
+// The income endpoint answers at most 1 000 rows a request: a long run's funding comes page by
+// page, every payment once, in time order, and nothing before the asked start.
+TEST(ExchangeVenue, FundingHistoryLongerThanAPageIsReadWhole) {
+  Rig rig;
+  ASSERT_TRUE(rig.venue.submit(entry("long", "0.010", 10, "59000"), kNow).accepted());
+  rig.pump();
+  constexpr int kPayments = 2'345;
+  constexpr int64_t kEvery = 8 * 3'600'000;
+  for (int i = 0; i < kPayments; ++i) rig.ex.settle_funding("BTCUSDT", px("60000"), *core::Rate::parse("0.0001"), kNow + (i + 1) * kEvery);
+  std::string error;
+  const auto all = read_funding_income(rig.port, "BTCUSDT", kNow, error);
+  ASSERT_TRUE(all) << error;
+  ASSERT_EQ(all->size(), static_cast<size_t>(kPayments)) << "one request holds 1 000: the rest came on later pages";
+  std::set<int64_t> ids;
+  Money total = Money::from_int(0);
+  for (size_t i = 0; i < all->size(); ++i) {
+    EXPECT_EQ((*all)[i].time_ms, kNow + static_cast<int64_t>(i + 1) * kEvery);
+    ids.insert((*all)[i].tran_id);
+    total = total + (*all)[i].income;
+  }
+  EXPECT_EQ(ids.size(), all->size()) << "no payment twice";
+  // Each payment is the long's: 60000 · 0.010 · 0.0001 = 0.06 paid.
+  Money expected = Money::from_int(0);
+  for (int i = 0; i < kPayments; ++i) expected -= money("0.06");
+  EXPECT_EQ(total, expected);
+  const auto later = read_funding_income(rig.port, "BTCUSDT", kNow + 1'500 * kEvery, error);
+  ASSERT_TRUE(later) << error;
+  ASSERT_EQ(later->size(), static_cast<size_t>(kPayments - 1'499));
+  EXPECT_EQ(later->front().time_ms, kNow + 1'500 * kEvery) << "startTime is inclusive";
 }

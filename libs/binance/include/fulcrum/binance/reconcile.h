@@ -65,6 +65,12 @@ std::optional<std::vector<PositionView>> parse_positions(std::string_view json, 
 std::optional<std::vector<TradeView>> parse_user_trades(std::string_view json, std::string& error);
 // The FUNDING_FEE rows of an income answer (other income types are skipped).
 std::optional<std::vector<FundingIncomeView>> parse_funding_income(std::string_view json, std::string& error);
+// Every FUNDING_FEE row of `symbol` from `since_ms` on, page by page: the endpoint answers
+// at most 1 000 rows from startTime (inclusive, ascending), so a full page asks again from
+// just after its last row. A symbol's payments are one per funding time, so no two share a
+// millisecond; a repeated tranId is dropped all the same. nullopt with `error` naming the
+// request and page that failed. Binance keeps three months of income.
+std::optional<std::vector<FundingIncomeView>> read_funding_income(ExchangePort& port, const std::string& symbol, int64_t since_ms, std::string& error);
 // GET /fapi/v1/allOrders: each order's id to the client id it was placed with.
 std::optional<std::map<int64_t, std::string>> parse_order_client_ids(std::string_view json, std::string& error);
 // What the exchange has open now, as reconciliation compares it.
