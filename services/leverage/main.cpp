@@ -6,6 +6,8 @@
 // journals the inputs so a restart is exact.
 #include <fmt/ranges.h>
 
+#include <deque>
+
 #include "fulcrum/core/digest.h"
 
 #include "fulcrum/runtime/stage_host.h"
@@ -70,32 +72,35 @@ int run(runtime::Service& svc, const Options& o) {
   // The planner's own gate denials, one series per account and check, there from the start.
   for (const auto& v : variants)
     for (const auto r : risk::all_gate_reasons()) svc.metrics().rejections(v.id, risk::to_string(r));
-  v1::Header cause;  // the signals' header: every batch carries its hops on
+  std::deque<v1::Header> causes;  // the waiting signals' headers: every batch carries its hops on
 
   auto try_plan = [&](int64_t recv_ns) {
-    const auto t = desk.pending_instant();
-    const auto planned = desk.plan();
-    if (!planned) return;
-    std::vector<std::string> batches;
-    for (size_t p = 0; p < planned->size(); ++p) {
-      const auto& variant = desk.variant(p).id;
-      const auto& account = desk.accounts()[desk.account_of(p)];
-      for (const auto& d : (*planned)[p].decisions) {
-        if (host.replaying() || d.outcome.rfind("DENIED: ", 0) != 0) continue;
-        const auto code = d.outcome.substr(8, d.outcome.find(':', 8) - 8);
-        svc.metrics().rejections(variant, code).Increment();
-        svc.log().info("event=order_denied stage=planner variant={} account={} symbol={} reason={} detail=\"{}\"", variant, account, d.symbol, code, d.outcome);
+    while (const auto t = desk.pending_instant()) {
+      const auto planned = desk.plan();
+      if (!planned) return;
+      const auto cause = std::move(causes.front());
+      causes.pop_front();
+      std::vector<std::string> batches;
+      for (size_t p = 0; p < planned->size(); ++p) {
+        const auto& variant = desk.variant(p).id;
+        const auto& account = desk.accounts()[desk.account_of(p)];
+        for (const auto& d : (*planned)[p].decisions) {
+          if (host.replaying() || d.outcome.rfind("DENIED: ", 0) != 0) continue;
+          const auto code = d.outcome.substr(8, d.outcome.find(':', 8) - 8);
+          svc.metrics().rejections(variant, code).Increment();
+          svc.log().info("event=order_denied stage=planner variant={} account={} symbol={} reason={} detail=\"{}\"", variant, account, d.symbol, code, d.outcome);
+        }
+        v1::OrderBatch batch;
+        transport::to_proto(account, policy_version, *t, (*planned)[p], batch);
+        batch.set_variant(variant);
+        batch.set_config_hash(config_hash);
+        if (o.force_orders && batch.commands().empty())
+          transport::to_proto(strategy::probe_order(variant, *t, desk.view(desk.account_of(p)), specs), *batch.add_commands());
+        svc.stamp(*batch.mutable_header(), "leverage", cause.exchange_ts_ms(), &cause, recv_ns);
+        batches.push_back(batch.SerializeAsString());
       }
-      v1::OrderBatch batch;
-      transport::to_proto(account, policy_version, *t, (*planned)[p], batch);
-      batch.set_variant(variant);
-      batch.set_config_hash(config_hash);
-      if (o.force_orders && batch.commands().empty())
-        transport::to_proto(strategy::probe_order(variant, *t, desk.view(desk.account_of(p)), specs), *batch.add_commands());
-      svc.stamp(*batch.mutable_header(), "leverage", cause.exchange_ts_ms(), &cause, recv_ns);
-      batches.push_back(batch.SerializeAsString());
+      host.finish(*t, std::move(batches));
     }
-    host.finish(*t, std::move(batches));
   };
   host.add_input_of<v1::InstantSignals>(o.signals, {topics::kSignals}, [&](const v1::InstantSignals& in, int64_t recv_ns) {
     if (!svc.admit_instant(in.instant_ms(), "instant signals") || !host.begin(in.instant_ms())) return false;
@@ -104,7 +109,7 @@ int run(runtime::Service& svc, const Options& o) {
     } catch (const transport::WireError& e) {
       return svc.count_malformed(std::string("instant signals: ") + e.what()), false;
     }
-    cause = in.header();
+    causes.push_back(in.header());
     return try_plan(recv_ns), true;
   });
   std::vector<std::string> router{o.router};

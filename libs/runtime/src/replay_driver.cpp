@@ -26,8 +26,8 @@ class Replay {
     // re-sending; the free-running modes give subscribers this long to join instead.
     if (!lockstep_) std::this_thread::sleep_for(std::chrono::milliseconds(opts_.join_wait_ms));
     wall_start_ = std::chrono::steady_clock::now();
-    // Instants due together (a paced replay that wakes late, or flat out) leave as bundles;
-    // the batch is flushed before every wait, so a paced instant is never held back.
+    // Instants due together (a paced replay that wakes late, or flat out) leave as bundles,
+    // flushed before every wait but a short one (pace() says how short, and for how long).
     pub_.begin_batch();
     size_t begin = lockstep_ ? resume_point() : 0, sent_events = 0;
     while (begin < feed_.size() && svc_.running()) {
@@ -92,11 +92,11 @@ class Replay {
       const auto due = wall_start_ + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(sent_events) * 1e9 / opts_.rate));
       const auto now = std::chrono::steady_clock::now();
       if (now < due) {
-        // Coalescing: when the next instant is due within kCoalesce and what waits has not
-        // waited that long, it joins the same bundle. At 1 000 instants a second nothing is
-        // held; at 20 000 four instants share each hop's wake-ups, which on two cores are
-        // most of a hop's cost.
-        if (due - now > kCoalesce || now - held_since_ >= kCoalesce) flush();
+        // Coalescing: when the next instant is due within kCoalesce and what waits has
+        // waited less than kMaxHold, it joins the same bundle. At 1 000 instants a second
+        // nothing is held; at 20 000 about twenty share each hop's wake-ups, which on two
+        // cores are most of a hop's cost.
+        if (due - now > kCoalesce || now - held_since_ >= kMaxHold) flush();
         std::this_thread::sleep_until(due);
       }
     } else if (cfg_.mesh.replay == config::ReplayMode::kRealtime) {
@@ -163,6 +163,7 @@ class Replay {
   std::string payload_;
   uint64_t published_ = 0, resends_ = 0, instants_ = 0;
   static constexpr auto kCoalesce = std::chrono::microseconds(200);
+  static constexpr auto kMaxHold = std::chrono::microseconds(1000);
   std::chrono::steady_clock::time_point held_since_{};  // the oldest frame of the bundle that waits
   std::chrono::steady_clock::time_point wall_start_{};
 };

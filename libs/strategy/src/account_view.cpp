@@ -178,24 +178,25 @@ bool PlanningDesk::on_view(size_t account, AccountView view) {
 }
 
 std::optional<std::vector<PlannedInstant>> PlanningDesk::plan() {
-  if (!pending_) return std::nullopt;
+  if (pending_.empty()) return std::nullopt;
+  const auto& signals = pending_.front();
   for (const auto& v : views_)
-    if (!v || (same_instant_views_ && v->instant_ms != pending_->time_ms)) return std::nullopt;
+    if (!v || (same_instant_views_ && v->instant_ms != signals.time_ms)) return std::nullopt;
   const bool split = run_.ab.mode == AbMode::kSplit;
   if (split) {
     // Every variant of the run, not only this desk's, so each process splits alike.
     const auto& all = all_variants_;
     // The router's membership when it sends one (the mesh); every variant otherwise (the backtest).
     const auto& members = views_[0]->membership_epoch > 0 ? views_[0]->members : members_;
-    const auto assignment = split_assignment(all, *pending_, *views_[0], members, run_.ab.on_taint == TaintAction::kFallback ? run_.ab.fallback : "");
+    const auto assignment = split_assignment(all, signals, *views_[0], members, run_.ab.on_taint == TaintAction::kFallback ? run_.ab.fallback : "");
     for (size_t p = 0; p < planners_.size(); ++p)
       for (size_t v = 0; v < all.size(); ++v)
         if (all[v].id == variants_[p].id) planners_[p].set_assigned_symbols(assignment[v]);
   }
   std::vector<PlannedInstant> out;
   for (size_t p = 0; p < planners_.size(); ++p)
-    out.push_back(plan_instant(planners_[p], *pending_, *views_[account_of_[p]], specs_, run_.venue.taker_fee, run_.from_ms, split ? &variants_[p] : nullptr));
-  pending_.reset();
+    out.push_back(plan_instant(planners_[p], signals, *views_[account_of_[p]], specs_, run_.venue.taker_fee, run_.from_ms, split ? &variants_[p] : nullptr));
+  pending_.pop_front();
   return out;
 }
 

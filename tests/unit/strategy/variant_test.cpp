@@ -169,3 +169,48 @@ TEST(Split, ASymbolWithAPositionGoesToItsHolderWhateverTheHash) {
     EXPECT_TRUE(fallback[0][1]) << "fallback: A takes every free signal";
   }
 }
+
+// Free-running, an instant's signals can reach the desk before the router's first snapshot
+// does, and the next instant's after them: both wait and are planned in order, none lost.
+// In lockstep a desk plans an instant only on that instant's view.
+TEST(PlanningDesk, SignalsThatComeBeforeTheFirstViewAreEachPlannedInOrder) {
+  strategy::RunConfig run;
+  run.from_ms = kT0;
+  run.to_ms = kT0 + 100 * k5m;
+  const std::vector<model::InstrumentSpec> specs{test::spec("BTCUSDT")};
+  strategy::AccountView view;
+  view.equity = view.available_balance = view.wallet_balance = core::Money::from_int(10'000);
+  view.positions.resize(1);
+  view.has_open_orders = {false};
+  view.last_prices = {core::Price::from_int(100'000)};
+  const auto signals_at = [](core::TimestampMs t) {
+    strategy::InstantSignals s;
+    s.time_ms = t;
+    s.trading = true;
+    return s;
+  };
+
+  strategy::PlanningDesk free_running({variant("A")}, run, specs, false);
+  free_running.on_signals(signals_at(kT0));
+  EXPECT_FALSE(free_running.plan()) << "no view yet";
+  free_running.on_signals(signals_at(kT0 + k5m));
+  view.instant_ms = kT0 + k5m;
+  ASSERT_TRUE(free_running.on_view(0, view));
+  std::vector<core::TimestampMs> planned;
+  while (const auto t = free_running.pending_instant()) {
+    const auto plan = free_running.plan();
+    ASSERT_TRUE(plan);
+    ASSERT_EQ(plan->size(), 1u);
+    planned.push_back(*t);
+  }
+  EXPECT_EQ(planned, (std::vector<core::TimestampMs>{kT0, kT0 + k5m}));
+  EXPECT_FALSE(free_running.plan());
+
+  strategy::PlanningDesk lockstep({variant("A")}, run, specs, true);
+  lockstep.on_signals(signals_at(kT0));
+  EXPECT_FALSE(lockstep.plan()) << "the view is of another instant";
+  view.instant_ms = kT0;
+  ASSERT_TRUE(lockstep.on_view(0, view));
+  EXPECT_TRUE(lockstep.plan());
+  EXPECT_FALSE(lockstep.pending_instant());
+}

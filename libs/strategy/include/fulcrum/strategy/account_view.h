@@ -3,6 +3,7 @@
 // view after each instant's market events and ships it; the leverage service plans against
 // it through SnapshotGateway, which applies the venue's own acceptance rules
 // (venue::check_order) so its answers match what the router will do with the orders.
+#include <deque>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -133,8 +134,11 @@ class PlanningDesk {
   size_t account_of(size_t p) const { return account_of_[p]; }
   size_t planners() const { return planners_.size(); }
   void set_pre_trade_limits(const risk::PreTradeLimits& limits);
-  void on_signals(InstantSignals signals) { pending_ = std::move(signals); }
-  std::optional<TimestampMs> pending_instant() const { return pending_ ? std::optional<TimestampMs>(pending_->time_ms) : std::nullopt; }
+  // Signals wait, in order, until the views are in. In the free-running modes the next
+  // instant's signals can come before the router's first snapshot: both are planned, the
+  // older first, and neither is lost.
+  void on_signals(InstantSignals signals) { pending_.push_back(std::move(signals)); }
+  std::optional<TimestampMs> pending_instant() const { return pending_.empty() ? std::nullopt : std::optional<TimestampMs>(pending_.front().time_ms); }
   // False when the account already has this instant's view (the router re-sent it).
   bool on_view(size_t account, AccountView view);
   // Each planner's plan for the pending instant, in planner order, once everything is in.
@@ -152,7 +156,7 @@ class PlanningDesk {
   bool same_instant_views_;
   std::vector<OrderPlanner> planners_;
   std::vector<std::optional<AccountView>> views_;
-  std::optional<InstantSignals> pending_;
+  std::deque<InstantSignals> pending_;
 };
 
 // Benchmarks drive every instant through to the router: a reduce-only order of one step on
