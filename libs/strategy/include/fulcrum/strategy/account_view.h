@@ -136,7 +136,9 @@ class PlanningDesk {
   void set_pre_trade_limits(const risk::PreTradeLimits& limits);
   // Signals wait, in order, until the views are in. In the free-running modes the next
   // instant's signals can come before the router's first snapshot: both are planned, the
-  // older first, and neither is lost.
+  // older first, and neither is lost. Only the wait for an account's first view queues
+  // more than one (a view, once in, stays), so the queue holds at most the instants sent
+  // before the router answered: a replay's are in memory already, a live feed's minutes apart.
   void on_signals(InstantSignals signals) { pending_.push_back(std::move(signals)); }
   std::optional<TimestampMs> pending_instant() const { return pending_.empty() ? std::nullopt : std::optional<TimestampMs>(pending_.front().time_ms); }
   // False when the account already has this instant's view (the router re-sent it).
