@@ -29,6 +29,7 @@ class Replay {
     // Instants due together (a paced replay that wakes late, or flat out) leave as bundles,
     // flushed before every wait but a short one (pace() says how short, and for how long).
     pub_.begin_batch();
+    dropped_booked_ = pub_.counters().send_dropped;
     size_t begin = lockstep_ ? resume_point() : 0, sent_events = 0;
     while (begin < feed_.size() && svc_.running()) {
       const auto t = feed_.instant(begin);
@@ -79,12 +80,16 @@ class Replay {
     return begin;
   }
 
+  // Sends what waits, and books every frame the high-water mark dropped since the last
+  // flush: those of this bundle and of any that left when one filled up.
   void flush() {
     held_since_ = {};
-    if (const auto lost = pub_.flush()) {
-      published_ -= lost;
-      svc_.metrics().dropped().Increment(static_cast<double>(lost));
-    }
+    pub_.flush();
+    const auto dropped = pub_.counters().send_dropped - dropped_booked_;
+    if (dropped == 0) return;
+    dropped_booked_ += dropped;
+    published_ -= dropped;
+    svc_.metrics().dropped().Increment(static_cast<double>(dropped));
   }
 
   void pace(size_t sent_events, core::TimestampMs t) {
@@ -112,8 +117,8 @@ class Replay {
   void send() {
     if (held_since_ == std::chrono::steady_clock::time_point{}) held_since_ = std::chrono::steady_clock::now();
     msg_.SerializeToString(&payload_);
-    if (pub_.publish(topics::kMarket, payload_)) ++published_;
-    else svc_.metrics().dropped().Increment();
+    pub_.publish(topics::kMarket, payload_);  // a drop is booked at the flush
+    ++published_;
     svc_.metrics().published(topics::kMarket).Increment();
   }
 
@@ -161,7 +166,7 @@ class Replay {
   bool lockstep_;
   v1::MarketEvent msg_;
   std::string payload_;
-  uint64_t published_ = 0, resends_ = 0, instants_ = 0;
+  uint64_t published_ = 0, resends_ = 0, instants_ = 0, dropped_booked_ = 0;
   static constexpr auto kCoalesce = std::chrono::microseconds(200);
   static constexpr auto kMaxHold = std::chrono::microseconds(1000);
   std::chrono::steady_clock::time_point held_since_{};  // the oldest frame of the bundle that waits
