@@ -3,7 +3,8 @@
 // streams on the routed paths (/public: bookTicker, depth, trade; /market: aggTrade,
 // markPrice, kline; a stream asked for on the wrong path gets nothing, as on the exchange),
 // GET /fapi/v1/depth from its own book (the capture's snapshot plus every diff it has sent),
-// GET /fapi/v1/time, and Binance's error JSON for what it does not serve. TLS with the given
+// GET /fapi/v1/klines from the capture's trades so far (a live start's warm-up history; with
+// --start-at-s the replay begins minutes in, so there is some), GET /fapi/v1/time, and Binance's error JSON for what it does not serve. TLS with the given
 // certificate, so clients run their real wss:// path; --plain is for tests only.
 // Faults, to prove the client survives them: --drop-every-ms closes every WebSocket,
 // --skip-diff N withholds the N-th depth diff (a break in pu), --duplicate-every N sends
@@ -25,7 +26,9 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <chrono>
+#include <limits>
 #include <deque>
 #include <fstream>
 #include <iostream>
@@ -35,10 +38,12 @@
 
 #include "fulcrum/binance/capture_script.h"
 #include "fulcrum/binance/double_exchange.h"
+#include "fulcrum/binance/kline_history.h"
 #include "fulcrum/binance/stream_messages.h"
 #include "fulcrum/binance/signing.h"
 #include "fulcrum/binance/streams.h"
 #include "fulcrum/marketdata/file_source.h"
+#include "fulcrum/runtime/cli_checks.h"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -55,6 +60,7 @@ struct Options {
   std::string capture, bind = "127.0.0.1:0", cert, key, ready_file;
   bool plain = false, loop = false;
   double speed = 1, funding_rate = 0.0001;
+  double start_at_s = 0;  // begin this far into the capture, as an exchange that was already running
   int64_t drop_every_ms = 0, skip_diff = 0, duplicate_every = 0;
   // Trading: the account's key and secret (from FULCRUM_EXCHANGE_API_KEY/_SECRET), its
   // balance, the symbols' filters, and the withheld answer.
@@ -90,6 +96,7 @@ struct Double {
   asio::io_context& ioc;
   std::list<std::shared_ptr<Subscriber>> subscribers;
   uint64_t sent = 0, drops = 0, skipped = 0, duplicated = 0, diffs_seen = 0, settlements = 0;
+  size_t next_event = 0;  // the replay's position in the script: what REST history has seen
   std::map<std::string, std::pair<core::Price, core::Rate>> marks;  // symbol → last mark price and announced funding rate
   bool withheld = false;  // the request just handled is a withheld order
 
@@ -117,8 +124,14 @@ struct Double {
   }
   awaitable<void> replay() {
     for (;;) {
-      const auto started = std::chrono::steady_clock::now();
-      for (const auto& ev : script.events) {
+      const auto skip_ns = static_cast<int64_t>(opts.start_at_s * 1e9);
+      const auto started = std::chrono::steady_clock::now() - std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(skip_ns) / opts.speed));
+      for (next_event = 0; next_event < script.events.size(); ++next_event) {
+        const auto& ev = script.events[next_event];
+        if (ev.offset_ns < skip_ns) {  // before the start: history (its book and its klines), never sent
+          if (ev.diff && book.on_diff(*ev.diff) == binance::DepthBook::DiffResult::kGap) reset_book();
+          continue;
+        }
         const auto due = started + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(ev.offset_ns) / opts.speed));
         if (due > std::chrono::steady_clock::now()) {
           asio::steady_timer t(ioc, due);
@@ -218,7 +231,7 @@ struct Double {
     if (q != std::string::npos && !binance::parse_query(target.substr(q + 1), params)) {
       res.result(http::status::bad_request);
       res.body() = R"({"code":-1100,"msg":"Illegal characters found in a parameter."})";
-    } else if (exchange && path != "/fapi/v1/depth") {
+    } else if (exchange && path != "/fapi/v1/depth" && path != "/fapi/v1/klines") {
       const auto api_key = req.find("X-MBX-APIKEY");
       const auto answer = exchange->handle({std::string(req.method_string()), path, q == std::string::npos ? "" : target.substr(q + 1), req.body(),
                                             api_key == req.end() ? "" : std::string(api_key->value()), wall_ms()});
@@ -259,12 +272,53 @@ struct Double {
         }
         res.body() = body + "]}";
       }
+    } else if (path == "/fapi/v1/klines") {
+      klines(params, res);
     } else {
       res.result(http::status::not_found);
       res.body() = R"({"code":-5000,"msg":"Path not found (the exchange double serves market data only)."})";
     }
     res.prepare_payload();
     return res;
+  }
+
+  // GET /fapi/v1/klines: the capture's minute bars so far (the last one still open), within
+  // startTime/endTime, the latest `limit` of them (500 by default, at most 1500).
+  void klines(const std::vector<std::pair<std::string, std::string>>& params, http::response<http::string_body>& res) {
+    std::string symbol, interval;
+    int64_t limit = 500, start_ms = std::numeric_limits<int64_t>::min(), end_ms = std::numeric_limits<int64_t>::max();
+    bool bad_number = false;
+    const auto number = [&](const std::string& v) {
+      int64_t n = 0;
+      const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+      bad_number |= ec != std::errc() || end != v.data() + v.size();
+      return n;
+    };
+    for (const auto& [k, v] : params) {
+      if (k == "symbol") symbol = v;
+      else if (k == "interval") interval = v;
+      else if (k == "limit") limit = number(v);
+      else if (k == "startTime") start_ms = number(v);
+      else if (k == "endTime") end_ms = number(v);
+    }
+    const auto refuse = [&](const char* body) {
+      res.result(http::status::bad_request);
+      res.body() = body;
+    };
+    if (symbol.empty() || interval.empty()) return refuse(R"({"code":-1102,"msg":"Mandatory parameter 'symbol' or 'interval' was not sent, was empty/null, or malformed."})");
+    if (symbol != script.symbol) return refuse(R"({"code":-1121,"msg":"Invalid symbol."})");
+    if (interval != "1m") return refuse(R"({"code":-1120,"msg":"Invalid interval (the exchange double composes 1m klines only)."})");
+    if (bad_number || limit < 1 || limit > 1500) return refuse(R"({"code":-1130,"msg":"Data sent for parameter 'limit' is not valid."})");
+    res.set("X-MBX-USED-WEIGHT-1M", std::to_string(binance::kline_request_weight(static_cast<size_t>(limit))));
+    std::vector<model::Bar> rows;
+    for (const auto& b : binance::minute_bars_so_far(script, next_event))
+      if (b.open_time_ms >= start_ms && b.open_time_ms <= end_ms) rows.push_back(b);
+    // Binance answers the first `limit` from startTime, else the last `limit` up to endTime.
+    if (static_cast<int64_t>(rows.size()) > limit) {
+      if (start_ms != std::numeric_limits<int64_t>::min()) rows.resize(static_cast<size_t>(limit));
+      else rows.erase(rows.begin(), rows.end() - limit);
+    }
+    res.body() = binance::klines_json(rows);
   }
 
   template <class Ws>
@@ -379,14 +433,16 @@ int main(int argc, char** argv) {
   app.add_option("--tls-cert", o.cert, "certificate chain (PEM)");
   app.add_option("--tls-key", o.key, "its private key (PEM)");
   app.add_flag("--plain", o.plain, "plain ws:// and http:// (tests only)");
-  app.add_option("--speed", o.speed, "replay pace: capture time / speed")->check(CLI::Range(0.01, 1e6));
+  app.add_option("--speed", o.speed, "replay pace: capture time / speed")->check(runtime::finite_range(0.01, 1e6));
   app.add_flag("--loop", o.loop, "start again at the end");
-  app.add_option("--funding-rate", o.funding_rate, "the funding rate the composed markPrice stream reports");
+  app.add_option("--start-at-s", o.start_at_s, "begin this many seconds into the capture: what came before is history (the book, GET /fapi/v1/klines), never sent")
+      ->check(runtime::finite_range(0, 1e6));
+  app.add_option("--funding-rate", o.funding_rate, "the funding rate the composed markPrice stream reports")->check(runtime::finite_range(-0.03, 0.03));
   app.add_option("--ready-file", o.ready_file, "write the bound port here once listening");
   app.add_option("--drop-every-ms", o.drop_every_ms, "fault: close every WebSocket this often")->check(CLI::Range(int64_t{0}, int64_t{86'400'000}));
   app.add_option("--skip-diff", o.skip_diff, "fault: withhold the N-th depth diff (1-based)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   app.add_flag("--trading", o.trading, "serve the signed trading endpoints for one account (key and secret from FULCRUM_EXCHANGE_API_KEY/_SECRET)");
-  app.add_option("--balance", o.balance, "trading: the account's USDT")->check(CLI::Range(0.0, 1e12));
+  app.add_option("--balance", o.balance, "trading: the account's USDT")->check(runtime::finite_range(0, 1e12));
   app.add_option("--filters", o.filters, "trading: SYMBOL:tick:step:min_notional, per symbol");
   app.add_option("--settle-funding-every-ms", o.settle_funding_every_ms, "trading: settle funding on open positions this often (0: never)")
       ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}));

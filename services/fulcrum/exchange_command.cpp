@@ -20,6 +20,7 @@
 #include "fulcrum/exchange_link/binance_rest.h"
 #include "fulcrum/exchange_link/user_data_stream.h"
 #include "fulcrum/exchange_link/ws_feed.h"
+#include "fulcrum/runtime/cli_checks.h"
 
 namespace fulcrum::cli {
 namespace {
@@ -104,7 +105,7 @@ Runner add_exchange_command(CLI::App& app) {
   auto* balance = cmd->add_subcommand("balance", "the wallet balance per asset (GET /fapi/v2/balance), one line each: ASSET BALANCE");
   auto* user = cmd->add_subcommand("user-stream", "follow the account's user-data stream: fills (each once) and positions");
   user->add_option("--ws", o->ws, "WebSocket base (the stream is <ws>/private/ws/<listenKey>)")->capture_default_str();
-  user->add_option("--duration", o->duration_s, "stop after this many seconds (0: Ctrl-C)")->check(CLI::Range(0.0, 1e9));
+  user->add_option("--duration", o->duration_s, "stop after this many seconds (0: Ctrl-C)")->check(runtime::finite_range(0, 1e9));
   return [o, time, order, query, positions, balance, user] {
     exchange_link::BinanceCredentials creds;
     try {

@@ -24,6 +24,7 @@
 #include "fulcrum/report/report_writer.h"
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
+#include "fulcrum/runtime/cli_checks.h"
 #include "fulcrum/runtime/redis_acl.h"
 #include "fulcrum/runtime/redis_client.h"
 #include "fulcrum/marketdata/dataset.h"
@@ -94,6 +95,8 @@ struct UpOptions {
   std::string source = "files";
   std::string binance_ws = "wss://fstream.binance.com", binance_rest = "https://fapi.binance.com", ca_file, kline_interval = "5m";
   bool record = false;            // <run>/capture.txt, replayable with market-data --ws
+  std::string warmup_hours = "-1";  // market-data --warmup-hours, passed as given
+  std::string double_start_at_s = "0";  // the double begins this far into its capture
   std::string exchange_double;    // a capture: start the local double on it, over TLS with a CA made for the run
   int64_t double_funding_every_ms = 0;  // --venue double: the double settles funding this often
   // Where the order router trades: paper venues on the mesh's market data, the local double's
@@ -305,6 +308,7 @@ class Mesh {
       std::vector<std::string> live{"--bind", ep["md"], "--source", "binance", "--binance-ws", o_.binance_ws, "--binance-rest", o_.binance_rest, "--kline-interval", o_.kline_interval};
       if (!o_.ca_file.empty()) live.insert(live.end(), {"--ca-file", o_.ca_file});
       if (o_.record) live.insert(live.end(), {"--record", (work_ / "capture.txt").string()});
+      live.insert(live.end(), {"--warmup-hours", o_.warmup_hours});
       auto args = common("market-data", "market-data");
       args.insert(args.end(), live.begin(), live.end());
       plan.push_back({"market-data", "market-data", args});
@@ -667,7 +671,7 @@ class Mesh {
     // The CA's public certificate is all market-data needs, and it outlives the scratch.
     fs::copy_file(dir / "ca.pem", work_ / "exchange-double-ca.pem", fs::copy_options::overwrite_existing);
     std::vector<std::string> argv{(bin / "exchange-double").string(), "--capture", o_.exchange_double, "--tls-cert", p("server.pem"), "--tls-key", p("server.key"), "--loop",
-                                  "--ready-file", p("port")};
+                                  "--ready-file", p("port"), "--start-at-s", o_.double_start_at_s};
     std::vector<std::string> env;
     if (o_.venue == "double") {
       // The double's one account: the config's symbols and their filters, the config's
@@ -713,7 +717,7 @@ Runner add_up_command(CLI::App& app) {
   cmd->add_option("-c,--config", o->config, "YAML config")->capture_default_str();
   cmd->add_option("--redis", o->redis, "use this Redis (redis://host:port[/db]) instead of an embedded one");
   cmd->add_option("--out", o->out, "where the order router writes the report")->capture_default_str();
-  cmd->add_option("--duration", o->duration_s, "stop after this many seconds (0: when the replay ends)");
+  cmd->add_option("--duration", o->duration_s, "stop after this many seconds (0: when the replay ends)")->check(runtime::finite_range(0, 1e9));
   cmd->add_option("--accounts", o->accounts, "policies to trade, one account each (default: backtest.policies)");
   cmd->add_option("--state-file", o->state_file, "where to record the running mesh for `fulcrum status`");
   cmd->add_option("--summary-every-ms", o->summary_every_ms, "live summary period")->check(CLI::Range(100, 60'000));
@@ -727,6 +731,12 @@ Runner add_up_command(CLI::App& app) {
   cmd->add_option("--ca-file", o->ca_file, "binance: trust only this CA (PEM)")->check(CLI::ExistingFile);
   cmd->add_option("--kline-interval", o->kline_interval, "binance: the bar interval")->capture_default_str();
   cmd->add_flag("--record", o->record, "binance: record every message to <run>/capture.txt");
+  cmd->add_option("--warmup-hours", o->warmup_hours, "binance: history from GET /fapi/v1/klines sent first to warm the features, never traded (-1: what they need; 0: none)")
+      ->check(runtime::finite_range(-1, 24.0 * 366))
+      ->capture_default_str();
+  cmd->add_option("--double-start-at-s", o->double_start_at_s, "--exchange-double: begin this many seconds into the capture (what came before is its klines history)")
+      ->check(runtime::finite_range(0, 1e6))
+      ->capture_default_str();
   cmd->add_option("--exchange-double", o->exchange_double, "binance: start the local exchange double on this capture and use it")
       ->check(CLI::ExistingFile);
   cmd->add_option("--double-funding-every-ms", o->double_funding_every_ms, "--venue double: the double settles funding on open positions this often (0: never)")

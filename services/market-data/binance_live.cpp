@@ -1,6 +1,8 @@
 #include "binance_live.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -8,10 +10,13 @@
 #include <thread>
 
 #include "fulcrum/binance/backoff.h"
+#include "fulcrum/binance/kline_history.h"
+#include "fulcrum/binance/rate_limits.h"
 #include "fulcrum/binance/live_assembler.h"
 #include "fulcrum/binance/streams.h"
 #include "fulcrum/exchange_link/http_client.h"
 #include "fulcrum/exchange_link/ws_feed.h"
+#include "fulcrum/features/feature_set.h"
 #include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/runtime/feed_watch.h"
 #include "fulcrum/transport/live_codec.h"
@@ -32,6 +37,16 @@ struct Inbox {
   size_t max_frames = 1'000'000;  // a stalled publisher must not take the machine's memory
   uint64_t overflow = 0;
 };
+
+// The history a live start sends first, in bars of the stream's interval.
+size_t warmup_bars(const config::AppConfig& cfg, const LiveOptions& opts, int64_t bar_ms) {
+  if (opts.warmup_hours == 0) return 0;
+  const int64_t signal_ms = std::max<int64_t>(cfg.backtest.strategy.signal_interval_ms, bar_ms);
+  // One signal bar more than needed: the first one may start mid-way.
+  const double span_ms = opts.warmup_hours > 0 ? opts.warmup_hours * 3'600'000.0
+                                               : static_cast<double>(features::bars_to_warm(cfg.backtest.features) + 1) * static_cast<double>(signal_ms);
+  return static_cast<size_t>(std::ceil(span_ms / static_cast<double>(bar_ms)));
+}
 
 }  // namespace
 
@@ -59,10 +74,12 @@ int run_binance_live(runtime::Service& svc, transport::Publisher& pub, const Liv
   auto& connected = m.gauge("fulcrum_ws_connections", "WebSocket connections up now", {});
   auto& latency = m.histogram("fulcrum_ws_to_publish_seconds", "From a WebSocket message's receipt to its proto on the hot path",
                               {}, {5e-6, 1e-5, 2e-5, 5e-5, 1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 1e-2, 5e-2});
-  std::map<std::string, prometheus::Counter*> resyncs;
-  std::map<std::string, prometheus::Gauge*> stale;
+  std::map<std::string, prometheus::Counter*> resyncs, bar_gaps;
+  std::map<std::string, prometheus::Gauge*> stale, warmed;
   for (const auto& s : symbols) {
     resyncs[s] = &m.counter("fulcrum_depth_resyncs_total", "Depth books rebuilt from a REST snapshot after a break in pu (the first sync counts)", {{"symbol", s}});
+    bar_gaps[s] = &m.counter("fulcrum_bar_gaps_total", "Closed bars the kline stream skipped (closed while a connection was down)", {{"symbol", s}});
+    warmed[s] = &m.gauge("fulcrum_warmup_bars", "Closed bars of history sent at start, before the streams, to warm the features up", {{"symbol", s}});
     for (const auto& stream : binance::symbol_streams(s, opts.kline_interval))
       stale[stream] = &m.gauge("fulcrum_stream_stale", "1 while the stream has been silent longer than its limit", {{"symbol", s}, {"stream", stream.substr(stream.find('@') + 1)}});
   }
@@ -124,6 +141,7 @@ int run_binance_live(runtime::Service& svc, transport::Publisher& pub, const Liv
   const auto publish = [&](const binance::LiveEvent& ev, int64_t received_ns) {
     msg.Clear();
     svc.stamp(*msg.mutable_header(), "market-data", ev.instant_ms, nullptr, runtime::wall_ns());
+    msg.mutable_header()->set_warmup(ev.warmup);
     transport::to_proto(ev, msg);
     msg.SerializeToString(&payload);
     if (!pub.publish(transport::topics::kMarket, payload)) m.dropped().Increment();
@@ -131,6 +149,64 @@ int run_binance_live(runtime::Service& svc, transport::Publisher& pub, const Liv
     ++published;
     if (received_ns > 0) latency.Observe(static_cast<double>(runtime::wall_ns() - received_ns) * 1e-9);
   };
+
+  // Warm-up history, once the streams are up: a bar that closes after this is asked for comes
+  // from the stream (the first page's open bar is left out), and one the answer also holds is
+  // dropped as the stream's duplicate. What the streams send meanwhile waits in the inbox.
+  if (const auto want = warmup_bars(cfg, opts, binance::interval_ms(opts.kline_interval)); want > 0) {
+    const auto connect_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(opts.connect_wait_ms);
+    while (svc.running() && up.load() < static_cast<int>(targets.size()) && std::chrono::steady_clock::now() < connect_until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      svc.tick();
+    }
+    if (up.load() < static_cast<int>(targets.size()))
+      svc.log().warn("event=warmup_before_streams connected={} of={} why=\"the streams are not all up after {} ms: a bar that closes before they are is a gap (counted)\"",
+                     up.load(), targets.size(), opts.connect_wait_ms);
+    binance::RateLimiter limiter;
+    const binance::PublicGet get = [&](const std::string& target, int weight) {
+      for (int64_t wait_ms = 0;;) {
+        const auto verdict = limiter.check(runtime::wall_ns() / 1'000'000, weight, false, wait_ms);
+        if (verdict == binance::RateLimiter::Verdict::kSend) break;
+        if (verdict == binance::RateLimiter::Verdict::kBanned)
+          throw std::runtime_error("the exchange banned this IP (418) until " + std::to_string(limiter.banned_until_ms()) + " ms");
+        if (!svc.running()) throw std::runtime_error("stopped while waiting for request weight");
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::clamp<int64_t>(wait_ms, 1, 1000)));
+        svc.tick();
+      }
+      const auto res = exchange_link::http_request(rest, "GET", target, "", {}, tls);
+      limiter.on_response(runtime::wall_ns() / 1'000'000, res.status, res.headers);
+      return binance::PublicAnswer{res.status, res.body};
+    };
+    std::map<std::string, std::vector<model::Bar>> history;
+    size_t total = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const auto& s : symbols) {
+      if (!svc.running()) break;
+      std::string error;
+      auto bars = binance::read_closed_klines(get, s, opts.kline_interval, want, error);
+      if (!bars) {
+        // Fail open on history, never on trading: this symbol's features warm up on live bars
+        // and it trades only once they are ready.
+        svc.log().warn("event=warmup_failed symbol={} why=\"{}\"", s, error);
+        continue;
+      }
+      warmed[s]->Set(static_cast<double>(bars->size()));
+      if (!bars->empty())
+        svc.log().info("event=warmup symbol={} bars={} first_open_ms={} last_open_ms={}", s, bars->size(), bars->front().open_time_ms, bars->back().open_time_ms);
+      total += bars->size();
+      history[s] = std::move(*bars);
+      svc.tick();
+    }
+    out.clear();
+    if (const auto error = assembler.warm_up(history, out); !error.empty()) throw std::runtime_error("warm-up: " + error);
+    size_t instants = 0;
+    for (const auto& ev : out) {
+      publish(ev, 0);
+      instants += ev.kind == binance::LiveEvent::Kind::kInstantEnd;
+    }
+    svc.log().info("event=warmup_done symbols={} bars={} instants={} asked_per_symbol={} used_weight={} ms={}", history.size(), total, instants, want,
+                   limiter.used_weight(), std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
+  }
 
   while (svc.running()) {
     if (opts.duration_s > 0 && std::chrono::steady_clock::now() - started > std::chrono::duration<double>(opts.duration_s)) break;
@@ -149,6 +225,10 @@ int run_binance_live(runtime::Service& svc, transport::Publisher& pub, const Liv
         svc.count_malformed("binance connection " + std::to_string(f.connection) + ": " + error);
       }
       for (const auto& ev : out) publish(ev, f.received_ns);
+    }
+    for (const auto& gap : assembler.take_bar_gaps()) {
+      bar_gaps[gap.symbol]->Increment(static_cast<double>(gap.missing));
+      svc.log().warn("event=bar_gap symbol={} first_missing_open_ms={} missing={}", gap.symbol, gap.first_missing_open_ms, gap.missing);
     }
     const auto now = std::chrono::steady_clock::now();
     if (!batch.empty()) last_message = now;
@@ -208,8 +288,8 @@ int run_binance_live(runtime::Service& svc, transport::Publisher& pub, const Liv
     svc.tick();
   }
   feed.stop();
-  svc.log().info("event=binance_live_done published={} reconnects={} depth_gaps={} out_of_order={}", published, feed.reconnects(), assembler.resyncs(),
-                 assembler.dropped_out_of_order());
+  svc.log().info("event=binance_live_done published={} reconnects={} depth_gaps={} out_of_order={} bar_gaps={}", published, feed.reconnects(),
+                 assembler.resyncs(), assembler.dropped_out_of_order(), assembler.bar_gaps());
   return 0;
 }
 

@@ -3,6 +3,7 @@
 // source is the config's kline/mark/funding files, or (--ws) a recorded Binance WebSocket
 // capture replayed as book tops and trades.
 #include "binance_live.h"
+#include "fulcrum/runtime/cli_checks.h"
 #include "fulcrum/runtime/replay_driver.h"
 #include "fulcrum/runtime/symbol_table.h"
 #include "fulcrum/transport/topics.h"
@@ -68,7 +69,7 @@ int main(int argc, char** argv) {
       [&](CLI::App& app) {
         app.add_option("--bind", o.bind, "PUB endpoint for market events");
         app.add_option("--acks", o.acks, "order router's ack PUB endpoint(s) (lockstep)");
-        app.add_option("--rate", o.replay.rate, "publish at this many events/s (benchmarks)");
+        app.add_option("--rate", o.replay.rate, "publish at this many events/s (benchmarks)")->check(runtime::finite_range(0, 1e9));
         app.add_option("--max-instants", o.replay.max_instants, "stop after this many instants");
         app.add_option("--ws", o.ws_capture, "replay this Binance WebSocket capture (book tops, trades) instead of the config's files")
             ->check(CLI::ExistingFile);
@@ -78,8 +79,11 @@ int main(int argc, char** argv) {
         app.add_option("--binance-rest", o.live.rest_base, "binance: the REST base (depth snapshots)");
         app.add_option("--ca-file", o.live.ca_file, "binance: trust only this CA (PEM) instead of the system's")->check(CLI::ExistingFile);
         app.add_option("--kline-interval", o.live.kline_interval, "binance: the bar interval the strategy trades");
+        app.add_option("--warmup-hours", o.live.warmup_hours,
+                       "binance: history sent first from GET /fapi/v1/klines, never traded (-1: what the config's features need; 0: none)")
+            ->check(runtime::finite_range(-1, 24.0 * 366));
         app.add_option("--record", o.live.record, "binance: append every message as '<receive ns> <json>' (replayable with --ws)");
-        app.add_option("--duration-s", o.live.duration_s, "binance: stop after this many seconds (0: until told)")->check(CLI::Range(0.0, 1e9));
+        app.add_option("--duration-s", o.live.duration_s, "binance: stop after this many seconds (0: until told)")->check(runtime::finite_range(0, 1e9));
         app.add_option("--join-wait-ms", o.replay.join_wait_ms, "flat/realtime: wait this long for subscribers before replaying")->check(CLI::Range(0, 60'000));
       },
       [&](runtime::Service& svc) { return run(svc, o); });

@@ -39,7 +39,7 @@ int run(runtime::Service& svc, const Options& o) {
       }
     }
     v1::InstantSignals out;
-    transport::to_proto(stage.on_instant(t, closed), symbols, out);
+    transport::to_proto(stage.on_instant(t, closed, in.header().warmup()), symbols, out);
     svc.stamp(*out.mutable_header(), "signal-engine", in.header().exchange_ts_ms(), &in.header(), recv_ns);
     host.finish(t, {out.SerializeAsString()});
     svc.set_counter("signals", stage.signals_emitted());

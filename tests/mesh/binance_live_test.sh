@@ -13,13 +13,7 @@ need_openssl
 T="$WORK/tls"
 make_test_ca "$T"
 
-"$BIN/exchange-double" --capture "$CAP" --tls-cert "$T/server.pem" --tls-key "$T/server.key" --ready-file "$WORK/double.port" --speed 20 \
-  --drop-every-ms 2500 --skip-diff 400 --duplicate-every 97 >"$WORK/double.log" 2>&1 &
-DOUBLE_PID=$!
-PIDS+=("$DOUBLE_PID")
-for _ in $(seq 100); do [ -s "$WORK/double.port" ] && break; sleep 0.05; done
-[ -s "$WORK/double.port" ] || { cat "$WORK/double.log" >&2; fail "the double did not start"; }
-DP=$(cat "$WORK/double.port")
+start_double --speed 20 --drop-every-ms 2500 --skip-diff 400 --duplicate-every 97
 RP=$(port)
 start_redis "$RP"
 { base_config; printf 'mesh:\n  replay: flat\n'; } > "$WORK/cfg.yaml"

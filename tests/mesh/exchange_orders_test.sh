@@ -15,12 +15,7 @@ T="$WORK/tls"
 make_test_ca "$T"
 export FULCRUM_EXCHANGE_API_KEY="k$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export FULCRUM_EXCHANGE_API_SECRET="s$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-"$BIN/exchange-double" --capture "$CAP" --tls-cert "$T/server.pem" --tls-key "$T/server.key" --ready-file "$WORK/double.port" --speed 5 --loop \
-  --trading --withhold-order 2 --listen-key-ttl-ms 3000 >"$WORK/double.log" 2>&1 &
-DOUBLE_PID=$!
-PIDS+=("$DOUBLE_PID")
-for _ in $(seq 100); do [ -s "$WORK/double.port" ] && break; sleep 0.05; done
-[ -s "$WORK/double.port" ] || { cat "$WORK/double.log" >&2; fail "the double did not start"; }
+start_double --speed 5 --loop --trading --withhold-order 2 --listen-key-ttl-ms 3000
 sleep 1  # book tops to price the market orders
 ex() { "$FULCRUM" exchange --rest "https://localhost:$(cat "$WORK/double.port")" --ca-file "$T/ca.pem" "$@"; }
 cfg=(--config "$SRC/deploy/config/backtest.yaml")

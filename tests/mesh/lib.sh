@@ -48,6 +48,17 @@ make_test_ca() {
     fail "openssl: no server certificate"
 }
 
+# start_double ARGS... : the exchange double on the real capture ($CAP), over TLS with the
+# certificate make_test_ca made in $T; sets DOUBLE_PID and DP (its port).
+start_double() {
+  "$BIN/exchange-double" --capture "$CAP" --tls-cert "$T/server.pem" --tls-key "$T/server.key" --ready-file "$WORK/double.port" "$@" >"$WORK/double.log" 2>&1 &
+  DOUBLE_PID=$!
+  PIDS+=("$DOUBLE_PID")
+  for _ in $(seq 100); do [ -s "$WORK/double.port" ] && break; sleep 0.05; done
+  [ -s "$WORK/double.port" ] || { cat "$WORK/double.log" >&2; fail "the double did not start"; }
+  DP=$(cat "$WORK/double.port")
+}
+
 start_redis() {  # start_redis PORT
   redis-server --port "$1" --bind 127.0.0.1 --dir "$WORK" --save "" --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 &
   REDIS_PID=$!

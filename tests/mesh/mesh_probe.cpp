@@ -21,6 +21,7 @@
 #include "fulcrum/runtime/scrape.h"
 #include "fulcrum/v1/trading_state.grpc.pb.h"
 #include "fulcrum/transport/endpoint.h"
+#include "fulcrum/transport/topics.h"
 #include "fulcrum/v1/control.grpc.pb.h"
 #include "fulcrum/v1/market.pb.h"
 #include "fulcrum/v1/orders.pb.h"
@@ -33,7 +34,7 @@ namespace {
 int usage() {
   std::cerr << "usage: mesh_probe free-port | garbage BIND_ENDPOINT ROUNDS TOPIC... | forge BIND_ENDPOINT RUN_ID TO_MS SYMBOL [oversized]\n"
                "       | metric PORT NAME [label=value...]\n"
-               "       | curve-keys DIR NAME... | tap ENDPOINT SECONDS [KEY_DIR NAME]\n"
+               "       | curve-keys DIR NAME... | tap ENDPOINT SECONDS [KEY_DIR NAME] | dump SECONDS ENDPOINT...\n"
                "       | kill-bench GATEKEEPER_HOST:PORT ROUTER_METRICS_PORT ENGAGE_SECRET RELEASE_SECRET N\n"
                "       | health CONTROL_PORT | status CONTROL_PORT | reload CONTROL_PORT YAML_FILE\n";
   return 64;
@@ -196,6 +197,32 @@ int tap(const std::string& endpoint, int seconds, const std::string& key_dir, co
   return 0;
 }
 
+// Every market event and instant signals on `endpoints` for `seconds`, a line each: "bar
+// SYMBOL OPEN_MS CLOSE W", "end T W", "signals T TRADING ENTRIES W" (W: the header's warm-up
+// mark, 0 or 1).
+int dump(const std::vector<std::string>& endpoints, int seconds) {
+  zmq::context_t ctx(1);
+  transport::Subscriber sub(ctx, endpoints, {transport::topics::kMarket, transport::topics::kSignals});
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    auto frame = sub.receive(std::chrono::milliseconds(50));
+    if (!frame) continue;
+    if (frame->topic == transport::topics::kMarket) {
+      v1::MarketEvent ev;
+      if (!ev.ParseFromString(frame->payload)) continue;
+      const int w = ev.header().warmup();
+      if (ev.has_bar()) std::cout << "bar " << ev.bar().symbol() << " " << ev.bar().open_time_ms() << " " << ev.bar().close_raw() << " " << w << "\n";
+      if (ev.has_instant_end()) std::cout << "end " << ev.instant_end().time_ms() << " " << w << "\n";
+    } else {
+      v1::InstantSignals sig;
+      if (!sig.ParseFromString(frame->payload)) continue;
+      std::cout << "signals " << sig.instant_ms() << " " << sig.trading() << " " << sig.entries_size() << " " << sig.header().warmup() << "\n";
+    }
+  }
+  std::cout.flush();
+  return 0;
+}
+
 // Engage → acknowledged by the router, N times on a live mesh: the latency the caller sees,
 // and the invariant that no order reaches the venue (the router's fulcrum_orders_total)
 // between an Engage's answer and its Release.
@@ -275,6 +302,7 @@ int main(int argc, char** argv) {
     for (int i = 3; i < argc; ++i) runtime::write_curve_keypair(argv[2], argv[i]);
     return 0;
   }
+  if (cmd == "dump" && argc >= 4) return dump(std::vector<std::string>(argv + 3, argv + argc), std::atoi(argv[2]));
   if (cmd == "tap" && (argc == 4 || argc == 6)) return tap(argv[2], std::atoi(argv[3]), argc == 6 ? argv[4] : "", argc == 6 ? argv[5] : "");
   if (cmd == "kill-bench" && argc == 7) return kill_bench(argv[2], std::atoi(argv[3]), argv[4], argv[5], std::atoi(argv[6]));
   if (cmd == "health" && argc == 3) {

@@ -155,4 +155,33 @@ CaptureScript build_capture_script(std::string_view text, double funding_rate) {
   return script;
 }
 
+std::vector<model::Bar> minute_bars_so_far(const CaptureScript& script, size_t sent) {
+  std::vector<model::Bar> out;
+  const size_t n = std::min(sent, script.events.size());
+  for (size_t i = 0; i < n; ++i) {
+    const auto& ev = script.events[i];
+    if (ev.composed || !ev.stream.ends_with("@trade")) continue;
+    const auto parsed = parse_stream_message(ev.data);
+    const auto* tr = parsed.message ? std::get_if<TradeMsg>(&*parsed.message) : nullptr;
+    if (!tr) continue;
+    const int64_t minute = tr->trade.trade_time_ms / 60'000 * 60'000;
+    const auto p = tr->trade.price;
+    if (out.empty() || minute > out.back().open_time_ms) {
+      model::Bar b;
+      b.open_time_ms = minute;
+      b.interval_ms = 60'000;
+      b.open = b.high = b.low = b.close = p;
+      b.taker_buy_volume = core::Qty{};
+      out.push_back(b);
+    }
+    auto& b = out.back();
+    if (p.raw > b.high.raw) b.high = p;
+    if (p.raw < b.low.raw) b.low = p;
+    b.close = p;
+    b.volume += tr->trade.quantity;
+    if (!tr->trade.buyer_is_maker) *b.taker_buy_volume += tr->trade.quantity;
+  }
+  return out;
+}
+
 }  // namespace fulcrum::binance

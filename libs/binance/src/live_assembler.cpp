@@ -6,7 +6,8 @@
 
 namespace fulcrum::binance {
 
-LiveAssembler::LiveAssembler(std::vector<std::string> symbols, std::string kline_interval) : symbols_(std::move(symbols)), interval_(std::move(kline_interval)) {
+LiveAssembler::LiveAssembler(std::vector<std::string> symbols, std::string kline_interval)
+    : symbols_(std::move(symbols)), interval_(std::move(kline_interval)), interval_ms_(interval_ms(interval_)) {
   for (const auto& s : symbols_) {
     states_[s];
     for (const auto& stream : symbol_streams(s, interval_)) last_heard_ns_[stream] = -1;
@@ -31,6 +32,48 @@ int64_t LiveAssembler::advance(int64_t event_ms, std::vector<LiveEvent>& out) {
     instant_open_ = true;
   }
   return instant_ms_;
+}
+
+std::string LiveAssembler::warm_up(const std::map<std::string, std::vector<model::Bar>>& bars, std::vector<LiveEvent>& out) {
+  if (instant_ms_ >= 0 || started_ns_ >= 0) return "warm-up history must come before the first stream message";
+  struct Pending {
+    int64_t close_ms;
+    const std::string* symbol;
+    const model::Bar* bar;
+  };
+  std::vector<Pending> pending;
+  for (const auto& [symbol, list] : bars) {
+    if (!state(symbol)) return "warm-up bars for '" + symbol + "', a symbol this run does not trade";
+    for (size_t i = 0; i < list.size(); ++i) {
+      const auto& b = list[i];
+      if (b.interval_ms != interval_ms_) return symbol + " warm-up bar " + std::to_string(i + 1) + " is not a " + interval_ + " bar";
+      if (i > 0 && b.open_time_ms <= list[i - 1].open_time_ms) return symbol + " warm-up bar " + std::to_string(i + 1) + " is not after the one before it";
+      pending.push_back({b.close_time_ms(), &symbol, &b});
+    }
+  }
+  std::stable_sort(pending.begin(), pending.end(), [](const Pending& a, const Pending& b) { return a.close_ms < b.close_ms; });
+  for (size_t i = 0; i < pending.size(); ++i) {
+    LiveEvent ev{};
+    ev.kind = LiveEvent::Kind::kBar;
+    ev.symbol = *pending[i].symbol;
+    ev.instant_ms = pending[i].close_ms;
+    ev.bar = *pending[i].bar;
+    ev.warmup = true;
+    out.push_back(std::move(ev));
+    if (i + 1 == pending.size() || pending[i + 1].close_ms != pending[i].close_ms) {
+      out.push_back({LiveEvent::Kind::kInstantEnd, "", pending[i].close_ms, {}, {}, {}, {}, true});
+      instant_ms_ = pending[i].close_ms;
+    }
+  }
+  for (const auto& [symbol, list] : bars)
+    if (!list.empty()) states_[symbol].last_bar_open_ms = list.back().open_time_ms;
+  return "";
+}
+
+std::vector<BarGap> LiveAssembler::take_bar_gaps() {
+  std::vector<BarGap> out;
+  out.swap(new_gaps_);
+  return out;
 }
 
 void LiveAssembler::flush(std::vector<LiveEvent>& out) {
@@ -64,7 +107,15 @@ std::string LiveAssembler::on_message(std::string_view json, int64_t received_ns
   };
   if (const auto* b = std::get_if<BookTickerMsg>(&msg); b && seen(st->last_book_update, b->update_id)) return "";
   if (const auto* tr = std::get_if<TradeMsg>(&msg); tr && seen(st->last_trade_id, tr->id)) return "";
-  if (const auto* k = std::get_if<KlineMsg>(&msg); k && k->closed && k->interval == interval_ && seen(st->last_bar_open_ms, k->bar.open_time_ms)) return "";
+  if (const auto* k = std::get_if<KlineMsg>(&msg); k && k->closed && k->interval == interval_) {
+    const auto before = st->last_bar_open_ms;
+    if (seen(st->last_bar_open_ms, k->bar.open_time_ms)) return "";
+    if (before >= 0 && k->bar.open_time_ms > before + interval_ms_) {
+      const int64_t missing = (k->bar.open_time_ms - before) / interval_ms_ - 1;
+      bar_gaps_ += static_cast<uint64_t>(missing);
+      new_gaps_.push_back({symbol, before + interval_ms_, missing});
+    }
+  }
   if (const auto* mk = std::get_if<MarkPriceMsg>(&msg); mk && seen(st->last_mark_ms, mk->event_time_ms)) return "";
   int64_t t = std::visit(
       [](const auto& m) -> int64_t {

@@ -163,4 +163,61 @@ std::optional<DepthSnapshot> parse_depth_snapshot(std::string_view json, std::st
   });
 }
 
+std::optional<std::vector<model::Bar>> parse_klines(std::string_view json, std::string_view interval, std::string& error) {
+  static thread_local simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(json);
+  const int64_t step_ms = interval_ms(interval);
+  return detail::parse_or_report<std::vector<model::Bar>>(error, [&] {
+    if (step_ms == 0) throw Fail{"'" + std::string(interval) + "' is not a kline interval"};
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::array rows;
+    if (parser.iterate(padded).get(doc) || doc.get_array().get(rows)) throw Fail{"not a JSON array of klines"};
+    std::vector<model::Bar> out;
+    size_t r = 0;
+    for (auto row_value : rows) {
+      ++r;
+      const auto where = [&](const char* column) { return "row " + std::to_string(r) + ", " + column; };
+      simdjson::ondemand::array row;
+      if (row_value.get_array().get(row)) throw Fail{"row " + std::to_string(r) + ": not an array"};
+      model::Bar bar;
+      bar.interval_ms = step_ms;
+      int64_t close_ms = 0;
+      size_t c = 0;
+      for (auto cell : row) {
+        static constexpr const char* kColumns[] = {"openTime", "open", "high", "low", "close", "volume", "closeTime", "quoteVolume", "trades", "takerBuyBaseVolume"};
+        if (c >= std::size(kColumns)) break;  // takerBuyQuoteVolume, ignore
+        const char* name = kColumns[c];
+        if (c == 0 || c == 6 || c == 8) {
+          int64_t v = 0;
+          if (cell.get_int64().get(v)) throw Fail{where(name) + " is not an integer"};
+          if (c == 0) bar.open_time_ms = v;
+          if (c == 6) close_ms = v;
+        } else {
+          std::string_view text_value;
+          if (cell.get_string().get(text_value)) throw Fail{where(name) + " is not a decimal string"};
+          switch (c) {
+            case 1: bar.open = decimal<core::Price>(text_value, name, "row " + std::to_string(r)); break;
+            case 2: bar.high = decimal<core::Price>(text_value, name, "row " + std::to_string(r)); break;
+            case 3: bar.low = decimal<core::Price>(text_value, name, "row " + std::to_string(r)); break;
+            case 4: bar.close = decimal<core::Price>(text_value, name, "row " + std::to_string(r)); break;
+            case 5: bar.volume = decimal<core::Qty>(text_value, name, "row " + std::to_string(r)); break;
+            case 7: break;
+            case 9: bar.taker_buy_volume = decimal<core::Qty>(text_value, name, "row " + std::to_string(r)); break;
+          }
+        }
+        ++c;
+      }
+      if (c < 10) throw Fail{"row " + std::to_string(r) + ": " + std::to_string(c) + " columns, not the documented 12"};
+      // closeTime is the bar's last millisecond: open + interval - 1.
+      if (close_ms != bar.open_time_ms + step_ms - 1)
+        throw Fail{where("closeTime") + " " + std::to_string(close_ms) + " does not close a " + std::string(interval) + " bar opened at " + std::to_string(bar.open_time_ms)};
+      if (bar.high.raw < bar.low.raw || bar.open.raw <= 0 || bar.low.raw <= 0 || bar.volume.raw < 0)
+        throw Fail{"row " + std::to_string(r) + ": prices not positive with low ≤ high, or a negative volume"};
+      if (!out.empty() && bar.open_time_ms <= out.back().open_time_ms) throw Fail{where("openTime") + " is not after the row before it"};
+      out.push_back(bar);
+    }
+    return out;
+  });
+}
+
 }  // namespace fulcrum::binance

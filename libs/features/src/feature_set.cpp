@@ -1,6 +1,16 @@
 #include "fulcrum/features/feature_set.h"
 
+#include <algorithm>
+
 namespace fulcrum::features {
+
+size_t bars_to_warm(const FeatureConfig& cfg) {
+  // ADX smooths the DI twice (2 · period); the ATR ratio's mean starts once the ATR is seeded;
+  // a change over N bars needs N + 1 closes.
+  return std::max({cfg.ema_slow_period, cfg.ema_fast_period, 2 * cfg.adx_period + 1, cfg.rsi_period + 1, cfg.atr_period + cfg.atr_mean_min_bars,
+                   cfg.volume_ratio_period + 1, cfg.change_window_bars + 1, cfg.vpin_warmup_bars}) +
+         1;
+}
 
 FeatureSet::FeatureSet(const FeatureConfig& cfg)
     : cfg_(cfg),

@@ -155,7 +155,8 @@ bool RouterCore::apply_market(const v1::MarketEvent& ev) {
       }
       md_done_ = t;
       ++instants_;
-      if (strategy::is_equity_sample_instant(t, settings_.run.from_ms))
+      // Warm-up history is not the account's: its hours are not the equity curve's.
+      if (!ev.header().warmup() && strategy::is_equity_sample_instant(t, settings_.run.from_ms))
         for (auto& run : result_.runs) report::sample_equity(run, t);
       views_.clear();
       if (!replaying_) publish_views(ev.header());

@@ -154,6 +154,7 @@ void Service::stamp(v1::Header& out, const std::string& stream, int64_t exchange
   out.set_run_id(opts_.run_id);
   out.set_stream_seq(++out_seq_[stream]);
   out.set_exchange_ts_ms(exchange_ts_ms);
+  out.set_warmup(cause && cause->warmup());
   out.clear_hops();
   if (cause) *out.mutable_hops() = cause->hops();
   auto* hop = out.add_hops();

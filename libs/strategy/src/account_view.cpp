@@ -135,7 +135,7 @@ std::vector<std::vector<bool>> split_assignment(const std::vector<VariantSpec>& 
 
 PlannedInstant plan_instant(OrderPlanner& planner, const InstantSignals& signals, const AccountView& view, const std::vector<model::InstrumentSpec>& specs,
                             core::Rate taker_fee, TimestampMs trading_from_ms, const VariantSpec* split_variant) {
-  if (is_equity_sample_instant(signals.time_ms, trading_from_ms)) planner.observe_equity(view.equity.to_double(), signals.time_ms);
+  if (signals.trading && is_equity_sample_instant(signals.time_ms, trading_from_ms)) planner.observe_equity(view.equity.to_double(), signals.time_ms);
   SnapshotGateway gateway(view, specs, taker_fee);
   if (split_variant) {
     BudgetGateway share(gateway, *split_variant, specs);

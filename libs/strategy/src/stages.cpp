@@ -63,10 +63,10 @@ SignalStage::SignalStage(std::vector<std::string> symbols, const signals::Breako
                          TimestampMs trading_from_ms)
     : symbols_(std::move(symbols)), cfg_(cfg), interval_ms_(signal_interval_ms), from_ms_(trading_from_ms), latest_(symbols_.size()) {}
 
-InstantSignals SignalStage::on_instant(TimestampMs time_ms, const std::vector<ClosedBar>& closed) {
+InstantSignals SignalStage::on_instant(TimestampMs time_ms, const std::vector<ClosedBar>& closed, bool warmup) {
   InstantSignals out;
   out.time_ms = time_ms;
-  out.trading = time_ms >= from_ms_;
+  out.trading = time_ms >= from_ms_ && !warmup;
   for (const auto& c : closed) latest_[c.symbol] = c.features;
   if (!out.trading || closed.empty()) return out;
 

@@ -221,3 +221,32 @@ TEST(Features, FeatureSetAtrRatioAndDailyChange) {
     }
   }
 }
+
+// What a live start asks for: after bars_to_warm bars every feature the strategy reads is
+// seeded, whatever the config; with the defaults the ATR ratio's first mean is what it waits
+// for, so half as many leave it unseeded.
+TEST(Features, BarsToWarmSeedEverythingTheStrategyReads) {
+  const auto s = real_15m("SOLUSDT");
+  features::FeatureConfig small;
+  small.ema_slow_period = 30;
+  small.atr_mean_min_bars = 10;
+  small.change_window_bars = 40;
+  features::FeatureConfig vpin_long;
+  vpin_long.vpin_warmup_bars = 150;
+  for (const auto& cfg : {features::FeatureConfig{}, small, vpin_long}) {
+    const size_t n = features::bars_to_warm(cfg);
+    ASSERT_LT(n, s.c.size());
+    features::FeatureSet fs(cfg);
+    features::FeatureSnapshot snap;
+    for (size_t i = 0; i < n; ++i) snap = fs.update(test::bar(static_cast<int64_t>(i) * 900'000, s.o[i], s.h[i], s.l[i], s.c[i], s.v[i], 900'000));
+    EXPECT_TRUE(snap.ready) << n;
+    EXPECT_GT(snap.atr_ratio, 0) << n;
+    EXPECT_NE(snap.change_24h, 0) << n;
+    EXPECT_NEAR(snap.change_24h, s.c[n - 1] / s.c[n - 1 - cfg.change_window_bars] - 1, 1e-12);
+  }
+  features::FeatureSet early(features::FeatureConfig{});
+  features::FeatureSnapshot snap;
+  for (size_t i = 0; i < features::bars_to_warm({}) / 2; ++i)
+    snap = early.update(test::bar(static_cast<int64_t>(i) * 900'000, s.o[i], s.h[i], s.l[i], s.c[i], s.v[i], 900'000));
+  EXPECT_EQ(snap.atr_ratio, 0);
+}

@@ -466,3 +466,31 @@ TEST(RouterCore, ANewVersionOpensANewLeaderboardRowAtItsInstant) {
   ASSERT_EQ(second.core.result().variant_rows[1].spans.size(), 2u);
   EXPECT_EQ(second.core.result().variant_rows[1].spans[1].from_ms, instant(4));
 }
+
+// A live start's warm-up history is applied like any instant (views, acks) but its hours
+// are not the accounts' equity curve; the first live hour is.
+TEST(RouterCore, WarmUpHoursAreNotOnTheEquityCurve) {
+  auto s = settings();
+  s.lockstep = false;
+  Rig rig({}, s);
+  const auto hour = kT0 + core::kMsPerHour;  // instant 11's close: an hour boundary
+  ASSERT_EQ(instant(11), hour);
+  for (int i = 0; i < 12; ++i) {
+    auto bar = bar_event(i);
+    auto end = instant_end(instant(i));
+    bar.mutable_header()->set_warmup(true);
+    end.mutable_header()->set_warmup(true);
+    rig.core.on_market(bar);
+    rig.core.on_market(end);
+  }
+  EXPECT_EQ(rig.sink.view_batches, 12u);
+  for (const auto& run : rig.core.result().runs) EXPECT_TRUE(run.equity_curve.empty());
+  for (int i = 12; i < 24; ++i) {
+    rig.core.on_market(bar_event(i));
+    rig.core.on_market(instant_end(instant(i)));
+  }
+  for (const auto& run : rig.core.result().runs) {
+    ASSERT_EQ(run.equity_curve.size(), 1u);
+    EXPECT_EQ(run.equity_curve[0].time_ms, kT0 + 2 * core::kMsPerHour);
+  }
+}

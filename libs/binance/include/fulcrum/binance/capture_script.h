@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fulcrum/binance/depth_book.h"
+#include "fulcrum/model/market.h"
 
 namespace fulcrum::binance {
 
@@ -38,6 +39,11 @@ struct CaptureScript {
 
 // Throws std::invalid_argument when the capture has no depth snapshot or no event after it.
 CaptureScript build_capture_script(std::string_view capture_text, double funding_rate);
+
+// The 1-minute bars of the capture's real trades among its first `sent` events, oldest first:
+// the closed ones, then the minute still open (the latest trade's), as GET /fapi/v1/klines
+// answers at that point of the replay. The same bars the composed kline_1m stream sends.
+std::vector<model::Bar> minute_bars_so_far(const CaptureScript& script, size_t sent);
 
 // The canonical stream a subscription names ("btcusdt@depth@100ms" → "btcusdt@depth").
 std::string canonical_stream(const std::string& subscription);

@@ -28,6 +28,15 @@ struct LiveEvent {
   model::Trade trade;
   model::Bar bar;
   model::FundingEvent funding;
+  bool warmup = false;  // history sent before the streams (warm_up): never traded on
+};
+
+// A closed bar that never came: the stream skipped from one bar to a later one (a bar that
+// closed while a connection was down, or between the warm-up's answer and the stream).
+struct BarGap {
+  std::string symbol;
+  int64_t first_missing_open_ms = 0;
+  int64_t missing = 0;
 };
 
 class LiveAssembler {
@@ -44,6 +53,15 @@ class LiveAssembler {
   std::vector<std::string> take_snapshot_requests();
   // The snapshot asked for could not be had: make it askable again.
   void snapshot_failed(const std::string& symbol);
+  // History before the streams, so features are warm when trading starts: each symbol's
+  // closed bars of the stream's interval, oldest first (GET /fapi/v1/klines without its last
+  // row, the bar still open). Appends them to `out` as warm-up instants, by close time across
+  // symbols as a replay orders them, and drops the stream's own copy of any of them later.
+  // Only before the first message; returns an error (and appends nothing) otherwise, or for
+  // an unknown symbol, a bar of another interval, or bars out of order.
+  std::string warm_up(const std::map<std::string, std::vector<model::Bar>>& bars, std::vector<LiveEvent>& out);
+  // The bar gaps found since the last call.
+  std::vector<BarGap> take_bar_gaps();
   // Ends the open instant (the stream went quiet).
   void flush(std::vector<LiveEvent>& out);
 
@@ -54,6 +72,7 @@ class LiveAssembler {
   uint64_t resyncs() const;
   uint64_t dropped_out_of_order() const { return out_of_order_; }
   uint64_t duplicates() const { return duplicates_; }
+  uint64_t bar_gaps() const { return bar_gaps_; }
 
  private:
   struct SymbolState {
@@ -76,7 +95,9 @@ class LiveAssembler {
   int64_t started_ns_ = -1;
   int64_t instant_ms_ = -1;  // the latest instant; -1: none yet
   bool instant_open_ = false;
-  uint64_t out_of_order_ = 0, duplicates_ = 0;
+  int64_t interval_ms_ = 0;
+  uint64_t out_of_order_ = 0, duplicates_ = 0, bar_gaps_ = 0;
+  std::vector<BarGap> new_gaps_;
 };
 
 }  // namespace fulcrum::binance

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "fulcrum/binance/depth_book.h"
 #include "fulcrum/model/market.h"
@@ -54,6 +55,12 @@ struct ParseResult {
 ParseResult parse_stream_message(std::string_view json);
 // GET /fapi/v1/depth's body. nullopt with `error` set when malformed.
 std::optional<DepthSnapshot> parse_depth_snapshot(std::string_view json, std::string& error);
+
+// GET /fapi/v1/klines's body: rows [openTime, "open", "high", "low", "close", "volume",
+// closeTime, "quoteVolume", trades, "takerBuyBaseVolume", …] as bars of `interval`, in the
+// answer's order. nullopt with `error` naming the row and the column when one is malformed, is
+// of another interval, or is not after the row before it.
+std::optional<std::vector<model::Bar>> parse_klines(std::string_view json, std::string_view interval, std::string& error);
 
 // Kline interval text ("1m", "5m", "1h", "1d") in milliseconds; 0 when unknown.
 int64_t interval_ms(std::string_view interval);

@@ -24,6 +24,11 @@ struct FeatureConfig {
   size_t change_window_bars = 96;        // 24h on 15m bars, for the top-gainer filter
 };
 
+// Bars (of the signal timeframe) a FeatureSet needs before everything the strategy reads is
+// seeded: `ready`, the ATR ratio's first mean and the 24h change. A live start asks the
+// exchange for this much history.
+size_t bars_to_warm(const FeatureConfig& cfg);
+
 struct FeatureSnapshot {
   core::TimestampMs time_ms = 0;  // bar close
   double close = 0, open = 0, high = 0, low = 0, volume = 0;

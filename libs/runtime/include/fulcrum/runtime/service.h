@@ -73,7 +73,7 @@ class Service {
   void ready();
 
   // A header for the next message on `stream`: sequence +1, exchange time, and the hops
-  // of the message that caused it with this service's hop appended.
+  // of the message that caused it with this service's hop appended, and its warm-up mark.
   void stamp(v1::Header& out, const std::string& stream, int64_t exchange_ts_ms, const v1::Header* cause, int64_t recv_ns);
   // Books an input message: counts it, checks its stream's sequence, records the hop
   // latency from its last hop. Returns false, counted as malformed, for a frame of another

@@ -85,7 +85,9 @@ class SignalStage {
  public:
   SignalStage(std::vector<std::string> symbols, const signals::BreakoutConfig& cfg, TimestampMs signal_interval_ms,
               TimestampMs trading_from_ms);
-  InstantSignals on_instant(TimestampMs time_ms, const std::vector<ClosedBar>& closed);
+  // `warmup`: history a live start sent (v1::Header::warmup); it updates the features and is
+  // never traded, whatever its time.
+  InstantSignals on_instant(TimestampMs time_ms, const std::vector<ClosedBar>& closed, bool warmup = false);
   size_t signals_emitted() const { return signals_; }
 
  private:
