@@ -1,11 +1,14 @@
 #include "live_venue.h"
 
+#include <algorithm>
+
 #include "fulcrum/binance/exchange_info.h"
 #include "fulcrum/binance/reconcile.h"
+#include "fulcrum/venue/paper_venue.h"
 
 namespace fulcrum::order_router {
 
-LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, size_t accounts) : svc_(svc), o_(std::move(o)) {
+LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, const std::vector<std::string>& accounts) : svc_(svc), o_(std::move(o)) {
   auto& m = svc.metrics();
   user_events_ = &m.counter("fulcrum_exchange_user_events_total", "User-data stream events applied to the account", {});
   sends_ = &m.counter("fulcrum_exchange_order_sends_total", "Order requests sent to the exchange (a re-send only after the exchange said it never got one)", {});
@@ -16,9 +19,17 @@ LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, size_t accounts)
   differences_ = &m.gauge("fulcrum_exchange_reconciliation_differences", "Differences the last reconciliation found: entries stop while > 0", {});
   stream_keys_ = &m.gauge("fulcrum_exchange_listen_keys_made", "listenKeys made for the user-data stream (more than 1: expiries)", {});
   const auto config_error = [&](const std::string& why) { return runtime::StartupError(runtime::kExitConfig, "--venue binance: " + why); };
-  if (accounts != 1)
-    throw config_error("this run has " + std::to_string(accounts) +
-                       " accounts; one router trades one exchange account (shadow mode needs a sub-account per variant): use backtest.ab.mode: split, or paper venues");
+  if (accounts.empty()) throw config_error("no account to trade");
+  if (o_.live_account.empty()) o_.live_account = accounts.front();
+  if (std::find(accounts.begin(), accounts.end(), o_.live_account) == accounts.end())
+    throw config_error("--live-account '" + o_.live_account + "' is not one of this run's accounts");
+  if (accounts.size() > 1) {
+    std::string paper;
+    for (const auto& a : accounts)
+      if (a != o_.live_account) paper += (paper.empty() ? "" : ",") + a;
+    svc.log().info("event=shadow_accounts live={} paper={} note=\"one router trades one exchange account; the others fill on paper, on the same data\"",
+                   o_.live_account, paper);
+  }
   if (svc.config().mesh.replay == config::ReplayMode::kLockstep) throw config_error("mesh.replay is lockstep: a live venue needs realtime or flat");
   try {
     creds_ = exchange_link::BinanceCredentials::from_environment();
@@ -72,7 +83,8 @@ LiveVenue::~LiveVenue() {
 }
 
 router::VenueFactory LiveVenue::factory() {
-  return [this](const std::string&, const std::vector<model::InstrumentSpec>& configured, core::Money, core::TimestampMs start_ms) {
+  return [this](const std::string& account, const std::vector<model::InstrumentSpec>& configured, core::Money, core::TimestampMs start_ms)
+             -> std::unique_ptr<venue::Venue> {
     // Each symbol on the exchange's filters; a symbol it does not trade stops the start.
     std::vector<model::InstrumentSpec> specs;
     std::vector<std::string> differences, bracket_differences;
@@ -93,6 +105,8 @@ router::VenueFactory LiveVenue::factory() {
     svc_.log().info("event=exchange_brackets symbols={} differences={}", specs.size(), bracket_differences.size());
     for (const auto& d : differences) svc_.log().warn("event=exchange_filter_differs detail=\"{}\" note=\"the exchange's value is used; the planner sizes with the config's: update the config\"", d);
     svc_.log().info("event=exchange_filters symbols={} differences={}", specs.size(), differences.size());
+    // A shadow account: a paper venue on the exchange's rules, from the same deposit.
+    if (account != o_.live_account) return std::make_unique<venue::PaperVenue>(svc_.config().backtest.venue, specs, deposit_, start_ms);
     auto v = std::make_unique<binance::ExchangeVenue>(svc_.config().backtest.venue, specs, deposit_, start_ms, *rest_);
     v->set_recovering(true);
     venue_ = v.get();

@@ -5,9 +5,11 @@
 // exchange's. All of it on the router's thread except the stream's socket: events wait in
 // a queue until the next turn, and are applied under the same lock as every other input.
 //
-// One exchange account per router: shadow mode gives each variant its own account, which
-// on Binance means a sub-account with its own keys, and is refused here (paper venues on
-// live data run shadow mode; split mode A/Bs the variants on the one account).
+// One exchange account per router. Split mode A/Bs the variants on it. Shadow mode (an
+// account per variant) puts one of them, the live account (the first unless told), on the
+// exchange and the others on paper venues that fill on the same live data, with the
+// exchange's filters and brackets and the exchange account's deposit: the challengers trade
+// beside the champion without risking money, and their reports compare like for like.
 // Start-up: the exchange's clock, its symbol filters (exchangeInfo, used in place of the
 // config's, each difference logged), the wallet balance (the account's deposit), one-way
 // position mode assumed (hedge mode is not supported). The run's start (exchange time) and
@@ -39,11 +41,12 @@ struct LiveVenueOptions {
   // this countdown, renewed at a quarter of it; if the router dies they are cancelled
   // (protective stops are Algo orders and stay). 0: off.
   int64_t dead_man_ms = 120'000;
+  std::string live_account;  // shadow mode: the account on the exchange ("": the first)
 };
 
 class LiveVenue {
  public:
-  LiveVenue(runtime::Service& svc, LiveVenueOptions o, size_t accounts);
+  LiveVenue(runtime::Service& svc, LiveVenueOptions o, const std::vector<std::string>& accounts);
   ~LiveVenue();
   router::VenueFactory factory();
   // After the journal's replay: orders go to the exchange from now on, the user stream

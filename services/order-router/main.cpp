@@ -41,7 +41,7 @@ int run(runtime::Service& svc, const Options& o) {
   order_router::ServiceSink sink(svc, host.publisher(), ack_pub, o.out, symbols.names());
   const auto accounts = o.accounts.empty() ? strategy::account_list(cfg.backtest) : o.accounts;
   std::optional<order_router::LiveVenue> live;
-  if (o.live.venue == "binance") live.emplace(svc, o.live, accounts.size());
+  if (o.live.venue == "binance") live.emplace(svc, o.live, accounts);
   router::RouterCore core({cfg.backtest, lockstep, live ? live->factory() : router::VenueFactory{}}, symbols, cfg.mesh_specs(symbols.names()), accounts,
                           journal, sink);
   sink.attach(core);
@@ -239,6 +239,7 @@ int main(int argc, char** argv) {
         app.add_option("--dead-man-ms", o.live.dead_man_ms, "binance: countdownCancelAll for symbols with open orders, renewed at a quarter of it (0: off)")
             ->check(CLI::Range(int64_t{0}, int64_t{3'600'000}))
             ->capture_default_str();
+        app.add_option("--live-account", o.live.live_account, "binance, shadow mode: the account on the exchange (default: the first); the others trade on paper");
         app.add_option("--reconcile-every-ms", o.live.reconcile_every_ms, "binance: how often the account is checked against the exchange")
             ->check(CLI::Range(int64_t{1'000}, int64_t{3'600'000}))
             ->capture_default_str();
