@@ -99,6 +99,7 @@ struct UpOptions {
   std::string double_start_at_s = "0";  // the double begins this far into its capture
   std::string exchange_double;    // a capture: start the local double on it, over TLS with a CA made for the run
   int64_t double_funding_every_ms = 0;  // --venue double: the double settles funding this often
+  std::vector<std::string> double_faults;  // NAME=N: the double's fault flags (--NAME N), for a session with faults
   // Where the order router trades: paper venues on the mesh's market data, the local double's
   // account (keys made for the run), or a Binance account (keys from the environment).
   std::string venue = "paper";
@@ -678,11 +679,17 @@ class Mesh {
       // deposit, and a key pair made for this run (in the environment, never on a command line).
       argv.insert(argv.end(), {"--trading", "--balance", std::to_string(cfg_.backtest.initial_equity)});
       if (o_.double_funding_every_ms > 0) argv.insert(argv.end(), {"--settle-funding-every-ms", std::to_string(o_.double_funding_every_ms)});
+      if (std::find_if(o_.double_faults.begin(), o_.double_faults.end(), [](const auto& f) { return f.rfind("withhold-order=", 0) == 0; }) != o_.double_faults.end())
+        std::cout << "fulcrum up: the double withholds an order's answer (fault): the router waits out its request timeout, then looks the order up\n";
       for (const auto& spec : cfg_.mesh_specs(marketdata::symbol_list(cfg_.data)))
         argv.insert(argv.end(), {"--filters", spec.symbol + ":" + spec.tick_size.str() + ":" + spec.step_size.str() + ":" + spec.min_notional.str()});
       double_api_key_ = random_hex(32);
       double_api_secret_ = random_hex(32);
       env = {"FULCRUM_EXCHANGE_API_KEY=" + double_api_key_, "FULCRUM_EXCHANGE_API_SECRET=" + double_api_secret_};
+    }
+    for (const auto& f : o_.double_faults) {
+      const auto eq = f.find('=');
+      argv.insert(argv.end(), {"--" + f.substr(0, eq), f.substr(eq + 1)});
     }
     double_pid_ = spawn(argv, work_ / "logs" / "exchange-double.log", env);
     for (int i = 0; i < 300 && !fs::exists(dir / "port"); ++i) {
@@ -739,6 +746,17 @@ Runner add_up_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--exchange-double", o->exchange_double, "binance: start the local exchange double on this capture and use it")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--double-fault", o->double_faults,
+                  "--exchange-double: a fault, NAME=N, repeatable: drop-every-ms (close every WebSocket), skip-diff (withhold the N-th depth diff), "
+                  "duplicate-every (send every N-th frame twice), withhold-order (take the N-th order, never answer)")
+      ->check([](const std::string& f) -> std::string {
+        const auto eq = f.find('=');
+        const auto name = f.substr(0, eq == std::string::npos ? 0 : eq);
+        if (name != "drop-every-ms" && name != "skip-diff" && name != "duplicate-every" && name != "withhold-order") return "'" + f + "': not drop-every-ms|skip-diff|duplicate-every|withhold-order=N";
+        const auto n = f.substr(eq + 1);
+        if (n.empty() || n.size() > 12 || n.find_first_not_of("0123456789") != std::string::npos) return "'" + f + "': N is not a whole number";
+        return "";
+      });
   cmd->add_option("--double-funding-every-ms", o->double_funding_every_ms, "--venue double: the double settles funding on open positions this often (0: never)")
       ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}));
   cmd->add_option("--venue", o->venue,
