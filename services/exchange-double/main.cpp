@@ -31,6 +31,9 @@
 #include <limits>
 #include <deque>
 #include <fstream>
+#include <iterator>
+#include <optional>
+#include <random>
 #include <iostream>
 #include <list>
 #include <map>
@@ -38,6 +41,7 @@
 
 #include "fulcrum/binance/capture_script.h"
 #include "fulcrum/binance/double_exchange.h"
+#include "fulcrum/binance/exchange_info.h"
 #include "fulcrum/binance/kline_history.h"
 #include "fulcrum/binance/stream_messages.h"
 #include "fulcrum/binance/signing.h"
@@ -68,7 +72,9 @@ struct Options {
   double balance = 10'000;
   std::vector<std::string> filters{"BTCUSDT:0.1:0.001:100"};
   int64_t withhold_order = 0;
+  int64_t withhold_silence_ms = 10'000;  // the withheld answer's connection stays open and silent this long
   int64_t listen_key_ttl_ms = 60 * 60'000;
+  std::string ed25519_public_key;  // trading: the account's API key is Ed25519, with this public key (PEM file)
   int64_t settle_funding_every_ms = 0;  // 0: never (Binance settles every 8 h; a test wants it sooner)
 };
 
@@ -93,6 +99,7 @@ struct Double {
   binance::CaptureScript script;
   binance::DepthBook book;
   std::unique_ptr<binance::DoubleExchange> exchange;  // null: market data only
+  std::vector<model::InstrumentSpec> listed;           // --filters: what GET /fapi/v1/exchangeInfo lists
   asio::io_context& ioc;
   std::list<std::shared_ptr<Subscriber>> subscribers;
   uint64_t sent = 0, drops = 0, skipped = 0, duplicated = 0, diffs_seen = 0, settlements = 0;
@@ -245,6 +252,8 @@ struct Double {
       if (path == "/fapi/v1/order") res.set("X-MBX-ORDER-COUNT-10S", "1");
     } else if (path == "/fapi/v1/time") {
       res.body() = "{\"serverTime\":" + std::to_string(wall_ms()) + "}";
+    } else if (path == "/fapi/v1/exchangeInfo" && !listed.empty()) {
+      res.body() = binance::exchange_info_json(listed);
     } else if (path == "/fapi/v1/depth") {
       std::string symbol;
       int limit = 500;
@@ -394,7 +403,14 @@ struct Double {
       }
       withheld = false;
       auto res = rest(req);
-      if (withheld) co_return;  // the order stands; the client never hears
+      if (withheld) {
+        // The order stands and the client never hears. The connection stays open and silent,
+        // as a lost answer looks on the wire, so the client's own request timeout runs out;
+        // a closed connection would tell it at once.
+        asio::steady_timer silence(ioc, std::chrono::milliseconds(opts.withhold_silence_ms));
+        co_await silence.async_wait(asio::redirect_error(use_awaitable, ec));
+        co_return;
+      }
       co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
       if (ec || !req.keep_alive()) co_return;
     }
@@ -442,12 +458,19 @@ int main(int argc, char** argv) {
   app.add_option("--drop-every-ms", o.drop_every_ms, "fault: close every WebSocket this often")->check(CLI::Range(int64_t{0}, int64_t{86'400'000}));
   app.add_option("--skip-diff", o.skip_diff, "fault: withhold the N-th depth diff (1-based)")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   app.add_flag("--trading", o.trading, "serve the signed trading endpoints for one account (key and secret from FULCRUM_EXCHANGE_API_KEY/_SECRET)");
+  app.add_option("--ed25519-public-key", o.ed25519_public_key,
+                 "trading: the account's API key is an Ed25519 key with this public key (PEM): requests are signed with its private key, no secret is shared")
+      ->check(CLI::ExistingFile);
   app.add_option("--balance", o.balance, "trading: the account's USDT")->check(runtime::finite_range(0, 1e12));
-  app.add_option("--filters", o.filters, "trading: SYMBOL:tick:step:min_notional, per symbol");
+  app.add_option("--filters", o.filters, "SYMBOL:tick:step:min_notional, per symbol: GET /fapi/v1/exchangeInfo lists them, and an account trades under them");
   app.add_option("--settle-funding-every-ms", o.settle_funding_every_ms, "trading: settle funding on open positions this often (0: never)")
       ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}));
   app.add_option("--listen-key-ttl-ms", o.listen_key_ttl_ms, "trading: a listenKey's life (Binance: 60 minutes)")->check(CLI::Range(int64_t{100}, int64_t{86'400'000}));
   app.add_option("--withhold-order", o.withhold_order, "fault: take the N-th order but never answer it")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  app.add_option("--withhold-silence-ms", o.withhold_silence_ms,
+                 "fault: the withheld answer's connection stays open and silent this long, then closes (0: at once); longer than the client's timeout makes it one")
+      ->check(CLI::Range(int64_t{0}, int64_t{600'000}))
+      ->capture_default_str();
   app.add_option("--duplicate-every", o.duplicate_every, "fault: send every N-th frame twice")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   try {
     app.parse(argc, argv);
@@ -482,31 +505,46 @@ int main(int argc, char** argv) {
     tcp::acceptor acceptor(ioc, {asio::ip::make_address(o.bind.substr(0, colon)), static_cast<unsigned short>(std::stoi(o.bind.substr(colon + 1)))});
     const auto port = acceptor.local_endpoint().port();
     Double dbl(o, std::move(script), ioc);
+    // The symbols' filters: exchangeInfo serves them (public market data), and the account trades under them.
+    std::vector<model::InstrumentSpec> specs;
+    for (const auto& f : o.filters) {
+      model::InstrumentSpec spec;
+      std::vector<std::string> parts;
+      size_t start = 0;
+      for (size_t sep; (sep = f.find(':', start)) != std::string::npos; start = sep + 1) parts.push_back(f.substr(start, sep - start));
+      parts.push_back(f.substr(start));
+      const auto tick = parts.size() == 4 ? core::Price::parse(parts[1]) : std::nullopt;
+      const auto step = parts.size() == 4 ? core::Qty::parse(parts[2]) : std::nullopt;
+      const auto min_notional = parts.size() == 4 ? core::Money::parse(parts[3]) : std::nullopt;
+      if (!tick || !step || !min_notional || tick->raw <= 0 || step->raw <= 0) throw std::invalid_argument("--filters '" + f + "' is not SYMBOL:tick:step:min_notional");
+      spec.symbol = parts[0];
+      spec.tick_size = *tick;
+      spec.step_size = *step;
+      spec.min_notional = *min_notional;
+      specs.push_back(spec);
+    }
+    dbl.listed = specs;
     if (o.trading) {
       const char* key = std::getenv("FULCRUM_EXCHANGE_API_KEY");
-      const char* secret = std::getenv("FULCRUM_EXCHANGE_API_SECRET");
-      if (!key || !*key || !secret || !*secret) throw std::invalid_argument("--trading needs FULCRUM_EXCHANGE_API_KEY and FULCRUM_EXCHANGE_API_SECRET");
-      std::vector<model::InstrumentSpec> specs;
-      for (const auto& f : o.filters) {
-        model::InstrumentSpec spec;
-        std::vector<std::string> parts;
-        size_t start = 0;
-        for (size_t sep; (sep = f.find(':', start)) != std::string::npos; start = sep + 1) parts.push_back(f.substr(start, sep - start));
-        parts.push_back(f.substr(start));
-        const auto tick = parts.size() == 4 ? core::Price::parse(parts[1]) : std::nullopt;
-        const auto step = parts.size() == 4 ? core::Qty::parse(parts[2]) : std::nullopt;
-        const auto min_notional = parts.size() == 4 ? core::Money::parse(parts[3]) : std::nullopt;
-        if (!tick || !step || !min_notional || tick->raw <= 0 || step->raw <= 0) throw std::invalid_argument("--filters '" + f + "' is not SYMBOL:tick:step:min_notional");
-        spec.symbol = parts[0];
-        spec.tick_size = *tick;
-        spec.step_size = *step;
-        spec.min_notional = *min_notional;
-        specs.push_back(spec);
+      const char* env_secret = std::getenv("FULCRUM_EXCHANGE_API_SECRET");
+      std::optional<binance::VerifyingKey> ed25519;
+      if (!o.ed25519_public_key.empty()) {
+        std::ifstream in(o.ed25519_public_key);
+        const std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        ed25519 = binance::VerifyingKey::from_pem(pem);  // throws naming what the file is instead
       }
+      if (!key || !*key || (!ed25519 && (!env_secret || !*env_secret)))
+        throw std::invalid_argument("--trading needs FULCRUM_EXCHANGE_API_KEY, and FULCRUM_EXCHANGE_API_SECRET or --ed25519-public-key");
+      // An Ed25519 account shares no secret; the listenKeys it is given still must not be guessable.
+      std::string secret = env_secret && *env_secret ? env_secret : "";
+      if (secret.empty())
+        for (std::random_device urandom; secret.size() < 32;) secret += std::to_string(urandom());
       dbl.exchange = std::make_unique<binance::DoubleExchange>(key, secret, specs, core::Money::from_double(o.balance));
+      if (ed25519) dbl.exchange->use_ed25519(std::move(*ed25519));
       if (o.withhold_order > 0) dbl.exchange->withhold_answer_to_order(static_cast<uint64_t>(o.withhold_order));
       dbl.exchange->set_listen_key_ttl_ms(o.listen_key_ttl_ms);
-      log("trading endpoints on for one account (" + std::to_string(specs.size()) + " symbols, balance " + std::to_string(o.balance) + " USDT)");
+      log("trading endpoints on for one account (" + std::to_string(specs.size()) + " symbols, balance " + std::to_string(o.balance) + " USDT, " +
+          (ed25519 ? "an Ed25519 API key" : "an HMAC API key") + ")");
     }
     asio::co_spawn(ioc, dbl.listen(acceptor, tls.get()), asio::detached);
     asio::co_spawn(ioc, dbl.replay(), asio::detached);

@@ -26,6 +26,7 @@
 #include "fulcrum/core/error.h"
 #include "fulcrum/runtime/cli_checks.h"
 #include "fulcrum/runtime/redis_acl.h"
+#include "fulcrum/binance/signing.h"
 #include "fulcrum/runtime/redis_client.h"
 #include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/runtime/service.h"
@@ -99,6 +100,7 @@ struct UpOptions {
   std::string double_start_at_s = "0";  // the double begins this far into its capture
   std::string exchange_double;    // a capture: start the local double on it, over TLS with a CA made for the run
   int64_t double_funding_every_ms = 0;  // --venue double: the double settles funding this often
+  std::string double_key_type = "hmac";   // --venue double: the account's API key type (hmac | ed25519)
   std::vector<std::string> double_faults;  // NAME=N: the double's fault flags (--NAME N), for a session with faults
   // Where the order router trades: paper venues on the mesh's market data, the local double's
   // account (keys made for the run), or a Binance account (keys from the environment).
@@ -156,6 +158,8 @@ class Mesh {
     if (o_.venue != "paper" && o_.source != "binance")
       throw std::invalid_argument("fulcrum up --venue " + o_.venue + ": orders on an exchange need its live market data (--source binance)");
     if (o_.venue == "double" && o_.exchange_double.empty()) throw std::invalid_argument("fulcrum up --venue double: name the capture it replays (--exchange-double FILE)");
+    if (o_.double_key_type != "hmac" && o_.venue != "double")
+      throw std::invalid_argument("fulcrum up --double-key-type is the double's account (--venue double); a real account's key type is the secret's own (a PEM key is Ed25519)");
     if (!o_.exchange_double.empty()) start_exchange_double(bin);
     make_tokens();
     if (cfg.mesh.curve) make_curve_keys();
@@ -319,8 +323,14 @@ class Mesh {
     for (auto& [name, service, args] : plan) {
       // Live market data: the gate stops entries on a stale stream, or when market-data goes quiet.
       if (service == "risk-gatekeeper" && o_.source == "binance") args.push_back("--feed-health");
+      // A live account: the gate caps leverage by the brackets the router reads from it.
+      if (service == "risk-gatekeeper" && o_.venue != "paper") args.push_back("--account-brackets");
       if (service == "order-router" && o_.venue != "paper") {
         args.insert(args.end(), {"--venue", "binance", "--binance-rest", o_.binance_rest, "--binance-ws", o_.binance_ws});
+        if (!o_.ca_file.empty()) args.insert(args.end(), {"--ca-file", o_.ca_file});
+      } else if (service == "order-router" && o_.source == "binance") {
+        // Paper trading on live data fills under the exchange's filters of today.
+        args.insert(args.end(), {"--exchange-rules", "--binance-rest", o_.binance_rest});
         if (!o_.ca_file.empty()) args.insert(args.end(), {"--ca-file", o_.ca_file});
       }
       if (!o_.accounts.empty() && (service == "order-router" || service == "leverage")) {
@@ -673,19 +683,30 @@ class Mesh {
     fs::copy_file(dir / "ca.pem", work_ / "exchange-double-ca.pem", fs::copy_options::overwrite_existing);
     std::vector<std::string> argv{(bin / "exchange-double").string(), "--capture", o_.exchange_double, "--tls-cert", p("server.pem"), "--tls-key", p("server.key"), "--loop",
                                   "--ready-file", p("port"), "--start-at-s", o_.double_start_at_s};
+    // The config's symbols and their filters, as the double's exchangeInfo lists them (public
+    // market data: paper venues on live data read it too).
+    for (const auto& spec : cfg_.mesh_specs(marketdata::symbol_list(cfg_.data)))
+      argv.insert(argv.end(), {"--filters", spec.symbol + ":" + spec.tick_size.str() + ":" + spec.step_size.str() + ":" + spec.min_notional.str()});
     std::vector<std::string> env;
     if (o_.venue == "double") {
-      // The double's one account: the config's symbols and their filters, the config's
-      // deposit, and a key pair made for this run (in the environment, never on a command line).
+      // The double's one account: the config's symbols, the config's deposit, and a key
+      // made for this run (in the environment, never on a command line).
       argv.insert(argv.end(), {"--trading", "--balance", std::to_string(cfg_.backtest.initial_equity)});
       if (o_.double_funding_every_ms > 0) argv.insert(argv.end(), {"--settle-funding-every-ms", std::to_string(o_.double_funding_every_ms)});
       if (std::find_if(o_.double_faults.begin(), o_.double_faults.end(), [](const auto& f) { return f.rfind("withhold-order=", 0) == 0; }) != o_.double_faults.end())
         std::cout << "fulcrum up: the double withholds an order's answer (fault): the router waits out its request timeout, then looks the order up\n";
-      for (const auto& spec : cfg_.mesh_specs(marketdata::symbol_list(cfg_.data)))
-        argv.insert(argv.end(), {"--filters", spec.symbol + ":" + spec.tick_size.str() + ":" + spec.step_size.str() + ":" + spec.min_notional.str()});
       double_api_key_ = random_hex(32);
-      double_api_secret_ = random_hex(32);
-      env = {"FULCRUM_EXCHANGE_API_KEY=" + double_api_key_, "FULCRUM_EXCHANGE_API_SECRET=" + double_api_secret_};
+      if (o_.double_key_type == "ed25519") {
+        // The exchange holds the public key only; the private key goes to the router alone.
+        auto [private_pem, public_pem] = binance::make_ed25519_key_pair();
+        std::ofstream(dir / "account-ed25519.pub") << public_pem;
+        argv.insert(argv.end(), {"--ed25519-public-key", p("account-ed25519.pub")});
+        double_api_secret_ = std::move(private_pem);
+        env = {"FULCRUM_EXCHANGE_API_KEY=" + double_api_key_};
+      } else {
+        double_api_secret_ = random_hex(32);
+        env = {"FULCRUM_EXCHANGE_API_KEY=" + double_api_key_, "FULCRUM_EXCHANGE_API_SECRET=" + double_api_secret_};
+      }
     }
     for (const auto& f : o_.double_faults) {
       const auto eq = f.find('=');
@@ -759,6 +780,11 @@ Runner add_up_command(CLI::App& app) {
       });
   cmd->add_option("--double-funding-every-ms", o->double_funding_every_ms, "--venue double: the double settles funding on open positions this often (0: never)")
       ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}));
+  cmd->add_option("--double-key-type", o->double_key_type,
+                  "--venue double: the account's API key: hmac (a shared secret) or ed25519 (Binance's recommended type: the router signs with a private key, the "
+                  "double holds the public key)")
+      ->check(CLI::IsMember({"hmac", "ed25519"}))
+      ->capture_default_str();
   cmd->add_option("--venue", o->venue,
                   "where orders go: paper (paper venues on the mesh's data), double (the local double's account; needs --exchange-double) or binance (a USDⓈ-M "
                   "account at --binance-rest; keys from FULCRUM_EXCHANGE_API_KEY/_SECRET or their _FILE)")

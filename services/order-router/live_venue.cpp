@@ -34,25 +34,15 @@ LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, const std::vecto
   try {
     creds_ = exchange_link::BinanceCredentials::from_environment();
     rest_ = std::make_unique<exchange_link::BinanceRest>(exchange_link::Url::parse(o_.rest), exchange_link::TlsOptions{o_.ca_file}, creds_);
+    port_.emplace(*rest_, loop_lock_);
     const auto offset = rest_->sync_time();
     std::string error;
     const auto usdt = usdt_wallet(error);
     if (!usdt) throw std::runtime_error(error);
-    // The symbols' filters as the exchange enforces them today (exchangeInfo is public:
-    // the API key alone, no signature).
-    const auto info = rest_->send_keyed("GET", "/fapi/v1/exchangeInfo");
-    const auto filters = info.outcome == binance::SendOutcome::kAccepted ? binance::parse_exchange_info(info.body, error) : std::nullopt;
-    if (!filters) throw std::runtime_error("GET /fapi/v1/exchangeInfo: " + (error.empty() ? info.body.substr(0, 200) : error));
-    for (const auto& f : *filters) live_filters_[f.symbol] = f;
-    // The account's leverage brackets (they can differ per account): the margin, the
-    // maintenance and the liquidation price the book computes are the exchange's.
-    const auto brackets = rest_->send({"GET", "/fapi/v1/leverageBracket", {}, "", false});
-    if (brackets.outcome != binance::SendOutcome::kAccepted) throw std::runtime_error("GET /fapi/v1/leverageBracket: " + brackets.body.substr(0, 200));
-    try {
-      live_brackets_ = model::parse_binance_bracket_json(brackets.body, "GET /fapi/v1/leverageBracket");
-    } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(e.what());  // the exchange's answer, not the user's config
-    }
+    // The symbols' filters as the exchange enforces them today, and the account's leverage
+    // brackets (they can differ per account): the margin, the maintenance and the
+    // liquidation price the book computes are the exchange's, and so is the gate's cap.
+    rules_.emplace(svc, ExchangeRules{read_exchange_filters(o_.rest, exchange_link::TlsOptions{o_.ca_file}), read_account_brackets(*rest_)});
     // The account's run starts once: its time and balance are kept in Redis, so a restarted
     // router books the fills since then from the exchange's history onto the same deposit.
     const auto key = svc.key("router:live_account");
@@ -67,8 +57,8 @@ LiveVenue::LiveVenue(runtime::Service& svc, LiveVenueOptions o, const std::vecto
     since_ms_ = *since;
     deposit_ = *deposit;
     restarted_ = set->kind == runtime::RedisReply::Kind::kNil;  // NX refused: a run was under way
-    svc.log().info("event=exchange_connected rest={} clock_offset_ms={} usdt_balance={} deposit={} since_ms={} restarted={}", o_.rest, offset,
-                   usdt->str(), deposit_.str(), since_ms_, restarted_);
+    svc.log().info("event=exchange_connected rest={} api_key_type={} clock_offset_ms={} usdt_balance={} deposit={} since_ms={} restarted={}", o_.rest,
+                   creds_.key.is_ed25519() ? "ed25519" : "hmac", offset, usdt->str(), deposit_.str(), since_ms_, restarted_);
   } catch (const runtime::StartupError&) {
     throw;
   } catch (const std::invalid_argument& e) {
@@ -85,34 +75,23 @@ LiveVenue::~LiveVenue() {
 router::VenueFactory LiveVenue::factory() {
   return [this](const std::string& account, const std::vector<model::InstrumentSpec>& configured, core::Money, core::TimestampMs start_ms)
              -> std::unique_ptr<venue::Venue> {
-    // Each symbol on the exchange's filters; a symbol it does not trade stops the start.
+    // Each symbol on the exchange's filters and the account's brackets; a symbol it does not trade stops the start.
     std::vector<model::InstrumentSpec> specs;
-    std::vector<std::string> differences, bracket_differences;
-    for (const auto& spec : configured) {
-      const auto live = live_filters_.find(spec.symbol);
-      if (live == live_filters_.end() || live->second.status != "TRADING")
-        throw runtime::StartupError(runtime::kExitConfig, "--venue binance: the config's symbol " + spec.symbol + " is " +
-                                                              (live == live_filters_.end() ? "not listed" : "'" + live->second.status + "'") +
-                                                              " at the exchange (exchangeInfo)");
-      try {
-        specs.push_back(binance::with_exchange_brackets(binance::with_exchange_filters(spec, live->second, differences), live_brackets_, bracket_differences));
-      } catch (const std::runtime_error& e) {
-        throw runtime::StartupError(runtime::kExitRuntime, std::string("--venue binance: ") + e.what());
-      }
+    try {
+      specs = rules_->specs(configured);
+    } catch (const runtime::StartupError& e) {
+      throw runtime::StartupError(e.exit_code(), std::string("--venue binance: ") + e.what());
     }
-    for (const auto& d : bracket_differences)
-      svc_.log().warn("event=exchange_brackets_differ detail=\"{}\" note=\"the account's brackets are used for margin, maintenance and liquidation\"", d);
-    svc_.log().info("event=exchange_brackets symbols={} differences={}", specs.size(), bracket_differences.size());
-    for (const auto& d : differences) svc_.log().warn("event=exchange_filter_differs detail=\"{}\" note=\"the exchange's value is used; the planner sizes with the config's: update the config\"", d);
-    svc_.log().info("event=exchange_filters symbols={} differences={}", specs.size(), differences.size());
     // A shadow account: a paper venue on the exchange's rules, from the same deposit.
     if (account != o_.live_account) return std::make_unique<venue::PaperVenue>(svc_.config().backtest.venue, specs, deposit_, start_ms);
-    auto v = std::make_unique<binance::ExchangeVenue>(svc_.config().backtest.venue, specs, deposit_, start_ms, *rest_);
+    auto v = std::make_unique<binance::ExchangeVenue>(svc_.config().backtest.venue, specs, deposit_, start_ms, *port_);
     v->set_recovering(true);
     venue_ = v.get();
     return v;
   };
 }
+
+void LiveVenue::gate_orders(std::function<std::optional<std::string>(const model::OrderRequest&)> gate) { venue_->set_order_gate(std::move(gate)); }
 
 void LiveVenue::go_live() {
   venue_->set_recovering(false);
@@ -187,7 +166,7 @@ void LiveVenue::adopt() {
   const auto read = [&](const std::string& path, const std::string& symbol) {
     binance::RestRequest r{"GET", path, {}, "", false};
     r.params.add("symbol", symbol).add("startTime", std::to_string(since_ms_));
-    const auto a = rest_->send(r);
+    const auto a = port_->send(r);
     if (a.outcome != binance::SendOutcome::kAccepted) throw runtime::StartupError(runtime::kExitRuntime, "--venue binance: " + path + ": " + a.body.substr(0, 200));
     return a.body;
   };
@@ -205,7 +184,7 @@ void LiveVenue::adopt() {
   }
   const auto funding = read_funding_history(error);
   if (!funding) throw runtime::StartupError(runtime::kExitRuntime, "--venue binance: " + error);
-  const auto open = parsed(binance::read_exchange_book(*rest_, error), "open orders", error).orders;
+  const auto open = parsed(binance::read_exchange_book(*port_, error), "open orders", error).orders;
   const auto unprotected = venue_->adopt(trades, ids, open, since_ms_, *funding);
   svc_.log().warn("event=adopted_account since_ms={} trades={} open_orders={} funding_payments={} wallet={} note=\"restarted: the account since the run's start, booked from the exchange's history\"",
                   since_ms_, trades.size(), open.size(), funding->size(), venue_->wallet_balance().str());
@@ -213,7 +192,7 @@ void LiveVenue::adopt() {
 }
 
 std::optional<core::Money> LiveVenue::usdt_wallet(std::string& error) {
-  const auto answer = rest_->send({"GET", "/fapi/v2/balance", {}, "", false});
+  const auto answer = port_->send({"GET", "/fapi/v2/balance", {}, "", false});
   const auto balances = answer.outcome == binance::SendOutcome::kAccepted ? binance::parse_balances(answer.body, error) : std::nullopt;
   if (!balances) {
     error = "GET /fapi/v2/balance: " + (error.empty() ? answer.body.substr(0, 200) : error);
@@ -230,7 +209,7 @@ std::optional<core::Money> LiveVenue::usdt_wallet(std::string& error) {
 std::optional<std::vector<binance::FundingIncomeView>> LiveVenue::read_funding_history(std::string& error) {
   std::vector<binance::FundingIncomeView> rows;
   for (size_t s = 0; s < venue_->symbol_count(); ++s) {
-    const auto f = binance::read_funding_income(*rest_, venue_->instrument(s).symbol, since_ms_, error);
+    const auto f = binance::read_funding_income(*port_, venue_->instrument(s).symbol, since_ms_, error);
     if (!f) return std::nullopt;
     rows.insert(rows.end(), f->begin(), f->end());
   }
@@ -267,7 +246,7 @@ void LiveVenue::dead_man_heartbeat() {
   const bool due = now >= next_heartbeat_;
   for (const auto& s : open) {
     if (!due && countdowns_.count(s)) continue;  // renewed on the next beat
-    const auto a = rest_->send(binance::plan_countdown_cancel_all(s, o_.dead_man_ms, rest_->clock()));
+    const auto a = port_->send(binance::plan_countdown_cancel_all(s, o_.dead_man_ms, port_->clock()));
     if (a.outcome == binance::SendOutcome::kAccepted) countdowns_.insert(s);
     else svc_.log().error("event=dead_man_heartbeat_failed symbol={} answer=\"{}\"", s, a.body.substr(0, 200));
   }
@@ -277,7 +256,7 @@ void LiveVenue::dead_man_heartbeat() {
       ++it;
       continue;
     }
-    rest_->send(binance::plan_countdown_cancel_all(*it, 0, rest_->clock()));
+    port_->send(binance::plan_countdown_cancel_all(*it, 0, port_->clock()));
     it = countdowns_.erase(it);
   }
   if (due) next_heartbeat_ = now + std::chrono::milliseconds(o_.dead_man_ms / 4);
@@ -287,7 +266,7 @@ void LiveVenue::reconcile(const char* why) {
   next_reconcile_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(o_.reconcile_every_ms);
   reconciliations_->Increment();
   std::string error;
-  const auto exchange = binance::read_exchange_book(*rest_, error);
+  const auto exchange = binance::read_exchange_book(*port_, error);
   if (!exchange) {
     // Unable to look: that is not agreement. Entries stop until a reconciliation succeeds.
     venue_->set_reconciliation_differences({"reconciliation could not read the exchange: " + error});

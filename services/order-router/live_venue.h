@@ -17,6 +17,7 @@
 // anything (ExchangeVenue::set_recovering), the fills since the start are booked from the
 // exchange's history (userTrades, allOrders) and the open orders adopted, and
 // reconciliation decides whether entries may go on.
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +31,8 @@
 #include "fulcrum/exchange_link/user_data_stream.h"
 #include "fulcrum/router/router_core.h"
 #include "fulcrum/runtime/service.h"
+#include "exchange_rules.h"
+#include "unlocking_port.h"
 
 namespace fulcrum::order_router {
 
@@ -55,6 +58,13 @@ class LiveVenue {
   // Every turn, under the router's state lock: the events received since the last turn go
   // to the venue in order; a due reconciliation runs.
   void on_turn();
+  // The account on the exchange (the first, or --live-account).
+  const std::string& live_account() const { return o_.live_account; }
+  // The loop's state lock, let go while a request is on the wire (unlocking_port.h).
+  LoopLock& loop_lock() { return loop_lock_; }
+  // Asked right before each new order that adds exposure goes to the exchange: the trading
+  // state in force then (a reason: refused as kTradingState). Reduce-only orders always go.
+  void gate_orders(std::function<std::optional<std::string>(const model::OrderRequest&)> gate);
 
  private:
   void reconcile(const char* why);
@@ -68,11 +78,12 @@ class LiveVenue {
   LiveVenueOptions o_;
   exchange_link::BinanceCredentials creds_;
   std::unique_ptr<exchange_link::BinanceRest> rest_;
+  LoopLock loop_lock_;
+  std::optional<UnlockingPort> port_;  // rest_ with the loop's lock let go: every request once the loop runs
   std::unique_ptr<exchange_link::UserDataStream> stream_;
   binance::ExchangeVenue* venue_ = nullptr;  // owned by the core's accounts
   core::Money deposit_;
-  std::map<std::string, binance::SymbolFilters> live_filters_;  // exchangeInfo at start
-  std::map<std::string, std::vector<model::MarginBracket>> live_brackets_;  // leverageBracket at start
+  std::optional<RulesOnSpecs> rules_;  // exchangeInfo and leverageBracket at start
   core::TimestampMs since_ms_ = 0;  // the account's run started here (exchange time)
   bool restarted_ = false;
   std::set<std::string> countdowns_;  // symbols whose dead-man countdown is running

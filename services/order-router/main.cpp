@@ -24,6 +24,7 @@ struct Options {
   std::string bind = "tcp://127.0.0.1:0", bind_acks = "tcp://127.0.0.1:0", out, trading_state_file;
   std::vector<std::string> market, orders, accounts;
   order_router::LiveVenueOptions live;
+  bool exchange_rules = false;  // paper venues on the exchange's filters (live market data)
 };
 
 int run(runtime::Service& svc, const Options& o) {
@@ -42,8 +43,10 @@ int run(runtime::Service& svc, const Options& o) {
   const auto accounts = o.accounts.empty() ? strategy::account_list(cfg.backtest) : o.accounts;
   std::optional<order_router::LiveVenue> live;
   if (o.live.venue == "binance") live.emplace(svc, o.live, accounts);
-  router::RouterCore core({cfg.backtest, lockstep, live ? live->factory() : router::VenueFactory{}}, symbols, cfg.mesh_specs(symbols.names()), accounts,
-                          journal, sink);
+  router::VenueFactory venues;
+  if (live) venues = live->factory();
+  else if (o.exchange_rules) venues = order_router::paper_on_exchange_rules(svc, o.live.rest, exchange_link::TlsOptions{o.live.ca_file});
+  router::RouterCore core({cfg.backtest, lockstep, venues}, symbols, cfg.mesh_specs(symbols.names()), accounts, journal, sink);
   sink.attach(core);
   order_router::AccountStateWriter state(svc, core.result(), symbols.names());  // after what it reads: its last flush runs before they go
   try {
@@ -57,19 +60,40 @@ int run(runtime::Service& svc, const Options& o) {
   if (live) live->go_live();
   // The kill switch's last hop: every input is applied under the enforcer's lock, after the
   // book it holds, so an acknowledged state change governs every order that follows it.
+  // A live venue lets the lock go while a request is on the wire (unlocking_port.h), so an
+  // Engage is not held back by a slow exchange; right before each new order it sends, it asks
+  // the state in force then, which an Engage meanwhile may have changed.
   runtime::TradingStateEnforcer enforcer(svc, o.trading_state_file);
-  const auto under_state = [&] {
+  if (live)
+    live->gate_orders([&](const model::OrderRequest& req) -> std::optional<std::string> {
+      const auto denial = risk::state_verdict(enforcer.book(), live->live_account(), req.symbol, false);
+      if (!denial) return std::nullopt;
+      return "the trading state changed while a request was on the wire: " + denial->detail;
+    });
+  struct LoopHold {  // the live venue knows the lock of the input under way, and forgets it after
+    order_router::LoopLock* loop;
+    LoopHold(order_router::LoopLock* l, std::unique_lock<std::mutex>& lock) : loop(l) {
+      if (loop) loop->hold(&lock);
+    }
+    ~LoopHold() {
+      if (loop) loop->hold(nullptr);
+    }
+    LoopHold(const LoopHold&) = delete;
+    LoopHold& operator=(const LoopHold&) = delete;
+  };
+  const auto under_state = [&](auto&& input) {
     auto lock = enforcer.lock();
+    const LoopHold hold(live ? &live->loop_lock() : nullptr, lock);
     if (enforcer.epoch() != core.state_epoch()) {
-      core.on_trading_state(enforcer.book());
+      const auto book = enforcer.book();  // a copy: an Apply may swap the enforcer's while the core's flatten is on the wire
+      core.on_trading_state(book);
       svc.log().warn("event=trading_state_enforced epoch={} kill_switch_actions={} flatten_orders={}", core.state_epoch(), core.kill_switch_actions(),
                      core.flatten_orders());
     }
-    return lock;
+    return input();
   };
   host.add_input_of<v1::MarketEvent>(o.market, {topics::kMarket}, [&](const v1::MarketEvent& ev, int64_t) {
-    const auto lock = under_state();
-    return core.on_market(ev), false;
+    return under_state([&] { return core.on_market(ev), false; });
   });
   // The live leaderboard: a row per version of each variant, as the final report has them.
   const auto config_hash = core::sha256_hex(cfg.source_text);
@@ -103,12 +127,13 @@ int run(runtime::Service& svc, const Options& o) {
     svc.board().set_leaderboard({core.instant_done(), analytics::render_leaderboard_text(rows, settings), analytics::render_leaderboard_json(rows, settings)});
   };
   host.add_input_of<v1::OrderBatch>(o.orders, {topics::kOrders}, [&](const v1::OrderBatch& batch, int64_t recv_ns) {
-    const auto lock = under_state();
-    // A batch held for its instant's bar arrived now all the same: its path is measured too.
-    const auto outcome = core.on_batch(batch);
-    using Outcome = router::RouterCore::BatchOutcome;
-    if (outcome == Outcome::kApplied || outcome == Outcome::kEarly || outcome == Outcome::kHeld) svc.observe_order_path(batch.header(), recv_ns);
-    return false;
+    return under_state([&] {
+      // A batch held for its instant's bar arrived now all the same: its path is measured too.
+      const auto outcome = core.on_batch(batch);
+      using Outcome = router::RouterCore::BatchOutcome;
+      if (outcome == Outcome::kApplied || outcome == Outcome::kEarly || outcome == Outcome::kHeld) svc.observe_order_path(batch.header(), recv_ns);
+      return false;
+    });
   });
   // A/B membership: Join/Leave over gRPC, and the deadline that taints a late variant.
   runtime::MembershipDesk membership(svc);
@@ -182,8 +207,7 @@ int run(runtime::Service& svc, const Options& o) {
     epoch_gauge.Set(static_cast<double>(core.state_epoch()));
   };
   host.every_turn([&] {
-    {
-      const auto lock = under_state();
+    under_state([&] {
       if (live) live->on_turn();
       state_gauges();
       core.retry_ack();
@@ -195,7 +219,7 @@ int run(runtime::Service& svc, const Options& o) {
             return refused;
           },
           describe);
-    }
+    });
     member_gauges();
     svc.set_counter("trading_state_epoch", core.state_epoch());
     svc.set_counter("instants", core.instants());
@@ -233,6 +257,8 @@ int main(int argc, char** argv) {
         app.add_option("--venue", o.live.venue, "paper (the paper venue on the mesh's market data) or binance (a live USDⓈ-M account; keys from FULCRUM_EXCHANGE_API_KEY/_SECRET or their _FILE)")
             ->check(CLI::IsMember({"paper", "binance"}))
             ->capture_default_str();
+        app.add_flag("--exchange-rules", o.exchange_rules,
+                     "paper: fill under the exchange's symbol filters (exchangeInfo from --binance-rest, read at start; public, no key) instead of the config's");
         app.add_option("--binance-rest", o.live.rest, "binance: the REST base (testnet: https://testnet.binancefuture.com)")->capture_default_str();
         app.add_option("--binance-ws", o.live.ws, "binance: the WebSocket base; the user-data stream is <ws>/private/ws/<listenKey>")->capture_default_str();
         app.add_option("--ca-file", o.live.ca_file, "binance: trust only this CA (PEM)")->check(CLI::ExistingFile);

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "fulcrum/risk/pre_trade_gate.h"
+#include "fulcrum/runtime/account_bracket_watch.h"
 #include "fulcrum/runtime/feed_watch.h"
 #include "fulcrum/runtime/stage_host.h"
 #include "fulcrum/runtime/trading_state_service.h"
@@ -26,6 +27,7 @@ struct Options {
   int ack_timeout_ms = 2000;
   bool feed_health = false;      // live market data: entries need its health fresh
   int64_t feed_max_age_ms = 3000;
+  bool account_brackets = false;  // a live account: entries stay within the brackets the router read from the exchange
 };
 
 int run(runtime::Service& svc, const Options& o) {
@@ -43,8 +45,13 @@ int run(runtime::Service& svc, const Options& o) {
   });
   uint64_t passed = 0, denied = 0;
   runtime::FeedWatch feed(svc, o.feed_health, o.feed_max_age_ms);
+  runtime::AccountBracketWatch brackets(svc, o.account_brackets);
   feed.poll();
-  host.every_turn([&] { feed.poll(); });
+  brackets.poll();
+  host.every_turn([&] {
+    feed.poll();
+    brackets.poll();
+  });
 
   host.add_input_of<v1::OrderBatch>(o.decisions, {topics::kDecisions}, [&](const v1::OrderBatch& in, int64_t recv_ns) {
     // One stream per variant: split-mode variants share an account but each sends its own batch.
@@ -69,11 +76,13 @@ int run(runtime::Service& svc, const Options& o) {
       // Seed 001's checklist again, on the inputs the planner measured, under this gate's limits.
       std::optional<risk::GateContext> context;
       if (order.has_risk_context()) context = transport::from_proto(order.risk_context(), order);
-      // The trading state first (an operator's word wins), then the live feed's health.
+      // The trading state first (an operator's word wins), then the live feed's health, then
+      // the live account's own brackets.
+      const risk::GateOrder gate_order{core::Qty::from_raw(order.quantity_raw()), core::Price::from_raw(order.reference_price_raw()), order.leverage_x()};
       auto denial = risk::state_verdict(*book, in.account(), order.symbol(), order.reduce_only());
       if (!denial) denial = feed.verdict(order.symbol(), order.reduce_only());
-      const auto v = gate.check({core::Qty::from_raw(order.quantity_raw()), core::Price::from_raw(order.reference_price_raw()), order.leverage_x()}, denial,
-                                context ? &*context : nullptr);
+      if (!denial) denial = brackets.verdict(order.symbol(), gate_order, order.reduce_only());
+      const auto v = gate.check(gate_order, denial, context ? &*context : nullptr);
       if (v.allowed()) {
         ++passed;
         *out.add_commands() = c;
@@ -113,6 +122,8 @@ int main(int argc, char** argv) {
         app.add_option("--ack-timeout-ms", o.ack_timeout_ms, "how long Engage waits for the router's acknowledgement")->check(CLI::Range(10, 60'000));
         app.add_flag("--feed-health", o.feed_health, "live market data: deny entries while market-data reports a symbol's stream stale, or stops reporting");
         app.add_option("--feed-max-age-ms", o.feed_max_age_ms, "--feed-health: a report older than this is no report")->check(CLI::Range(int64_t{500}, int64_t{600'000}));
+        app.add_flag("--account-brackets", o.account_brackets,
+                     "a live account: deny entries above the account's leverage brackets, which the order router reads from the exchange (denied until it has)");
       },
       [&](runtime::Service& svc) { return run(svc, o); });
 }

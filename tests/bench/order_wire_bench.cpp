@@ -1,11 +1,11 @@
 // Signal to signed request on the wire, beside a bare echo over the same loopback TCP
 // socket, in one run. Per order:
 //   signed:  from the mesh's OrderRequest to the HTTP request's last byte written: the
-//            filter checks and the request (binance::plan_new_order), the HMAC-SHA256
-//            signature over it, the HTTP text, the write;
+//            filter checks and the request (binance::plan_new_order), the signature
+//            over it (HMAC-SHA256, or Ed25519 with a PEM key), the HTTP text, the write;
 //   bare:    writing a pre-built request of the same size (what the wire alone costs);
 //   echo:    that bare request's round trip through a server that echoes it.
-// Usage: order_wire_bench [orders=20000]
+// Usage: order_wire_bench [orders=20000] [hmac|ed25519]
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -49,6 +49,11 @@ bool read_exactly(int fd, std::string& buf, size_t n) {
 
 int main(int argc, char** argv) {
   const int orders = argc > 1 ? std::atoi(argv[1]) : 20000;
+  const std::string key_type = argc > 2 ? argv[2] : "hmac";
+  if (orders <= 0 || (key_type != "hmac" && key_type != "ed25519")) {
+    std::fprintf(stderr, "usage: order_wire_bench [orders=20000] [hmac|ed25519]\n");
+    return 2;
+  }
   const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -79,10 +84,12 @@ int main(int argc, char** argv) {
   spec.tick_size = *core::Price::parse("0.1");
   spec.step_size = *core::Qty::parse("0.001");
   spec.min_notional = *core::Money::parse("100");
-  const std::string secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+  // Made once, as BinanceRest holds its credentials.
+  const auto key = binance::SigningKey::from_secret(key_type == "ed25519" ? binance::make_ed25519_key_pair().first
+                                                                          : "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j");
   const std::string api_key = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
   const auto http = [&](const binance::RestRequest& r) {
-    return r.method + " " + r.path + "?" + r.params.signed_with(secret) + " HTTP/1.1\r\nHost: fapi.binance.com\r\nX-MBX-APIKEY: " + api_key +
+    return r.method + " " + r.path + "?" + r.params.signed_with(key) + " HTTP/1.1\r\nHost: fapi.binance.com\r\nX-MBX-APIKEY: " + api_key +
            "\r\nUser-Agent: fulcrum\r\nContent-Length: 0\r\n\r\n";
   };
   std::vector<int64_t> signed_ns, bare_ns, echo_ns;
@@ -115,7 +122,8 @@ int main(int argc, char** argv) {
   ::close(fd);
   server.join();
   ::close(listener);
-  std::printf("order_wire_bench: %d market orders, %zu-byte signed HTTP requests, loopback TCP (TCP_NODELAY), one process\n", orders, echo.size());
+  std::printf("order_wire_bench: %d market orders, %zu-byte %s-signed HTTP requests, loopback TCP (TCP_NODELAY), one process\n", orders, echo.size(),
+              key_type.c_str());
   bench::report_latency("signed: order -> request written", signed_ns);
   bench::report_latency("bare: the same bytes pre-built -> written", bare_ns);
   bench::report_latency("echo: the bare request's round trip", echo_ns);

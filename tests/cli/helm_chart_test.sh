@@ -48,7 +48,26 @@ assert "--source=binance" in live_md and "--binance-ws=wss://fstream.binancefutu
 assert not any(a.startswith("--venue") for a in args(sys.argv[2], "rel-order-router"))
 assert not any(a.startswith("--source") for a in args(sys.argv[2], "rel-market-data"))
 assert "--feed-health" in args(sys.argv[1], "rel-risk-gatekeeper") and "--feed-health" not in args(sys.argv[2], "rel-risk-gatekeeper")
-print("  live values: market-data on the streams, the order router on the account (--venue=binance), the gate watching the feed (--feed-health); the default on none")
+assert "--account-brackets" in args(sys.argv[1], "rel-risk-gatekeeper") and "--account-brackets" not in args(sys.argv[2], "rel-risk-gatekeeper")
+assert "--exchange-rules" not in live_router and "--exchange-rules" not in args(sys.argv[2], "rel-order-router")
+print("  live values: market-data on the streams, the order router on the account (--venue=binance), the gate watching the feed (--feed-health)")
+print("  and capping leverage by the account's brackets (--account-brackets); the default on none")
+PY
+# Shadow mode on the live venue: the named variant trades the account, the other on paper.
+render -f "$CHART/ci/live-values.yaml" --set leverage.mode=shadow --set exchange.liveAccount=b > "$WORK/shadow.yaml" || { cat "$WORK/helm.err" >&2; fail "shadow mode on a live venue does not render"; }
+# Paper venues on live market data: they fill under the exchange's filters.
+render -f "$CHART/ci/live-values.yaml" --set exchange.venue=paper > "$WORK/paper-live.yaml" || { cat "$WORK/helm.err" >&2; fail "paper on live data does not render"; }
+python3 - "$WORK/shadow.yaml" "$WORK/paper-live.yaml" <<'PY' || fail "shadow or paper-on-live args are not what exchange.* says"
+import sys, yaml
+def args(p, name):
+    d = next(d for d in yaml.safe_load_all(open(p)) if d and d["kind"] == "Deployment" and d["metadata"]["name"] == name)
+    return d["spec"]["template"]["spec"]["containers"][0]["args"]
+shadow = args(sys.argv[1], "rel-order-router")
+assert "--venue=binance" in shadow and "--live-account=b" in shadow, shadow
+paper = args(sys.argv[2], "rel-order-router")
+assert "--exchange-rules" in paper and "--binance-rest=https://testnet.binancefuture.com" in paper and not any(a.startswith("--venue") for a in paper), paper
+assert "--account-brackets" not in args(sys.argv[2], "rel-risk-gatekeeper") and "--feed-health" in args(sys.argv[2], "rel-risk-gatekeeper")
+print("  shadow mode on the live venue: --live-account=b; paper venues on live data: --exchange-rules, the gate on the feed only")
 PY
 
 # The PrometheusRule and the dashboards are deploy/'s own files, not copies.
@@ -81,11 +100,12 @@ bad "policy" --set leverage.variants.c.policy=martingale
 bad "marginBudget" --set leverage.variants.a.marginBudget=2
 bad "venue" --set exchange.venue=ftx
 bad "needs exchange.apiKeySecret" --set exchange.venue=binance
-bad "leverage.mode split" --set exchange.venue=binance --set exchange.apiKeySecret=k --set leverage.variants.b.policy=fixed
+bad "exchange.liveAccount 'c' is not one of leverage.variants" -f "$CHART/ci/live-values.yaml" --set leverage.mode=shadow --set exchange.liveAccount=c
+bad "liveAccount" --set exchange.liveAccount=Bad_Name
 bad "folds" --set research.enabled=true --set research.folds=0
 bad "run" --set research.enabled=true --set research.run=Fold_Run
 echo "  bad values rejected by values.schema.json: a typo key, a wrong type, an id that is no name, an unknown policy, a budget above 1, an unknown venue"
-echo "  a live venue without its key Secret, or in shadow mode with two variants (two accounts on one key): refused at render time"
+echo "  a live venue without its key Secret, or a shadow live account that is no variant: refused at render time"
 
 # A version swap by --set touches one Deployment.
 two=(-f "$CHART/ci/two-variants-values.yaml")

@@ -66,4 +66,35 @@ for f in "$WORK"/*; do
   grep -qF -- "$FULCRUM_EXCHANGE_API_SECRET" "$f" && fail "the API secret is in $f"
 done
 echo "  refusals: -1111 before sending, -1022 from the exchange; the double: 2 orders, none placed twice; the secret in no log or output"
-echo "PASS: signed orders on the double: clock, leverage per entry, a withheld answer found by id, never sent twice"
+
+# An Ed25519 API key (the type Binance recommends): the double holds the public key only;
+# the client signs with the private key, read whole from FULCRUM_EXCHANGE_API_SECRET_FILE.
+openssl genpkey -algorithm ed25519 -out "$WORK/ed25519.pem" 2>/dev/null || fail "openssl cannot make an Ed25519 key"
+openssl pkey -in "$WORK/ed25519.pem" -pubout -out "$WORK/ed25519.pub" 2>/dev/null
+openssl genpkey -algorithm ed25519 -out "$WORK/other.pem" 2>/dev/null
+rm -f "$WORK/double.port"
+unset FULCRUM_EXCHANGE_API_SECRET
+start_double --speed 5 --loop --trading --ed25519-public-key "$WORK/ed25519.pub"
+expect_in "$WORK/double.log" "an Ed25519 API key"
+sleep 1  # book tops
+FULCRUM_EXCHANGE_API_SECRET_FILE="$WORK/ed25519.pem" expect_exit 0 ex order "${cfg[@]}" --client-id e-1 --quantity 0.002 --leverage 10 --reference-price 60000
+expect_in "$WORK/out" '"status":"FILLED"'
+FULCRUM_EXCHANGE_API_SECRET_FILE="$WORK/ed25519.pem" expect_exit 0 ex positions
+expect_in "$WORK/out" '"positionAmt":"0.002"'
+FULCRUM_EXCHANGE_API_SECRET_FILE="$WORK/other.pem" expect_exit 3 ex order "${cfg[@]}" --client-id e-2 --quantity 0.002 --reference-price 60000
+expect_in "$WORK/err" "-1022 Signature for this request is not valid."
+FULCRUM_EXCHANGE_API_SECRET=an-hmac-secret expect_exit 3 ex order "${cfg[@]}" --client-id e-3 --quantity 0.002 --reference-price 60000
+expect_in "$WORK/err" "-1022"
+# An RSA key is refused at the client, by type, before anything is sent.
+openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:1024 -out "$WORK/rsa.pem" 2>/dev/null
+FULCRUM_EXCHANGE_API_SECRET_FILE="$WORK/rsa.pem" expect_exit 2 ex time
+expect_in "$WORK/err" "RSA key: only Ed25519 and HMAC keys are supported"
+kill -TERM "$DOUBLE_PID"; wait "$DOUBLE_PID"
+grep -q "orders: 1 accepted, 0 client ids placed twice" "$WORK/double.log" || { tail -5 "$WORK/double.log" >&2; fail "the Ed25519 double did not take exactly the one order signed by its key"; }
+key_line=$(sed -n 2p "$WORK/ed25519.pem")
+for f in "$WORK"/*; do
+  [ -f "$f" ] && [ "$f" != "$WORK/ed25519.pem" ] && [ "$f" != "$WORK/other.pem" ] || continue
+  grep -qF -- "$key_line" "$f" && fail "the Ed25519 private key is in $f"
+done
+echo "  Ed25519 key: an order signed with it filled; another Ed25519 key and an HMAC secret refused (-1022); an RSA key refused by type; the private key in no log or output"
+echo "PASS: signed orders on the double: clock, leverage per entry, a withheld answer found by id, never sent twice; HMAC and Ed25519 keys"

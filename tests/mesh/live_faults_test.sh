@@ -6,7 +6,11 @@
 #  - the router reconciles after every user-stream reconnect and after its restart, clean;
 #  - the kill switch's flatten is the order whose answer never comes: the router looks it up
 #    by its client id instead of sending it again, and books its fill once;
-#  - at the end the router's wallet is the double's, both flat, 0 client ids placed twice.
+#  - at the end the router's wallet is the double's, both flat, 0 client ids placed twice;
+#  - while the router waits on that answer, a second Engage is acknowledged at once (the loop
+#    lets its state lock go while a request is on the wire);
+#  - every request of the session is signed with an Ed25519 key (--double-key-type ed25519):
+#    the double holds the public key only, and the private key reaches no log.
 source "$(dirname "$0")/lib.sh"
 need_ws_capture
 need_openssl
@@ -24,7 +28,7 @@ YAML
 } > "$WORK/faults.yaml"
 # Order 1 is the operator's; order 2, the flatten, is taken and never answered.
 "$FULCRUM" up --config "$WORK/faults.yaml" --out "$WORK/runs" --source binance --exchange-double "$CAP" --venue double --kline-interval 1m \
-  --double-fault drop-every-ms=5000 --double-fault skip-diff=300 --double-fault withhold-order=2 \
+  --double-fault drop-every-ms=5000 --double-fault skip-diff=300 --double-fault withhold-order=2 --double-key-type ed25519 \
   --state-file "$WORK/state.json" --duration 120 >"$WORK/up.log" 2>&1 &
 UP_PID=$!
 stop_up() {
@@ -40,9 +44,23 @@ R="$run/logs/order-router.log"
 M="$run/logs/market-data.log"
 DOUBLE=$(pgrep -f "exchange-double --capture $CAP --tls-cert $run" | head -1)
 KEY=$(tr '\0' '\n' < "/proc/$DOUBLE/environ" | sed -n 's/^FULCRUM_EXCHANGE_API_KEY=//p')
-SECRET=$(tr '\0' '\n' < "/proc/$DOUBLE/environ" | sed -n 's/^FULCRUM_EXCHANGE_API_SECRET=//p')
+tr '\0' '\n' < "/proc/$DOUBLE/environ" | grep -q '^FULCRUM_EXCHANGE_API_SECRET=' && fail "an Ed25519 account's double holds a secret"
+grep -q "trading endpoints on for one account (.*an Ed25519 API key)" "$run/logs/exchange-double.log" || fail "the double's account is not an Ed25519 key"
+grep -q "event=exchange_connected .* api_key_type=ed25519" "$R" || fail "the router does not sign with the Ed25519 key: $(grep -m1 exchange_connected "$R")"
+# The operator signs with the account's private key, which only the router holds (its environment).
+ROUTER=$(pgrep -f "order-router --config $WORK/faults.yaml" | head -1)
+python3 - "/proc/$ROUTER/environ" "$WORK/account.pem" <<'PY' || fail "no Ed25519 private key in the router's environment"
+import os, sys
+env = open(sys.argv[1], "rb").read().split(b"\0")
+pem = next(e for e in env if e.startswith(b"FULCRUM_EXCHANGE_API_SECRET="))[len(b"FULCRUM_EXCHANGE_API_SECRET="):]
+assert pem.startswith(b"-----BEGIN PRIVATE KEY-----"), pem[:20]
+fd = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, pem)
+os.close(fd)
+PY
+KEY_LINE=$(sed -n 2p "$WORK/account.pem")
 PORT=$(cat "$run/.exchange-double/port")
-ex() { FULCRUM_EXCHANGE_API_KEY="$KEY" FULCRUM_EXCHANGE_API_SECRET="$SECRET" "$FULCRUM" exchange --rest "https://localhost:$PORT" --ca-file "$run/exchange-double-ca.pem" "$@"; }
+ex() { FULCRUM_EXCHANGE_API_KEY="$KEY" FULCRUM_EXCHANGE_API_SECRET_FILE="$WORK/account.pem" "$FULCRUM" exchange --rest "https://localhost:$PORT" --ca-file "$run/exchange-double-ca.pem" "$@"; }
 
 expect_exit 0 ex order --config "$WORK/faults.yaml" --client-id operator-1 --quantity 0.004 --reference-price 60000
 wait_for 10 'grep -q "event=exchange_fill client_id=operator-1 symbol=BTCUSDT side=BUY qty=0.004" "$R"' || fail "the operator's fill never reached the router"
@@ -64,6 +82,16 @@ wait_for 20 'tail -n +"$restarted_at" "$R" | grep -c "event=reconciled why=\"use
 wait_for 30 'python3 -c "import json,sys; json.load(open(sys.argv[1]))[\"services\"][\"risk-gatekeeper\"]" "$WORK/state.json" 2>/dev/null' ||
   fail "the mesh never finished starting (no state file)"
 expect_exit 0 "$FULCRUM" ctl kill --state-file "$WORK/state.json" --mode flatten --reason "faults test" --timeout-ms 30000
+# While the router waits out the flatten's withheld answer (its 5 s request timeout), a second
+# Engage is acknowledged at once: the loop lets the state lock go while a request is on the
+# wire. Held through the wait, it would time out at the gatekeeper's 2 s (DEADLINE_EXCEEDED).
+wait_for 10 'grep -q "fault: order 2 taken, its answer withheld" "$run/logs/exchange-double.log"' || fail "the double never took the flatten"
+t0=$(date +%s%N)
+expect_exit 0 "$FULCRUM" ctl kill --state-file "$WORK/state.json" --scope symbol:ETHUSDT --mode halt --reason "while the flatten waits" --timeout-ms 10000
+engage_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+grep -q "event=exchange_fill client_id=kill-" "$R" && fail "the flatten was booked before the second Engage was acknowledged: the router was not waiting on the exchange"
+[ "$engage_ms" -lt 2000 ] || fail "the second Engage took $engage_ms ms while the router waited on the exchange"
+echo "  a second Engage while the router waited on the withheld flatten: acknowledged in $engage_ms ms"
 wait_for 30 'grep -q "event=exchange_fill client_id=kill-[0-9]*-BTCUSDT symbol=BTCUSDT side=SELL qty=0.004" "$R"' ||
   { grep -E "kill|exchange|unknown" "$R" | tail -5 >&2; fail "the withheld flatten was never booked"; }
 grep -q "fault: order 2 taken, its answer withheld" "$run/logs/exchange-double.log" || fail "the double did not withhold the flatten's answer"
@@ -101,5 +129,8 @@ grep -q "0 client ids placed twice" "$run/logs/exchange-double.log" || fail "the
 grep -q "orders: 2 accepted" "$run/logs/exchange-double.log" || fail "the double did not take exactly the two orders: $(grep 'orders:' "$run/logs/exchange-double.log")"
 echo "  $drops drops of every WebSocket: market-data connected $ws_connects times, the book synced $syncs times; the router reconciled $reconciles times, all clean"
 echo "  the router killed and restarted: the account adopted from the exchange; the flatten's answer withheld: looked up, booked once"
+! grep -rqF -- "$KEY_LINE" "$run/logs" "$WORK/up.log" || fail "the Ed25519 private key reached a log"
+[ ! -e "$run/.exchange-double" ] || fail "the run's scratch (its keys) was left behind"
 echo "  2 orders accepted, 0 client ids placed twice; both flat; wallet $router_wallet USDT in the router and at the double"
+echo "  every request signed with the account's Ed25519 key; the double held the public key only; the private key in no log"
 echo "PASS: one live session with every fault: nothing lost, nothing placed twice, reconciliation clean"

@@ -48,6 +48,12 @@ grep -q 'event=reconciled why="start" open_orders=0' "$R" || fail "no reconcilia
 grep -q "event=exchange_filters symbols=[1-9][0-9]* differences=0" "$R" || fail "the symbols' filters were not read from exchangeInfo: $(grep exchange_filter "$R" | head -2)"
 grep -q "event=exchange_brackets symbols=[1-9][0-9]* differences=0" "$R" || fail "the account's brackets were not read from leverageBracket: $(grep exchange_bracket "$R" | head -2)"
 echo "  router on the double's account: clock measured, filters from exchangeInfo, brackets from leverageBracket, deposit 10000 USDT read from the exchange, reconciled at start and when the user stream connected"
+# The gatekeeper caps leverage by the account's brackets, as the router read them: the
+# config's 8 symbols, BTCUSDT's first tier 125x in the double's (Binance's shipped) table.
+G="$run/logs/risk-gatekeeper.log"
+wait_for 10 'grep -q "event=account_brackets state=read symbols=8 first_tier=BTCUSDT:125x,DOGEUSDT:75x" "$G"' ||
+  fail "the gatekeeper did not read the account's brackets the router wrote: $(grep -m2 account_brackets "$G")"
+echo "  gatekeeper: the account's brackets read from the router's copy (BTCUSDT 125x first tier); entries above them are denied"
 
 # The double's account keys, made by the launcher for this run (its environment only).
 DOUBLE=$(pgrep -f "exchange-double --capture $CAP --tls-cert $run" | head -1)

@@ -222,7 +222,10 @@ std::optional<DoubleResponse> DoubleExchange::authenticate(const DoubleRequest& 
   const auto window = params.count("recvWindow") ? to_int(params["recvWindow"]) : std::optional<int64_t>(5000);
   if (!window || *window <= 0 || *window > 60'000) return error(400, -1130, "Data sent for parameter 'recvWindow' is not valid.");
   if (*ts > req.now_ms + 1000 || req.now_ms - *ts > *window) return error(400, -1021, "Timestamp for this request is outside of the recvWindow.");
-  if (!signatures_equal(signature, hmac_sha256_hex(secret_, payload))) return error(400, -1022, "Signature for this request is not valid.");
+  std::string decoded;
+  if (!url_decode(signature, decoded)) return error(400, -1022, "Signature for this request is not valid.");
+  const bool valid = ed25519_ ? ed25519_->verify(payload, decoded) : signatures_equal(decoded, hmac_sha256_hex(secret_, payload));
+  if (!valid) return error(400, -1022, "Signature for this request is not valid.");
   return std::nullopt;
 }
 

@@ -54,6 +54,15 @@ SubmitResult ExchangeVenue::place(model::OrderRequest req, size_t sym, const std
       recovered_[xid] = Working{req, decision_reason, *sym_of, is_stop(req.type), false, {}};
     return {};
   }
+  const bool adds_exposure = !req.reduce_only && !req.close_position;
+  const auto gate_refusal = [&]() -> std::optional<venue::SubmitResult> {
+    if (!adds_exposure || !order_gate_) return std::nullopt;
+    auto why = order_gate_(req);
+    if (!why) return std::nullopt;
+    ++counters_.refused_by_trading_state;
+    return refuse(RejectReason::kTradingState, *why);
+  };
+  if (auto refused = gate_refusal()) return *refused;
   if (!differences_.empty() && !req.reduce_only && !req.close_position) {
     ++counters_.refused_by_reconciliation;
     return refuse(RejectReason::kExchangeRefused, "the account disagrees with the exchange (" + differences_.front() + (differences_.size() > 1 ? ", …" : "") +
@@ -94,6 +103,9 @@ SubmitResult ExchangeVenue::place(model::OrderRequest req, size_t sym, const std
   const auto planned = plan_new_order(req, book_.instrument(sym), port_.clock(), book_.last_price(sym));
   if (const auto* e = std::get_if<ExchangeError>(&planned)) return refuse(RejectReason::kExchangeRefused, std::to_string(e->code) + " " + e->msg);
   const auto& request = std::get<RestRequest>(planned);
+  // Setting the margin type and leverage went over the wire: the trading state may have
+  // changed meanwhile, so it is asked again right before the order goes.
+  if (auto refused = gate_refusal()) return *refused;
   ids_used_[xid] = req.client_order_id;
   const auto placed = port_.place(request, req.symbol, req.client_order_id);
   counters_.order_sends += static_cast<uint64_t>(placed.sends);

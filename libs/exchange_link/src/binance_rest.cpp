@@ -18,7 +18,10 @@ std::string secret_value(const char* var) {
     std::ifstream in(path);
     std::string value;
     if (!in || !std::getline(in, value)) throw std::runtime_error(file_var + " names " + path + ", which cannot be read");
-    while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
+    // A PEM key spans lines: all of it. Any other secret is the first line.
+    if (value.rfind("-----BEGIN", 0) == 0)
+      for (std::string line; std::getline(in, line);) value += "\n" + line;
+    while (!value.empty() && (value.back() == '\r' || value.back() == ' ' || value.back() == '\n')) value.pop_back();
     if (value.empty()) throw std::runtime_error(file_var + " names " + path + ", which is empty");
     return value;
   }
@@ -28,7 +31,12 @@ std::string secret_value(const char* var) {
 }  // namespace
 
 BinanceCredentials BinanceCredentials::from_environment() {
-  return {secret_value("FULCRUM_EXCHANGE_API_KEY"), secret_value("FULCRUM_EXCHANGE_API_SECRET")};
+  auto api_key = secret_value("FULCRUM_EXCHANGE_API_KEY");
+  try {
+    return {std::move(api_key), binance::SigningKey::from_secret(secret_value("FULCRUM_EXCHANGE_API_SECRET"))};
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(std::string("FULCRUM_EXCHANGE_API_SECRET: ") + e.what());
+  }
 }
 
 BinanceRest::BinanceRest(Url base, TlsOptions tls, BinanceCredentials creds, int64_t timeout_ms, int64_t recv_window_ms)
@@ -65,7 +73,7 @@ RestAnswer BinanceRest::send(const binance::RestRequest& request) {
     case binance::RateLimiter::Verdict::kWait: std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms)); break;
     case binance::RateLimiter::Verdict::kSend: break;
   }
-  return keyed(request.method, request.path + "?" + q.signed_with(creds_.secret));
+  return keyed(request.method, request.path + "?" + q.signed_with(creds_.key));
 }
 
 RestAnswer BinanceRest::send_keyed(const std::string& method, const std::string& path) { return keyed(method, path); }

@@ -1,5 +1,7 @@
 #include "fulcrum/risk/pre_trade_gate.h"
 
+#include "fulcrum/risk/margin.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -89,6 +91,26 @@ std::optional<GateVerdict> state_verdict(const TradingStateBook& book, std::stri
   return GateVerdict{halted ? GateReason::kTradingHalted : GateReason::kTradingReducing, static_cast<double>(e->state), 0,
                      std::string(to_string(e->state)) + " on " + e->scope.str() + " at epoch " + std::to_string(e->epoch) + " by " + e->by +
                          (halted ? "" : ": only reduce-only orders pass") + (e->reason.empty() ? "" : " (" + e->reason + ")")};
+}
+
+std::optional<GateVerdict> account_bracket_verdict(const BracketTable* account_brackets, const std::string& symbol, const GateOrder& order, bool reduces_exposure) {
+  if (reduces_exposure) return std::nullopt;
+  const auto lev = static_cast<double>(order.leverage_x);
+  if (!account_brackets) return GateVerdict{GateReason::kLeverageAboveBracket, lev, 0, "the account's leverage brackets are not read yet: entries wait for the order router's"};
+  const auto it = account_brackets->find(symbol);
+  if (it == account_brackets->end() || it->second.empty())
+    return GateVerdict{GateReason::kLeverageAboveBracket, lev, 0, "the account's leverage brackets list no " + symbol};
+  core::Money notional;
+  try {
+    notional = core::notional(order.reference_price, order.quantity.abs());
+  } catch (const core::ArithmeticOverflow&) {
+    return GateVerdict{GateReason::kValueOutOfRange, 0, 0, "quantity " + order.quantity.str() + " × price " + order.reference_price.str() + " does not fit 64-bit money"};
+  }
+  const int max_x = max_leverage_for_notional(it->second, notional);
+  if (order.leverage_x <= max_x) return std::nullopt;
+  return GateVerdict{GateReason::kLeverageAboveBracket, lev, static_cast<double>(max_x),
+                     "leverage " + std::to_string(order.leverage_x) + "x above the account's bracket " + std::to_string(max_x) + "x for " + symbol + " at notional " +
+                         notional.str() + " (the exchange's leverageBracket)"};
 }
 
 GateVerdict PreTradeGate::check_context(const GateOrder& order, core::Money notional_money, const GateContext& c) const {

@@ -338,7 +338,7 @@ grpc::Status TradingStateEnforcer::apply(const Caller& caller, const v1::Trading
     } catch (const std::exception& e) {
       return {grpc::StatusCode::UNAVAILABLE, std::string("the router could not persist the trading state: ") + e.what()};
     }
-    std::lock_guard lock(mu_);  // waits for the input the loop is applying
+    std::lock_guard lock(mu_);  // waits for the input the loop is applying (a live venue lets it go while a request is on the wire)
     book_ = incoming;
     epoch_.store(book_.epoch(), std::memory_order_release);
     svc_.log().warn("event=trading_state_applied epoch={} engagements={} from={}", book_.epoch(), book_.engagements().size(), who.token_id);

@@ -55,6 +55,23 @@ TEST(DoubleExchange, AuthenticatesAsTheExchangeDoes) {
   EXPECT_NE(r.body.find("\"avgPrice\":\"60000.1\""), std::string::npos);  // a buy lifts the ask
 }
 
+// An Ed25519 account: the double holds its public key only, and takes a request signed by
+// its private key, not one signed by another key or by an HMAC secret.
+TEST(DoubleExchange, AnEd25519AccountTakesOnlyItsOwnKeysSignatures) {
+  Rig rig;
+  const auto [private_pem, public_pem] = make_ed25519_key_pair();
+  rig.ex.use_ed25519(VerifyingKey::from_pem(public_pem));
+  const auto req = plan(market("e-1", model::Side::kBuy, "0.01"));
+  const auto send = [&](const SigningKey& key) { return rig.ex.handle({req.method, req.path, req.params.signed_with(key), "", kKey, kNow}); };
+  EXPECT_EQ(code_of(send(SigningKey::from_secret(kSecret))), -1022) << "the HMAC secret no longer signs";
+  EXPECT_EQ(code_of(send(SigningKey::from_secret(make_ed25519_key_pair().first))), -1022) << "another Ed25519 key";
+  EXPECT_EQ(rig.ex.orders_accepted(), 0u);
+  const auto r = send(SigningKey::from_secret(private_pem));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"status\":\"FILLED\""), std::string::npos);
+  EXPECT_EQ(rig.ex.orders_accepted(), 1u);
+}
+
 TEST(DoubleExchange, OrderChecksAndTheirCodes) {
   Rig rig;
   auto stop = market("s-1", model::Side::kSell, "0.01", true);

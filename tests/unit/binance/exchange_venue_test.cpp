@@ -437,3 +437,62 @@ TEST(ExchangeVenue, FundingHistoryLongerThanAPageIsReadWhole) {
   ASSERT_EQ(later->size(), static_cast<size_t>(kPayments - 1'499));
   EXPECT_EQ(later->front().time_ms, kNow + 1'500 * kEvery) << "startTime is inclusive";
 }
+
+// The router lets its state lock go while a request is on the wire, so a kill switch can
+// change the trading state in the middle of an entry. The venue asks the state in force
+// before it sets anything for the entry, and again right before the order itself goes: an
+// entry the state forbids by then never reaches the exchange. Closing always goes.
+TEST(ExchangeVenue, AnEntryTheTradingStateForbidsByItsSendingNeverReachesTheExchange) {
+  Rig rig;
+  std::optional<std::string> halted;
+  int asked = 0;
+  rig.venue.set_order_gate([&](const model::OrderRequest&) {
+    ++asked;
+    return halted;
+  });
+  // Halted from the start: refused before any request, leverage untouched.
+  halted = "HALTED on ALL";
+  const auto before = rig.port.requests;
+  const auto refused = rig.venue.submit(entry("h1", "0.010", 10), kNow);
+  EXPECT_EQ(refused.reason, venue::RejectReason::kTradingState);
+  EXPECT_NE(refused.detail.find("HALTED on ALL"), std::string::npos);
+  EXPECT_EQ(rig.port.requests, before) << "nothing was sent for a forbidden entry";
+  EXPECT_EQ(rig.ex.symbol_leverage("BTCUSDT"), 20) << "the exchange's default leverage, not changed";
+  EXPECT_EQ(rig.ex.orders_accepted(), 0u);
+  // Allowed, then halted while the leverage request is on the wire: the order is refused
+  // right before it would have gone. The leverage change already went, as it did on the wire.
+  halted.reset();
+  int seen_by_second_ask = 0;
+  rig.venue.set_order_gate([&](const model::OrderRequest&) -> std::optional<std::string> {
+    ++seen_by_second_ask;
+    if (seen_by_second_ask == 1) return std::nullopt;
+    return std::string("HALTED on ALL (engaged while the leverage request was on the wire)");
+  });
+  const auto late = rig.venue.submit(entry("h2", "0.010", 10), kNow);
+  EXPECT_EQ(late.reason, venue::RejectReason::kTradingState);
+  EXPECT_EQ(seen_by_second_ask, 2);
+  EXPECT_EQ(rig.ex.symbol_leverage("BTCUSDT"), 10) << "the leverage went before the state changed";
+  EXPECT_EQ(rig.ex.orders_accepted(), 0u) << "the entry never reached the exchange";
+  EXPECT_EQ(rig.venue.counters().refused_by_trading_state, 2u);
+  ASSERT_FALSE(rig.venue.order_outcomes().empty());
+  EXPECT_EQ(rig.venue.order_outcomes().back().client_order_id, "h2") << "the refusal is recorded as the order's end";
+  // With the state allowing it the entry goes; under a halt a reduce-only close still goes
+  // and the gate is not even asked.
+  rig.venue.set_order_gate([&](const model::OrderRequest&) { return halted; });
+  ASSERT_TRUE(rig.venue.submit(entry("h3", "0.010", 10), kNow).accepted());
+  rig.pump();
+  ASSERT_EQ(rig.venue.position(0).qty, qty("0.010"));
+  halted = "HALTED on ALL";
+  asked = 0;
+  rig.venue.set_order_gate([&](const model::OrderRequest&) {
+    ++asked;
+    return halted;
+  });
+  auto close = test::market_order("h4", model::Side::kSell, "0.010", 10);
+  close.reduce_only = true;
+  ASSERT_TRUE(rig.venue.submit(close, kNow).accepted());
+  rig.pump();
+  EXPECT_TRUE(rig.venue.position(0).qty.is_zero());
+  EXPECT_EQ(asked, 0) << "a reduce-only order does not ask the trading state: closing is always allowed";
+  EXPECT_EQ(rig.ex.orders_accepted(), 2u);
+}

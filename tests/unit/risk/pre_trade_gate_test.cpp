@@ -241,3 +241,51 @@ TEST(FeedHealth, RoundTripsAndDeniesEntriesOnAStaleOrUnreportedFeed) {
   const auto v = gate.check({*core::Qty::parse("0.001"), *core::Price::parse("60000"), 5}, btc);
   EXPECT_EQ(v.reason, risk::GateReason::kFeedStale);
 }
+
+// The live account's own brackets, as the gatekeeper knows them: an order above the tier's
+// maximum at its notional is denied, and so is every order while the brackets are unread.
+TEST(AccountBrackets, DenyLeverageAboveTheAccountsTierAndFailClosedUntilRead) {
+  // A capped account, tiers by hand: [0, 10 000) 20x, [10 000, 50 000) 10x, [50 000, 1 000 000) 5x.
+  std::vector<model::MarginBracket> tiers{
+      {Money::from_int(0), Money::from_int(10'000), 20, *core::Rate::parse("0.01"), Money{}},
+      {Money::from_int(10'000), Money::from_int(50'000), 10, *core::Rate::parse("0.025"), Money{}},
+      {Money::from_int(50'000), Money::from_int(1'000'000), 5, *core::Rate::parse("0.05"), Money{}},
+  };
+  model::derive_maintenance_amounts(tiers);
+  ASSERT_TRUE(model::bracket_table_problems(tiers).empty());
+  const risk::BracketTable account{{"BTCUSDT", tiers}};
+  // 0.1 × 60 000 = 6 000: the first tier, 20x at most.
+  EXPECT_FALSE(risk::account_bracket_verdict(&account, "BTCUSDT", order("0.1", "60000", 20), false).has_value());
+  const auto above = risk::account_bracket_verdict(&account, "BTCUSDT", order("0.1", "60000", 21), false);
+  ASSERT_TRUE(above.has_value());
+  EXPECT_EQ(above->reason, GateReason::kLeverageAboveBracket);
+  EXPECT_EQ(above->observed, 21);
+  EXPECT_EQ(above->limit, 20);
+  // 0.5 × 60 000 = 30 000: the second tier caps at 10x; exactly 10 000 is already the second tier (floors are inclusive).
+  const auto second = risk::account_bracket_verdict(&account, "BTCUSDT", order("0.5", "60000", 11), false);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->limit, 10);
+  EXPECT_NE(second->detail.find("30000"), std::string::npos) << second->detail;
+  EXPECT_FALSE(risk::account_bracket_verdict(&account, "BTCUSDT", order("0.5", "60000", 10), false).has_value());
+  EXPECT_EQ(risk::account_bracket_verdict(&account, "BTCUSDT", order("0.25", "40000", 11), false)->limit, 10);
+  EXPECT_FALSE(risk::account_bracket_verdict(&account, "BTCUSDT", order("0.2499", "40000", 20), false).has_value());
+  // A reduction always passes, whatever its leverage or the table.
+  EXPECT_FALSE(risk::account_bracket_verdict(&account, "BTCUSDT", order("5", "60000", 125), true).has_value());
+  EXPECT_FALSE(risk::account_bracket_verdict(nullptr, "BTCUSDT", order("5", "60000", 125), true).has_value());
+  // Fail closed: brackets not read yet, or none for the symbol.
+  const auto unread = risk::account_bracket_verdict(nullptr, "BTCUSDT", order("0.001", "60000", 1), false);
+  ASSERT_TRUE(unread.has_value());
+  EXPECT_EQ(unread->reason, GateReason::kLeverageAboveBracket);
+  EXPECT_NE(unread->detail.find("not read yet"), std::string::npos);
+  const auto unlisted = risk::account_bracket_verdict(&account, "ETHUSDT", order("0.001", "3000", 1), false);
+  ASSERT_TRUE(unlisted.has_value());
+  EXPECT_NE(unlisted->detail.find("ETHUSDT"), std::string::npos);
+  // A notional that does not fit 64-bit money is refused as out of range, never wrapped onto a tier.
+  const auto huge = risk::account_bracket_verdict(&account, "BTCUSDT", {Qty::from_raw(INT64_MAX), Price::from_raw(INT64_MAX), 2}, false);
+  ASSERT_TRUE(huge.has_value());
+  EXPECT_EQ(huge->reason, GateReason::kValueOutOfRange);
+  // Through the gate: the account's denial arrives as the state input and wins.
+  risk::PreTradeGate gate;
+  gate.begin_instant();
+  EXPECT_EQ(gate.check(order("0.1", "60000", 21), above).reason, GateReason::kLeverageAboveBracket);
+}

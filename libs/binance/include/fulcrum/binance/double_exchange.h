@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "fulcrum/model/instrument.h"
+#include "fulcrum/binance/signing.h"
 
 namespace fulcrum::binance {
 
@@ -77,6 +78,9 @@ class DoubleExchange {
   bool listen_key_valid(const std::string& key, int64_t now_ms) const;
   void set_listen_key_ttl_ms(int64_t ttl_ms) { listen_key_ttl_ms_ = ttl_ms; }
   void withhold_answer_to_order(uint64_t nth) { withhold_nth_ = nth; }
+  // The account's API key is an Ed25519 key with this public key: signatures are checked
+  // with it (base64, percent-decoded), and the secret no longer signs.
+  void use_ed25519(VerifyingKey key) { ed25519_ = std::move(key); }
   DoubleResponse handle(const DoubleRequest& req);
 
   // For tests and the double's own log.
@@ -136,6 +140,7 @@ class DoubleExchange {
   std::string order_json(const Order& o) const;
 
   std::string api_key_, secret_;
+  std::optional<VerifyingKey> ed25519_;
   std::map<std::string, model::InstrumentSpec> specs_;
   std::map<std::string, std::pair<core::Price, core::Price>> tops_;
   std::map<std::string, Position> positions_;

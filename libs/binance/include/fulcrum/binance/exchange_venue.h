@@ -20,6 +20,7 @@
 // Funding is the exchange's to pay: on_funding books nothing, and each FUNDING_FEE account
 // update is booked as the exchange computed it. The exchange holds every symbol this venue
 // enters in the book's margin mode (isolated by default), set while flat before the first entry.
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -45,6 +46,7 @@ struct ExchangeVenueCounters {
   uint64_t fills = 0, repeated_fills = 0;
   uint64_t foreign_fills = 0;  // of orders this venue never sent (a person's, another program's): booked all the same
   uint64_t refused_by_reconciliation = 0;  // entries refused while the account disagreed with the exchange
+  uint64_t refused_by_trading_state = 0;   // entries refused at the last moment by a trading state that changed meanwhile
   uint64_t margin_type_changes = 0;        // POST /fapi/v1/marginType that took effect (-4046, already so, is not one)
   uint64_t funding_payments = 0, repeated_funding = 0;
   uint64_t unattributed_funding = 0;       // FUNDING_FEE updates no single position of the book owns: the wallet then differs
@@ -84,6 +86,12 @@ class ExchangeVenue final : public venue::Venue {
   // Symbols with working orders in the exchange's regular book (not Algo orders): the ones a
   // dead-man switch (countdownCancelAll) covers.
   std::vector<std::string> symbols_with_regular_orders() const;
+  // Asked right before a new order that adds exposure goes to the exchange (and before the
+  // leverage or margin type is set for it): a reason refuses it as kTradingState. The router
+  // answers with the trading state in force at that moment, which can be newer than the one
+  // its input began under when the state changed while a request was on the wire.
+  // Reduce-only and close-position orders always go: closing is always allowed.
+  void set_order_gate(std::function<std::optional<std::string>(const model::OrderRequest&)> gate) { order_gate_ = std::move(gate); }
   // The symbol's leverage as last set on the exchange (0: not set by this venue).
   int symbol_leverage(size_t sym) const { return symbol_leverage_[sym]; }
   const ExchangeVenueCounters& counters() const { return counters_; }
@@ -156,6 +164,8 @@ class ExchangeVenue final : public venue::Venue {
   uint64_t amendments_ = 0;
   std::vector<std::string> differences_;
   bool recovering_ = false;
+  std::function<std::optional<std::string>(const model::OrderRequest&)> order_gate_;
+
 };
 
 }  // namespace fulcrum::binance

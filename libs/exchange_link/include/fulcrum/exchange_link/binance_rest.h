@@ -23,10 +23,13 @@
 namespace fulcrum::exchange_link {
 
 struct BinanceCredentials {
-  std::string api_key, secret;
+  std::string api_key;
+  binance::SigningKey key;  // an HMAC secret, or an Ed25519 private key (PEM)
   // FULCRUM_EXCHANGE_API_KEY / FULCRUM_EXCHANGE_API_SECRET, or the files named by
   // FULCRUM_EXCHANGE_API_KEY_FILE / _SECRET_FILE (a Kubernetes Secret mounted as files).
-  // Throws std::runtime_error naming what is missing, never the values.
+  // The secret is an HMAC secret, or an Ed25519 account's private key as a PEM "PRIVATE
+  // KEY" (then the whole file is read). Throws std::runtime_error naming what is missing or
+  // wrong, never the values.
   static BinanceCredentials from_environment();
 };
 

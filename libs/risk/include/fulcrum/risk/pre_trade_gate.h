@@ -33,12 +33,14 @@
 //                   enforces the window it reports.
 // A reduce-only order cuts exposure: only the trading state and the rate apply to it.
 #include <deque>
+#include <map>
 #include <vector>
 #include <optional>
 #include <string>
 
 #include "fulcrum/core/fixed_point.h"
 #include "fulcrum/core/clock.h"
+#include "fulcrum/model/instrument.h"
 #include "fulcrum/risk/trading_state.h"
 
 namespace fulcrum::risk {
@@ -185,5 +187,13 @@ std::optional<FeedHealth> parse_feed_health(std::string_view text);
 // allowed.
 std::optional<GateVerdict> feed_verdict(const std::optional<FeedHealth>& health, int64_t now_ms, int64_t max_age_ms, std::string_view symbol,
                                         bool reduces_exposure);
+
+// The account's own leverage brackets on a live exchange (GET /fapi/v1/leverageBracket, which
+// can differ per account from the config's table the planner sizes with), as the gatekeeper
+// knows them: a new order above the bracket's maximum at its notional is denied
+// (kLeverageAboveBracket). Fails closed: brackets not read yet (null) or none for the
+// symbol deny it too. An order that reduces exposure always passes. nullopt: allowed.
+using BracketTable = std::map<std::string, std::vector<model::MarginBracket>>;
+std::optional<GateVerdict> account_bracket_verdict(const BracketTable* account_brackets, const std::string& symbol, const GateOrder& order, bool reduces_exposure);
 
 }  // namespace fulcrum::risk
