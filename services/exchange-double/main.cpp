@@ -43,6 +43,7 @@
 #include "fulcrum/binance/double_exchange.h"
 #include "fulcrum/binance/exchange_info.h"
 #include "fulcrum/binance/kline_history.h"
+#include "fulcrum/binance/rate_limits.h"
 #include "fulcrum/binance/stream_messages.h"
 #include "fulcrum/binance/signing.h"
 #include "fulcrum/binance/streams.h"
@@ -72,7 +73,9 @@ struct Options {
   double balance = 10'000;
   std::vector<std::string> filters{"BTCUSDT:0.1:0.001:100"};
   int64_t withhold_order = 0;
+  int64_t fail_order_5xx = 0;  // fault: the N-th order is taken but answered 503
   int64_t withhold_silence_ms = 10'000;  // the withheld answer's connection stays open and silent this long
+  int64_t weight_limit_1m = 2400;        // REQUEST_WEIGHT per minute, as Binance USDⓈ-M sets it
   int64_t listen_key_ttl_ms = 60 * 60'000;
   std::string ed25519_public_key;  // trading: the account's API key is Ed25519, with this public key (PEM file)
   int64_t settle_funding_every_ms = 0;  // 0: never (Binance settles every 8 h; a test wants it sooner)
@@ -100,6 +103,7 @@ struct Double {
   binance::DepthBook book;
   std::unique_ptr<binance::DoubleExchange> exchange;  // null: market data only
   std::vector<model::InstrumentSpec> listed;           // --filters: what GET /fapi/v1/exchangeInfo lists
+  binance::WeightBook weights;                         // the one IP's request budget (--weight-limit-1m)
   asio::io_context& ioc;
   std::list<std::shared_ptr<Subscriber>> subscribers;
   uint64_t sent = 0, drops = 0, skipped = 0, duplicated = 0, diffs_seen = 0, settlements = 0;
@@ -108,6 +112,9 @@ struct Double {
   bool withheld = false;  // the request just handled is a withheld order
 
   Double(Options o, binance::CaptureScript s, asio::io_context& io) : opts(std::move(o)), script(std::move(s)), ioc(io) {
+    binance::RateLimits limits;
+    limits.weight_per_minute = opts.weight_limit_1m;
+    weights = binance::WeightBook(limits);
     reset_book();
   }
 
@@ -230,12 +237,27 @@ struct Double {
   http::response<http::string_body> rest(const http::request<http::string_body>& req) {
     http::response<http::string_body> res{http::status::ok, req.version()};
     res.set(http::field::content_type, "application/json");
-    res.set("X-MBX-USED-WEIGHT-1M", "1");
     const std::string target(req.target());
     const auto q = target.find('?');
     const auto path = target.substr(0, q);
     std::vector<std::pair<std::string, std::string>> params;
-    if (q != std::string::npos && !binance::parse_query(target.substr(q + 1), params)) {
+    const bool parsed = q == std::string::npos || binance::parse_query(target.substr(q + 1), params);
+    // The IP's budget, as the exchange keeps it: every request weighs what Binance documents.
+    const std::string method(req.method_string());
+    const bool is_order = method == "POST" && (path == "/fapi/v1/order" || path == "/fapi/v1/algoOrder");
+    const auto admitted = weights.admit(wall_ms(), binance::request_weight(method, path, params), is_order);
+    res.set("X-MBX-USED-WEIGHT-1M", std::to_string(admitted.used_weight));
+    if (is_order) {
+      res.set("X-MBX-ORDER-COUNT-10S", std::to_string(admitted.orders_10s));
+      res.set("X-MBX-ORDER-COUNT-1M", std::to_string(admitted.orders_1m));
+    }
+    if (admitted.status != 200) {
+      res.result(static_cast<http::status>(admitted.status));
+      res.set(http::field::retry_after, std::to_string(admitted.retry_after_s));
+      res.body() = admitted.body;
+      log(std::string(admitted.status == 429 ? "rate limit: 429" : "rate limit: 418 (banned)") + " for " + method + " " + path + ", retry after " +
+          std::to_string(admitted.retry_after_s) + " s");
+    } else if (!parsed) {
       res.result(http::status::bad_request);
       res.body() = R"({"code":-1100,"msg":"Illegal characters found in a parameter."})";
     } else if (exchange && path != "/fapi/v1/depth" && path != "/fapi/v1/klines") {
@@ -246,10 +268,11 @@ struct Double {
         withheld = true;
         log("fault: order " + std::to_string(exchange->orders_accepted()) + " taken, its answer withheld");
       }
+      if (answer.status == 503 && path == "/fapi/v1/order" && req.method() == http::verb::post)
+        log("fault: order " + std::to_string(exchange->orders_accepted()) + " taken, answered 503 (execution status unknown)");
       res.result(static_cast<http::status>(answer.status));
       res.body() = answer.body;
       deliver_user_events();
-      if (path == "/fapi/v1/order") res.set("X-MBX-ORDER-COUNT-10S", "1");
     } else if (path == "/fapi/v1/time") {
       res.body() = "{\"serverTime\":" + std::to_string(wall_ms()) + "}";
     } else if (path == "/fapi/v1/exchangeInfo" && !listed.empty()) {
@@ -265,7 +288,6 @@ struct Double {
         res.result(http::status::bad_request);
         res.body() = R"({"code":-1121,"msg":"Invalid symbol."})";
       } else {
-        res.set("X-MBX-USED-WEIGHT-1M", limit <= 100 ? "5" : limit <= 500 ? "10" : "20");
         std::string body = "{\"lastUpdateId\":" + std::to_string(book.last_update_id()) + ",\"E\":" + std::to_string(wall_ms()) + ",\"T\":" +
                            std::to_string(wall_ms()) + ",\"bids\":[";
         int n = 0;
@@ -318,7 +340,6 @@ struct Double {
     if (symbol != script.symbol) return refuse(R"({"code":-1121,"msg":"Invalid symbol."})");
     if (interval != "1m") return refuse(R"({"code":-1120,"msg":"Invalid interval (the exchange double composes 1m klines only)."})");
     if (bad_number || limit < 1 || limit > 1500) return refuse(R"({"code":-1130,"msg":"Data sent for parameter 'limit' is not valid."})");
-    res.set("X-MBX-USED-WEIGHT-1M", std::to_string(binance::kline_request_weight(static_cast<size_t>(limit))));
     std::vector<model::Bar> rows;
     for (const auto& b : binance::minute_bars_so_far(script, next_event))
       if (b.open_time_ms >= start_ms && b.open_time_ms <= end_ms) rows.push_back(b);
@@ -467,6 +488,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{86'400'000}));
   app.add_option("--listen-key-ttl-ms", o.listen_key_ttl_ms, "trading: a listenKey's life (Binance: 60 minutes)")->check(CLI::Range(int64_t{100}, int64_t{86'400'000}));
   app.add_option("--withhold-order", o.withhold_order, "fault: take the N-th order but never answer it")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  app.add_option("--weight-limit-1m", o.weight_limit_1m, "the IP's request weight per minute (Binance USDⓈ-M: 2400); over it 429, and 418 for a client that keeps on")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}))
+      ->capture_default_str();
+  app.add_option("--fail-order-5xx", o.fail_order_5xx, "fault: take the N-th order (it fills) but answer HTTP 503 'Unknown error' (execution status unknown)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   app.add_option("--withhold-silence-ms", o.withhold_silence_ms,
                  "fault: the withheld answer's connection stays open and silent this long, then closes (0: at once); longer than the client's timeout makes it one")
       ->check(CLI::Range(int64_t{0}, int64_t{600'000}))
@@ -542,6 +568,7 @@ int main(int argc, char** argv) {
       dbl.exchange = std::make_unique<binance::DoubleExchange>(key, secret, specs, core::Money::from_double(o.balance));
       if (ed25519) dbl.exchange->use_ed25519(std::move(*ed25519));
       if (o.withhold_order > 0) dbl.exchange->withhold_answer_to_order(static_cast<uint64_t>(o.withhold_order));
+      if (o.fail_order_5xx > 0) dbl.exchange->fail_answer_to_order(static_cast<uint64_t>(o.fail_order_5xx));
       dbl.exchange->set_listen_key_ttl_ms(o.listen_key_ttl_ms);
       log("trading endpoints on for one account (" + std::to_string(specs.size()) + " symbols, balance " + std::to_string(o.balance) + " USDT, " +
           (ed25519 ? "an Ed25519 API key" : "an HMAC API key") + ")");

@@ -769,11 +769,12 @@ Runner add_up_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--double-fault", o->double_faults,
                   "--exchange-double: a fault, NAME=N, repeatable: drop-every-ms (close every WebSocket), skip-diff (withhold the N-th depth diff), "
-                  "duplicate-every (send every N-th frame twice), withhold-order (take the N-th order, never answer)")
+                  "duplicate-every (send every N-th frame twice), withhold-order (take the N-th order, never answer), fail-order-5xx (take the N-th order, answer 503)")
       ->check([](const std::string& f) -> std::string {
         const auto eq = f.find('=');
         const auto name = f.substr(0, eq == std::string::npos ? 0 : eq);
-        if (name != "drop-every-ms" && name != "skip-diff" && name != "duplicate-every" && name != "withhold-order") return "'" + f + "': not drop-every-ms|skip-diff|duplicate-every|withhold-order=N";
+        if (name != "drop-every-ms" && name != "skip-diff" && name != "duplicate-every" && name != "withhold-order" && name != "fail-order-5xx")
+          return "'" + f + "': not drop-every-ms|skip-diff|duplicate-every|withhold-order|fail-order-5xx=N";
         const auto n = f.substr(eq + 1);
         if (n.empty() || n.size() > 12 || n.find_first_not_of("0123456789") != std::string::npos) return "'" + f + "': N is not a whole number";
         return "";

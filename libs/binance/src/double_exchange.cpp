@@ -304,6 +304,7 @@ DoubleResponse DoubleExchange::new_order(const std::map<std::string, std::string
   o = orders_.back();
   DoubleResponse r{200, order_json(o), false};
   if (withhold_nth_ > 0 && static_cast<uint64_t>(o.order_id) == withhold_nth_) r.withhold = true;
+  if (fail_nth_ > 0 && static_cast<uint64_t>(o.order_id) == fail_nth_) r = error(503, -1000, "Unknown error, please check your request or try again later.");
   return r;
 }
 

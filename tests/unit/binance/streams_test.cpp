@@ -53,6 +53,91 @@ TEST(Backoff, GrowsToItsCapWithJitterAndResets) {
   EXPECT_EQ(b.ceiling_ms(), 100);
 }
 
+// Binance USDⓈ-M's documented weights ("Weight" on each endpoint's page): the table the
+// client budgets with and the double accounts with.
+TEST(RequestWeight, BinancesDocumentedWeights) {
+  using P = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(request_weight("GET", "/fapi/v1/time", {}), 1);
+  EXPECT_EQ(request_weight("GET", "/fapi/v1/exchangeInfo", {}), 1);
+  EXPECT_EQ(request_weight("POST", "/fapi/v1/order", P{{"symbol", "BTCUSDT"}}), 0) << "orders count against ORDERS, not the IP weight";
+  EXPECT_EQ(request_weight("DELETE", "/fapi/v1/order", P{{"symbol", "BTCUSDT"}}), 0);
+  EXPECT_EQ(request_weight("GET", "/fapi/v1/order", P{{"symbol", "BTCUSDT"}}), 1) << "a query is not an order";
+  EXPECT_EQ(request_weight("GET", "/fapi/v1/depth", P{{"symbol", "BTCUSDT"}, {"limit", "50"}}), 2);
+  EXPECT_EQ(request_weight("GET", "/fapi/v1/depth", P{{"symbol", "BTCUSDT"}, {"limit", "100"}}), 5);
+  EXPECT_EQ(request_weight("GET", "/fapi/v1/depth", P{{"symbol", "BTCUSDT"}}), 10) << "the default limit is 500";
+  EXPECT_EQ(request_weight("GET", "/fapi/v1/depth", P{{"symbol", "BTCUSDT"}, {"limit", "1000"}}), 20);
+  EXPECT_EQ(request_weight("GET", "/fapi/v1/klines", P{{"limit", "99"}}), 1);
+  EXPECT_EQ(request_weight("GET", "/fapi/v1/klines", P{{"limit", "1500"}}), 10);
+  EXPECT_EQ(request_weight("GET", "/fapi/v1/openOrders", P{{"symbol", "BTCUSDT"}}), 1);
+  EXPECT_EQ(request_weight("GET", "/fapi/v1/openOrders", {}), 40) << "every symbol at once";
+  EXPECT_EQ(request_weight("GET", "/fapi/v2/positionRisk", {}), 5);
+  EXPECT_EQ(request_weight("GET", "/fapi/v2/balance", {}), 5);
+  EXPECT_EQ(request_weight("GET", "/fapi/v1/income", {}), 30);
+  EXPECT_EQ(request_weight("POST", "/fapi/v1/countdownCancelAll", {}), 10);
+}
+
+// The exchange's side, as the double keeps it: over the minute's weight a 429 with the
+// seconds to the next minute, escalating to a 418 ban for a client that keeps on; orders by
+// their own 10 s count.
+TEST(WeightBook, AnswersOverTheLimitWith429ThenBansAClientThatKeepsOn) {
+  WeightBook book({100, 3, 1200}, 2, 120'000);
+  const int64_t t0 = 1'700'000'000'000 - 1'700'000'000'000 % 60'000 + 15'000;  // 15 s into a minute
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(book.admit(t0 + i, 5, false).status, 200) << i;
+  const auto over = book.admit(t0 + 20, 5, false);
+  EXPECT_EQ(over.status, 429);
+  EXPECT_EQ(over.retry_after_s, 45) << "to the minute's end";
+  EXPECT_EQ(over.used_weight, 100) << "a refused request adds nothing";
+  EXPECT_NE(over.body.find("\"code\":-1003"), std::string::npos);
+  EXPECT_EQ(book.admit(t0 + 21, 0, true).status, 200) << "an order weighs 0 on the IP limit";
+  EXPECT_EQ(book.admit(t0 + 22, 1, false).status, 429);
+  // A third 429 in the minute with bans_after_429s = 2: banned for 120 s, whatever is asked.
+  const auto ban = book.admit(t0 + 23, 1, false);
+  EXPECT_EQ(ban.status, 429);
+  const auto banned = book.admit(t0 + 24, 0, true);
+  EXPECT_EQ(banned.status, 418);
+  EXPECT_EQ(banned.retry_after_s, 120);
+  EXPECT_EQ(book.admit(t0 + 60'000, 1, false).status, 418) << "a new minute does not lift a ban";
+  EXPECT_EQ(book.admit(t0 + 23 + 120'000, 1, false).status, 200) << "the ban ends";
+  EXPECT_EQ(book.throttled(), 3u);
+  // Orders: 3 per 10 s.
+  const int64_t t1 = t0 + 200'000 - (t0 + 200'000) % 10'000;
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(book.admit(t1 + i, 0, true).status, 200);
+  const auto orders = book.admit(t1 + 3, 0, true);
+  EXPECT_EQ(orders.status, 429);
+  EXPECT_NE(orders.body.find("\"code\":-1015"), std::string::npos);
+  EXPECT_EQ(orders.retry_after_s, 10);
+  EXPECT_EQ(orders.orders_10s, 3);
+  EXPECT_EQ(book.admit(t1 + 10'000, 0, true).status, 200) << "the next 10 s";
+}
+
+// The client's limiter fed the exchange's own headers never meets a 429: it waits for the
+// next window instead, and every minute stays within the budget.
+TEST(WeightBook, AClientThatFollowsTheHeadersIsNeverThrottled) {
+  const RateLimits limits{60, 5, 1200};
+  WeightBook exchange(limits);
+  RateLimiter client(limits);
+  int64_t now = 1'700'000'000'000 - 1'700'000'000'000 % 60'000;
+  const int64_t start = now;
+  std::map<int64_t, int64_t> weight_by_minute;
+  int waits = 0;
+  for (int i = 0; i < 200; ++i) {
+    const bool order = i % 4 == 0;
+    const int64_t weight = order ? 0 : request_weight("GET", "/fapi/v2/positionRisk", {});
+    int64_t wait_ms = 0;
+    while (client.check(now, weight, order, wait_ms) == RateLimiter::Verdict::kWait) now += wait_ms, ++waits;
+    const auto a = exchange.admit(now, weight, order);
+    ASSERT_EQ(a.status, 200) << "request " << i << " at +" << (now - start) << " ms";
+    std::map<std::string, std::string> headers{{"x-mbx-used-weight-1m", std::to_string(a.used_weight)}};
+    if (order) headers.insert({{"x-mbx-order-count-10s", std::to_string(a.orders_10s)}, {"x-mbx-order-count-1m", std::to_string(a.orders_1m)}});
+    client.on_response(now, a.status, headers);
+    weight_by_minute[now / 60'000] += weight;
+    now += 50;
+  }
+  EXPECT_GT(waits, 0) << "the budget was reached, or the test proves nothing";
+  for (const auto& [minute, w] : weight_by_minute) EXPECT_LE(w, limits.weight_per_minute) << "minute " << minute;
+  EXPECT_EQ(exchange.throttled(), 0u);
+}
+
 TEST(RateLimiter, FollowsTheExchangesCountersAndStopsOnABan) {
   RateLimiter rl({100, 5, 10});
   int64_t wait = 0;

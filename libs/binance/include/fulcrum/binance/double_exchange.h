@@ -78,6 +78,10 @@ class DoubleExchange {
   bool listen_key_valid(const std::string& key, int64_t now_ms) const;
   void set_listen_key_ttl_ms(int64_t ttl_ms) { listen_key_ttl_ms_ = ttl_ms; }
   void withhold_answer_to_order(uint64_t nth) { withhold_nth_ = nth; }
+  // Fault: the N-th order is taken (and fills as it would), but answered HTTP 503 "Unknown
+  // error", the answer Binance documents as execution status unknown: the client must find
+  // it by client id, never send it again.
+  void fail_answer_to_order(uint64_t nth) { fail_nth_ = nth; }
   // The account's API key is an Ed25519 key with this public key: signatures are checked
   // with it (base64, percent-decoded), and the secret no longer signs.
   void use_ed25519(VerifyingKey key) { ed25519_ = std::move(key); }
@@ -156,7 +160,7 @@ class DoubleExchange {
   std::map<std::string, size_t> placed_;  // client id → times placed
   core::Money balance_;
   int64_t next_order_id_ = 1;
-  uint64_t withhold_nth_ = 0, leverage_changes_ = 0;
+  uint64_t withhold_nth_ = 0, fail_nth_ = 0, leverage_changes_ = 0;
   std::vector<AlgoOrder> algo_orders_;
   int64_t next_algo_id_ = 1;
   core::Rate taker_fee_ = core::Rate::from_double(0.0005);

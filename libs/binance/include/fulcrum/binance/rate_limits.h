@@ -7,6 +7,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace fulcrum::binance {
 
@@ -38,6 +41,41 @@ class RateLimiter {
   int64_t minute_of_last_ms_ = -1, ten_s_of_last_ms_ = -1;
   int64_t backoff_until_ms_ = 0, banned_until_ms_ = 0;
   uint64_t throttled_ = 0, bans_ = 0;
+};
+
+// The IP request weight Binance USDⓈ-M documents for a REST request, which
+// X-MBX-USED-WEIGHT-1M counts: the client budgets with it and the double accounts with it.
+// A new or cancelled order weighs 0 on the IP limit: it counts against ORDERS instead. A
+// path this table does not list weighs 1.
+int64_t request_weight(std::string_view method, std::string_view path, const std::vector<std::pair<std::string, std::string>>& params);
+
+// The exchange's side of the budget, per IP, as the double keeps it: weight per calendar
+// minute, new orders per 10 s and per minute. A request over a limit is answered 429 with
+// Retry-After (seconds to the window's end) and Binance's -1003 (weight) or -1015 (orders);
+// one that keeps coming after `bans_after_429s` of them in a minute bans the IP (418) for
+// `ban_ms`, and every request meanwhile is answered 418.
+class WeightBook {
+ public:
+  explicit WeightBook(RateLimits limits = {}, int bans_after_429s = 5, int64_t ban_ms = 120'000)
+      : limits_(limits), bans_after_429s_(bans_after_429s), ban_ms_(ban_ms) {}
+  struct Admission {
+    int status = 200;           // 200: go on and answer it; 429 or 418: answer with `body`
+    int64_t retry_after_s = 0;  // with 429 and 418
+    std::string body;
+    int64_t used_weight = 0, orders_10s = 0, orders_1m = 0;  // for the answer's headers, after this request
+  };
+  Admission admit(int64_t now_ms, int64_t weight, bool is_order);
+  uint64_t throttled() const { return throttled_; }
+  uint64_t banned() const { return banned_; }
+
+ private:
+  RateLimits limits_;
+  int bans_after_429s_;
+  int64_t ban_ms_;
+  int64_t minute_ = -1, ten_s_ = -1, used_weight_ = 0, orders_10s_ = 0, orders_1m_ = 0;
+  int throttled_this_minute_ = 0;
+  int64_t banned_until_ms_ = 0;
+  uint64_t throttled_ = 0, banned_ = 0;
 };
 
 }  // namespace fulcrum::binance
