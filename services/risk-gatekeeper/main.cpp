@@ -1,8 +1,9 @@
 // risk-gatekeeper: every order batch passes here on its way to the router. New orders are
 // checked by risk::PreTradeGate, the object the planner runs too (limits in mesh.risk), with
-// the trading states as its state input. The gatekeeper serves the kill switch
-// (runtime::KillSwitchDesk): the book lives in memory, in a local fsynced file and in Redis,
-// and every change reaches the order router before Engage answers. Stop amendments only
+// the trading states as its state input, then on live data the feed's health, and on a live
+// account the leverage brackets the order router read from the exchange. The gatekeeper
+// serves the kill switch (runtime::KillSwitchDesk): the book lives in memory, in a local
+// fsynced file and in Redis, and every change reaches the order router before Engage answers. Stop amendments only
 // tighten protection and always pass. Denials travel with the batch so the router's books
 // show them. It keeps no order state across instants, so no journal.
 #include <map>

@@ -63,7 +63,7 @@ SubmitResult ExchangeVenue::place(model::OrderRequest req, size_t sym, const std
     return refuse(RejectReason::kTradingState, *why);
   };
   if (auto refused = gate_refusal()) return *refused;
-  if (!differences_.empty() && !req.reduce_only && !req.close_position) {
+  if (!differences_.empty() && adds_exposure) {
     ++counters_.refused_by_reconciliation;
     return refuse(RejectReason::kExchangeRefused, "the account disagrees with the exchange (" + differences_.front() + (differences_.size() > 1 ? ", …" : "") +
                                                       "): no new entry until a reconciliation comes out clean");
