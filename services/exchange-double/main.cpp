@@ -244,7 +244,7 @@ struct Double {
     const bool parsed = q == std::string::npos || binance::parse_query(target.substr(q + 1), params);
     // The IP's budget, as the exchange keeps it: every request weighs what Binance documents.
     const std::string method(req.method_string());
-    const bool is_order = method == "POST" && (path == "/fapi/v1/order" || path == "/fapi/v1/algoOrder");
+    const bool is_order = binance::is_new_order(method, path);
     const auto admitted = weights.admit(wall_ms(), binance::request_weight(method, path, params), is_order);
     res.set("X-MBX-USED-WEIGHT-1M", std::to_string(admitted.used_weight));
     if (is_order) {

@@ -61,6 +61,8 @@ void RateLimiter::on_response(int64_t now_ms, int status, const std::map<std::st
   }
 }
 
+bool is_new_order(std::string_view method, std::string_view path) { return method == "POST" && (path == "/fapi/v1/order" || path == "/fapi/v1/algoOrder"); }
+
 int64_t request_weight(std::string_view method, std::string_view path, const std::vector<std::pair<std::string, std::string>>& params) {
   const auto param = [&](std::string_view key) -> std::optional<std::string_view> {
     for (const auto& [k, v] : params)
@@ -74,8 +76,7 @@ int64_t request_weight(std::string_view method, std::string_view path, const std
     return v;
   };
   const bool with_symbol = param("symbol").has_value();
-  // Placing and cancelling orders count against ORDERS, not the IP weight.
-  if ((path == "/fapi/v1/order" || path == "/fapi/v1/algoOrder") && (method == "POST" || method == "DELETE")) return 0;
+  if (is_new_order(method, path)) return 0;
   if (path == "/fapi/v1/depth") {
     const auto n = limit(500);
     return n <= 50 ? 2 : n <= 100 ? 5 : n <= 500 ? 10 : 20;

@@ -64,8 +64,8 @@ RestAnswer BinanceRest::send(const binance::RestRequest& request) {
   q.add("recvWindow", std::to_string(c.recv_window_ms)).add("timestamp", std::to_string(c.timestamp_ms));
   RestAnswer a;
   int64_t wait_ms = 0;
-  const bool is_order = request.path == "/fapi/v1/order" || request.path == "/fapi/v1/algoOrder";
-  switch (limiter_.check(local_ms(), binance::request_weight(request.method, request.path, request.params.params()), is_order && request.method == "POST", wait_ms)) {
+  switch (limiter_.check(local_ms(), binance::request_weight(request.method, request.path, request.params.params()),
+                         binance::is_new_order(request.method, request.path), wait_ms)) {
     case binance::RateLimiter::Verdict::kBanned:
       a.outcome = binance::SendOutcome::kBanned;
       a.body = "IP banned by the exchange until " + std::to_string(limiter_.banned_until_ms()) + " ms: no request is sent";

@@ -60,7 +60,9 @@ TEST(RequestWeight, BinancesDocumentedWeights) {
   EXPECT_EQ(request_weight("GET", "/fapi/v1/time", {}), 1);
   EXPECT_EQ(request_weight("GET", "/fapi/v1/exchangeInfo", {}), 1);
   EXPECT_EQ(request_weight("POST", "/fapi/v1/order", P{{"symbol", "BTCUSDT"}}), 0) << "orders count against ORDERS, not the IP weight";
-  EXPECT_EQ(request_weight("DELETE", "/fapi/v1/order", P{{"symbol", "BTCUSDT"}}), 0);
+  EXPECT_EQ(request_weight("DELETE", "/fapi/v1/order", P{{"symbol", "BTCUSDT"}}), 1) << "Cancel Order: Weight 1";
+  EXPECT_TRUE(is_new_order("POST", "/fapi/v1/algoOrder"));
+  EXPECT_FALSE(is_new_order("DELETE", "/fapi/v1/order")) << "a cancel is no new order";
   EXPECT_EQ(request_weight("GET", "/fapi/v1/order", P{{"symbol", "BTCUSDT"}}), 1) << "a query is not an order";
   EXPECT_EQ(request_weight("GET", "/fapi/v1/depth", P{{"symbol", "BTCUSDT"}, {"limit", "50"}}), 2);
   EXPECT_EQ(request_weight("GET", "/fapi/v1/depth", P{{"symbol", "BTCUSDT"}, {"limit", "100"}}), 5);

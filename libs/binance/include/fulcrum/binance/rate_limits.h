@@ -43,10 +43,12 @@ class RateLimiter {
   uint64_t throttled_ = 0, bans_ = 0;
 };
 
+// A new order (regular or Algo): it counts against ORDERS (X-MBX-ORDER-COUNT-10S/-1M).
+bool is_new_order(std::string_view method, std::string_view path);
 // The IP request weight Binance USDⓈ-M documents for a REST request, which
 // X-MBX-USED-WEIGHT-1M counts: the client budgets with it and the double accounts with it.
-// A new or cancelled order weighs 0 on the IP limit: it counts against ORDERS instead. A
-// path this table does not list weighs 1.
+// A new order weighs 0 on the IP limit (it counts against ORDERS instead); a cancel weighs 1.
+// A path this table does not list weighs 1.
 int64_t request_weight(std::string_view method, std::string_view path, const std::vector<std::pair<std::string, std::string>>& params);
 
 // The exchange's side of the budget, per IP, as the double keeps it: weight per calendar
