@@ -127,39 +127,43 @@ wait_for 30 '[ "$(orders)" -gt "$released_at" ]' || fail "orders did not resume 
 echo "  released at epoch 3: orders resume ($released_at -> $(orders))"
 
 # Engage with Redis down, then flatten: every position closed. Redis's copy of the account
-# lags the router by a flush, and at this replay speed a position can close on its own in
-# that time: so the test halts first (positions then change only by their stops), reads a
-# held position from Redis after a flush, and only then flattens. If a stop closed it in
-# between, the router had nothing to flatten: release and try again. At 60000x a hold of a few
-# hundred milliseconds is hours of market, so a stop often wins the race: CI once lost three
-# in a row. Each try costs about a second; ten make a false failure vanishingly rare.
+# lags the router by a flush, and at 60000x a flush is 100 minutes of market: a stop can close
+# the position Redis still shows, and the flatten then has nothing to do (CI lost ten tries in a
+# row to that race). So the test freezes the replay (SIGSTOP market-data): with no market event
+# no stop can fire, and after three flushes Redis shows exactly what the router holds. The freeze
+# stays well inside the gatekeeper's 3 s feed-health window. Only when the frozen router holds
+# nothing does the test thaw it and look again.
 flattened=""
 flatten_orders() { grep -o 'flatten_orders=[0-9]*' "$WORK/order-router.log" | tail -1 | cut -d= -f2; }
 epoch_of() { sed -n 's/.* at epoch \([0-9][0-9]*\);.*/\1/p' "$WORK/out"; }
 for attempt in $(seq 10); do
+  alive
   wait_for 30 '[ "$(acct open_positions)" -gt 0 ]' || fail "no open position to flatten"
-  expect_exit 0 ctl kill --reason "hold for the flatten"
-  held=$(epoch_of)
-  sleep 0.3  # three state flushes: Redis now shows what the halted router holds
+  kill -STOP "$MD_PID"
+  sleep 0.3  # three state flushes: Redis now shows what the frozen router holds
   if [ "$(acct open_positions)" = 0 ]; then
-    expect_exit 0 ctl release --epoch "$held" --reason "nothing held"
-    echo "  attempt $attempt: the held position closed by its stop before Redis showed it; again"
+    kill -CONT "$MD_PID"
+    echo "  attempt $attempt: the position closed in the flush before the freeze; again"
+    sleep 0.2
     continue
   fi
+  held=$(acct open_positions)
   sent_before=$(flatten_orders)
   kill -9 "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null; REDIS_PID=
   expect_exit 0 ctl kill --mode flatten --reason "flatten with Redis down"
+  kill -CONT "$MD_PID"
   epoch=$(epoch_of)
   [ -n "$epoch" ] || fail "the flatten did not report its epoch: $(cat "$WORK/out")"
   start_redis "$RP"
   # Engage returns once the router has acknowledged the epoch, so its log line is there.
   grep -q "event=trading_state_enforced epoch=$epoch " "$WORK/order-router.log" || fail "the router did not enforce the flatten at epoch $epoch"
+  # The replay was frozen: nothing but the flatten could close what the router held.
+  [ "$(flatten_orders)" -ge $(( ${sent_before:-0} + held )) ] || fail "the flatten sent $(flatten_orders) orders (was ${sent_before:-0}) for $held held positions"
   wait_for 20 '[ "$(acct open_positions)" = 0 ]' || fail "flatten left positions open: $(acct open_positions)"
-  if [ "$(flatten_orders)" -gt "${sent_before:-0}" ]; then flattened=$epoch; break; fi
-  echo "  attempt $attempt: a stop closed the held position before the flatten; again"
-  expect_exit 0 ctl release --epoch "$epoch" --reason "retry the flatten"  # it replaced the hold: one release
+  flattened=$epoch
+  break
 done
-[ -n "$flattened" ] || fail "ten flattens in a row found no open position at the router"
+[ -n "$flattened" ] || fail "ten freezes in a row found no open position at the router"
 # The router's Redis client reconnects with backoff: the fills arrive once it is back.
 wait_for 15 'redis-cli -p "$RP" lrange "$NS:fills:fixed" 0 -1 | grep -q "^kill-$flattened-"' || fail "no flatten fill recorded"
 echo "  flatten with Redis down: engaged at epoch $flattened, every position closed by kill-$flattened-* fills"
