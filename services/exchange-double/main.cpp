@@ -1,11 +1,19 @@
-// exchange-double: a local stand-in for Binance USDⓈ-M's market data, for tests and for
-// `fulcrum up --source binance` without the internet. It speaks the real protocol: combined
-// streams on the routed paths (/public: bookTicker, depth, trade; /market: aggTrade,
-// markPrice, kline; a stream asked for on the wrong path gets nothing, as on the exchange),
-// GET /fapi/v1/depth from its own book (the capture's snapshot plus every diff it has sent),
-// GET /fapi/v1/klines from the capture's trades so far (a live start's warm-up history; with
-// --start-at-s the replay begins minutes in, so there is some), GET /fapi/v1/time, and Binance's error JSON for what it does not serve. TLS with the given
-// certificate, so clients run their real wss:// path; --plain is for tests only.
+// exchange-double: a local stand-in for Binance USDⓈ-M, for tests and for `fulcrum up
+// --source binance` without the internet. It speaks the real protocol: combined streams on
+// the routed paths (/public: bookTicker, depth, trade; /market: aggTrade, markPrice, kline; a
+// stream asked for on the wrong path gets nothing, as on the exchange), GET /fapi/v1/depth
+// from its own book (its start plus every diff it has sent), GET /fapi/v1/klines from what
+// it has replayed so far (a live start's warm-up history), GET /fapi/v1/time, and Binance's
+// error JSON for what it does not serve. TLS with the given certificate, so clients run their
+// real wss:// path; --plain is for tests only.
+// Its market is one of two real recordings:
+//  - a combined-stream capture (--capture): its own messages byte for byte, the streams it
+//    lacks composed from its trades (binance::CaptureScript); --start-at-s begins the
+//    replay minutes in, so there is some kline history;
+//  - kline history (--history-klines, with mark-price candles and funding events): each
+//    bar walked as its OHLC path, the streams composed at each point (binance::
+//    HistoryMarket), the bars before --history-start served as history. Days of real market
+//    at --speed, enough for a strategy on 15-minute signals to warm up and trade.
 // Faults, to prove the client survives them: --drop-every-ms closes every WebSocket,
 // --skip-diff N withholds the N-th depth diff (a break in pu), --duplicate-every N sends
 // every N-th message twice.
@@ -42,11 +50,15 @@
 #include "fulcrum/binance/capture_script.h"
 #include "fulcrum/binance/double_exchange.h"
 #include "fulcrum/binance/exchange_info.h"
+#include "fulcrum/binance/history_market.h"
 #include "fulcrum/binance/kline_history.h"
 #include "fulcrum/binance/rate_limits.h"
 #include "fulcrum/binance/stream_messages.h"
 #include "fulcrum/binance/signing.h"
 #include "fulcrum/binance/streams.h"
+#include "fulcrum/core/time_format.h"
+#include "fulcrum/features/indicators.h"
+#include "fulcrum/marketdata/dataset.h"
 #include "fulcrum/marketdata/file_source.h"
 #include "fulcrum/runtime/cli_checks.h"
 
@@ -63,6 +75,7 @@ namespace {
 
 struct Options {
   std::string capture, bind = "127.0.0.1:0", cert, key, ready_file;
+  std::string history_klines, history_mark_price, history_funding, history_start;  // the other market: real kline history
   bool plain = false, loop = false;
   double speed = 1, funding_rate = 0.0001;
   double start_at_s = 0;  // begin this far into the capture, as an exchange that was already running
@@ -99,8 +112,9 @@ struct Subscriber {
 
 struct Double {
   Options opts;
-  binance::CaptureScript script;
-  binance::DepthBook book;
+  std::optional<binance::CaptureScript> script;   // the market: a capture …
+  std::optional<binance::HistoryMarket> history;  // … or kline history
+  std::map<std::string, binance::DepthBook> books;  // per symbol: its start and every diff sent
   std::unique_ptr<binance::DoubleExchange> exchange;  // null: market data only
   std::vector<model::InstrumentSpec> listed;           // --filters: what GET /fapi/v1/exchangeInfo lists
   binance::WeightBook weights;                         // the one IP's request budget (--weight-limit-1m)
@@ -111,17 +125,25 @@ struct Double {
   std::map<std::string, std::pair<core::Price, core::Rate>> marks;  // symbol → last mark price and announced funding rate
   bool withheld = false;  // the request just handled is a withheld order
 
-  Double(Options o, binance::CaptureScript s, asio::io_context& io) : opts(std::move(o)), script(std::move(s)), ioc(io) {
+  Double(Options o, std::optional<binance::CaptureScript> s, std::optional<binance::HistoryMarket> h, asio::io_context& io)
+      : opts(std::move(o)), script(std::move(s)), history(std::move(h)), ioc(io) {
     binance::RateLimits limits;
     limits.weight_per_minute = opts.weight_limit_1m;
     weights = binance::WeightBook(limits);
-    reset_book();
+    if (history)
+      for (const auto& symbol : history->symbols()) reset_book(symbol);
+    else
+      reset_book(script->symbol);
   }
 
-  void reset_book() {
-    book = binance::DepthBook();
-    for (const auto& d : script.diffs_before_snapshot) book.on_diff(d);
-    if (!book.on_snapshot(script.snapshot)) throw std::runtime_error("the capture's snapshot and the diffs around it do not make a book");
+  void reset_book(const std::string& symbol) {
+    auto& book = books[symbol] = binance::DepthBook();
+    if (history) {
+      if (!book.on_snapshot(history->book_start(symbol))) throw std::runtime_error(symbol + ": the composed book does not start");
+      return;
+    }
+    for (const auto& d : script->diffs_before_snapshot) book.on_diff(d);
+    if (!book.on_snapshot(script->snapshot)) throw std::runtime_error("the capture's snapshot and the diffs around it do not make a book");
   }
 
   void publish(const binance::ScriptEvent& ev) {
@@ -136,14 +158,45 @@ struct Double {
       sub->wake->cancel();
     }
   }
+  // One event out: the double's own book follows its diffs (the depth fault withholds one),
+  // the account's marks and book top follow the market, and every subscriber gets it.
+  void send(const binance::ScriptEvent& ev) {
+    if (ev.diff) {
+      ++diffs_seen;
+      const auto& symbol = ev.diff->symbol;
+      // The double's own book is always whole: a capture with a gap is the capture's fault.
+      if (books[symbol].on_diff(*ev.diff) == binance::DepthBook::DiffResult::kGap) {
+        log("the market itself breaks the diff chain at u " + std::to_string(ev.diff->final_update_id) + "; the book starts again");
+        reset_book(symbol);
+      }
+      if (opts.skip_diff > 0 && diffs_seen == static_cast<uint64_t>(opts.skip_diff)) {
+        ++skipped;
+        log("fault: depth diff " + std::to_string(diffs_seen) + " (u " + std::to_string(ev.diff->final_update_id) + ") withheld: the next pu breaks");
+        return;
+      }
+    }
+    if (exchange && ev.stream.find("@markPrice") != std::string::npos) {
+      const auto parsed = binance::parse_stream_message(ev.data);
+      if (parsed.message)
+        if (const auto* m = std::get_if<binance::MarkPriceMsg>(&*parsed.message)) marks[m->symbol] = {m->mark, m->funding_rate};
+    }
+    if (exchange && ev.stream.ends_with("@bookTicker")) {
+      const auto parsed = binance::parse_stream_message(ev.data);
+      if (parsed.message)
+        if (const auto* b = std::get_if<binance::BookTickerMsg>(&*parsed.message)) exchange->set_book_top(b->symbol, b->top.bid, b->top.ask, wall_ms());
+      deliver_user_events();  // the stops the move triggered
+    }
+    publish(ev);
+  }
+
   awaitable<void> replay() {
     for (;;) {
       const auto skip_ns = static_cast<int64_t>(opts.start_at_s * 1e9);
       const auto started = std::chrono::steady_clock::now() - std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(skip_ns) / opts.speed));
-      for (next_event = 0; next_event < script.events.size(); ++next_event) {
-        const auto& ev = script.events[next_event];
+      for (next_event = 0; next_event < script->events.size(); ++next_event) {
+        const auto& ev = script->events[next_event];
         if (ev.offset_ns < skip_ns) {  // before the start: history (its book and its klines), never sent
-          if (ev.diff && book.on_diff(*ev.diff) == binance::DepthBook::DiffResult::kGap) reset_book();
+          if (ev.diff && books[ev.diff->symbol].on_diff(*ev.diff) == binance::DepthBook::DiffResult::kGap) reset_book(ev.diff->symbol);
           continue;
         }
         const auto due = started + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(ev.offset_ns) / opts.speed));
@@ -151,37 +204,38 @@ struct Double {
           asio::steady_timer t(ioc, due);
           co_await t.async_wait(use_awaitable);
         }
-        if (ev.diff) {
-          ++diffs_seen;
-          // The double's own book is always whole: a capture with a gap is the capture's fault.
-          if (book.on_diff(*ev.diff) == binance::DepthBook::DiffResult::kGap) {
-            log("the capture itself breaks the diff chain at u " + std::to_string(ev.diff->final_update_id) + "; the book starts again from the snapshot");
-            reset_book();
-          }
-          if (opts.skip_diff > 0 && diffs_seen == static_cast<uint64_t>(opts.skip_diff)) {
-            ++skipped;
-            log("fault: depth diff " + std::to_string(diffs_seen) + " (u " + std::to_string(ev.diff->final_update_id) + ") withheld: the next pu breaks");
-            continue;
-          }
-        }
-        if (exchange && ev.stream.find("@markPrice") != std::string::npos) {
-          const auto parsed = binance::parse_stream_message(ev.data);
-          if (parsed.message)
-            if (const auto* m = std::get_if<binance::MarkPriceMsg>(&*parsed.message)) marks[m->symbol] = {m->mark, m->funding_rate};
-        }
-        if (exchange && ev.stream.ends_with("@bookTicker")) {
-          const auto parsed = binance::parse_stream_message(ev.data);
-          if (parsed.message)
-            if (const auto* b = std::get_if<binance::BookTickerMsg>(&*parsed.message)) exchange->set_book_top(b->symbol, b->top.bid, b->top.ask, wall_ms());
-        }
-        publish(ev);
+        send(ev);
       }
-      log("replay done: " + std::to_string(script.events.size()) + " events, " + std::to_string(sent) + " frames sent");
+      log("replay done: " + std::to_string(script->events.size()) + " events, " + std::to_string(sent) + " frames sent");
       if (!opts.loop) co_return;
       // Looping restarts the book too: a new snapshot is the only way clients can follow.
-      reset_book();
+      reset_book(script->symbol);
       diffs_seen = 0;
     }
+  }
+
+  // Kline history at --speed: each step at its exchange time, funding settled as its time
+  // passes (at the mark then, the file's rate). History does not loop: time runs one way.
+  awaitable<void> replay_history() {
+    const auto started = std::chrono::steady_clock::now();
+    while (!history->done()) {
+      const auto offset_ms = history->next_time_ms() - history->start_ms();
+      const auto due = started + std::chrono::nanoseconds(static_cast<int64_t>(static_cast<double>(offset_ms) * 1e6 / opts.speed));
+      if (due > std::chrono::steady_clock::now()) {
+        asio::steady_timer t(ioc, due);
+        co_await t.async_wait(use_awaitable);
+      }
+      const auto step = history->take();
+      if (exchange)
+        for (const auto& f : step.settlements) {
+          exchange->settle_funding(f.symbol, f.mark, f.rate, wall_ms());
+          ++settlements;
+        }
+      if (exchange && !step.settlements.empty()) deliver_user_events();
+      for (const auto& ev : step.events) send(ev);
+    }
+    log("replay done: history to " + std::to_string(history->now_ms()) + " ms, " + std::to_string(sent) + " frames sent, " +
+        std::to_string(history->settlements()) + " funding events passed");
   }
 
   // The user-data stream: what the account's last request made, to every subscriber of
@@ -234,6 +288,31 @@ struct Double {
     }
   }
 
+  // The account's trail as the exchange keeps it: each request that changes something, with
+  // what it asked and what it got (never its signature, key or listenKey). An order says the
+  // symbol's leverage when it was placed: per-trade leverage is visible on the exchange's side.
+  void log_request(const std::string& method, const std::string& path, const std::string& query, const std::string& body, const binance::DoubleResponse& answer) {
+    std::vector<std::pair<std::string, std::string>> params, from_body;
+    binance::parse_query(query, params);
+    binance::parse_query(body, from_body);
+    params.insert(params.end(), from_body.begin(), from_body.end());
+    std::string line = "request " + method + " " + path;
+    std::string symbol;
+    for (const auto& [k, v] : params) {
+      if (k == "symbol") symbol = v;
+      if (k == "symbol" || k == "side" || k == "type" || k == "quantity" || k == "leverage" || k == "marginType" || k == "newClientOrderId" || k == "clientAlgoId" ||
+          k == "origClientOrderId" || k == "reduceOnly" || k == "closePosition" || k == "triggerPrice" || k == "callbackRate" || k == "countdownTime")
+        line += " " + k + "=" + v;
+    }
+    line += " -> " + std::to_string(answer.status);
+    if (answer.status != 200) {
+      const auto at = answer.body.find("\"code\":");
+      if (at != std::string::npos) line += " code=" + answer.body.substr(at + 7, answer.body.find_first_of(",}", at) - at - 7);
+    }
+    if (path == "/fapi/v1/order" && method == "POST" && !symbol.empty() && answer.status == 200) line += " at_leverage=" + std::to_string(exchange->symbol_leverage(symbol));
+    log(line);
+  }
+
   http::response<http::string_body> rest(const http::request<http::string_body>& req) {
     http::response<http::string_body> res{http::status::ok, req.version()};
     res.set(http::field::content_type, "application/json");
@@ -270,6 +349,7 @@ struct Double {
       }
       if (answer.status == 503 && path == "/fapi/v1/order" && req.method() == http::verb::post)
         log("fault: order " + std::to_string(exchange->orders_accepted()) + " taken, answered 503 (execution status unknown)");
+      if (method != "GET" && path != "/fapi/v1/listenKey") log_request(method, path, target.substr(q == std::string::npos ? target.size() : q + 1), req.body(), answer);
       res.result(static_cast<http::status>(answer.status));
       res.body() = answer.body;
       deliver_user_events();
@@ -284,10 +364,11 @@ struct Double {
         if (k == "symbol") symbol = v;
         if (k == "limit") limit = std::atoi(v.c_str());
       }
-      if (symbol != script.symbol) {
+      if (!books.count(symbol)) {
         res.result(http::status::bad_request);
         res.body() = R"({"code":-1121,"msg":"Invalid symbol."})";
       } else {
+        const auto& book = books.at(symbol);
         std::string body = "{\"lastUpdateId\":" + std::to_string(book.last_update_id()) + ",\"E\":" + std::to_string(wall_ms()) + ",\"T\":" +
                            std::to_string(wall_ms()) + ",\"bids\":[";
         int n = 0;
@@ -313,8 +394,9 @@ struct Double {
     return res;
   }
 
-  // GET /fapi/v1/klines: the capture's minute bars so far (the last one still open), within
-  // startTime/endTime, the latest `limit` of them (500 by default, at most 1500).
+  // GET /fapi/v1/klines: the market's bars so far (the last one still open), within
+  // startTime/endTime, the latest `limit` of them (500 by default, at most 1500): a capture's
+  // minute bars of its trades, or the history's own bars.
   void klines(const std::vector<std::pair<std::string, std::string>>& params, http::response<http::string_body>& res) {
     std::string symbol, interval;
     int64_t limit = 500, start_ms = std::numeric_limits<int64_t>::min(), end_ms = std::numeric_limits<int64_t>::max();
@@ -332,16 +414,17 @@ struct Double {
       else if (k == "startTime") start_ms = number(v);
       else if (k == "endTime") end_ms = number(v);
     }
-    const auto refuse = [&](const char* body) {
+    const auto refuse = [&](const std::string& body) {
       res.result(http::status::bad_request);
       res.body() = body;
     };
     if (symbol.empty() || interval.empty()) return refuse(R"({"code":-1102,"msg":"Mandatory parameter 'symbol' or 'interval' was not sent, was empty/null, or malformed."})");
-    if (symbol != script.symbol) return refuse(R"({"code":-1121,"msg":"Invalid symbol."})");
-    if (interval != "1m") return refuse(R"({"code":-1120,"msg":"Invalid interval (the exchange double composes 1m klines only)."})");
+    if (!books.count(symbol)) return refuse(R"({"code":-1121,"msg":"Invalid symbol."})");
+    const std::string served = history ? history->interval() : "1m";
+    if (interval != served) return refuse(R"({"code":-1120,"msg":"Invalid interval (the exchange double serves )" + served + R"( klines only)."})");
     if (bad_number || limit < 1 || limit > 1500) return refuse(R"({"code":-1130,"msg":"Data sent for parameter 'limit' is not valid."})");
     std::vector<model::Bar> rows;
-    for (const auto& b : binance::minute_bars_so_far(script, next_event))
+    for (const auto& b : history ? history->bars_so_far(symbol) : binance::minute_bars_so_far(*script, next_event))
       if (b.open_time_ms >= start_ms && b.open_time_ms <= end_ms) rows.push_back(b);
     // Binance answers the first `limit` from startTime, else the last `limit` up to endTime.
     if (static_cast<int64_t>(rows.size()) > limit) {
@@ -460,17 +543,65 @@ struct Double {
   }
 };
 
+// The --filters symbols' real history, from the files a backtest reads, cut at --history-start.
+binance::HistoryMarket load_history(const Options& o, const std::vector<model::InstrumentSpec>& specs) {
+  marketdata::DataSources src;
+  src.klines = o.history_klines;
+  src.mark_price = o.history_mark_price;
+  src.funding = o.history_funding;
+  for (const auto& spec : specs) src.symbols.push_back(spec.symbol);
+  const auto loaded = marketdata::load_data(src, [&](const std::string& symbol) {
+    for (const auto& spec : specs)
+      if (spec.symbol == symbol) return spec;
+    throw std::invalid_argument(symbol + " has no --filters");
+  });
+  for (const auto& report : loaded.reports) log("history: " + report);
+  std::vector<binance::SymbolHistory> symbols;
+  size_t bars = 0;
+  size_t classified = 0;
+  for (const auto& d : loaded.symbols) {
+    symbols.push_back({d.spec.symbol, d.spec.tick_size, d.bars, d.mark_bars, d.funding});
+    classified += static_cast<size_t>(std::count_if(d.bars.begin(), d.bars.end(), [](const model::Bar& b) { return !b.taker_buy_volume; }));
+    features::classify_missing_taker_buys(symbols.back().bars);
+    bars += d.bars.size();
+  }
+  // A kline carries its taker-buy volume (V); a 6-column file does not know it.
+  if (classified > 0)
+    log("history: " + std::to_string(classified) + " bars have no taker-buy volume; their V is composed by bulk volume classification, the rule VPIN applies to them");
+  int64_t start_ms = std::numeric_limits<int64_t>::min();
+  if (!o.history_start.empty()) {
+    const auto parsed = core::parse_utc_ms(o.history_start);
+    if (!parsed) throw std::invalid_argument("--history-start '" + o.history_start + "' is not a UTC date or time");
+    start_ms = *parsed;
+  }
+  binance::HistoryMarket market(std::move(symbols), start_ms);
+  log("history " + o.history_klines + ": " + std::to_string(market.symbols().size()) + " symbols, " + std::to_string(bars) + " " + market.interval() +
+      " bars, streaming from " + core::format_utc_ms(market.start_ms()) + " at " + std::to_string(o.speed) + "x; composed at each of a bar's four OHLC points: "
+      "a one-level book (bookTicker and depth diffs), an aggTrade and markPrice (the last hourly mark candle, the next real funding rate); each bar's own kline at its close");
+  return market;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o;
   CLI::App app{"A local Binance USDⓈ-M market-data double that replays a real capture"};
-  app.add_option("--capture", o.capture, "combined-stream capture with a depth snapshot (plain or .gz)")->required()->check(CLI::ExistingFile);
+  auto* capture = app.add_option("--capture", o.capture, "the market: a combined-stream capture with a depth snapshot (plain or .gz)")->check(CLI::ExistingFile);
+  auto* history = app.add_option("--history-klines", o.history_klines,
+                                 "the market: real kline history (a folder of SYMBOL files or one file, Binance's layout) for the --filters symbols")
+                      ->check(CLI::ExistingPath)
+                      ->excludes(capture);
+  app.add_option("--history-mark-price", o.history_mark_price, "--history-klines: hourly mark-price candles (folder)")->check(CLI::ExistingPath)->needs(history);
+  app.add_option("--history-funding", o.history_funding, "--history-klines: funding events (folder); each settles as its time passes")
+      ->check(CLI::ExistingPath)
+      ->needs(history);
+  app.add_option("--history-start", o.history_start, "--history-klines: the replay starts here (UTC: 2025-01-08 or 2025-01-08T08:00:00Z); the bars before are GET /fapi/v1/klines history")
+      ->needs(history);
   app.add_option("--bind", o.bind, "HOST:PORT to listen on (port 0: any free one)");
   app.add_option("--tls-cert", o.cert, "certificate chain (PEM)");
   app.add_option("--tls-key", o.key, "its private key (PEM)");
   app.add_flag("--plain", o.plain, "plain ws:// and http:// (tests only)");
-  app.add_option("--speed", o.speed, "replay pace: capture time / speed")->check(runtime::finite_range(0.01, 1e6));
+  app.add_option("--speed", o.speed, "replay pace: exchange time / speed")->check(runtime::finite_range(0.01, 1e6));
   app.add_flag("--loop", o.loop, "start again at the end");
   app.add_option("--start-at-s", o.start_at_s, "begin this many seconds into the capture: what came before is history (the book, GET /fapi/v1/klines), never sent")
       ->check(runtime::finite_range(0, 1e6));
@@ -504,33 +635,19 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 2;
   }
+  if (o.capture.empty() == o.history_klines.empty()) {
+    std::cerr << "exchange-double: name the market: --capture FILE or --history-klines PATH\n";
+    return 2;
+  }
+  if (!o.history_klines.empty() && o.loop) {
+    std::cerr << "exchange-double: --loop replays a capture again; history does not loop (exchange time runs one way)\n";
+    return 2;
+  }
   if (!o.plain && (o.cert.empty() || o.key.empty())) {
     std::cerr << "exchange-double: --tls-cert and --tls-key are required (or --plain, for tests)\n";
     return 2;
   }
   try {
-    const auto file = marketdata::read_data_file(o.capture);
-    auto script = binance::build_capture_script(file.bytes, o.funding_rate);
-    log("capture " + o.capture + ": " + std::to_string(script.events.size()) + " events for " + script.symbol + " after the snapshot (lastUpdateId " +
-        std::to_string(script.snapshot.last_update_id) + "), " + std::to_string(script.skipped_before_snapshot) + " before it left out, " +
-        std::to_string(script.malformed) + " malformed" + (script.first_error.empty() ? "" : " (first: " + script.first_error + ")"));
-    log("composed " + std::to_string(script.composed) +
-        " messages the capture lacks: aggTrade from each real trade, kline_1m from each minute of real trades, markPrice@1s from the last real trade "
-        "(mark = index = it) with funding rate " +
-        std::to_string(o.funding_rate));
-    asio::io_context ioc;
-    std::unique_ptr<asio::ssl::context> tls;
-    if (!o.plain) {
-      tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-      tls->set_options(asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-      tls->use_certificate_chain_file(o.cert);
-      tls->use_private_key_file(o.key, asio::ssl::context::pem);
-    }
-    const auto colon = o.bind.rfind(':');
-    if (colon == std::string::npos) throw std::invalid_argument("--bind '" + o.bind + "' is not HOST:PORT");
-    tcp::acceptor acceptor(ioc, {asio::ip::make_address(o.bind.substr(0, colon)), static_cast<unsigned short>(std::stoi(o.bind.substr(colon + 1)))});
-    const auto port = acceptor.local_endpoint().port();
-    Double dbl(o, std::move(script), ioc);
     // The symbols' filters: exchangeInfo serves them (public market data), and the account trades under them.
     std::vector<model::InstrumentSpec> specs;
     for (const auto& f : o.filters) {
@@ -549,6 +666,34 @@ int main(int argc, char** argv) {
       spec.min_notional = *min_notional;
       specs.push_back(spec);
     }
+    std::optional<binance::CaptureScript> script;
+    std::optional<binance::HistoryMarket> market;
+    if (!o.capture.empty()) {
+      const auto file = marketdata::read_data_file(o.capture);
+      script = binance::build_capture_script(file.bytes, o.funding_rate);
+      log("capture " + o.capture + ": " + std::to_string(script->events.size()) + " events for " + script->symbol + " after the snapshot (lastUpdateId " +
+          std::to_string(script->snapshot.last_update_id) + "), " + std::to_string(script->skipped_before_snapshot) + " before it left out, " +
+          std::to_string(script->malformed) + " malformed" + (script->first_error.empty() ? "" : " (first: " + script->first_error + ")"));
+      log("composed " + std::to_string(script->composed) +
+          " messages the capture lacks: aggTrade from each real trade, kline_1m from each minute of real trades, markPrice@1s from the last real trade "
+          "(mark = index = it) with funding rate " +
+          std::to_string(o.funding_rate));
+    } else {
+      market = load_history(o, specs);
+    }
+    asio::io_context ioc;
+    std::unique_ptr<asio::ssl::context> tls;
+    if (!o.plain) {
+      tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+      tls->set_options(asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+      tls->use_certificate_chain_file(o.cert);
+      tls->use_private_key_file(o.key, asio::ssl::context::pem);
+    }
+    const auto colon = o.bind.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("--bind '" + o.bind + "' is not HOST:PORT");
+    tcp::acceptor acceptor(ioc, {asio::ip::make_address(o.bind.substr(0, colon)), static_cast<unsigned short>(std::stoi(o.bind.substr(colon + 1)))});
+    const auto port = acceptor.local_endpoint().port();
+    Double dbl(o, std::move(script), std::move(market), ioc);
     dbl.listed = specs;
     if (o.trading) {
       const char* key = std::getenv("FULCRUM_EXCHANGE_API_KEY");
@@ -574,7 +719,7 @@ int main(int argc, char** argv) {
           (ed25519 ? "an Ed25519 API key" : "an HMAC API key") + ")");
     }
     asio::co_spawn(ioc, dbl.listen(acceptor, tls.get()), asio::detached);
-    asio::co_spawn(ioc, dbl.replay(), asio::detached);
+    asio::co_spawn(ioc, dbl.history ? dbl.replay_history() : dbl.replay(), asio::detached);
     if (o.drop_every_ms > 0) asio::co_spawn(ioc, dbl.dropper(), asio::detached);
     if (dbl.exchange && o.settle_funding_every_ms > 0) asio::co_spawn(ioc, dbl.funding_settler(), asio::detached);
     if (dbl.exchange) asio::co_spawn(ioc, dbl.listen_key_watch(), asio::detached);
@@ -591,6 +736,7 @@ int main(int argc, char** argv) {
       std::string ids;
       for (const auto& id : twice) ids += " " + id;
       log("orders: " + std::to_string(dbl.exchange->orders_accepted()) + " accepted, " + std::to_string(twice.size()) + " client ids placed twice" + ids);
+      log("fills: " + std::to_string(dbl.exchange->trade_count()) + " trades; wallet " + dbl.exchange->wallet_balance().str() + " USDT");
       log("funding: " + std::to_string(dbl.settlements) + " settlements");
       log("positions: " + dbl.exchange->position_json());
     }

@@ -24,6 +24,7 @@
 #include "fulcrum/report/report_writer.h"
 #include "fulcrum/config/app_config.h"
 #include "fulcrum/core/error.h"
+#include "fulcrum/core/time_format.h"
 #include "fulcrum/runtime/cli_checks.h"
 #include "fulcrum/runtime/redis_acl.h"
 #include "fulcrum/binance/signing.h"
@@ -99,6 +100,8 @@ struct UpOptions {
   std::string warmup_hours = "-1";  // market-data --warmup-hours, passed as given
   std::string double_start_at_s = "0";  // the double begins this far into its capture
   std::string exchange_double;    // a capture: start the local double on it, over TLS with a CA made for the run
+  bool double_history = false;     // … or on the config's own history (data.*), streaming from backtest.from
+  double double_speed = 1;         // the double's pace: exchange time / speed
   int64_t double_funding_every_ms = 0;  // --venue double: the double settles funding this often
   std::string double_key_type = "hmac";   // --venue double: the account's API key type (hmac | ed25519)
   std::vector<std::string> double_faults;  // NAME=N: the double's fault flags (--NAME N), for a session with faults
@@ -157,10 +160,13 @@ class Mesh {
       throw core::ConfigError(o_.config, {{"mesh.replay", "live market data cannot wait for the router's acks: set realtime or flat"}});
     if (o_.venue != "paper" && o_.source != "binance")
       throw std::invalid_argument("fulcrum up --venue " + o_.venue + ": orders on an exchange need its live market data (--source binance)");
-    if (o_.venue == "double" && o_.exchange_double.empty()) throw std::invalid_argument("fulcrum up --venue double: name the capture it replays (--exchange-double FILE)");
+    if (o_.venue == "double" && o_.exchange_double.empty() && !o_.double_history)
+      throw std::invalid_argument("fulcrum up --venue double: name the double's market (--exchange-double CAPTURE or --double-history)");
+    if (o_.double_history && o_.source != "binance")
+      throw std::invalid_argument("fulcrum up --double-history is the double's market, for live data from it (--source binance)");
     if (o_.double_key_type != "hmac" && o_.venue != "double")
       throw std::invalid_argument("fulcrum up --double-key-type is the double's account (--venue double); a real account's key type is the secret's own (a PEM key is Ed25519)");
-    if (!o_.exchange_double.empty()) start_exchange_double(bin);
+    if (!o_.exchange_double.empty() || o_.double_history) start_exchange_double(bin);
     make_tokens();
     if (cfg.mesh.curve) make_curve_keys();
     // The run's symbol table, before any service starts: they read it instead of scanning.
@@ -681,8 +687,20 @@ class Mesh {
         "server certificate");
     // The CA's public certificate is all market-data needs, and it outlives the scratch.
     fs::copy_file(dir / "ca.pem", work_ / "exchange-double-ca.pem", fs::copy_options::overwrite_existing);
-    std::vector<std::string> argv{(bin / "exchange-double").string(), "--capture", o_.exchange_double, "--tls-cert", p("server.pem"), "--tls-key", p("server.key"), "--loop",
-                                  "--ready-file", p("port"), "--start-at-s", o_.double_start_at_s};
+    // The market first, so `pgrep -f "exchange-double --capture FILE"` finds the run's double.
+    std::vector<std::string> argv{(bin / "exchange-double").string()};
+    if (o_.double_history) argv.insert(argv.end(), {"--history-klines", cfg_.data.klines});
+    else argv.insert(argv.end(), {"--capture", o_.exchange_double});
+    argv.insert(argv.end(), {"--tls-cert", p("server.pem"), "--tls-key", p("server.key"), "--ready-file", p("port"), "--speed", std::to_string(o_.double_speed)});
+    if (o_.double_history) {
+      // The config's own files, streaming from the window's start: what came before is the
+      // warm-up's history, as a live start finds it.
+      argv.insert(argv.end(), {"--history-start", core::format_utc_ms(cfg_.backtest.from_ms)});
+      if (!cfg_.data.mark_price.empty()) argv.insert(argv.end(), {"--history-mark-price", cfg_.data.mark_price});
+      if (!cfg_.data.funding.empty()) argv.insert(argv.end(), {"--history-funding", cfg_.data.funding});
+    } else {
+      argv.insert(argv.end(), {"--loop", "--start-at-s", o_.double_start_at_s});
+    }
     // The config's symbols and their filters, as the double's exchangeInfo lists them (public
     // market data: paper venues on live data read it too).
     for (const auto& spec : cfg_.mesh_specs(marketdata::symbol_list(cfg_.data)))
@@ -727,7 +745,9 @@ class Mesh {
     o_.binance_ws = "wss://localhost:" + port;
     o_.binance_rest = "https://localhost:" + port;
     o_.ca_file = (work_ / "exchange-double-ca.pem").string();
-    std::cout << "fulcrum up: exchange double on " << o_.binance_ws << " replaying " << o_.exchange_double << " (TLS, a CA made for this run)\n";
+    std::cout << "fulcrum up: exchange double on " << o_.binance_ws << " replaying "
+              << (o_.double_history ? cfg_.data.klines + " from " + core::format_utc_ms(cfg_.backtest.from_ms) : o_.exchange_double) << " at " << o_.double_speed
+              << "x (TLS, a CA made for this run)\n";
   }
 
   std::string double_api_key_, double_api_secret_;     // --venue double: the double's account, made for this run
@@ -765,8 +785,14 @@ Runner add_up_command(CLI::App& app) {
   cmd->add_option("--double-start-at-s", o->double_start_at_s, "--exchange-double: begin this many seconds into the capture (what came before is its klines history)")
       ->check(runtime::finite_range(0, 1e6))
       ->capture_default_str();
-  cmd->add_option("--exchange-double", o->exchange_double, "binance: start the local exchange double on this capture and use it")
-      ->check(CLI::ExistingFile);
+  auto* capture = cmd->add_option("--exchange-double", o->exchange_double, "binance: start the local exchange double on this capture and use it")->check(CLI::ExistingFile);
+  cmd->add_flag("--double-history", o->double_history,
+                "binance: start the local exchange double on the config's own history (data.klines, mark_price, funding), streaming from backtest.from (the bars "
+                "before are the warm-up's), each bar walked as its OHLC path")
+      ->excludes(capture);
+  cmd->add_option("--double-speed", o->double_speed, "the double's pace: exchange time / speed (a history of days in minutes: 1000 and up)")
+      ->check(runtime::finite_range(0.01, 1e6))
+      ->capture_default_str();
   cmd->add_option("--double-fault", o->double_faults,
                   "--exchange-double: a fault, NAME=N, repeatable: drop-every-ms (close every WebSocket), skip-diff (withhold the N-th depth diff), "
                   "duplicate-every (send every N-th frame twice), withhold-order (take the N-th order, never answer), fail-order-5xx (take the N-th order, answer 503)")

@@ -58,6 +58,9 @@ int run(runtime::Service& svc, const Options& o) {
     }
   }
   if (cfg.backtest.ab.variants.empty() && !o.version.empty()) policy_version = o.version;
+  // Each A/B instance numbers its own batches: variants sharing one stream name would read as
+  // a restart (or a gap) at the gatekeeper on every interleaved batch.
+  const std::string stream = cfg.backtest.ab.variants.empty() ? "leverage" : "leverage/" + o.variant;
   if (policy_version.size() > 64) throw runtime::StartupError(runtime::kExitConfig, "--version: at most 64 characters");
   for (const auto& v : variants)
     if (const auto problem = leverage::make_policy(v.policy, v.policies)->model_problem(); !problem.empty())
@@ -96,7 +99,7 @@ int run(runtime::Service& svc, const Options& o) {
         batch.set_config_hash(config_hash);
         if (o.force_orders && batch.commands().empty())
           transport::to_proto(strategy::probe_order(variant, *t, desk.view(desk.account_of(p)), specs), *batch.add_commands());
-        svc.stamp(*batch.mutable_header(), "leverage", cause.exchange_ts_ms(), &cause, recv_ns);
+        svc.stamp(*batch.mutable_header(), stream, cause.exchange_ts_ms(), &cause, recv_ns);
         batches.push_back(batch.SerializeAsString());
       }
       host.finish(*t, std::move(batches));

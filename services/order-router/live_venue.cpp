@@ -279,11 +279,11 @@ void LiveVenue::reconcile(const char* why) {
   // A fill in flight (done at the exchange, its event not here yet) differs for a moment:
   // a difference is looked at again within a second, and entries go on once it clears.
   if (!r.clean()) next_reconcile_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  const bool was_clean = venue_->reconciliation_differences().empty();
   venue_->set_reconciliation_differences(r.differences);
   differences_->Set(static_cast<double>(r.differences.size()));
   for (const auto& d : r.differences) svc_.log().error("event=reconciliation_difference why=\"{}\" difference=\"{}\"", why, d);
-  if (r.clean() && (!was_clean || std::string_view(why) != "periodic"))
+  // Every clean one too (each 30 s): the account's agreement with the exchange is on record.
+  if (r.clean())
     svc_.log().info("event=reconciled why=\"{}\" open_orders={} positions_checked={}", why, exchange->orders.size(), exchange->positions.size());
 }
 

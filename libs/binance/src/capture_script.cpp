@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "fulcrum/binance/stream_messages.h"
+#include "fulcrum/binance/stream_writers.h"
 
 namespace fulcrum::binance {
 namespace {
@@ -50,8 +51,7 @@ CaptureScript build_capture_script(std::string_view text, double funding_rate) {
     script.events.push_back({ns - first_ns, t_ms, stream, std::move(data), std::nullopt, true});
     ++script.composed;
   };
-  char rate[32];
-  std::snprintf(rate, sizeof rate, "%.8f", funding_rate);
+  const auto rate = core::Rate::from_double(funding_rate);
   size_t pos = 0;
   while (pos < text.size()) {
     auto end = text.find('\n', pos);
@@ -110,18 +110,12 @@ CaptureScript build_capture_script(std::string_view text, double funding_rate) {
       script.events.push_back({ns - first_ns, t_ms, s + (is_trade ? "@trade" : "@aggTrade"), std::move(data), std::nullopt, false});
       if (is_trade) {
         // aggTrade: one trade per aggregate, ids from the trade's.
-        const int64_t id = tr->id;
-        compose(ns, t_ms, s + "@aggTrade",
-                "{\"e\":\"aggTrade\",\"E\":" + std::to_string(t_ms) + ",\"s\":\"" + symbol + "\",\"a\":" + std::to_string(id) + ",\"p\":\"" +
-                    tr->trade.price.str() + "\",\"q\":\"" + tr->trade.quantity.str() + "\",\"f\":" + std::to_string(id) + ",\"l\":" + std::to_string(id) +
-                    ",\"T\":" + std::to_string(tr->trade.trade_time_ms) + ",\"m\":" + (tr->trade.buyer_is_maker ? "true" : "false") + "}");
+        compose(ns, t_ms, s + "@aggTrade", agg_trade_json(*tr));
         const int64_t minute = tr->trade.trade_time_ms / 60'000 * 60'000;
         if (bar.open_ms >= 0 && minute > bar.open_ms) {
-          compose(ns, t_ms, s + "@kline_1m",
-                  "{\"e\":\"kline\",\"E\":" + std::to_string(t_ms) + ",\"s\":\"" + symbol + "\",\"k\":{\"t\":" + std::to_string(bar.open_ms) +
-                      ",\"T\":" + std::to_string(bar.open_ms + 59'999) + ",\"s\":\"" + symbol + "\",\"i\":\"1m\",\"f\":0,\"L\":0,\"o\":\"" + bar.open.str() +
-                      "\",\"c\":\"" + bar.close.str() + "\",\"h\":\"" + bar.high.str() + "\",\"l\":\"" + bar.low.str() + "\",\"v\":\"" + bar.volume.str() +
-                      "\",\"n\":" + std::to_string(bar.trades) + ",\"x\":true,\"q\":\"0\",\"V\":\"" + bar.taker_buy.str() + "\",\"Q\":\"0\",\"B\":\"0\"}}");
+          KlineMsg k{symbol, t_ms, "1m", true, {}};
+          k.bar = {bar.open_ms, 60'000, bar.open, bar.high, bar.low, bar.close, bar.volume, bar.taker_buy};
+          compose(ns, t_ms, s + "@kline_1m", kline_json(k, bar.trades));
           bar = MinuteBar{};
         }
         const auto p = tr->trade.price;
@@ -143,9 +137,7 @@ CaptureScript build_capture_script(std::string_view text, double funding_rate) {
     if (last_price && second > last_second) {
       if (last_second >= 0) {
         const int64_t next_funding = (t_ms / 28'800'000 + 1) * 28'800'000;
-        compose(ns, t_ms, lower(symbol) + "@markPrice",
-                "{\"e\":\"markPriceUpdate\",\"E\":" + std::to_string(second * 1000) + ",\"s\":\"" + symbol + "\",\"p\":\"" + last_price->str() +
-                    "\",\"i\":\"" + last_price->str() + "\",\"P\":\"" + last_price->str() + "\",\"r\":\"" + rate + "\",\"T\":" + std::to_string(next_funding) + "}");
+        compose(ns, t_ms, lower(symbol) + "@markPrice", mark_price_json({symbol, second * 1000, *last_price, *last_price, rate, next_funding}));
       }
       last_second = second;
     }

@@ -117,7 +117,7 @@ double VolumeRatio::update(double volume) {
 }
 
 Vpin::Vpin(double bucket_volume, size_t buckets, double sigma_lambda)
-    : bucket_volume_(bucket_volume), imbalances_(buckets), sigma_lambda_(sigma_lambda) {
+    : bucket_volume_(bucket_volume), imbalances_(buckets), bulk_(sigma_lambda) {
   if (!(bucket_volume > 0)) throw std::invalid_argument("Vpin: bucket volume must be positive");
 }
 
@@ -139,19 +139,35 @@ void Vpin::add_flow(double buy, double sell) {
   }
 }
 
+double BulkVolumeClassifier::buy_volume(double open, double close, double volume) {
+  const double dp = has_prev_ ? close - prev_close_ : close - open;
+  if (dp_count_++ == 0) dp_variance_ = dp * dp;
+  else dp_variance_ = sigma_lambda_ * dp_variance_ + (1 - sigma_lambda_) * dp * dp;
+  const double sigma = std::sqrt(dp_variance_);
+  observe_close(close);
+  return volume * (sigma > 0 ? standard_normal_cdf(dp / sigma) : 0.5);
+}
+
+void classify_missing_taker_buys(std::vector<model::Bar>& bars, double sigma_lambda) {
+  BulkVolumeClassifier bulk(sigma_lambda);
+  for (auto& b : bars) {
+    if (b.taker_buy_volume) {
+      bulk.observe_close(b.close.to_double());
+      continue;
+    }
+    const double buy = bulk.buy_volume(b.open.to_double(), b.close.to_double(), b.volume.to_double());
+    b.taker_buy_volume = core::Qty::from_raw(std::clamp(core::Qty::from_double(buy).raw, int64_t{0}, b.volume.raw));
+  }
+}
+
 double Vpin::update(double open, double close, double volume, const double* taker_buy_volume) {
   double buy = 0;
   if (taker_buy_volume) {
     buy = std::clamp(*taker_buy_volume, 0.0, volume);
+    bulk_.observe_close(close);
   } else {
-    const double dp = has_prev_ ? close - prev_close_ : close - open;
-    if (dp_count_++ == 0) dp_variance_ = dp * dp;
-    else dp_variance_ = sigma_lambda_ * dp_variance_ + (1 - sigma_lambda_) * dp * dp;
-    const double sigma = std::sqrt(dp_variance_);
-    buy = volume * (sigma > 0 ? standard_normal_cdf(dp / sigma) : 0.5);
+    buy = bulk_.buy_volume(open, close, volume);
   }
-  has_prev_ = true;
-  prev_close_ = close;
   const double sell = volume - buy;
   if (volume > 0) add_flow(buy, sell);
   return buy - sell;

@@ -89,6 +89,7 @@ class DoubleExchange {
 
   // For tests and the double's own log.
   uint64_t orders_accepted() const { return next_order_id_ - 1; }
+  size_t trade_count() const { return trades_.size(); }  // fills, as GET /fapi/v1/userTrades lists them
   // Client ids placed more than once (re-use of a closed order's id: allowed by the exchange,
   // and exactly the double trade a blind re-send makes).
   std::vector<std::string> ids_placed_twice() const;

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "fulcrum/model/market.h"
+
 namespace fulcrum::features {
 
 // Fixed-size ring of the last N values with a running sum.
@@ -141,6 +143,32 @@ class VolumeRatio {
 
 // VPIN over equal-volume buckets. Buy volume is taker-buy volume when the data has it,
 // otherwise bulk volume classification: V · Φ(ΔP / σ_ΔP).
+// The buyer-initiated part of a bar's volume when the data has no taker-buy volume: bulk
+// volume classification (Easley, López de Prado and O'Hara, 2012), buy = volume · Φ(Δp / σ)
+// with σ an EWMA of the close-to-close changes. One rule for VPIN and for the exchange double,
+// which must send a kline's V when its history lacks it.
+class BulkVolumeClassifier {
+ public:
+  explicit BulkVolumeClassifier(double sigma_lambda = 0.94) : sigma_lambda_(sigma_lambda) {}
+  double buy_volume(double open, double close, double volume);
+  // A bar whose split is known: its close is still the next change's reference.
+  void observe_close(double close) {
+    has_prev_ = true;
+    prev_close_ = close;
+  }
+
+ private:
+  double sigma_lambda_;
+  double dp_variance_ = 0;
+  size_t dp_count_ = 0;
+  bool has_prev_ = false;
+  double prev_close_ = 0;
+};
+
+// Each bar without a taker-buy volume gets the classifier's estimate, in order from the
+// first bar; bars that have one keep it (and move the reference close on).
+void classify_missing_taker_buys(std::vector<model::Bar>& bars, double sigma_lambda = 0.94);
+
 class Vpin {
  public:
   Vpin(double bucket_volume, size_t buckets = 50, double sigma_lambda = 0.94);
@@ -154,11 +182,7 @@ class Vpin {
   double bucket_volume_;
   RollingWindow imbalances_;
   double bucket_buy_ = 0, bucket_sell_ = 0;
-  double dp_variance_ = 0;
-  size_t dp_count_ = 0;
-  double sigma_lambda_;
-  bool has_prev_ = false;
-  double prev_close_ = 0;
+  BulkVolumeClassifier bulk_;
 };
 
 inline double standard_normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
