@@ -156,32 +156,67 @@ void LiveVenue::on_turn() {
   if (c.repeated_fills > repeats_seen_) repeats_->Increment(static_cast<double>(c.repeated_fills - std::exchange(repeats_seen_, c.repeated_fills)));
   stream_keys_->Set(static_cast<double>(stream_->keys_made()));
   dead_man_heartbeat();
-  if (reconnected) reconcile("user stream connected");
+  if (reconnected) {
+    catch_up_fills("user stream connected");
+    reconcile("user stream connected");
+  }
   else if (std::chrono::steady_clock::now() >= next_reconcile_) reconcile("periodic");
+}
+
+bool LiveVenue::read_trade_history(core::TimestampMs since_ms, std::vector<binance::TradeView>& trades, std::map<int64_t, std::string>& ids, std::string& error) {
+  for (size_t s = 0; s < venue_->symbol_count(); ++s) {
+    const auto& symbol = venue_->instrument(s).symbol;
+    for (const char* path : {"/fapi/v1/userTrades", "/fapi/v1/allOrders"}) {
+      binance::RestRequest r{"GET", path, {}, "", false};
+      r.params.add("symbol", symbol).add("startTime", std::to_string(since_ms));
+      const auto a = port_->send(r);
+      if (a.outcome != binance::SendOutcome::kAccepted) {
+        error = std::string(path) + " " + symbol + ": " + a.body.substr(0, 200);
+        return false;
+      }
+      std::string why;
+      if (std::string_view(path) == "/fapi/v1/userTrades") {
+        const auto t = binance::parse_user_trades(a.body, why);
+        if (t) trades.insert(trades.end(), t->begin(), t->end());
+        else error = "userTrades " + symbol + ": " + why;
+      } else {
+        const auto i = binance::parse_order_client_ids(a.body, why);
+        if (i) ids.insert(i->begin(), i->end());
+        else error = "allOrders " + symbol + ": " + why;
+      }
+      if (!error.empty()) return false;
+    }
+  }
+  return true;
+}
+
+// A reconnected user stream lost what the exchange sent meanwhile: the fills are read back and
+// booked once, and orders gone unseen are closed, before the reconciliation looks.
+void LiveVenue::catch_up_fills(const char* why) {
+  std::string error;
+  // Open orders first: an order that fills after this read has its fill in the trades read next.
+  const auto book = binance::read_exchange_book(*port_, error);
+  std::vector<binance::TradeView> trades;
+  std::map<int64_t, std::string> ids;
+  // From a minute before the last fill booked: the gap's fills are after it (exchange time).
+  const auto since = std::max(since_ms_, venue_->last_fill_ms() - 60'000);
+  if (!book || !read_trade_history(since, trades, ids, error)) {
+    svc_.log().error("event=fill_catch_up_failed why=\"{}\" error=\"{}\"", why, error);
+    return;
+  }
+  const auto booked = venue_->catch_up(std::move(trades), ids, book->orders);
+  if (booked > 0) svc_.log().warn("event=fills_caught_up why=\"{}\" fills={} note=\"fills the user stream lost in its gap, read back from userTrades and booked once\"", why, booked);
 }
 
 void LiveVenue::adopt() {
   std::vector<binance::TradeView> trades;
   std::map<int64_t, std::string> ids;
-  const auto read = [&](const std::string& path, const std::string& symbol) {
-    binance::RestRequest r{"GET", path, {}, "", false};
-    r.params.add("symbol", symbol).add("startTime", std::to_string(since_ms_));
-    const auto a = port_->send(r);
-    if (a.outcome != binance::SendOutcome::kAccepted) throw runtime::StartupError(runtime::kExitRuntime, "--venue binance: " + path + ": " + a.body.substr(0, 200));
-    return a.body;
-  };
   const auto parsed = [&](auto value, const std::string& what, const std::string& error) {
     if (!value) throw runtime::StartupError(runtime::kExitRuntime, "--venue binance: " + what + ": " + error);
     return *value;
   };
   std::string error;
-  for (size_t s = 0; s < venue_->symbol_count(); ++s) {
-    const auto& symbol = venue_->instrument(s).symbol;
-    const auto t = parsed(binance::parse_user_trades(read("/fapi/v1/userTrades", symbol), error), "userTrades " + symbol, error);
-    trades.insert(trades.end(), t.begin(), t.end());
-    const auto i = parsed(binance::parse_order_client_ids(read("/fapi/v1/allOrders", symbol), error), "allOrders " + symbol, error);
-    ids.insert(i.begin(), i.end());
-  }
+  if (!read_trade_history(since_ms_, trades, ids, error)) throw runtime::StartupError(runtime::kExitRuntime, "--venue binance: " + error);
   const auto funding = read_funding_history(error);
   if (!funding) throw runtime::StartupError(runtime::kExitRuntime, "--venue binance: " + error);
   const auto open = parsed(binance::read_exchange_book(*port_, error), "open orders", error).orders;

@@ -69,6 +69,10 @@ class LiveVenue {
  private:
   void reconcile(const char* why);
   void adopt();
+  // The account's fills and their orders' client ids since `since_ms`, every symbol; false
+  // with `error` naming the request that failed.
+  bool read_trade_history(core::TimestampMs since_ms, std::vector<binance::TradeView>& trades, std::map<int64_t, std::string>& ids, std::string& error);
+  void catch_up_fills(const char* why);
   // The account's USDT wallet balance (GET /fapi/v2/balance); nullopt with `error` naming why.
   std::optional<core::Money> usdt_wallet(std::string& error);
   std::optional<std::vector<binance::FundingIncomeView>> read_funding_history(std::string& error);

@@ -428,6 +428,53 @@ std::vector<std::string> ExchangeVenue::adopt(std::vector<TradeView> trades, con
   return unprotected;
 }
 
+size_t ExchangeVenue::catch_up(std::vector<TradeView> trades, const std::map<int64_t, std::string>& client_ids, const std::vector<OpenOrderView>& open_orders) {
+  std::sort(trades.begin(), trades.end(), [](const TradeView& a, const TradeView& b) { return std::tie(a.time_ms, a.id) < std::tie(b.time_ms, b.id); });
+  const auto before = counters_.fills;
+  // What was working when the exchange was read: protection a caught-up fill arms is new, not gone.
+  std::set<std::string> was_working;
+  for (const auto& [id, w] : working_) was_working.insert(id);
+  TimestampMs last_ms = 0;
+  for (const auto& t : trades) {
+    OrderUpdate u;
+    u.event_time_ms = u.transaction_time_ms = t.time_ms;
+    u.symbol = t.symbol;
+    const auto id = client_ids.find(t.order_id);
+    u.client_id = id == client_ids.end() ? "" : id->second;
+    u.side = t.side;
+    u.exec_type = "TRADE";
+    u.order_id = t.order_id;
+    u.trade_id = t.id;
+    u.last_qty = t.qty;
+    u.last_price = t.price;
+    u.commission = t.commission;
+    u.commission_asset = t.commission_asset;
+    u.realized_pnl = t.realized_pnl;
+    u.maker = t.maker;
+    u.origin = origin_of_client_id(u.client_id);
+    // The status the lost event carried: FILLED once this fill completes its order (a
+    // close-position order: once the position is flat), so the order ends as it would have.
+    u.status = "PARTIALLY_FILLED";
+    const auto sym = book_.symbol_index(t.symbol);
+    const auto w = working_.find(u.client_id);
+    if (sym && w != working_.end()) {
+      const auto signed_qty = t.side == "BUY" ? t.qty : -t.qty;
+      const bool completes = w->second.req.close_position ? (book_.position(*sym).qty + signed_qty).is_zero()
+                                                          : (w->second.filled + t.qty).raw >= w->second.req.quantity.raw;
+      if (completes) u.status = "FILLED";
+    }
+    on_order_update(u);
+    last_ms = std::max(last_ms, t.time_ms);
+  }
+  std::set<std::string> open;
+  for (const auto& o : open_orders) open.insert(o.client_id);
+  std::vector<std::string> gone;
+  for (const auto& [id, w] : working_)
+    if (was_working.count(id) && !open.count(id) && !w.unknown) gone.push_back(id);
+  for (const auto& id : gone) end_order(id, venue::OrderEnd::kExpired, "not open at the exchange after a gap in the user stream: cancelled or expired unseen", last_ms);
+  return static_cast<size_t>(counters_.fills - before);
+}
+
 ExpectedBook ExchangeVenue::expected_book() const {
   ExpectedBook b;
   for (const auto& [id, w] : working_)

@@ -337,6 +337,75 @@ TEST(ExchangeVenue, ReconciliationFindsWhatTheStreamMissedAndStopsEntriesUntilCl
   EXPECT_TRUE(names(reconcile_with(rig), "position BTCUSDT: the journal has 0")) << "the missed fill stays a difference until someone looks";
 }
 
+namespace {
+// The account's history as a restarted or reconnected router reads it: fills, their orders'
+// client ids, and what is open now.
+struct History {
+  std::vector<TradeView> trades;
+  std::map<int64_t, std::string> ids;
+  std::vector<OpenOrderView> open;
+};
+History read_history(Rig& rig) {
+  const auto get = [&](const std::string& path) {
+    RestRequest r{"GET", path, {}, "", false};
+    r.params.add("symbol", "BTCUSDT").add("startTime", std::to_string(kNow));
+    const auto a = rig.port.send(r);
+    EXPECT_EQ(a.status, 200) << path << ": " << a.body;
+    return a.body;
+  };
+  std::string error;
+  History h;
+  const auto open = read_exchange_book(rig.port, error);
+  EXPECT_TRUE(open) << error;
+  if (open) h.open = open->orders;
+  const auto trades = parse_user_trades(get("/fapi/v1/userTrades"), error);
+  EXPECT_TRUE(trades) << error;
+  if (trades) h.trades = *trades;
+  const auto ids = parse_order_client_ids(get("/fapi/v1/allOrders"), error);
+  EXPECT_TRUE(ids) << error;
+  if (ids) h.ids = *ids;
+  return h;
+}
+}  // namespace
+
+// Events sent while the user stream was down are gone: after the reconnect the fills are read
+// back from the account's history and booked once, with the consequences a stream fill has
+// (a missed stop fill ends its sibling; a missed entry fill arms its protection).
+TEST(ExchangeVenue, FillsLostInAUserStreamGapAreCaughtUpFromTheHistoryOnce) {
+  Rig rig;
+  ASSERT_TRUE(rig.venue.submit(entry("g1", "0.010", 10, "59000"), kNow).accepted());
+  rig.pump();
+  ASSERT_EQ(rig.venue.resting_stop_ids(), std::vector<std::string>{"g1.sl"});
+  // The stop fills at the exchange while the stream is down: its events never arrive.
+  rig.top("58900", "58900.1");
+  rig.ex.take_user_events();
+  ASSERT_FALSE(reconcile_with(rig).clean());
+  ASSERT_NE(rig.venue.wallet_balance(), rig.ex.wallet_balance());
+  auto h = read_history(rig);
+  EXPECT_EQ(rig.venue.catch_up(h.trades, h.ids, h.open), 1u) << "the entry's fill was booked already: only the stop's is new";
+  EXPECT_TRUE(rig.venue.position(0).qty.is_zero());
+  EXPECT_FALSE(rig.venue.has_open_orders(0));
+  EXPECT_EQ(rig.venue.wallet_balance(), rig.ex.wallet_balance());
+  EXPECT_TRUE(reconcile_with(rig).clean()) << reconcile_with(rig).differences.front();
+  ASSERT_EQ(rig.venue.closed_trades().size(), 1u);
+  EXPECT_EQ(rig.venue.catch_up(h.trades, h.ids, h.open), 0u) << "read again, nothing is booked twice";
+  EXPECT_EQ(rig.venue.wallet_balance(), rig.ex.wallet_balance());
+
+  // An entry whose fill is lost: caught up, it is protected as a stream fill would have made it.
+  ASSERT_TRUE(rig.venue.submit(entry("g2", "0.010", 10, "58000"), kNow).accepted());
+  rig.ex.take_user_events();
+  EXPECT_TRUE(rig.venue.position(0).qty.is_zero());
+  h = read_history(rig);
+  EXPECT_EQ(rig.venue.catch_up(h.trades, h.ids, h.open), 1u);
+  EXPECT_EQ(rig.venue.position(0).qty, qty("0.010"));
+  EXPECT_EQ(rig.venue.resting_stop_ids(), std::vector<std::string>{"g2.sl"});
+  EXPECT_EQ(rig.ex.open_algo_orders(), 1u) << "the protection was placed at the exchange";
+  rig.pump();
+  EXPECT_EQ(rig.venue.wallet_balance(), rig.ex.wallet_balance());
+  EXPECT_TRUE(reconcile_with(rig).clean()) << reconcile_with(rig).differences.front();
+  EXPECT_TRUE(rig.ex.ids_placed_twice().empty());
+}
+
 TEST(ExchangeVenue, RecoveringTakesOrdersAsSentInAPastLife) {
   Rig rig;
   rig.venue.set_recovering(true);
@@ -365,24 +434,12 @@ TEST(ExchangeVenue, ARestartedRouterAdoptsTheAccountFromTheExchangesHistory) {
   ASSERT_TRUE(restarted.submit(entry("h2", "0.010", 10, "59000"), kNow).accepted());
   restarted.set_recovering(false);
   const auto accepted_before = rig.ex.orders_accepted();
-  const auto get = [&](const std::string& path) {
-    RestRequest r{"GET", path, {}, "", false};
-    r.params.add("symbol", "BTCUSDT").add("startTime", std::to_string(kNow));
-    const auto a = rig.port.send(r);
-    EXPECT_EQ(a.status, 200) << path << ": " << a.body;
-    return a.body;
-  };
+  const auto h = read_history(rig);
   std::string error;
-  const auto trades = parse_user_trades(get("/fapi/v1/userTrades"), error);
-  ASSERT_TRUE(trades) << error;
-  const auto ids = parse_order_client_ids(get("/fapi/v1/allOrders"), error);
-  ASSERT_TRUE(ids) << error;
-  const auto open = read_exchange_book(rig.port, error);
-  ASSERT_TRUE(open) << error;
   const auto funding = read_funding_income(rig.port, "BTCUSDT", kNow, error);
   ASSERT_TRUE(funding) << error;
   ASSERT_EQ(funding->size(), 1u);
-  const auto unprotected = restarted.adopt(*trades, *ids, open->orders, kNow, *funding);
+  const auto unprotected = restarted.adopt(h.trades, h.ids, h.open, kNow, *funding);
   EXPECT_TRUE(unprotected.empty()) << unprotected.front();
   EXPECT_EQ(restarted.ledger().total(venue::LedgerKind::kFunding), money("-0.06")) << "the past life's funding, booked from the income history";
   EXPECT_EQ(restarted.book_funding_history(*funding), 0u) << "a payment already booked is not booked again";

@@ -80,6 +80,15 @@ class ExchangeVenue final : public venue::Venue {
   std::vector<std::string> adopt(std::vector<TradeView> trades, const std::map<int64_t, std::string>& client_ids,
                                  const std::vector<OpenOrderView>& open_orders, TimestampMs since_ms,
                                  std::vector<FundingIncomeView> funding = {});
+  // After a gap in the user stream (a reconnect): events the exchange sent while no one
+  // listened are gone, so the account's fills since the gap are read back (userTrades) and
+  // booked as the stream would have booked them, each once (the ones the stream did bring are
+  // dropped by trade id), ending their orders and arming or cancelling protection as a
+  // stream fill does. Working orders the exchange no longer has, and no fill ended, are closed
+  // as cancelled or expired unseen. Returns how many fills were new.
+  size_t catch_up(std::vector<TradeView> trades, const std::map<int64_t, std::string>& client_ids, const std::vector<OpenOrderView>& open_orders);
+  // The exchange time of the last fill booked (0: none): where a catch-up reads from.
+  TimestampMs last_fill_ms() const { return book_.fills().empty() ? 0 : book_.fills().back().time_ms; }
   // Funding rows of the exchange's income history, booked as the stream would have booked them:
   // each once, so rows the stream already brought are dropped. Returns how many were new.
   size_t book_funding_history(std::vector<FundingIncomeView> rows);
