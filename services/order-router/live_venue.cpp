@@ -156,10 +156,7 @@ void LiveVenue::on_turn() {
   if (c.repeated_fills > repeats_seen_) repeats_->Increment(static_cast<double>(c.repeated_fills - std::exchange(repeats_seen_, c.repeated_fills)));
   stream_keys_->Set(static_cast<double>(stream_->keys_made()));
   dead_man_heartbeat();
-  if (reconnected) {
-    catch_up_fills("user stream connected");
-    reconcile("user stream connected");
-  }
+  if (reconnected) reconcile("user stream connected");
   else if (std::chrono::steady_clock::now() >= next_reconcile_) reconcile("periodic");
 }
 
@@ -190,22 +187,22 @@ bool LiveVenue::read_trade_history(core::TimestampMs since_ms, std::vector<binan
   return true;
 }
 
-// A reconnected user stream lost what the exchange sent meanwhile: the fills are read back and
-// booked once, and orders gone unseen are closed, before the reconciliation looks.
-void LiveVenue::catch_up_fills(const char* why) {
+// The user stream lost what the exchange sent while it was down: the fills are read back and
+// booked once, and orders gone unseen are closed. `open_orders` was read before this call, so
+// an order that fills after that read has its fill in the trades read here.
+size_t LiveVenue::catch_up_fills(const char* why, const std::vector<binance::OpenOrderView>& open_orders) {
   std::string error;
-  // Open orders first: an order that fills after this read has its fill in the trades read next.
-  const auto book = binance::read_exchange_book(*port_, error);
   std::vector<binance::TradeView> trades;
   std::map<int64_t, std::string> ids;
   // From a minute before the last fill booked: the gap's fills are after it (exchange time).
   const auto since = std::max(since_ms_, venue_->last_fill_ms() - 60'000);
-  if (!book || !read_trade_history(since, trades, ids, error)) {
+  if (!read_trade_history(since, trades, ids, error)) {
     svc_.log().error("event=fill_catch_up_failed why=\"{}\" error=\"{}\"", why, error);
-    return;
+    return 0;
   }
-  const auto booked = venue_->catch_up(std::move(trades), ids, book->orders);
-  if (booked > 0) svc_.log().warn("event=fills_caught_up why=\"{}\" fills={} note=\"fills the user stream lost in its gap, read back from userTrades and booked once\"", why, booked);
+  const auto booked = venue_->catch_up(std::move(trades), ids, open_orders);
+  if (booked > 0) svc_.log().warn("event=fills_caught_up why=\"{}\" fills={} note=\"fills the user stream lost, read back from userTrades and booked once\"", why, booked);
+  return booked;
 }
 
 void LiveVenue::adopt() {
@@ -309,8 +306,12 @@ void LiveVenue::reconcile(const char* why) {
     svc_.log().error("event=reconciliation_failed why=\"{}\" error=\"{}\"", why, error);
     return;
   }
+  auto r = binance::reconcile(venue_->expected_book(), exchange->orders, exchange->positions);
+  // A difference may be fills the stream lost in a gap (they cost 10 weight a symbol to read,
+  // so only a difference makes it look): booked, the account is compared again. The wallet
+  // is checked after, so a lost fill's fee and PnL are not mistaken for unbooked funding.
+  if (!r.clean() && catch_up_fills(why, exchange->orders) > 0) r = binance::reconcile(venue_->expected_book(), exchange->orders, exchange->positions);
   catch_up_funding(why);
-  const auto r = binance::reconcile(venue_->expected_book(), exchange->orders, exchange->positions);
   // A fill in flight (done at the exchange, its event not here yet) differs for a moment:
   // a difference is looked at again within a second, and entries go on once it clears.
   if (!r.clean()) next_reconcile_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);

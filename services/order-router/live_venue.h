@@ -72,7 +72,7 @@ class LiveVenue {
   // The account's fills and their orders' client ids since `since_ms`, every symbol; false
   // with `error` naming the request that failed.
   bool read_trade_history(core::TimestampMs since_ms, std::vector<binance::TradeView>& trades, std::map<int64_t, std::string>& ids, std::string& error);
-  void catch_up_fills(const char* why);
+  size_t catch_up_fills(const char* why, const std::vector<binance::OpenOrderView>& open_orders);
   // The account's USDT wallet balance (GET /fapi/v2/balance); nullopt with `error` naming why.
   std::optional<core::Money> usdt_wallet(std::string& error);
   std::optional<std::vector<binance::FundingIncomeView>> read_funding_history(std::string& error);
