@@ -356,6 +356,31 @@ void ExchangeVenue::end_order(const std::string& exchange_id, venue::OrderEnd en
   working_.erase(it);
 }
 
+namespace {
+// A fill of the account's history as the stream's ORDER_TRADE_UPDATE carries it (status
+// PARTIALLY_FILLED: the caller says when it ends its order).
+OrderUpdate fill_update(const TradeView& t, const std::map<int64_t, std::string>& client_ids) {
+  OrderUpdate u;
+  u.event_time_ms = u.transaction_time_ms = t.time_ms;
+  u.symbol = t.symbol;
+  const auto id = client_ids.find(t.order_id);
+  u.client_id = id == client_ids.end() ? "" : id->second;
+  u.side = t.side;
+  u.exec_type = "TRADE";
+  u.status = "PARTIALLY_FILLED";
+  u.order_id = t.order_id;
+  u.trade_id = t.id;
+  u.last_qty = t.qty;
+  u.last_price = t.price;
+  u.commission = t.commission;
+  u.commission_asset = t.commission_asset;
+  u.realized_pnl = t.realized_pnl;
+  u.maker = t.maker;
+  u.origin = origin_of_client_id(u.client_id);
+  return u;
+}
+}  // namespace
+
 std::vector<std::string> ExchangeVenue::adopt(std::vector<TradeView> trades, const std::map<int64_t, std::string>& client_ids,
                                               const std::vector<OpenOrderView>& open_orders, TimestampMs since_ms,
                                               std::vector<FundingIncomeView> funding) {
@@ -372,23 +397,7 @@ std::vector<std::string> ExchangeVenue::adopt(std::vector<TradeView> trades, con
   for (const auto& t : trades) {
     if (t.time_ms < since_ms) continue;  // before this account's run: already in its deposit
     book_funding_until(t.time_ms - 1);
-    OrderUpdate u;
-    u.event_time_ms = u.transaction_time_ms = t.time_ms;
-    u.symbol = t.symbol;
-    const auto id = client_ids.find(t.order_id);
-    u.client_id = id == client_ids.end() ? "" : id->second;
-    u.side = t.side;
-    u.exec_type = "TRADE";
-    u.status = "PARTIALLY_FILLED";  // booked only: the order's end, and its protection, are what is open now
-    u.order_id = t.order_id;
-    u.trade_id = t.id;
-    u.last_qty = t.qty;
-    u.last_price = t.price;
-    u.commission = t.commission;
-    u.commission_asset = t.commission_asset;
-    u.realized_pnl = t.realized_pnl;
-    u.maker = t.maker;
-    u.origin = origin_of_client_id(u.client_id);
+    auto u = fill_update(t, client_ids);  // PARTIALLY_FILLED: booked only; the order's end, and its protection, are what is open now
     on_order_update(u);
   }
   book_funding_until(std::numeric_limits<TimestampMs>::max());
@@ -436,25 +445,9 @@ size_t ExchangeVenue::catch_up(std::vector<TradeView> trades, const std::map<int
   for (const auto& [id, w] : working_) was_working.insert(id);
   TimestampMs last_ms = 0;
   for (const auto& t : trades) {
-    OrderUpdate u;
-    u.event_time_ms = u.transaction_time_ms = t.time_ms;
-    u.symbol = t.symbol;
-    const auto id = client_ids.find(t.order_id);
-    u.client_id = id == client_ids.end() ? "" : id->second;
-    u.side = t.side;
-    u.exec_type = "TRADE";
-    u.order_id = t.order_id;
-    u.trade_id = t.id;
-    u.last_qty = t.qty;
-    u.last_price = t.price;
-    u.commission = t.commission;
-    u.commission_asset = t.commission_asset;
-    u.realized_pnl = t.realized_pnl;
-    u.maker = t.maker;
-    u.origin = origin_of_client_id(u.client_id);
     // The status the lost event carried: FILLED once this fill completes its order (a
     // close-position order: once the position is flat), so the order ends as it would have.
-    u.status = "PARTIALLY_FILLED";
+    auto u = fill_update(t, client_ids);
     const auto sym = book_.symbol_index(t.symbol);
     const auto w = working_.find(u.client_id);
     if (sym && w != working_.end()) {
