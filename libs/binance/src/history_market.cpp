@@ -70,10 +70,6 @@ std::vector<std::string> HistoryMarket::symbols() const {
   return out;
 }
 
-bool HistoryMarket::has(const std::string& symbol) const {
-  return std::any_of(cursors_.begin(), cursors_.end(), [&](const Cursor& c) { return c.h.symbol == symbol; });
-}
-
 int64_t HistoryMarket::Cursor::time_ms(int64_t interval_ms) const {
   const auto& b = h.bars[bar];
   return phase == 4 ? b.close_time_ms() : b.open_time_ms + phase * (interval_ms / 4);
@@ -174,7 +170,6 @@ void HistoryMarket::point(Cursor& c, MarketStep& out, core::Price price, int64_t
   const auto mark = c.mark.value_or(price);
   MarkPriceMsg m{c.h.symbol, t_ms, mark, mark, funding_ahead ? c.h.funding[c.next_funding].rate : core::Rate{}, next_funding_ms};
   out.events.push_back({offset_ns, t_ms, c.stream_prefix + "markPrice", mark_price_json(m), std::nullopt, true});
-  composed_ += 4;
   // The bar still open, as far as its path has gone (GET /fapi/v1/klines's last row).
   auto& o = c.open_bar;
   if (price.raw > o.high.raw) o.high = price;

@@ -60,7 +60,6 @@ class HistoryMarket {
   int64_t start_ms() const { return start_ms_; }
   int64_t now_ms() const { return now_ms_; }  // the last step taken (start_ms before any)
   std::vector<std::string> symbols() const;
-  bool has(const std::string& symbol) const;
 
   bool done() const;
   int64_t next_time_ms() const;  // of the step take() returns; only when !done()
@@ -72,7 +71,6 @@ class HistoryMarket {
   // GET /fapi/v1/klines now: the symbol's closed bars, oldest first, then the bar still open
   // (as far as its path has gone; just opened before its first point).
   std::vector<model::Bar> bars_so_far(const std::string& symbol) const;
-  uint64_t composed() const { return composed_; }
   uint64_t settlements() const { return settlements_; }
 
  private:
@@ -98,7 +96,7 @@ class HistoryMarket {
   std::vector<Cursor> cursors_;
   std::string interval_;
   int64_t interval_ms_ = 0, start_ms_ = 0, now_ms_ = 0;
-  uint64_t composed_ = 0, settlements_ = 0;
+  uint64_t settlements_ = 0;
 };
 
 // "5m" for 300000; empty when Binance has no such kline interval.
