@@ -6,6 +6,7 @@
 #include "fulcrum/strategy/stages.h"
 #include "fulcrum/transport/codec.h"
 #include "fulcrum/transport/strategy_codec.h"
+#include "fulcrum/transport/scratch_message.h"
 #include "fulcrum/transport/topics.h"
 
 using namespace fulcrum;
@@ -25,13 +26,14 @@ int run(runtime::Service& svc, const Options& o) {
   strategy::FlowStage flow(symbols.size());
   runtime::BookGauges book_gauges(svc.metrics(), symbols.names());
   runtime::StageHost host(svc, {o.bind, topics::kFeatures, "journal:feature-engine"});
+  transport::ScratchMessage<v1::FeatureUpdate> update;
 
   host.add_input_of<v1::MarketEvent>(o.market, {topics::kMarket}, [&](const v1::MarketEvent& ev, int64_t recv_ns) {
     if (auto problem = transport::market_event_problem(ev)) return svc.count_malformed("market event: " + *problem), false;
     if (ev.has_instant_end()) {
       const auto t = ev.instant_end().time_ms();
       if (!svc.admit_instant(t, "instant end") || !host.begin(t)) return false;
-      v1::FeatureUpdate out;
+      auto& out = update.fresh();
       out.set_instant_ms(t);
       for (const auto& c : features.take_closed()) transport::to_proto(symbols.name(c.symbol), c.symbol, c.features, *out.add_snapshots());
       for (const auto& f : flow.take_moved()) transport::to_proto(symbols.name(f.symbol), f, *out.add_books());

@@ -14,6 +14,7 @@
 #include "fulcrum/runtime/symbol_table.h"
 #include "fulcrum/strategy/account_view.h"
 #include "fulcrum/transport/strategy_codec.h"
+#include "fulcrum/transport/scratch_message.h"
 #include "fulcrum/transport/topics.h"
 
 using namespace fulcrum;
@@ -76,6 +77,9 @@ int run(runtime::Service& svc, const Options& o) {
   for (const auto& v : variants)
     for (const auto r : risk::all_gate_reasons()) svc.metrics().rejections(v.id, risk::to_string(r));
   std::deque<v1::Header> causes;  // the waiting signals' headers: every batch carries its hops on
+  transport::ScratchMessage<v1::OrderBatch> batch_scratch;
+  transport::ScratchMessage<v1::AccountSnapshot> snapshot_scratch;
+  transport::ScratchMessage<v1::InstantAck> ack_scratch;
 
   auto try_plan = [&](int64_t recv_ns) {
     while (const auto t = desk.pending_instant()) {
@@ -93,7 +97,7 @@ int run(runtime::Service& svc, const Options& o) {
           svc.metrics().rejections(variant, code).Increment();
           svc.log().info("event=order_denied stage=planner variant={} account={} symbol={} reason={} detail=\"{}\"", variant, account, d.symbol, code, d.outcome);
         }
-        v1::OrderBatch batch;
+        auto& batch = batch_scratch.fresh();
         transport::to_proto(account, policy_version, *t, (*planned)[p], batch);
         batch.set_variant(variant);
         batch.set_config_hash(config_hash);
@@ -119,11 +123,11 @@ int run(runtime::Service& svc, const Options& o) {
   if (!o.router_acks.empty()) router.push_back(o.router_acks);
   host.add_input(router, {topics::kAccounts, topics::kAcks}, [&](const transport::ReceivedFrame& f, int64_t recv_ns) {
     if (f.topic == topics::kAcks) {
-      v1::InstantAck ack;
+      auto& ack = ack_scratch.fresh();
       if (host.parse(f, ack) && host.accept(ack.header(), f.topic, recv_ns)) host.acknowledged(ack.instant_ms());
       return false;  // acks steer re-sends only, never the plan
     }
-    v1::AccountSnapshot snap;
+    auto& snap = snapshot_scratch.fresh();
     if (!host.parse(f, snap) || !host.accept(snap.header(), f.topic, recv_ns) || !svc.admit_instant(snap.instant_ms(), "account snapshot")) return false;
     const auto account = desk.account_index(snap.account());
     if (!account) return false;  // another variant's account

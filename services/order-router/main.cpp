@@ -93,7 +93,7 @@ int run(runtime::Service& svc, const Options& o) {
     return input();
   };
   host.add_input_of<v1::MarketEvent>(o.market, {topics::kMarket}, [&](const v1::MarketEvent& ev, int64_t) {
-    return under_state([&] { return core.on_market(ev), false; });
+    return under_state([&] { return core.on_market(ev, host.current_payload()), false; });
   });
   // The live leaderboard: a row per version of each variant, as the final report has them.
   const auto config_hash = core::sha256_hex(cfg.source_text);
@@ -129,7 +129,7 @@ int run(runtime::Service& svc, const Options& o) {
   host.add_input_of<v1::OrderBatch>(o.orders, {topics::kOrders}, [&](const v1::OrderBatch& batch, int64_t recv_ns) {
     return under_state([&] {
       // A batch held for its instant's bar arrived now all the same: its path is measured too.
-      const auto outcome = core.on_batch(batch);
+      const auto outcome = core.on_batch(batch, host.current_payload());
       using Outcome = router::RouterCore::BatchOutcome;
       if (outcome == Outcome::kApplied || outcome == Outcome::kEarly || outcome == Outcome::kHeld) svc.observe_order_path(batch.header(), recv_ns);
       return false;

@@ -38,19 +38,20 @@ void ServiceSink::attach(router::RouterCore& core) {
 }
 
 prometheus::Histogram& ServiceSink::entry_leverage(const std::string& account, const std::string& variant, const std::string& version) {
+  auto& h = entry_leverage_[{account, variant, version}];
+  if (h) return *h;
   // Binance's steps: most brackets cap at 20, 25, 50, 75, 100 or 125x.
   static const prometheus::Histogram::BucketBoundaries kLeverageBuckets{1, 2, 3, 5, 8, 10, 15, 20, 25, 50, 75, 100, 125};
-  return svc_.metrics().histogram("fulcrum_entry_leverage", "Leverage of each entry order the venue accepted (reduce-only orders excluded)",
-                                  {{"account", account}, {"variant", variant}, {"version", version.empty() ? FULCRUM_VERSION : version}}, kLeverageBuckets);
+  return *(h = &svc_.metrics().histogram("fulcrum_entry_leverage", "Leverage of each entry order the venue accepted (reduce-only orders excluded)",
+                                  {{"account", account}, {"variant", variant}, {"version", version.empty() ? FULCRUM_VERSION : version}}, kLeverageBuckets));
 }
 
 void ServiceSink::account_views(core::TimestampMs, const std::vector<strategy::AccountView>& views, const v1::Header& cause) {
   const int64_t now_ns = runtime::wall_ns();
   for (size_t a = 0; a < views.size(); ++a) {
     const auto& view = views[a];
-    // One message and one buffer, cleared and refilled every instant: they keep their allocations.
-    auto& snap = snapshot_;
-    snap.Clear();
+    // One arena and one buffer, refilled every instant: they keep their allocations.
+    auto& snap = snapshot_.fresh();
     snap.set_account(core_->accounts()[a]);
     transport::to_proto(view, snap);
     svc_.stamp(*snap.mutable_header(), "order-router/acct", cause.exchange_ts_ms(), &cause, now_ns);
@@ -98,7 +99,7 @@ void ServiceSink::set_symbol_gauges(size_t a) {
 }
 
 void ServiceSink::ack(core::TimestampMs instant_ms, bool replay_end) {
-  v1::InstantAck ack;
+  auto& ack = ack_.fresh();
   ack.set_instant_ms(instant_ms);
   ack.set_replay_end(replay_end);
   ack.set_orders_applied(static_cast<uint32_t>(core_->orders_applied()));

@@ -2,11 +2,14 @@
 // Where the order router's core meets the world: account views go out as snapshots (and
 // gauges), acks go to market-data, order outcomes become metrics and log lines, the
 // replay's end writes the run's report, and the accounts' state goes to Redis.
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "fulcrum/router/router_core.h"
 #include "fulcrum/runtime/service.h"
+#include "fulcrum/transport/scratch_message.h"
 
 namespace fulcrum::order_router {
 
@@ -43,10 +46,12 @@ class ServiceSink final : public router::RouterSink {
   // The leverage of each entry the venue took, per variant and version: the A/B
   // dashboard's leverage distribution.
   prometheus::Histogram& entry_leverage(const std::string& account, const std::string& variant, const std::string& version);
+  std::map<std::tuple<std::string, std::string, std::string>, prometheus::Histogram*> entry_leverage_;  // registered once a series
   runtime::Service& svc_;
   transport::Publisher& snapshots_;
   transport::Publisher& acks_;
-  v1::AccountSnapshot snapshot_;
+  transport::ScratchMessage<v1::AccountSnapshot> snapshot_;
+  transport::ScratchMessage<v1::InstantAck> ack_;
   std::string snapshot_wire_;
   std::string out_dir_;
   std::vector<std::string> symbols_;

@@ -14,6 +14,7 @@
 #include "fulcrum/runtime/stage_host.h"
 #include "fulcrum/runtime/trading_state_service.h"
 #include "fulcrum/transport/strategy_codec.h"
+#include "fulcrum/transport/scratch_message.h"
 #include "fulcrum/transport/topics.h"
 
 using namespace fulcrum;
@@ -54,6 +55,7 @@ int run(runtime::Service& svc, const Options& o) {
     brackets.poll();
   });
 
+  transport::ScratchMessage<v1::OrderBatch> checked;
   host.add_input_of<v1::OrderBatch>(o.decisions, {topics::kDecisions}, [&](const v1::OrderBatch& in, int64_t recv_ns) {
     // One stream per variant: split-mode variants share an account but each sends its own batch.
     const auto& variant = in.variant().empty() ? in.account() : in.variant();
@@ -61,7 +63,7 @@ int run(runtime::Service& svc, const Options& o) {
     if (desk.epoch() != book->epoch()) book = desk.book();
     auto& gate = gates.try_emplace(variant, svc.config().mesh.risk).first->second;  // per variant, as each planner has its own
     gate.begin_instant();
-    v1::OrderBatch out;
+    auto& out = checked.fresh();
     out.set_account(in.account());
     out.set_variant(in.variant());
     out.set_config_hash(in.config_hash());

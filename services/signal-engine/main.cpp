@@ -5,6 +5,7 @@
 #include "fulcrum/runtime/symbol_table.h"
 #include "fulcrum/strategy/stages.h"
 #include "fulcrum/transport/strategy_codec.h"
+#include "fulcrum/transport/scratch_message.h"
 #include "fulcrum/transport/topics.h"
 
 using namespace fulcrum;
@@ -23,6 +24,7 @@ int run(runtime::Service& svc, const Options& o) {
   strategy::SignalStage stage(symbols, cfg.backtest.signal, cfg.backtest.strategy.signal_interval_ms, cfg.backtest.from_ms);
   runtime::StageHost host(svc, {o.bind, topics::kSignals, "journal:signal-engine"});
 
+  transport::ScratchMessage<v1::InstantSignals> signals;
   host.add_input_of<v1::FeatureUpdate>(o.features, {topics::kFeatures}, [&](const v1::FeatureUpdate& in, int64_t recv_ns) {
     const auto t = in.instant_ms();
     if (!svc.admit_instant(t, "feature update") || !host.begin(t)) return false;
@@ -38,7 +40,7 @@ int run(runtime::Service& svc, const Options& o) {
         return svc.count_malformed(std::string("feature snapshot: ") + e.what()), false;
       }
     }
-    v1::InstantSignals out;
+    auto& out = signals.fresh();
     transport::to_proto(stage.on_instant(t, closed, in.header().warmup()), symbols, out);
     svc.stamp(*out.mutable_header(), "signal-engine", in.header().exchange_ts_ms(), &in.header(), recv_ns);
     host.finish(t, {out.SerializeAsString()});

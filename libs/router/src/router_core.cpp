@@ -8,6 +8,17 @@
 
 namespace fulcrum::router {
 
+namespace {
+// A journal entry: its kind, then the message's bytes (the wire's when given).
+template <class Message>
+std::string journal_entry(char kind, const Message& m, std::string_view wire) {
+  std::string e(1, kind);
+  if (wire.empty()) m.AppendToString(&e);
+  else e.append(wire);
+  return e;
+}
+}  // namespace
+
 RouterCore::RouterCore(RouterSettings settings, model::SymbolTable symbols, std::vector<model::InstrumentSpec> specs, std::vector<std::string> accounts,
                        core::IJournal& journal, RouterSink& sink)
     : settings_(std::move(settings)), symbols_(std::move(symbols)), accounts_(std::move(accounts)), journal_(journal), sink_(sink) {
@@ -93,9 +104,9 @@ size_t RouterCore::recover() {
   return n;
 }
 
-void RouterCore::on_market(const v1::MarketEvent& ev) {
+void RouterCore::on_market(const v1::MarketEvent& ev, std::string_view wire) {
   if (!apply_market(ev)) return;
-  if (!replaying_) journal_.record("m" + ev.SerializeAsString());
+  if (!replaying_) journal_.record(journal_entry('m', ev, wire));
   if (!ev.has_instant_end()) return;
   // Orders that came before their instant's market events were all in now apply, on the
   // bar they were planned for.
@@ -106,7 +117,7 @@ void RouterCore::on_market(const v1::MarketEvent& ev) {
   }
 }
 
-RouterCore::BatchOutcome RouterCore::on_batch(const v1::OrderBatch& batch) {
+RouterCore::BatchOutcome RouterCore::on_batch(const v1::OrderBatch& batch, std::string_view wire) {
   if (!admit(batch.instant_ms(), "order batch")) return BatchOutcome::kRefused;
   if (!replaying_ && batch.instant_ms() > md_done_) {
     // Possible only when a re-send races the direct market-data path: applying these now
@@ -114,7 +125,7 @@ RouterCore::BatchOutcome RouterCore::on_batch(const v1::OrderBatch& batch) {
     early_.push_back(batch);
     return BatchOutcome::kEarly;
   }
-  const auto outcome = apply_batch(batch);
+  const auto outcome = apply_batch(batch, wire);
   maybe_ack();
   return outcome;
 }
@@ -272,7 +283,7 @@ std::string RouterCore::set_membership(const std::string& variant, bool active, 
   return "";
 }
 
-RouterCore::BatchOutcome RouterCore::apply_batch(const v1::OrderBatch& batch) {
+RouterCore::BatchOutcome RouterCore::apply_batch(const v1::OrderBatch& batch, std::string_view wire) {
   const auto& variant = batch.variant().empty() ? batch.account() : batch.variant();
   size_t m = 0;
   while (m < members_.size() && members_[m].variant != variant) ++m;
@@ -285,7 +296,7 @@ RouterCore::BatchOutcome RouterCore::apply_batch(const v1::OrderBatch& batch) {
     return malformed("order batch from variant '" + variant + "' for instant " + std::to_string(batch.instant_ms()) + ": not a member then" +
                      (members_[m].why.empty() ? "" : " (" + members_[m].why + ")")),
            BatchOutcome::kRefused;
-  if (!settings_.lockstep) return apply_member_batch(m, batch), BatchOutcome::kApplied;
+  if (!settings_.lockstep) return apply_member_batch(m, batch, wire), BatchOutcome::kApplied;
   if (held_[m] && held_[m]->instant_ms() == batch.instant_ms()) return BatchOutcome::kRepeat;
   held_[m] = batch;
   if (!every_member_in()) return BatchOutcome::kHeld;
@@ -293,8 +304,8 @@ RouterCore::BatchOutcome RouterCore::apply_batch(const v1::OrderBatch& batch) {
   return BatchOutcome::kApplied;
 }
 
-void RouterCore::apply_member_batch(size_t m, const v1::OrderBatch& batch) {
-  if (!replaying_) journal_.record("o" + batch.SerializeAsString());
+void RouterCore::apply_member_batch(size_t m, const v1::OrderBatch& batch, std::string_view wire) {
+  if (!replaying_) journal_.record(journal_entry('o', batch, wire));
   auto& run = result_.runs[members_[m].account];
   // A new version (or config) of the variant opens a new leaderboard row from this instant.
   if (batch.policy_version().size() <= 64 && batch.config_hash().size() <= 64)

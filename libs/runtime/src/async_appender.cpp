@@ -1,6 +1,9 @@
 #include "fulcrum/runtime/async_appender.h"
 
+#include "fulcrum/core/journal.h"
+
 #include <algorithm>
+#include <iterator>
 #include <vector>
 
 namespace fulcrum::runtime {
@@ -41,24 +44,32 @@ bool AsyncListAppender::flush(std::chrono::milliseconds timeout) {
 
 size_t AsyncListAppender::pending() const {
   std::lock_guard lock(mu_);
-  return queue_.size();
+  return queue_.size() + in_flight_;
 }
 
 void AsyncListAppender::run() {
+  std::vector<std::string> cmd;  // RPUSH <key> <pack>…: the taken entries, sent until Redis has them
+  std::vector<std::string> taken;
   for (;;) {
-    std::vector<std::string> cmd{"RPUSH", key_};
-    {
-      std::unique_lock lock(mu_);
-      wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stop requested and nothing left
-      wake_.wait_for(lock, kLinger, [&] { return stop_ || queue_.size() >= kBatch || flush_to_ > done_; });
-      for (size_t i = 0; i < kBatch && i < queue_.size(); ++i) cmd.push_back(queue_[i]);
+    if (in_flight_ == 0) {
+      {
+        std::unique_lock lock(mu_);
+        wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stop requested and nothing left
+        wake_.wait_for(lock, kLinger, [&] { return stop_ || queue_.size() >= kBatch || flush_to_ > done_; });
+        const auto n = static_cast<long>(std::min(kBatch, queue_.size()));
+        taken.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
+        queue_.erase(queue_.begin(), queue_.begin() + n);
+        in_flight_ = taken.size();
+      }
+      cmd = {"RPUSH", key_};
+      core::pack_entries(cmd, taken);
+      taken.clear();
     }
-    const size_t n = cmd.size() - 2;
     if (client_.command(cmd)) {
       std::lock_guard lock(mu_);
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<long>(n));
-      done_ += n;
+      done_ += in_flight_;
+      in_flight_ = 0;
       written_.notify_all();
     } else {
       std::unique_lock lock(mu_);

@@ -78,9 +78,15 @@ prometheus::Counter& Telemetry::malformed() { return malformed_->Add({}); }
 prometheus::Counter& Telemetry::gaps() { return gaps_->Add({}); }
 prometheus::Counter& Telemetry::missing_messages() { return missing_->Add({}); }
 prometheus::Counter& Telemetry::dropped() { return dropped_->Add({}); }
-prometheus::Counter& Telemetry::orders(const std::string& account) { return orders_->Add({{"account", account}}); }
+prometheus::Counter& Telemetry::orders(const std::string& account) {
+  auto& c = orders_by_account_[account];
+  if (!c) c = &orders_->Add({{"account", account}});
+  return *c;
+}
 prometheus::Counter& Telemetry::rejections(const std::string& account, const std::string& reason) {
-  return rejections_->Add({{"account", account}, {"reason", reason}});
+  auto& c = rejections_by_reason_[{account, reason}];
+  if (!c) c = &rejections_->Add({{"account", account}, {"reason", reason}});
+  return *c;
 }
 prometheus::Counter& Telemetry::redis_errors() { return redis_errors_->Add({}); }
 prometheus::Gauge& Telemetry::redis_up() { return redis_up_->Add({}); }

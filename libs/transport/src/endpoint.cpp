@@ -13,6 +13,8 @@
 #include <string>
 #include <utility>
 
+#include "fulcrum/core/length_prefix.h"
+
 namespace fulcrum::transport {
 namespace {
 std::atomic<int64_t> g_max_message_bytes{kDefaultMaxMessageBytes};
@@ -132,7 +134,7 @@ std::string Publisher::endpoint() const { return socket_.get(zmq::sockopt::last_
 
 Publisher::~Publisher() { flush(); }
 
-bool Publisher::send_now(const std::string& topic, const std::string& payload) {
+bool Publisher::send_now(std::string_view topic, std::string_view payload) {
   try {
     if (!socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       ++counters_.send_dropped;
@@ -150,31 +152,42 @@ bool Publisher::send_now(const std::string& topic, const std::string& payload) {
 
 bool Publisher::publish(const std::string& topic, const std::string& payload) {
   if (!batching_) return send_now(topic, payload);
-  if (payload.size() + topic.size() > kMaxBundleBytes) {
+  if (payload.size() + topic.size() > kMaxBundleBytes || topic.size() > 255) {
     flush();  // order kept: what waits goes first
     return send_now(topic, payload);
   }
-  if (pending_.size() / 2 >= kMaxBundleFrames || pending_bytes_ + payload.size() + topic.size() > kMaxBundleBytes) flush();
-  pending_.emplace_back(topic.data(), topic.size());
-  pending_.emplace_back(payload.data(), payload.size());
-  pending_bytes_ += topic.size() + payload.size();
+  if (bundled_ >= kMaxBundleFrames || bundle_.size() + payload.size() + topic.size() > kMaxBundleBytes) flush();
+  const size_t at = bundle_.size();
+  bundle_.push_back(static_cast<char>(topic.size()));
+  bundle_ += topic;
+  core::append_length(bundle_, static_cast<uint32_t>(payload.size()));
+  bundle_ += payload;
+  if (bundled_++ == 0) {
+    // Views into bundle_, which the next append may move: only read at a flush of one frame.
+    first_topic_ = std::string_view(bundle_).substr(at + 1, topic.size());
+    first_payload_ = std::string_view(bundle_).substr(at + 1 + topic.size() + 4, payload.size());
+  }
   return true;
 }
 
 size_t Publisher::flush() noexcept {
-  if (pending_.empty()) return 0;
-  const size_t frames = pending_.size() / 2;
+  if (bundled_ == 0) return 0;
+  const size_t frames = std::exchange(bundled_, 0);
   bool sent = false;
+  if (frames == 1) {
+    // Views taken when bundle_ held one frame; nothing was appended since.
+    sent = send_now(first_topic_, first_payload_);
+    bundle_.clear();
+    return sent ? 0 : 1;
+  }
   try {
-    // The first part decides (dontwait at the high-water mark); the rest follow atomically.
-    sent = socket_.send(pending_[0], zmq::send_flags::sndmore | zmq::send_flags::dontwait).has_value();
-    for (size_t i = 1; sent && i < pending_.size(); ++i)
-      socket_.send(pending_[i], i + 1 < pending_.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    // The first part decides (dontwait at the high-water mark); the body follows atomically.
+    sent = socket_.send(zmq::buffer(kBundleTopic), zmq::send_flags::sndmore | zmq::send_flags::dontwait).has_value();
+    if (sent) socket_.send(zmq::buffer(bundle_), zmq::send_flags::none);
   } catch (...) {
     sent = false;
   }
-  pending_.clear();
-  pending_bytes_ = 0;
+  bundle_.clear();
   (sent ? counters_.sent : counters_.send_dropped) += frames;
   return sent ? 0 : frames;
 }
@@ -220,12 +233,47 @@ void Subscriber::malformed(const std::string& why) {
   if (reporter_) reporter_->report(why);
 }
 
+void Subscriber::deliver(std::string_view topic, std::string_view payload) {
+  if (std::find(topics_.begin(), topics_.end(), topic) == topics_.end()) {
+    malformed("foreign topic '" + std::string(topic.substr(0, 32)) + "'");
+    return;
+  }
+  if (ready_ == frames_.size()) frames_.emplace_back();
+  auto& f = frames_[ready_++];
+  f.topic.assign(topic);
+  f.payload.assign(payload);
+}
+
+void Subscriber::unbundle(std::string_view body) {
+  size_t at = 0, frames = 0;
+  const size_t first = ready_;
+  while (at < body.size()) {
+    const size_t topic_len = static_cast<unsigned char>(body[at]);
+    if (body.size() - at < 1 + topic_len + 4) break;
+    const auto topic = body.substr(at + 1, topic_len);
+    const size_t n = core::read_length(body, at + 1 + topic_len);
+    if (body.size() - at - 1 - topic_len - 4 < n) break;
+    if (++frames > kMaxBundleFrames) {
+      ready_ = first;
+      return malformed("a bundle of more than " + std::to_string(kMaxBundleFrames) + " frames");
+    }
+    deliver(topic, body.substr(at + 1 + topic_len + 4, n));
+    at += 1 + topic_len + 4 + n;
+  }
+  if (at != body.size()) {
+    // A cut or forged body: none of it is trusted, not even the frames before the fault.
+    ready_ = first;
+    malformed("a bundle cut or forged at byte " + std::to_string(at) + " of " + std::to_string(body.size()));
+  }
+}
+
 bool Subscriber::read_message() {
   // Up to one bundle's parts are kept; a longer message is read to its end and refused.
   constexpr size_t kKeep = 2 * kMaxBundleFrames;
   auto& parts = parts_;
   parts.clear();
   size_t count = 0;
+  next_ = ready_ = 0;
   try {
     zmq::message_t part;
     if (!socket_.recv(part, zmq::recv_flags::dontwait)) return false;
@@ -241,6 +289,11 @@ bool Subscriber::read_message() {
     malformed(std::string("receive failed: ") + e.what());
     return false;
   }
+  const auto view = [&](size_t i) { return std::string_view(static_cast<const char*>(parts[i].data()), parts[i].size()); };
+  if (count == 2 && view(0) == kBundleTopic) {
+    unbundle(view(1));
+    return true;
+  }
   if (count % 2 != 0) {
     malformed("expected [topic][payload] pairs, got " + std::to_string(count) + " frame" + (count == 1 ? "" : "s"));
     return true;
@@ -249,30 +302,21 @@ bool Subscriber::read_message() {
     malformed("a bundle of " + std::to_string(count / 2) + " frames (at most " + std::to_string(kMaxBundleFrames) + ")");
     return true;
   }
-  for (size_t i = 0; i < parts.size(); i += 2) {
-    ReceivedFrame f{parts[i].to_string(), parts[i + 1].to_string()};
-    if (std::find(topics_.begin(), topics_.end(), f.topic) == topics_.end()) {
-      malformed("foreign topic '" + f.topic.substr(0, 32) + "'");
-      continue;
-    }
-    ready_.push_back(std::move(f));
-  }
+  for (size_t i = 0; i < parts.size(); i += 2) deliver(view(i), view(i + 1));
   return true;
 }
 
-std::optional<ReceivedFrame> Subscriber::take() {
-  while (ready_.empty())
-    if (!read_message()) return std::nullopt;
-  auto f = std::move(ready_.front());
-  ready_.pop_front();
+const ReceivedFrame* Subscriber::take() {
+  while (next_ == ready_)
+    if (!read_message()) return nullptr;
   ++counters_.received;
-  return f;
+  return &frames_[next_++];
 }
 
 std::optional<ReceivedFrame> Subscriber::receive(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    if (auto f = take()) return f;
+    if (const auto* f = take()) return *f;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
     try {

@@ -93,10 +93,11 @@ TEST(Transport, GarbageOnTheSocketIsCountedAndNeverStopsGoodMessages) {
   EXPECT_NE(all.find("unparsable payload on topic 'md'"), std::string::npos) << all;
 }
 
-// A batch leaves as bundles of at most kMaxBundleFrames [topic][payload] pairs, in order; a
-// frame too big for a bundle goes alone, after what waited; the subscriber hands them out one
-// by one. A raw SUB socket sees the ZeroMQ messages themselves, so the bundling is checked
-// on the wire, not only its result.
+// A batch leaves as bundles of at most kMaxBundleFrames frames, in order; a frame too big
+// for a bundle goes alone, after what waited; the subscriber hands them out one by one. A
+// raw SUB socket sees the ZeroMQ messages themselves, and decodes each bundle's body by
+// the layout endpoint.h documents, so the bundling is checked on the wire, not only its
+// result.
 TEST(Transport, ABatchLeavesAsBundlesInOrderAndArrivesFrameByFrame) {
   zmq::context_t ctx;
   transport::Publisher pub(ctx, "inproc://bundles");
@@ -118,21 +119,42 @@ TEST(Transport, ABatchLeavesAsBundlesInOrderAndArrivesFrameByFrame) {
   EXPECT_EQ(pub.flush(), 0u);
   EXPECT_EQ(pub.flush(), 0u) << "nothing waits after a flush";
 
-  // On the wire: full bundles, the rest, the big frame alone, then the last one.
-  std::vector<size_t> parts_per_message;
-  size_t parts = 0;
-  for (int waited = 0; parts_per_message.size() < 5 && waited < 200;) {
-    zmq::message_t m;
-    if (!raw.recv(m, zmq::recv_flags::dontwait)) {
+  // On the wire: two full bundles, one of the rest, the big frame alone, then the last one
+  // as a plain pair. Each message is described as "bundle:<frames>" or "pair:<payload size>".
+  std::vector<std::string> messages;
+  std::vector<std::string> unbundled;
+  for (int waited = 0; messages.size() < 5 && waited < 200;) {
+    std::vector<zmq::message_t> parts(1);
+    if (!raw.recv(parts[0], zmq::recv_flags::dontwait)) {
       std::this_thread::sleep_for(5ms);
       ++waited;
       continue;
     }
-    ++parts;
-    if (!m.more()) parts_per_message.push_back(std::exchange(parts, 0));
+    while (parts.back().more()) ASSERT_TRUE(raw.recv(parts.emplace_back(), zmq::recv_flags::none));
+    ASSERT_EQ(parts.size(), 2u);
+    if (parts[0].to_string() != transport::kBundleTopic) {
+      EXPECT_EQ(parts[0].to_string(), transport::topics::kMarket);
+      messages.push_back("pair:" + std::to_string(parts[1].size()));
+      continue;
+    }
+    const std::string body = parts[1].to_string();
+    size_t at = 0, frames = 0;
+    while (at < body.size()) {  // [topic length][topic][payload length, 4 bytes LE][payload]
+      const size_t t = static_cast<unsigned char>(body[at]);
+      EXPECT_EQ(body.substr(at + 1, t), transport::topics::kMarket);
+      size_t len = 0;
+      for (int b = 3; b >= 0; --b) len = len * 256 + static_cast<unsigned char>(body[at + 1 + t + static_cast<size_t>(b)]);
+      unbundled.push_back(body.substr(at + 1 + t + 4, len));
+      at += 1 + t + 4 + len;
+      ++frames;
+    }
+    EXPECT_EQ(at, body.size());
+    messages.push_back("bundle:" + std::to_string(frames));
   }
-  const size_t full = 2 * transport::kMaxBundleFrames;
-  EXPECT_EQ(parts_per_message, (std::vector<size_t>{full, full, 6, 2, 2}));
+  const auto full = "bundle:" + std::to_string(transport::kMaxBundleFrames);
+  EXPECT_EQ(messages, (std::vector<std::string>{full, full, "bundle:3", "pair:" + std::to_string(big.size()), "pair:9"}));
+  ASSERT_EQ(unbundled.size(), n);
+  for (size_t i = 0; i < n; ++i) EXPECT_EQ(unbundled[i], "frame-" + std::to_string(i));
 
   std::vector<std::string> got;
   while (auto f = sub.receive(200ms)) got.push_back(f->payload);
@@ -146,7 +168,8 @@ TEST(Transport, ABatchLeavesAsBundlesInOrderAndArrivesFrameByFrame) {
 }
 
 // A forged bundle: its foreign frames are counted and skipped, its good ones delivered; a
-// message of more pairs than a bundle holds, or an odd number of parts, is refused whole.
+// message of more pairs than a bundle holds, or an odd number of parts, is refused whole, and
+// so is a packed bundle that is cut or holds more frames than a bundle may.
 TEST(Transport, AForgedBundleDeliversOnlyItsGoodFrames) {
   zmq::context_t ctx;
   transport::Publisher pub(ctx, "inproc://forged-ok");
@@ -173,16 +196,37 @@ TEST(Transport, AForgedBundleDeliversOnlyItsGoodFrames) {
   send_parts(too_many);
   send_parts({transport::topics::kMarket, "a", transport::topics::kMarket});
   send_parts({transport::topics::kMarket, "three"});
+  // Packed bundles: a good one with a foreign frame inside, a cut one, and one of more
+  // frames than a bundle holds. Only the good one's subscribed frames arrive.
+  const auto packed = [](const std::vector<std::pair<std::string, std::string>>& frames) {
+    std::string body;
+    for (const auto& [topic, payload] : frames) {
+      body.push_back(static_cast<char>(topic.size()));
+      body += topic;
+      const auto n = static_cast<uint32_t>(payload.size());
+      for (int b = 0; b < 4; ++b) body.push_back(static_cast<char>((n >> (8 * b)) & 0xff));
+      body += payload;
+    }
+    return body;
+  };
+  send_parts({std::string(transport::kBundleTopic), packed({{transport::topics::kMarket, "four"}, {"weather", "rain"}, {transport::topics::kMarket, "five"}})});
+  const auto whole = packed({{transport::topics::kMarket, "never-cut"}, {transport::topics::kMarket, "never-cut-2"}});
+  send_parts({std::string(transport::kBundleTopic), whole.substr(0, whole.size() - 2)});
+  std::vector<std::pair<std::string, std::string>> crowd(transport::kMaxBundleFrames + 1, {transport::topics::kMarket, "never-crowd"});
+  send_parts({std::string(transport::kBundleTopic), packed(crowd)});
+  send_parts({transport::topics::kMarket, "six"});
 
   std::vector<std::string> got;
   while (auto f = sub.receive(300ms)) got.push_back(f->payload);
-  EXPECT_EQ(got, (std::vector<std::string>{"one", "two", "three"}));
-  EXPECT_EQ(sub.counters().malformed, 3u);
+  EXPECT_EQ(got, (std::vector<std::string>{"one", "two", "three", "four", "five", "six"}));
+  EXPECT_EQ(sub.counters().malformed, 6u);
   std::string all;
   for (const auto& r : reports) all += r + "\n";
   EXPECT_NE(all.find("foreign topic 'weather'"), std::string::npos) << all;
   EXPECT_NE(all.find("a bundle of " + std::to_string(transport::kMaxBundleFrames + 1) + " frames"), std::string::npos) << all;
   EXPECT_NE(all.find("got 3 frames"), std::string::npos) << all;
+  EXPECT_NE(all.find("a bundle cut or forged at byte " + std::to_string(1 + 2 + 4 + 9) + " of " + std::to_string(whole.size() - 2)), std::string::npos) << all;
+  EXPECT_NE(all.find("a bundle of more than " + std::to_string(transport::kMaxBundleFrames) + " frames"), std::string::npos) << all;
 }
 
 TEST(Transport, RateLimitedReporterCountsWhatItSuppresses) {

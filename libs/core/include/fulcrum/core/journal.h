@@ -37,6 +37,21 @@ class JournalError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A store keeps entries in packs: one stored element holds many entries, so the store pays
+// its per-element bookkeeping once a pack, not once an entry. At 30 000 entries a second,
+// Redis spent more CPU on one list element per entry than the order router on its own work.
+// A pack is kPackMark, then per entry its length (4 bytes, little-endian) and its bytes. No
+// entry format starts with kPackMark (the router's start with a letter, a stage's with its
+// input index, below 32), so an element that does not is one bare entry: a journal written
+// before packs still replays.
+inline constexpr char kPackMark = '\xff';
+inline constexpr size_t kMaxPackBytes = 64 * 1024;  // a longer entry gets a pack of its own
+// Appends `entries` to `packs`, in order, filling each pack up to kMaxPackBytes.
+void pack_entries(std::vector<std::string>& packs, const std::vector<std::string>& entries);
+// Calls `apply` on each entry of one stored element, in order. Returns "" or what is wrong
+// with it (a length past its end); entries before the fault were applied.
+std::string unpack_element(std::string_view element, const std::function<void(std::string_view entry)>& apply);
+
 // In memory, for tests of recovery: `committed()` is what a restarted process would find.
 class MemoryJournal final : public IJournal {
  public:

@@ -18,6 +18,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fulcrum/core/journal.h"
@@ -76,13 +77,15 @@ class RouterCore {
   // Applies what a previous life journaled, with the sink silent. Returns the entries
   // replayed. Throws core::JournalError on a corrupt entry.
   size_t recover();
-  void on_market(const v1::MarketEvent& ev);
+  // `wire`, when given, is the bytes the input was parsed from: journaled as they are,
+  // instead of serialized again.
+  void on_market(const v1::MarketEvent& ev, std::string_view wire = {});
   // kEarly: held until its instant's market events are all in. kHeld (lockstep): held until
   // every member's batch of the instant is in, then all apply in member order, so variants
   // sharing one account (split mode) meet it in the same order on every run. kRepeat: a
   // re-send of a batch already applied or held, never applied twice.
   enum class BatchOutcome { kApplied, kEarly, kHeld, kRepeat, kRefused };
-  BatchOutcome on_batch(const v1::OrderBatch& batch);
+  BatchOutcome on_batch(const v1::OrderBatch& batch, std::string_view wire = {});
   // The trading state the router enforces from now on, just before the venue: a submit it
   // forbids is rejected (TRADING_STATE). A new engagement acts at once on its scope:
   // REDUCING and HALTED cancel the working entry orders (HALTED the protective stops too
@@ -135,8 +138,8 @@ class RouterCore {
 
  private:
   bool apply_market(const v1::MarketEvent& ev);
-  BatchOutcome apply_batch(const v1::OrderBatch& batch);
-  void apply_member_batch(size_t member, const v1::OrderBatch& batch);
+  BatchOutcome apply_batch(const v1::OrderBatch& batch, std::string_view wire);
+  void apply_member_batch(size_t member, const v1::OrderBatch& batch, std::string_view wire = {});
   bool awaited(size_t member, TimestampMs instant_ms) const;
   bool missing(size_t member) const;  // awaited for md_done_, and its batch neither applied nor held
   bool every_member_in() const;

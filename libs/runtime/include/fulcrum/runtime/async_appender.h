@@ -1,8 +1,9 @@
 #pragma once
-// Appends strings to a Redis list from a background thread, in batches, on its own
-// connection: the hot path only moves a string into a queue. Entries that Redis refuses
-// stay queued and are retried (the client backs off), in order, so nothing is dropped
-// while the process lives. flush() waits until everything queued so far is written.
+// Appends journal entries to a Redis list from a background thread, in batches packed into
+// few elements (core::pack_entries), on its own connection: the hot path only moves a
+// string into a queue. A batch that Redis refuses is retried (the client backs off), in
+// order, so nothing is dropped while the process lives. flush() waits until everything
+// queued so far is written.
 //
 // Entries linger up to kLinger before a write, so one RPUSH carries what a few
 // milliseconds brought: at 1 000 instants a second a write per entry cost a thread wake-up
@@ -42,6 +43,7 @@ class AsyncListAppender {
   mutable std::mutex mu_;
   std::condition_variable wake_, written_;
   std::deque<std::string> queue_;
+  size_t in_flight_ = 0;  // taken from the queue, not yet in Redis; only the writer changes it
   uint64_t appended_ = 0, done_ = 0, flush_to_ = 0;
   bool stop_ = false;
   std::thread thread_;

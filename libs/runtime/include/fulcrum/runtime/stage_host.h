@@ -22,6 +22,7 @@
 #include "fulcrum/runtime/instant_gate.h"
 #include "fulcrum/runtime/redis_journal.h"
 #include "fulcrum/runtime/service.h"
+#include "fulcrum/transport/scratch_message.h"
 
 namespace fulcrum::runtime {
 
@@ -45,12 +46,14 @@ class StageHost {
   template <class Message>
   size_t add_input_of(const std::vector<std::string>& endpoints, const std::vector<std::string>& topics,
                       std::function<bool(const Message&, int64_t recv_ns)> handler) {
-    // One message per input, parsed into again and again: its nested messages and strings
-    // keep their allocations from frame to frame.
-    return add_input(endpoints, topics, [this, handler = std::move(handler), m = std::make_shared<Message>()](const transport::ReceivedFrame& f, int64_t recv_ns) {
-      if (!parse(f, *m) || !accept(m->header(), f.topic, recv_ns)) return false;
-      return handler(*m, recv_ns);
-    });
+    // Parsed into one arena per input (transport/scratch_message.h): no malloc or free per
+    // nested message. The handler's message is gone when the next frame arrives.
+    return add_input(endpoints, topics,
+                     [this, handler = std::move(handler), scratch = std::make_shared<transport::ScratchMessage<Message>>()](const transport::ReceivedFrame& f, int64_t recv_ns) {
+                       auto& m = scratch->fresh();
+                       if (!parse(f, m) || !accept(m.header(), f.topic, recv_ns)) return false;
+                       return handler(m, recv_ns);
+                     });
   }
   transport::Publisher& publisher() { return pub_; }
   // Another socket the stage publishes on, bundled per turn like the stage's own.
@@ -81,6 +84,9 @@ class StageHost {
   void acknowledged(core::TimestampMs t, const std::string& key = {});
   const InstantGate& gate(const std::string& key = {}) const;
   bool replaying() const { return replaying_; }
+  // The bytes of the frame a handler is handling (empty outside one): a stage that keeps
+  // its own journal records them as they came, instead of serializing the message again.
+  std::string_view current_payload() const { return current_ ? std::string_view(current_->payload) : std::string_view(); }
   // Runs once per loop turn (at least every 50 ms): timers, state refreshes, counters.
   void every_turn(std::function<void()> fn) { every_turn_.push_back(std::move(fn)); }
 

@@ -69,7 +69,10 @@ class Telemetry {
   prometheus::Family<prometheus::Histogram>* order_path_;
   std::map<std::pair<std::string, std::string>, prometheus::Histogram*> order_path_by_segment_;
   prometheus::Histogram* tick_to_order_all_ = nullptr;
-  std::map<std::string, prometheus::Counter*> published_by_topic_;
+  // Series handles by label, looked up once: a Family::Add per order or frame hashes its
+  // labels under the family's lock (the hot path, one thread, calls these).
+  std::map<std::string, prometheus::Counter*> published_by_topic_, orders_by_account_;
+  std::map<std::pair<std::string, std::string>, prometheus::Counter*> rejections_by_reason_;
 };
 
 // Per-symbol book and trade-flow series of feature-engine. The trade-volume counters exist

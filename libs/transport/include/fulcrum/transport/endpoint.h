@@ -13,12 +13,15 @@
 // restart, and bounded (≈ 20–40 MB at our message sizes) so memory cannot grow without
 // limit. Linger 0: a stopping service never hangs on undelivered messages.
 //
-// Bundles: a ZeroMQ message is one or more [topic][payload] pairs. A publisher with a batch
-// open (Publisher::begin_batch) sends the frames of one loop turn as one message of pairs,
-// so a burst costs ZeroMQ one message, one wake-up of each thread on the way and one
-// poll instead of one per frame: the per-frame cost of a six-hop path under load. A turn
-// that publishes one frame sends a plain pair, so nothing waits and the quiet path is
-// unchanged. A bundle holds at most kMaxBundleFrames frames and kMaxBundleBytes of
+// Bundles: a publisher with a batch open (Publisher::begin_batch) sends the frames of one
+// loop turn as one ZeroMQ message [kBundleTopic][body], the body holding each frame as
+// [topic length: 1 byte][topic][payload length: 4 bytes, little-endian][payload]. So a
+// burst costs ZeroMQ one message of two parts, one allocation on each side and one wake-up
+// of each thread on the way, instead of two parts (and an allocation) per frame: the
+// per-frame cost of a six-hop path under load. A turn that publishes one frame sends a
+// plain [topic][payload] pair, so nothing waits and the quiet path is unchanged. A
+// subscriber also takes a message of several [topic][payload] pairs (the bundles of
+// earlier versions). A bundle holds at most kMaxBundleFrames frames and kMaxBundleBytes of
 // payload; it counts as one message against the high-water mark, so a subscriber that
 // stalls while its publisher sends full bundles holds up to HWM × 16 KiB (1.6 GB), against
 // ≈ 30 MB for single frames at our message sizes. Bundles are full only under bursts of
@@ -31,6 +34,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 #include <zmq.hpp>
@@ -50,6 +54,8 @@ void set_max_message_bytes(int64_t bytes);
 int64_t max_message_bytes();
 inline constexpr size_t kMaxBundleFrames = 64;
 inline constexpr size_t kMaxBundleBytes = 16 * 1024;
+// No topic starts with a control character: a bundle's first part cannot be a real topic.
+inline constexpr std::string_view kBundleTopic = "\x01bundle";
 
 // CURVE on every hot-path socket this process opens (mesh.curve). Binding sockets are CURVE
 // servers holding the mesh's server key, and ask the process's ZAP handler (runtime) which
@@ -107,12 +113,13 @@ class Publisher {
   std::string endpoint() const;  // the bound address, with the real port for tcp://…:*
 
  private:
-  bool send_now(const std::string& topic, const std::string& payload);
+  bool send_now(std::string_view topic, std::string_view payload);
   zmq::socket_t socket_;
   EndpointCounters counters_;
   bool batching_ = false;
-  std::vector<zmq::message_t> pending_;  // [topic][payload] pairs
-  size_t pending_bytes_ = 0;
+  std::string bundle_;  // the waiting frames, as a bundle's body; its capacity kept
+  size_t bundled_ = 0;  // frames in it
+  std::string_view first_topic_, first_payload_;  // the first frame, inside bundle_
 };
 
 // Reports malformed input at most once per `interval` with a count of the suppressed ones,
@@ -142,8 +149,9 @@ class Subscriber {
   // reported, and skipped; never thrown.
   std::optional<ReceivedFrame> receive(std::chrono::milliseconds timeout);
   // The next frame if one is here already, without polling: a loop that drains a burst
-  // pays no system call per frame.
-  std::optional<ReceivedFrame> take();
+  // pays no system call per frame. Null when none is; the frame stays valid until the next
+  // take() or receive(), and its strings keep their capacity for the frames after it.
+  const ReceivedFrame* take();
   // receive() plus protobuf parsing; an unparsable payload is counted as malformed.
   template <class Message>
   std::optional<std::pair<std::string, Message>> receive_as(std::chrono::milliseconds timeout) {
@@ -168,10 +176,14 @@ class Subscriber {
 
  private:
   void malformed(const std::string& why);
-  // Reads one ZeroMQ message into ready_; false when none is queued.
+  // Reads one ZeroMQ message into frames_; false when none is queued.
   bool read_message();
+  // Appends a frame to frames_ if its topic is subscribed; a foreign one is counted.
+  void deliver(std::string_view topic, std::string_view payload);
+  void unbundle(std::string_view body);
   zmq::socket_t socket_;
-  std::deque<ReceivedFrame> ready_;  // the rest of a bundle
+  std::vector<ReceivedFrame> frames_;  // the last message's frames: [next_, ready_) wait
+  size_t next_ = 0, ready_ = 0;
   std::vector<zmq::message_t> parts_;  // the message being read, its capacity kept
   EndpointRole role_ = EndpointRole::kConnect;
   std::vector<std::string> topics_;
