@@ -110,10 +110,11 @@ void RouterCore::on_market(const v1::MarketEvent& ev, std::string_view wire) {
   if (!ev.has_instant_end()) return;
   // Orders that came before their instant's market events were all in now apply, on the
   // bar they were planned for.
-  while (!early_.empty() && early_.front().instant_ms() <= md_done_) {
-    const auto batch = std::move(early_.front());
+  while (!early_.empty() && early_.front().first <= md_done_) {
+    const auto bytes = std::move(early_.front().second);
     early_.pop_front();
-    on_batch(batch);
+    auto& batch = early_scratch_.fresh();
+    if (batch.ParseFromString(bytes)) on_batch(batch, bytes);  // it parsed when it came
   }
 }
 
@@ -122,7 +123,7 @@ RouterCore::BatchOutcome RouterCore::on_batch(const v1::OrderBatch& batch, std::
   if (!replaying_ && batch.instant_ms() > md_done_) {
     // Possible only when a re-send races the direct market-data path: applying these now
     // would fill them on the wrong bar.
-    early_.push_back(batch);
+    early_.emplace_back(batch.instant_ms(), wire.empty() ? batch.SerializeAsString() : std::string(wire));
     return BatchOutcome::kEarly;
   }
   const auto outcome = apply_batch(batch, wire);

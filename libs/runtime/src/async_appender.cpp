@@ -25,11 +25,13 @@ void AsyncListAppender::append(std::string entry) {
   bool wake = false;
   {
     std::lock_guard lock(mu_);
+    const bool full_before = batch_full();
+    queued_bytes_ += entry.size();
     queue_.push_back(std::move(entry));
     ++appended_;
     // The writer waits for the first entry, then lingers until a batch is full: only
     // those two moments need it awake.
-    wake = queue_.size() == 1 || queue_.size() == kBatch;
+    wake = queue_.size() == 1 || (!full_before && batch_full());
   }
   if (wake) wake_.notify_one();
 }
@@ -56,8 +58,13 @@ void AsyncListAppender::run() {
         std::unique_lock lock(mu_);
         wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stop requested and nothing left
-        wake_.wait_for(lock, kLinger, [&] { return stop_ || queue_.size() >= kBatch || flush_to_ > done_; });
-        const auto n = static_cast<long>(std::min(kBatch, queue_.size()));
+        wake_.wait_for(lock, kLinger, [&] { return stop_ || batch_full() || flush_to_ > done_; });
+        // Bounded in bytes too: a command's buffers stay below malloc's mmap threshold, so
+        // they are reused instead of mapped, faulted in and unmapped at every write.
+        size_t count = 0, bytes = 0;
+        while (count < kBatch && count < queue_.size() && (count == 0 || bytes + queue_[count].size() <= kBatchBytes)) bytes += queue_[count++].size();
+        queued_bytes_ -= bytes;
+        const auto n = static_cast<long>(count);
         taken.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + n));
         queue_.erase(queue_.begin(), queue_.begin() + n);
         in_flight_ = taken.size();

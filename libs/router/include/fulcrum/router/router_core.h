@@ -27,6 +27,7 @@
 #include "fulcrum/risk/trading_state.h"
 #include "fulcrum/strategy/account_view.h"
 #include "fulcrum/strategy/run_config.h"
+#include "fulcrum/transport/scratch_message.h"
 #include "fulcrum/v1/market.pb.h"
 #include "fulcrum/v1/orders.pb.h"
 
@@ -159,7 +160,10 @@ class RouterCore {
   report::RunResult result_;
   std::vector<TimestampMs> applied_;        // per member: the last instant whose batch is applied
   std::vector<std::optional<v1::OrderBatch>> held_;  // per member: its batch of md_done_, waiting for the others
-  std::deque<v1::OrderBatch> early_;        // batches for an instant whose market events are not all in
+  // Batches for an instant whose market events are not all in: instant and bytes (parsing
+  // them again into the scratch arena costs less than a heap copy of the message).
+  std::deque<std::pair<TimestampMs, std::string>> early_;
+  transport::ScratchMessage<v1::OrderBatch> early_scratch_;
   std::vector<strategy::AccountView> views_;  // the last instant's, for a re-send
   TimestampMs md_done_ = kNone, last_acked_ = kNone;
   bool replaying_ = false, ack_pending_ = false, finished_ = false;

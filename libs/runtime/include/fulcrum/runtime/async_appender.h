@@ -37,12 +37,15 @@ class AsyncListAppender {
   void run();
   static constexpr auto kLinger = std::chrono::milliseconds(5);
   static constexpr size_t kBatch = 2000;
+  static constexpr size_t kBatchBytes = 96 * 1024;
+  bool batch_full() const { return queue_.size() >= kBatch || queued_bytes_ >= kBatchBytes; }
 
   RedisClient client_;
   std::string key_;
   mutable std::mutex mu_;
   std::condition_variable wake_, written_;
   std::deque<std::string> queue_;
+  size_t queued_bytes_ = 0;
   size_t in_flight_ = 0;  // taken from the queue, not yet in Redis; only the writer changes it
   uint64_t appended_ = 0, done_ = 0, flush_to_ = 0;
   bool stop_ = false;
