@@ -29,7 +29,6 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
-#include <deque>
 #include <cstdint>
 #include <functional>
 #include <optional>
