@@ -97,16 +97,17 @@ done
 echo
 echo "== mesh: tick-to-order through six services (tcp loopback, every event forced to an order) =="
 printf '%9s %8s %8s %11s %11s %11s | %11s %11s %11s | %6s %6s\n' events/s sent lost "p50 µs" "p99 µs" "p99.9 µs" "relay p50" "relay p99" "relay p99.9" p50× p99×
-best=0
+best=0 held=1
 for rate in "${RATES[@]}"; do
   lost=$((SENT[$rate] - SEEN[$rate]))
   rp50=$(relay "$rate" 4); rp99=$(relay "$rate" 5); rp999=$(relay "$rate" 6)
   printf '%9s %8s %8s %11s %11s %11s | %11s %11s %11s | %6s %6s\n' "$rate" "${SENT[$rate]}" "$lost" "${P50[$rate]}" "${P99[$rate]}" "${P999[$rate]}" \
     "$rp50" "$rp99" "$rp999" "$(div "${P50[$rate]}" "$rp50")" "$(div "${P99[$rate]}" "$rp99")"
-  # Sustained: nothing lost and not queueing (p50 within 2× the relay's at that rate).
-  [ "$lost" -eq 0 ] && awk -v m="${P50[$rate]}" -v r="$rp50" 'BEGIN { exit !(m <= 2 * r) }' && best=$rate
+  # Sustained: nothing lost and not queueing (p50 within 2× the relay's at that rate), at
+  # this rate and every one below it: a lucky pass above a failed rate does not count.
+  if [ "$held" = 1 ] && [ "$lost" -eq 0 ] && awk -v m="${P50[$rate]}" -v r="$rp50" 'BEGIN { exit !(m <= 2 * r) }'; then best=$rate; else held=0; fi
 done
-echo "highest sustained rate (no loss, p50 ≤ 2× relay), full path: $best events/s (relay: $(grep -o '[0-9]* msgs/s' "$WORK/relay.txt" | tail -1))"
+echo "highest sustained rate (no loss, p50 ≤ 2× relay, there and at every lower rate), full path: $best events/s (relay: $(grep -o '[0-9]* msgs/s' "$WORK/relay.txt" | tail -1))"
 echo
 echo "== ingest market-data → feature-engine (8 symbols, bars + mark + funding + instant ends) =="
 printf '%12s %12s %10s %8s\n' "asked msg/s" "achieved" sent lost
