@@ -12,7 +12,9 @@ namespace {
 // A journal entry: its kind, then the message's bytes (the wire's when given).
 template <class Message>
 std::string journal_entry(char kind, const Message& m, std::string_view wire) {
-  std::string e(1, kind);
+  std::string e;
+  e.reserve(1 + (wire.empty() ? m.ByteSizeLong() : wire.size()));
+  e.push_back(kind);
   if (wire.empty()) m.AppendToString(&e);
   else e.append(wire);
   return e;

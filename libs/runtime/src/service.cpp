@@ -94,6 +94,7 @@ Service::Service(std::string name, ServiceOptions opts)
     throw StartupError(kExitStartup, e.what());
   }
   metrics_->redis_up().Set(1);
+  tick_to_order_.emplace(metrics_->tick_to_order_latency(), latency_buckets());
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGPIPE, SIG_IGN);
@@ -174,9 +175,10 @@ bool Service::accept(const v1::Header& in, const std::string& topic, int64_t rec
   if (in.hops_size() > 0) {
     const auto& last = in.hops(in.hops_size() - 1);
     if (last.send_ns() > 0 && recv_ns >= last.send_ns()) {
-      auto& hop = hop_by_service_[last.service()];
-      if (!hop) hop = &metrics_->hop_latency(last.service());
-      hop->Observe(static_cast<double>(recv_ns - last.send_ns()) * 1e-9);
+      auto hop = hop_by_service_.find(last.service());
+      if (hop == hop_by_service_.end())
+        hop = hop_by_service_.try_emplace(last.service(), metrics_->hop_latency(last.service()), latency_buckets()).first;
+      hop->second.observe(static_cast<double>(recv_ns - last.send_ns()) * 1e-9);
     }
   }
   const auto check = sequences_.check(in.stream(), in.stream_seq());
@@ -210,14 +212,34 @@ bool Service::admit_instant(core::TimestampMs t, const char* what) {
 
 void Service::observe_order_path(const v1::Header& in, int64_t recv_ns) {
   if (in.hops_size() == 0 || in.hops(0).send_ns() <= 0) return;
-  metrics_->tick_to_order_latency().Observe(static_cast<double>(recv_ns - in.hops(0).send_ns()) * 1e-9);
+  tick_to_order_->observe(static_cast<double>(recv_ns - in.hops(0).send_ns()) * 1e-9);
   for (int i = 1; i <= in.hops_size(); ++i) {
     const auto& prev = in.hops(i - 1);
     const bool at_end = i == in.hops_size();
     const std::string& stage = at_end ? name_ : in.hops(i).service();
     const int64_t recv = at_end ? recv_ns : in.hops(i).recv_ns();
-    if (recv >= prev.send_ns()) metrics_->order_path(stage, "transit").Observe(static_cast<double>(recv - prev.send_ns()) * 1e-9);
-    if (!at_end && in.hops(i).send_ns() >= recv) metrics_->order_path(stage, "work").Observe(static_cast<double>(in.hops(i).send_ns() - recv) * 1e-9);
+    if (recv >= prev.send_ns()) order_path(stage, true).observe(static_cast<double>(recv - prev.send_ns()) * 1e-9);
+    if (!at_end && in.hops(i).send_ns() >= recv) order_path(stage, false).observe(static_cast<double>(in.hops(i).send_ns() - recv) * 1e-9);
+  }
+}
+
+BatchedHistogram& Service::order_path(const std::string& stage, bool transit) {
+  auto it = std::find_if(order_path_.begin(), order_path_.end(), [&](const OrderPathStage& s) { return s.stage == stage; });
+  if (it == order_path_.end()) {
+    order_path_.push_back(OrderPathStage{stage, std::nullopt, std::nullopt});
+    it = order_path_.end() - 1;
+  }
+  auto& h = transit ? it->transit : it->work;
+  if (!h) h.emplace(metrics_->order_path(stage, transit ? "transit" : "work"), latency_buckets());
+  return *h;
+}
+
+void Service::publish_histograms() {
+  tick_to_order_->publish();
+  for (auto& [from, h] : hop_by_service_) h.publish();
+  for (auto& s : order_path_) {
+    if (s.transit) s.transit->publish();
+    if (s.work) s.work->publish();
   }
 }
 
@@ -235,6 +257,12 @@ void Service::tick() {
     malformed_seen_ = malformed;
   }
   const auto now = std::chrono::steady_clock::now();
+  if (now >= next_histograms_) {
+    // Often enough that a scrape or a test never waits on it; rarely enough that a quiet
+    // path does not pay a publish (62 buckets) per observation.
+    next_histograms_ = now + std::chrono::milliseconds(10);
+    publish_histograms();
+  }
   if (now >= next_flush_) {
     next_flush_ = now + std::chrono::milliseconds(config_.mesh.state_flush_ms);
     flush_state();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <string>
@@ -143,7 +144,16 @@ class Service {
   // Resolved once per topic / upstream service: a Prometheus label lookup takes a lock and
   // hashes a label map, too slow to do per message.
   std::unordered_map<std::string, prometheus::Counter*> received_by_topic_;
-  std::unordered_map<std::string, prometheus::Histogram*> hop_by_service_;
+  std::unordered_map<std::string, BatchedHistogram> hop_by_service_;
+  // The order path's series, by stage: at most one per service on the path.
+  struct OrderPathStage {
+    std::string stage;
+    std::optional<BatchedHistogram> transit, work;
+  };
+  BatchedHistogram& order_path(const std::string& stage, bool transit);
+  void publish_histograms();
+  std::optional<BatchedHistogram> tick_to_order_;
+  std::vector<OrderPathStage> order_path_;
   std::map<std::string, uint64_t> counters_;
   std::vector<transport::Subscriber*> subscribers_;
   std::vector<transport::Publisher*> publishers_;
@@ -152,7 +162,7 @@ class Service {
   std::vector<std::function<void(const config::AppConfig&)>> reloaders_;
   uint64_t malformed_seen_ = 0, malformed_own_ = 0, last_input_seq_ = 0;
   bool redis_ok_ = true;
-  std::chrono::steady_clock::time_point next_status_{}, next_flush_{};
+  std::chrono::steady_clock::time_point next_status_{}, next_flush_{}, next_histograms_{};
 };
 
 class StartupError : public std::runtime_error {

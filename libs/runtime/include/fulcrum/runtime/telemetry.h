@@ -18,6 +18,31 @@
 
 namespace fulcrum::runtime {
 
+// The latency histograms' buckets: 10 µs to about 10 s, ×1.25 each.
+const prometheus::Histogram::BucketBoundaries& latency_buckets();
+
+// A histogram one thread observes into without a lock. prometheus-cpp's Observe takes the
+// series' mutex and runs two compare-and-swap loops per value; the order router makes a
+// dozen observations per order (tick-to-order and each hop of the order path), so this
+// counts them here and hands them to the series at publish(), one ObserveMultiple. Nothing
+// observed is visible before that publish (Service::tick does it every few milliseconds).
+class BatchedHistogram {
+ public:
+  BatchedHistogram(prometheus::Histogram& series, const prometheus::Histogram::BucketBoundaries& bounds);
+  // Into the bucket prometheus-cpp's Observe chooses: the first bound ≥ value (its
+  // lower_bound), else +Inf. A NaN compares with nothing, so it lands in the first bucket.
+  void observe(double value);
+  void publish();
+  bool pending() const { return pending_; }
+
+ private:
+  prometheus::Histogram* series_;
+  const prometheus::Histogram::BucketBoundaries* bounds_;
+  std::vector<double> counts_;  // one per bound, then +Inf
+  double sum_ = 0;
+  bool pending_ = false;
+};
+
 class Telemetry {
  public:
   // Binds 127.0.0.1:`port` (a bind address "host:port" is also accepted); throws
