@@ -258,8 +258,8 @@ void Service::tick() {
   }
   const auto now = std::chrono::steady_clock::now();
   if (now >= next_histograms_) {
-    // Often enough that a scrape or a test never waits on it; rarely enough that a quiet
-    // path does not pay a publish (62 buckets) per observation.
+    // A scrape lags by at most this while the service is busy (by one poll timeout once it
+    // is quiet), and a slow stream does not pay a 62-bucket publish per observation.
     next_histograms_ = now + std::chrono::milliseconds(10);
     publish_histograms();
   }
