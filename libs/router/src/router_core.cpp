@@ -13,7 +13,7 @@ namespace {
 template <class Message>
 std::string journal_entry(char kind, const Message& m, std::string_view wire) {
   std::string e;
-  e.reserve(1 + (wire.empty() ? m.ByteSizeLong() : wire.size()));
+  e.reserve(1 + wire.size());  // AppendToString sizes its own growth
   e.push_back(kind);
   if (wire.empty()) m.AppendToString(&e);
   else e.append(wire);

@@ -225,11 +225,8 @@ void Service::observe_order_path(const v1::Header& in, int64_t recv_ns) {
 
 BatchedHistogram& Service::order_path(const std::string& stage, bool transit) {
   auto it = std::find_if(order_path_.begin(), order_path_.end(), [&](const OrderPathStage& s) { return s.stage == stage; });
-  if (it == order_path_.end()) {
-    order_path_.push_back(OrderPathStage{stage, std::nullopt, std::nullopt});
-    it = order_path_.end() - 1;
-  }
-  auto& h = transit ? it->transit : it->work;
+  auto& found = it != order_path_.end() ? *it : order_path_.emplace_back(OrderPathStage{stage, std::nullopt, std::nullopt});
+  auto& h = transit ? found.transit : found.work;
   if (!h) h.emplace(metrics_->order_path(stage, transit ? "transit" : "work"), latency_buckets());
   return *h;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <stdexcept>
+#include <utility>
 
 namespace fulcrum::runtime {
 
@@ -17,12 +18,11 @@ const prometheus::Histogram::BucketBoundaries& latency_buckets() {
   return buckets;
 }
 
-BatchedHistogram::BatchedHistogram(prometheus::Histogram& series, const prometheus::Histogram::BucketBoundaries& bounds)
-    : series_(&series), bounds_(&bounds), counts_(bounds.size() + 1, 0.0) {}
+BatchedHistogram::BatchedHistogram(prometheus::Histogram& series, prometheus::Histogram::BucketBoundaries bounds)
+    : series_(&series), bounds_(std::move(bounds)), counts_(bounds_.size() + 1, 0.0) {}
 
 void BatchedHistogram::observe(double value) {
-  const auto& b = *bounds_;
-  const size_t bucket = static_cast<size_t>(std::lower_bound(b.begin(), b.end(), value) - b.begin());
+  const size_t bucket = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
   counts_[bucket] += 1;
   sum_ += value;
   pending_ = true;
@@ -119,9 +119,7 @@ prometheus::Histogram& Telemetry::tick_to_order_latency() {
 }
 
 prometheus::Histogram& Telemetry::order_path(const std::string& stage, const std::string& part) {
-  auto& h = order_path_by_segment_[{stage, part}];
-  if (!h) h = &order_path_->Add({{"stage", stage}, {"part", part}}, latency_buckets());
-  return *h;
+  return order_path_->Add({{"stage", stage}, {"part", part}}, latency_buckets());
 }
 
 prometheus::Gauge& Telemetry::account_gauge(const std::string& name, const std::string& help, const std::string& account) {

@@ -28,7 +28,7 @@ const prometheus::Histogram::BucketBoundaries& latency_buckets();
 // observed is visible before that publish (Service::tick does it every few milliseconds).
 class BatchedHistogram {
  public:
-  BatchedHistogram(prometheus::Histogram& series, const prometheus::Histogram::BucketBoundaries& bounds);
+  BatchedHistogram(prometheus::Histogram& series, prometheus::Histogram::BucketBoundaries bounds);
   // Into the bucket prometheus-cpp's Observe chooses: the first bound ≥ value (its
   // lower_bound), else +Inf. A NaN compares with nothing, so it lands in the first bucket.
   void observe(double value);
@@ -37,7 +37,7 @@ class BatchedHistogram {
 
  private:
   prometheus::Histogram* series_;
-  const prometheus::Histogram::BucketBoundaries* bounds_;
+  prometheus::Histogram::BucketBoundaries bounds_;  // the series' own, as given at its Add
   std::vector<double> counts_;  // one per bound, then +Inf
   double sum_ = 0;
   bool pending_ = false;
@@ -92,7 +92,6 @@ class Telemetry {
   prometheus::Family<prometheus::Histogram>* hop_latency_;
   prometheus::Family<prometheus::Histogram>* tick_to_order_;
   prometheus::Family<prometheus::Histogram>* order_path_;
-  std::map<std::pair<std::string, std::string>, prometheus::Histogram*> order_path_by_segment_;
   prometheus::Histogram* tick_to_order_all_ = nullptr;
   // Series handles by label, looked up once: a Family::Add per order or frame hashes its
   // labels under the family's lock (the hot path, one thread, calls these).
