@@ -94,7 +94,7 @@ Service::Service(std::string name, ServiceOptions opts)
     throw StartupError(kExitStartup, e.what());
   }
   metrics_->redis_up().Set(1);
-  tick_to_order_.emplace(metrics_->tick_to_order_latency(), latency_buckets());
+  tick_to_order_.emplace(metrics_->tick_to_order_latency());
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGPIPE, SIG_IGN);
@@ -177,7 +177,7 @@ bool Service::accept(const v1::Header& in, const std::string& topic, int64_t rec
     if (last.send_ns() > 0 && recv_ns >= last.send_ns()) {
       auto hop = hop_by_service_.find(last.service());
       if (hop == hop_by_service_.end())
-        hop = hop_by_service_.try_emplace(last.service(), metrics_->hop_latency(last.service()), latency_buckets()).first;
+        hop = hop_by_service_.try_emplace(last.service(), metrics_->hop_latency(last.service())).first;
       hop->second.observe(static_cast<double>(recv_ns - last.send_ns()) * 1e-9);
     }
   }
@@ -227,7 +227,7 @@ BatchedHistogram& Service::order_path(const std::string& stage, bool transit) {
   auto it = std::find_if(order_path_.begin(), order_path_.end(), [&](const OrderPathStage& s) { return s.stage == stage; });
   auto& found = it != order_path_.end() ? *it : order_path_.emplace_back(OrderPathStage{stage, std::nullopt, std::nullopt});
   auto& h = transit ? found.transit : found.work;
-  if (!h) h.emplace(metrics_->order_path(stage, transit ? "transit" : "work"), latency_buckets());
+  if (!h) h.emplace(metrics_->order_path(stage, transit ? "transit" : "work"));
   return *h;
 }
 

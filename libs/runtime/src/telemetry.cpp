@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 #include <stdexcept>
-#include <utility>
 
 namespace fulcrum::runtime {
 
@@ -18,8 +17,11 @@ const prometheus::Histogram::BucketBoundaries& latency_buckets() {
   return buckets;
 }
 
-BatchedHistogram::BatchedHistogram(prometheus::Histogram& series, prometheus::Histogram::BucketBoundaries bounds)
-    : series_(&series), bounds_(std::move(bounds)), counts_(bounds_.size() + 1, 0.0) {}
+BatchedHistogram::BatchedHistogram(prometheus::Histogram& series) : series_(&series) {
+  const auto buckets = series.Collect().histogram.bucket;  // the finite bounds, then +Inf
+  for (size_t i = 0; i + 1 < buckets.size(); ++i) bounds_.push_back(buckets[i].upper_bound);
+  counts_.assign(buckets.size(), 0.0);
+}
 
 void BatchedHistogram::observe(double value) {
   const size_t bucket = static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());

@@ -30,7 +30,7 @@ void expect_same(const prometheus::Histogram& batched, const prometheus::Histogr
 TEST(BatchedHistogram, PublishesExactlyWhatObserveWouldHave) {
   const auto& bounds = latency_buckets();
   prometheus::Histogram batched_series(bounds), direct(bounds);
-  BatchedHistogram h(batched_series, bounds);
+  BatchedHistogram h(batched_series);
   // Every bound itself (Prometheus buckets are le: a value on a bound belongs to it), just
   // above each, below the first, past the last, zero and negative.
   std::vector<double> values{0.0, -1.0, 1e-9, 100.0, 1e9};
@@ -61,7 +61,7 @@ TEST(BatchedHistogram, PublishesExactlyWhatObserveWouldHave) {
 TEST(BatchedHistogram, ANaNGoesWhereObservePutsIt) {
   const auto& bounds = latency_buckets();
   prometheus::Histogram batched_series(bounds), direct(bounds);
-  BatchedHistogram h(batched_series, bounds);
+  BatchedHistogram h(batched_series);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   h.observe(nan);
   direct.Observe(nan);

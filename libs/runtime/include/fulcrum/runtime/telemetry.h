@@ -28,7 +28,8 @@ const prometheus::Histogram::BucketBoundaries& latency_buckets();
 // observed is visible before that publish (Service::tick does it every few milliseconds).
 class BatchedHistogram {
  public:
-  BatchedHistogram(prometheus::Histogram& series, prometheus::Histogram::BucketBoundaries bounds);
+  // Its buckets are the series' own, read from it once here.
+  explicit BatchedHistogram(prometheus::Histogram& series);
   // Into the bucket prometheus-cpp's Observe chooses: the first bound ≥ value (its
   // lower_bound), else +Inf. A NaN compares with nothing, so it lands in the first bucket.
   void observe(double value);
@@ -37,7 +38,7 @@ class BatchedHistogram {
 
  private:
   prometheus::Histogram* series_;
-  prometheus::Histogram::BucketBoundaries bounds_;  // the series' own, as given at its Add
+  prometheus::Histogram::BucketBoundaries bounds_;  // the finite upper bounds, ascending
   std::vector<double> counts_;  // one per bound, then +Inf
   double sum_ = 0;
   bool pending_ = false;
