@@ -70,12 +70,11 @@ echo "== bare relay, same transport and socket settings, source paced as market-
 # The mesh's rates, past the 50 000 target so the table shows where it stops keeping up.
 RATES=(1000 10000 20000 30000 40000 50000 60000 70000)
 "$BUILD/tests/zmq_relay_bench" 3 tcp sleep "${RATES[@]}" 100000 200000 | tee "$WORK/relay.txt"
-relay() { awk -v r="$1" -v c="$2" '$1==r {print $c}' "$WORK/relay.txt"; }
+relay() { awk -v r="$1" -v c="$2" '$1==r {print $c}' "$WORK/relay${3:-}.txt"; }  # relay RATE COLUMN [-spin]
 # For reference only: a source that busy-waits keeps one core out of idle, which on these
 # VMs makes every wake-up at 1 000/s cheaper. market-data sleeps, so this is not the baseline.
 echo "== the same relay with a busy-waiting source (reference) =="
 "$BUILD/tests/zmq_relay_bench" 3 tcp spin 1000 10000 | tee "$WORK/relay-spin.txt"
-relay_spin() { awk -v r="$1" -v c="$2" '$1==r {print $c}' "$WORK/relay-spin.txt"; }
 
 declare -A SENT SEEN P50 P99 P999 G50 G99
 for rate in "${RATES[@]}"; do
@@ -115,7 +114,7 @@ for rate in "${RATES[@]}"; do
 done
 echo "highest sustained rate (no loss, p50 ≤ 2× relay, there and at every lower rate), full path: $best events/s (relay: $(grep -o '[0-9]* msgs/s' "$WORK/relay.txt" | tail -1))"
 for rate in 1000 10000; do
-  echo "   at $rate/s against the busy-waiting relay (reference): p50 ${P50[$rate]} µs against $(relay_spin "$rate" 4) µs, $(div "${P50[$rate]}" "$(relay_spin "$rate" 4)")×"
+  echo "   at $rate/s against the busy-waiting relay (reference): p50 ${P50[$rate]} µs against $(relay "$rate" 4 -spin) µs, $(div "${P50[$rate]}" "$(relay "$rate" 4 -spin)")×"
 done
 echo
 echo "== ingest market-data → feature-engine (8 symbols, bars + mark + funding + instant ends) =="

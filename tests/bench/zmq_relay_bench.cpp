@@ -75,9 +75,11 @@ Result run_rate(transport::Publisher& pub, transport::Subscriber& sink, double r
     const int64_t start = now_ns();
     for (size_t i = 0; i < n; ++i) {
       const int64_t due = start + static_cast<int64_t>(static_cast<double>(i) * 1e9 / rate);
-      if (pacing == Pacing::kSleep) std::this_thread::sleep_until(steady_clock::time_point(nanoseconds(due)));
-      while (now_ns() < due) {
-      }
+      if (pacing == Pacing::kSleep)
+        std::this_thread::sleep_until(steady_clock::time_point(nanoseconds(due)));
+      else
+        while (now_ns() < due) {
+        }
       p.seq = first + i;
       p.sent_ns = now_ns();
       pub.publish(kTopic, std::string(reinterpret_cast<const char*>(&p), sizeof p));
