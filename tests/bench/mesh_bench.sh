@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Mesh benchmark: prints one table. Every figure is measured in this run, beside a bare
-# six-hop ZeroMQ relay over the same transport (tcp loopback, PUB/SUB, same HWM) whose
-# source is paced the way market-data's --rate paces, because these 2-vCPU VMs move
-# 20–40 % between runs.
-#   - tick-to-order latency through all six services, paced at 1 000 to 50 000 events/s,
+# Mesh benchmark: prints one table. These 2-vCPU VMs move 20–40 % between runs, so every
+# figure is measured in this run, beside a bare six-hop ZeroMQ relay over the same
+# transport (tcp loopback, PUB/SUB, same HWM) whose source is paced the way market-data's
+# --rate paces.
+#   - tick-to-order latency through all six services, paced at 1 000 to 70 000 events/s,
 #     every event forced through to an order (leverage --force-orders);
 #   - the highest paced rate the full path carries without loss or queueing;
 #   - market-data → feature-engine ingest flat out, with its loss;
