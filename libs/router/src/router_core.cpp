@@ -3,20 +3,21 @@
 #include <algorithm>
 
 #include "fulcrum/transport/codec.h"
+#include "fulcrum/transport/hop_trail.h"
 #include "fulcrum/transport/strategy_codec.h"
 #include "fulcrum/transport/topics.h"
 
 namespace fulcrum::router {
 
 namespace {
-// A journal entry: its kind, then the message's bytes (the wire's when given).
+// A journal entry: its kind, then the message's bytes (the wire's when given) without the
+// header's hop trail, which is telemetry and half an order batch (transport/hop_trail.h).
 template <class Message>
 std::string journal_entry(char kind, const Message& m, std::string_view wire) {
-  std::string e;
-  e.reserve(1 + wire.size());  // AppendToString sizes its own growth
-  e.push_back(kind);
-  if (wire.empty()) m.AppendToString(&e);
-  else e.append(wire);
+  std::string serialized;
+  if (wire.empty()) wire = serialized = m.SerializeAsString();
+  std::string e(1, kind);
+  if (!transport::append_without_hop_trail(wire, e)) e.append(wire);  // it parsed, so it scans: kept whole all the same
   return e;
 }
 }  // namespace

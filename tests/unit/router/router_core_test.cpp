@@ -134,31 +134,72 @@ TEST(RouterCore, RecoveryFromItsJournalIsExactAndSilent) {
   EXPECT_EQ(first.core.result().runs[0].venue->closed_trades().size(), 1u);
 }
 
-// Given the bytes an input was parsed from, the journal keeps those bytes, not a second
-// serialization; a restart from them stands where the first life stood. The wires here
-// parse to the same messages but differ from their serialization (a message's bytes
-// twice, or followed by a second encoding of a field), so a re-serialization would show.
-TEST(RouterCore, TheJournalKeepsTheWireBytesItWasGiven) {
+namespace {
+// A header as a stage stamps it: run, stream, warm-up flag and a hop trail of `hops` stages.
+v1::Header stamped_header(int hops, bool warmup) {
+  v1::Header h;
+  h.set_run_id("r42");
+  h.set_stream("market-data");
+  h.set_stream_seq(7);
+  h.set_exchange_ts_ms(kT0);
+  h.set_warmup(warmup);
+  for (int i = 0; i < hops; ++i) {
+    auto* hop = h.add_hops();
+    hop->set_service("stage-" + std::to_string(i));
+    hop->set_recv_ns(1'700'000'000'000'000'000 + i);
+    hop->set_send_ns(1'700'000'000'000'000'100 + i);
+  }
+  return h;
+}
+// A message with only its header set: serialized before a body, it is that message's header
+// (protobuf merges a message's concatenated encodings).
+template <class Message>
+std::string header_bytes(const v1::Header& h) {
+  Message m;
+  *m.mutable_header() = h;
+  return m.SerializeAsString();
+}
+v1::Header without_hops(v1::Header h) {
+  h.clear_hops();
+  return h;
+}
+}  // namespace
+
+// Given the bytes an input was parsed from, the journal keeps those bytes less the header's
+// hop trail, not a second serialization; a restart from them stands where the first life
+// stood. The wires here parse to the same messages but differ from their serialization (a
+// body twice, or followed by a second encoding of a field), so a re-serialization would
+// show, and each carries a trail of hops, which must not.
+TEST(RouterCore, TheJournalKeepsTheWireBytesItWasGivenLessTheHopTrail) {
   auto free_running = settings();
   free_running.lockstep = false;
   Rig first({}, free_running);
   std::vector<std::string> expected;
   for (int i = 0; i < 6; ++i) {
-    const auto ev = bar_event(i);
-    const auto wire = ev.SerializeAsString() + ev.SerializeAsString();
+    const auto header = stamped_header(1, false);
+    const auto body = bar_event(i).SerializeAsString();
+    v1::MarketEvent ev;
+    const auto wire = header_bytes<v1::MarketEvent>(header) + body + body;
+    ASSERT_TRUE(ev.ParseFromString(wire));
     first.core.on_market(ev, wire);
-    expected.push_back("m" + wire);
-    const auto end = instant_end(instant(i));
-    first.core.on_market(end);  // no wire: serialized
-    expected.push_back("m" + end.SerializeAsString());
+    expected.push_back("m" + header_bytes<v1::MarketEvent>(without_hops(header)) + body + body);
+    auto end = instant_end(instant(i));
+    *end.mutable_header() = header;
+    first.core.on_market(end);  // no wire: serialized, and the trail left out all the same
+    auto end_bare = end;
+    end_bare.mutable_header()->clear_hops();
+    expected.push_back("m" + end_bare.SerializeAsString());
     for (const auto& a : kAccounts) {
-      const auto b = batch(a, i);
+      const auto trail = stamped_header(5, false);  // as the router gets it: five stages on
+      auto b = batch(a, i);
       v1::OrderBatch account_again;
       account_again.set_account(a);
-      const auto batch_wire = b.SerializeAsString() + account_again.SerializeAsString();
-      ASSERT_NE(batch_wire, b.SerializeAsString());
+      const auto batch_body = b.SerializeAsString() + account_again.SerializeAsString();
+      const auto batch_wire = header_bytes<v1::OrderBatch>(trail) + batch_body;
+      ASSERT_TRUE(b.ParseFromString(batch_wire));
       first.core.on_batch(b, batch_wire);
-      expected.push_back("o" + batch_wire);
+      expected.push_back("o" + header_bytes<v1::OrderBatch>(without_hops(trail)) + batch_body);
+      ASSERT_LT(expected.back().size(), batch_wire.size() / 2 + 1) << "the trail was most of this batch";
     }
   }
   ASSERT_TRUE(first.journal.commit());
@@ -167,6 +208,32 @@ TEST(RouterCore, TheJournalKeepsTheWireBytesItWasGiven) {
   Rig second(first.journal.committed(), free_running);
   EXPECT_EQ(second.core.recover(), expected.size());
   EXPECT_EQ(ledgers(second.core), ledgers(first.core));
+}
+
+// What the journal drops is telemetry only: a warm-up instant stays warm-up after a restart,
+// so its hour stays off the equity curve.
+TEST(RouterCore, AJournaledWarmUpInstantIsStillWarmUpAfterARestart) {
+  auto free_running = settings();
+  free_running.lockstep = false;
+  Rig first({}, free_running);
+  ASSERT_EQ(instant(11), kT0 + core::kMsPerHour);  // a warm-up hour; instant 23's is the account's
+  for (int i = 0; i < 24; ++i) {
+    auto ev = bar_event(i);
+    *ev.mutable_header() = stamped_header(1, i < 12);
+    first.core.on_market(ev, ev.SerializeAsString());
+    auto end = instant_end(instant(i));
+    *end.mutable_header() = stamped_header(1, i < 12);
+    first.core.on_market(end, end.SerializeAsString());
+  }
+  ASSERT_TRUE(first.journal.commit());
+  Rig second(first.journal.committed(), free_running);
+  ASSERT_EQ(second.core.recover(), first.journal.committed().size());
+  for (size_t r = 0; r < first.core.result().runs.size(); ++r) {
+    const auto& curve = second.core.result().runs[r].equity_curve;
+    ASSERT_EQ(first.core.result().runs[r].equity_curve.size(), 1u);
+    ASSERT_EQ(curve.size(), 1u);
+    EXPECT_EQ(curve[0].time_ms, kT0 + 2 * core::kMsPerHour);
+  }
 }
 
 TEST(RouterCore, TheAckWaitsForTheJournalCommit) {

@@ -78,8 +78,8 @@ class RouterCore {
   // Applies what a previous life journaled, with the sink silent. Returns the entries
   // replayed. Throws core::JournalError on a corrupt entry.
   size_t recover();
-  // `wire`, when given, is the bytes the input was parsed from: journaled as they are,
-  // instead of serialized again.
+  // `wire`, when given, is the bytes the input was parsed from: journaled as they are, less
+  // the header's hop trail, instead of serialized again.
   void on_market(const v1::MarketEvent& ev, std::string_view wire = {});
   // kEarly: held until its instant's market events are all in. kHeld (lockstep): held until
   // every member's batch of the instant is in, then all apply in member order, so variants
