@@ -12,7 +12,9 @@ namespace fulcrum::transport {
 // is its v1::Header, as every message of proto/fulcrum/v1 that carries one declares it (the
 // transport tests check each). All else is kept byte for byte, unknown fields included, so
 // the result parses to the same message with its hops cleared. False, with `out` unchanged,
-// when `wire` is not well-formed protobuf.
+// when `wire` is not a sequence of well-formed fields. True is no proof that protobuf would
+// parse it: the scan checks framing, not what lies inside a field (UTF-8, an overlong
+// length), so a caller parses first, as the router does.
 bool append_without_hop_trail(std::string_view wire, std::string& out);
 
 }  // namespace fulcrum::transport
