@@ -23,9 +23,13 @@
 // subscriber also takes a message of several [topic][payload] pairs (the bundles of
 // earlier versions). A bundle holds at most kMaxBundleFrames frames and kMaxBundleBytes of
 // payload; it counts as one message against the high-water mark, so a subscriber that
-// stalls while its publisher sends full bundles holds up to HWM × 16 KiB (1.6 GB), against
+// stalls while its publisher sends full bundles holds up to HWM × 32 KiB (3.2 GB), against
 // ≈ 30 MB for single frames at our message sizes. Bundles are full only under bursts of
-// thousands of frames a second; the cap is the price of their amortisation.
+// thousands of frames a second; the cap is the price of their amortisation. 256 frames,
+// not 64: a replay at 50 000 instants a second makes 100 frames a millisecond, and at 64
+// every hop paid a third more turns (and about a fifth more CPU on the whole path).
+// A peer built with the old cap refuses the larger bundles: both sides of an edge upgrade
+// together, as with the bundle format itself.
 #include <algorithm>
 #include <chrono>
 #include <climits>
@@ -51,8 +55,8 @@ inline constexpr int kDefaultHwm = 100'000;
 inline constexpr int64_t kDefaultMaxMessageBytes = 1 << 20;
 void set_max_message_bytes(int64_t bytes);
 int64_t max_message_bytes();
-inline constexpr size_t kMaxBundleFrames = 64;
-inline constexpr size_t kMaxBundleBytes = 16 * 1024;
+inline constexpr size_t kMaxBundleFrames = 256;
+inline constexpr size_t kMaxBundleBytes = 32 * 1024;
 // No topic starts with a control character: a bundle's first part cannot be a real topic.
 inline constexpr std::string_view kBundleTopic = "\x01bundle";
 
