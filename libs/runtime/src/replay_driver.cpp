@@ -98,10 +98,10 @@ class Replay {
       const auto now = std::chrono::steady_clock::now();
       if (now < due) {
         // Coalescing: when the next instant is due within kCoalesce and what waits has
-        // waited less than kMaxHold, it joins the same bundle. At 1 000 instants a second
-        // nothing is held; at 20 000 about twenty share each hop's wake-ups, which on two
+        // waited less than max_hold_, it joins the same bundle. At 1 000 instants a second
+        // nothing is held; at 20 000 about forty share each hop's wake-ups, which on two
         // cores are most of a hop's cost.
-        if (due - now > kCoalesce || now - held_since_ >= kMaxHold) flush();
+        if (due - now > kCoalesce || now - held_since_ >= max_hold_) flush();
         std::this_thread::sleep_until(due);
       }
     } else if (cfg_.mesh.replay == config::ReplayMode::kRealtime) {
@@ -168,12 +168,20 @@ class Replay {
   std::string payload_;
   uint64_t published_ = 0, resends_ = 0, instants_ = 0, dropped_booked_ = 0;
   static constexpr auto kCoalesce = std::chrono::microseconds(200);
-  static constexpr auto kMaxHold = std::chrono::microseconds(1000);
+  const std::chrono::microseconds max_hold_ = paced_max_hold(opts_.rate);
   std::chrono::steady_clock::time_point held_since_{};  // the oldest frame of the bundle that waits
   std::chrono::steady_clock::time_point wall_start_{};
 };
 
 }  // namespace
+
+std::chrono::microseconds paced_max_hold(double events_per_second) {
+  constexpr double kCalmRate = 10'000, kBusyRate = 20'000, kCalmHoldUs = 1'000, kBusyHoldUs = 2'000;
+  if (!(events_per_second > kCalmRate)) return std::chrono::microseconds(static_cast<int64_t>(kCalmHoldUs));  // NaN too
+  if (events_per_second >= kBusyRate) return std::chrono::microseconds(static_cast<int64_t>(kBusyHoldUs));
+  const double share = (events_per_second - kCalmRate) / (kBusyRate - kCalmRate);
+  return std::chrono::microseconds(static_cast<int64_t>(kCalmHoldUs + share * (kBusyHoldUs - kCalmHoldUs)));
+}
 
 int run_replay(Service& svc, const transport::ReplayFeed& feed, transport::Publisher& pub, transport::Subscriber* acks, const ReplayOptions& opts) {
   return Replay(svc, feed, pub, acks, opts).run();
