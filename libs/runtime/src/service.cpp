@@ -350,19 +350,4 @@ int run_service(const std::string& name, int argc, char** argv, const std::funct
   }
 }
 
-std::vector<size_t> poll_inputs(const std::vector<transport::Subscriber*>& subs, std::chrono::milliseconds timeout) {
-  std::vector<zmq::pollitem_t> items;
-  for (auto* s : subs) items.push_back({s->socket().handle(), 0, ZMQ_POLLIN, 0});
-  std::vector<size_t> ready;
-  try {
-    zmq::poll(items.data(), items.size(), timeout);
-  } catch (const zmq::error_t& e) {
-    if (e.num() == EINTR) return ready;
-    throw;
-  }
-  for (size_t i = 0; i < items.size(); ++i)
-    if (items[i].revents & ZMQ_POLLIN) ready.push_back(i);
-  return ready;
-}
-
 }  // namespace fulcrum::runtime

@@ -133,11 +133,12 @@ void StageHost::recover() {
   }
 }
 
-size_t StageHost::drain() {
+size_t StageHost::drain(const std::vector<size_t>& ready) {
   size_t got = 0;
-  for (size_t i = 0; i < inputs_.size(); ++i) {
+  for (const size_t i : ready) {
     // Drain a burst (an instant's market events arrive together), but bounded, so one
-    // busy input cannot starve the other.
+    // busy input cannot starve the other: one left with frames is not drained() and so
+    // comes back from the next wait at once.
     for (int n = 0; n < 4096; ++n) {
       auto frame = inputs_[i].sub->take();
       if (!frame) break;
@@ -162,8 +163,10 @@ int StageHost::run() {
   pub_.begin_batch();
   for (auto* p : batched_) p->begin_batch();
   while (svc_.running()) {
-    // Poll only when nothing is waiting: under load a turn costs no system call per frame.
-    if (drain() == 0 && !poll_inputs(subs, std::chrono::milliseconds(50)).empty()) drain();
+    // One poll(2) a turn, and only the inputs that may have frames are read: an input read
+    // to empty costs two system calls, so reading the quiet ones too cost each turn more
+    // than the wait itself.
+    drain(transport::wait_for_input(subs, std::chrono::milliseconds(50)));
     if (!unpublished_.empty()) {
       const auto waiting = unpublished_;
       for (const auto& key : waiting)

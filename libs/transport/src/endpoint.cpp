@@ -1,6 +1,7 @@
 #include "fulcrum/transport/endpoint.h"
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include "fulcrum/core/length_prefix.h"
@@ -213,6 +215,7 @@ Subscriber::Subscriber(zmq::context_t& ctx, const std::string& endpoint, const s
   // instead of silently discarded inside ZeroMQ.
   socket_.set(zmq::sockopt::subscribe, "");
   role_ = open_endpoint(socket_, endpoint, EndpointRole::kConnect);
+  wake_fd_ = socket_.get(zmq::sockopt::fd);
 }
 
 Subscriber::Subscriber(zmq::context_t& ctx, const std::vector<std::string>& endpoints, const std::vector<std::string>& topics, int hwm)
@@ -224,6 +227,7 @@ void Subscriber::connect(const std::string& endpoint) {
   const auto [role, address] = endpoint_role(endpoint, EndpointRole::kConnect);
   // One socket is a CURVE server or a client, never both.
   if (role != role_) throw std::invalid_argument("endpoint '" + endpoint + "': a subscriber binds all its endpoints ('@') or connects all of them");
+  drained_ = false;  // connecting processes the socket's commands: a wake-up may be gone
   if (role == EndpointRole::kBind) socket_.bind(address);
   else socket_.connect(address);
 }
@@ -274,9 +278,15 @@ bool Subscriber::read_message() {
   parts.clear();
   size_t count = 0;
   next_ = ready_ = 0;
+  drained_ = false;
   try {
     zmq::message_t part;
-    if (!socket_.recv(part, zmq::recv_flags::dontwait)) return false;
+    if (!socket_.recv(part, zmq::recv_flags::dontwait)) {
+      // A recv that finds nothing has handled every pending command, so the mailbox's
+      // descriptor now stays quiet until something new arrives.
+      drained_ = true;
+      return false;
+    }
     for (;;) {
       ++count;
       const bool more = part.more();
@@ -315,19 +325,41 @@ const ReceivedFrame* Subscriber::take() {
 
 std::optional<ReceivedFrame> Subscriber::receive(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
+  for (bool first = true;; first = false) {
     if (const auto* f = take()) return *f;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    try {
-      if (zmq::poll(&item, 1, std::max(left, std::chrono::milliseconds(0))) <= 0) return std::nullopt;
-    } catch (const zmq::error_t& e) {
-      // A signal (SIGTERM, Ctrl-C) interrupts the wait: no message, and the caller's loop
-      // sees that the service is stopping. Only that is expected here.
-      if (e.num() == EINTR) return std::nullopt;
-      throw;
+    // The deadline holds even when the wait keeps answering at once (a wake-up that was no
+    // message, or a receive that keeps failing and so never finds the socket drained).
+    if (!first && left.count() <= 0) return std::nullopt;
+    if (wait_for_input({this}, std::max(left, std::chrono::milliseconds(0))).empty()) return std::nullopt;  // timeout or signal
+  }
+}
+
+std::vector<size_t> wait_for_input(const std::vector<Subscriber*>& subs, std::chrono::milliseconds timeout) {
+  std::vector<size_t> ready;
+  std::vector<pollfd> fds;
+  std::vector<size_t> index;
+  for (size_t i = 0; i < subs.size(); ++i) {
+    if (!subs[i]->drained()) {
+      ready.push_back(i);
+    } else {
+      fds.push_back({subs[i]->wake_fd(), POLLIN, 0});
+      index.push_back(i);
     }
   }
+  if (fds.empty()) return ready;
+  const int wait_ms = ready.empty() ? static_cast<int>(std::clamp<int64_t>(timeout.count(), 0, INT32_MAX)) : 0;
+  const int n = ::poll(fds.data(), fds.size(), wait_ms);
+  if (n < 0) {
+    // A signal (SIGTERM, Ctrl-C) interrupts the wait: no input, and the caller's loop sees
+    // that the service is stopping. Only that is expected here.
+    if (errno == EINTR) return ready;
+    throw std::system_error(errno, std::generic_category(), "poll of subscriber sockets");
+  }
+  for (size_t k = 0; k < fds.size() && n > 0; ++k)
+    if (fds[k].revents != 0) ready.push_back(index[k]);
+  std::sort(ready.begin(), ready.end());
+  return ready;
 }
 
 }  // namespace fulcrum::transport

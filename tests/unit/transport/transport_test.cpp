@@ -60,7 +60,7 @@ TEST(Transport, GarbageOnTheSocketIsCountedAndNeverStopsGoodMessages) {
   // A raw PUB socket on the same subscriber sends what a broken or foreign peer might.
   zmq::socket_t rogue(ctx, zmq::socket_type::pub);
   rogue.bind("inproc://rogue");
-  sub.socket().connect("inproc://rogue");
+  sub.connect("inproc://rogue");
   std::this_thread::sleep_for(50ms);
   rogue.send(zmq::str_buffer("just one frame"), zmq::send_flags::none);
   rogue.send(zmq::str_buffer("md"), zmq::send_flags::sndmore);
@@ -181,7 +181,7 @@ TEST(Transport, AForgedBundleDeliversOnlyItsGoodFrames) {
   while (sub.receive(50ms)) {}
   zmq::socket_t rogue(ctx, zmq::socket_type::pub);
   rogue.bind("inproc://forged");
-  sub.socket().connect("inproc://forged");
+  sub.connect("inproc://forged");
   std::this_thread::sleep_for(50ms);
   const auto send_parts = [&](const std::vector<std::string>& parts) {
     for (size_t i = 0; i < parts.size(); ++i)

@@ -183,7 +183,4 @@ namespace fulcrum::runtime {
 int run_service(const std::string& name, int argc, char** argv, const std::function<void(CLI::App&)>& add_options,
                 const std::function<int(Service&)>& body);
 
-// Waits up to `timeout` for any of `subs` to have input; returns which ones do.
-std::vector<size_t> poll_inputs(const std::vector<transport::Subscriber*>& subs, std::chrono::milliseconds timeout);
-
 }  // namespace fulcrum::runtime

@@ -4,8 +4,9 @@
 // state, answers a re-sent instant from cache, and publishes what the stage produced. A
 // stage is then only its typed handlers, which call the stage object from libs/strategy
 // (or libs/risk) and say what they produced; its main.cpp holds nothing else. A turn
-// drains every input without a poll per frame and sends what it produced as one bundle
-// per socket (transport/endpoint.h), so a burst costs each hop one wake-up.
+// waits once, drains the inputs that have frames without a poll per frame, and sends what
+// it produced as one bundle per socket (transport/endpoint.h), so a burst costs each hop
+// one wake-up.
 //
 // Recovery (lockstep): a stage with a journal replays it at start, through the same handlers, with
 // publishing and header booking turned off. Its objects (indicator windows, the planner's
@@ -100,7 +101,7 @@ class StageHost {
     FrameHandler handler;
   };
   void dispatch(size_t input, const transport::ReceivedFrame& frame, int64_t recv_ns);
-  size_t drain();  // every frame already here, each input bounded; returns how many
+  size_t drain(const std::vector<size_t>& ready);  // the frames already here on those inputs, each bounded; returns how many
   void flush_outputs();
   void record_current();
   bool publish_if_committed(const std::string& key);
