@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
 #include <thread>
 
 #include "fulcrum/transport/endpoint.h"
@@ -40,6 +41,15 @@ std::optional<std::string> next_payload(transport::Subscriber& sub, std::chrono:
   return std::nullopt;
 }
 
+// A publisher and its subscriber, joined and read to empty.
+struct Link {
+  Link(zmq::context_t& ctx, const std::string& name) : pub(ctx, "inproc://" + name), sub(ctx, "inproc://" + name, {transport::topics::kMarket}) {
+    connect_and_drain(pub, sub);
+  }
+  transport::Publisher pub;
+  transport::Subscriber sub;
+};
+
 std::chrono::milliseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
 }
@@ -56,9 +66,8 @@ TEST(WaitForInput, ASubscriberNotYetReadIsReturnedWithoutWaiting) {
 
 TEST(WaitForInput, AReadThatFindsNothingMarksTheSubscriberDrainedAndAFrameUnmarksIt) {
   zmq::context_t ctx;
-  transport::Publisher pub(ctx, "inproc://marks");
-  transport::Subscriber sub(ctx, "inproc://marks", {transport::topics::kMarket});
-  connect_and_drain(pub, sub);
+  Link link(ctx, "marks");
+  auto& [pub, sub] = link;
   EXPECT_TRUE(sub.drained());
   pub.publish(transport::topics::kMarket, "x");
   ASSERT_NE(sub.take(), nullptr);
@@ -69,9 +78,8 @@ TEST(WaitForInput, AReadThatFindsNothingMarksTheSubscriberDrainedAndAFrameUnmark
 
 TEST(WaitForInput, ADrainedQuietSubscriberSleepsForTheTimeout) {
   zmq::context_t ctx;
-  transport::Publisher pub(ctx, "inproc://quiet");
-  transport::Subscriber sub(ctx, "inproc://quiet", {transport::topics::kMarket});
-  connect_and_drain(pub, sub);
+  Link link(ctx, "quiet");
+  auto& [pub, sub] = link;
   const auto start = Clock::now();
   EXPECT_TRUE(transport::wait_for_input({&sub}, 150ms).empty());
   EXPECT_GE(since(start), 140ms) << "returned early: a drained socket would be read in a busy loop";
@@ -79,9 +87,8 @@ TEST(WaitForInput, ADrainedQuietSubscriberSleepsForTheTimeout) {
 
 TEST(WaitForInput, AFramePublishedDuringTheWaitWakesIt) {
   zmq::context_t ctx;
-  transport::Publisher pub(ctx, "inproc://wake");
-  transport::Subscriber sub(ctx, "inproc://wake", {transport::topics::kMarket});
-  connect_and_drain(pub, sub);
+  Link link(ctx, "wake");
+  auto& [pub, sub] = link;
   std::thread sender([&] {
     std::this_thread::sleep_for(50ms);
     pub.publish(transport::topics::kMarket, "late");
@@ -97,9 +104,8 @@ TEST(WaitForInput, AFramePublishedDuringTheWaitWakesIt) {
 
 TEST(WaitForInput, AFrameThatCameBeforeTheWaitReturnsAtOnce) {
   zmq::context_t ctx;
-  transport::Publisher pub(ctx, "inproc://early");
-  transport::Subscriber sub(ctx, "inproc://early", {transport::topics::kMarket});
-  connect_and_drain(pub, sub);
+  Link link(ctx, "early");
+  auto& [pub, sub] = link;
   pub.publish(transport::topics::kMarket, "early");
   const auto start = Clock::now();
   EXPECT_EQ(transport::wait_for_input({&sub}, 10s), std::vector<size_t>{0});
@@ -109,26 +115,18 @@ TEST(WaitForInput, AFrameThatCameBeforeTheWaitReturnsAtOnce) {
 
 TEST(WaitForInput, OnlyTheInputThatGotAFrameIsReturned) {
   zmq::context_t ctx;
-  transport::Publisher pub_a(ctx, "inproc://a");
-  transport::Publisher pub_b(ctx, "inproc://b");
-  transport::Subscriber sub_a(ctx, "inproc://a", {transport::topics::kMarket});
-  transport::Subscriber sub_b(ctx, "inproc://b", {transport::topics::kMarket});
-  connect_and_drain(pub_a, sub_a);
-  connect_and_drain(pub_b, sub_b);
-  pub_b.publish(transport::topics::kMarket, "to b");
-  EXPECT_EQ(transport::wait_for_input({&sub_a, &sub_b}, 10s), std::vector<size_t>{1});
-  ASSERT_NE(sub_b.take(), nullptr);
-  EXPECT_EQ(sub_a.take(), nullptr) << "the input left out had nothing";
+  Link a(ctx, "a"), b(ctx, "b");
+  b.pub.publish(transport::topics::kMarket, "to b");
+  EXPECT_EQ(transport::wait_for_input({&a.sub, &b.sub}, 10s), std::vector<size_t>{1});
+  ASSERT_NE(b.sub.take(), nullptr);
+  EXPECT_EQ(a.sub.take(), nullptr) << "the input left out had nothing";
 }
 
 TEST(WaitForInput, AnInputLeftWithFramesDoesNotHideAnotherThatGotOne) {
   zmq::context_t ctx;
-  transport::Publisher pub_a(ctx, "inproc://busy");
-  transport::Publisher pub_b(ctx, "inproc://other");
-  transport::Subscriber busy(ctx, "inproc://busy", {transport::topics::kMarket});
-  transport::Subscriber other(ctx, "inproc://other", {transport::topics::kMarket});
-  connect_and_drain(pub_a, busy);
-  connect_and_drain(pub_b, other);
+  Link a(ctx, "busy"), b(ctx, "other");
+  auto& [pub_a, busy] = a;
+  auto& [pub_b, other] = b;
   // A bundle of three frames, of which the reader takes one: two wait inside the subscriber,
   // where no descriptor can show them.
   pub_a.begin_batch();
@@ -145,10 +143,9 @@ TEST(WaitForInput, AnInputLeftWithFramesDoesNotHideAnotherThatGotOne) {
 
 TEST(WaitForInput, ConnectingAgainForgetsThatTheSubscriberWasDrained) {
   zmq::context_t ctx;
-  transport::Publisher pub(ctx, "inproc://first");
+  Link link(ctx, "first");
+  auto& [pub, sub] = link;
   transport::Publisher second(ctx, "inproc://second");
-  transport::Subscriber sub(ctx, "inproc://first", {transport::topics::kMarket});
-  connect_and_drain(pub, sub);
   ASSERT_TRUE(sub.drained());
   // Connecting runs the socket's pending commands, so a frame's wake-up can be spent there.
   pub.publish(transport::topics::kMarket, "before connect");
