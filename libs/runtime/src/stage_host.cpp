@@ -133,8 +133,7 @@ void StageHost::recover() {
   }
 }
 
-size_t StageHost::drain(const std::vector<size_t>& ready) {
-  size_t got = 0;
+void StageHost::drain(const std::vector<size_t>& ready) {
   for (const size_t i : ready) {
     // Drain a burst (an instant's market events arrive together), but bounded, so one
     // busy input cannot starve the other: one left with frames is not drained() and so
@@ -143,10 +142,8 @@ size_t StageHost::drain(const std::vector<size_t>& ready) {
       auto frame = inputs_[i].sub->take();
       if (!frame) break;
       dispatch(i, *frame, wall_ns());
-      ++got;
     }
   }
-  return got;
 }
 
 void StageHost::flush_outputs() {

@@ -101,7 +101,7 @@ class StageHost {
     FrameHandler handler;
   };
   void dispatch(size_t input, const transport::ReceivedFrame& frame, int64_t recv_ns);
-  size_t drain(const std::vector<size_t>& ready);  // the frames already here on those inputs, each bounded; returns how many
+  void drain(const std::vector<size_t>& ready);  // the frames already here on those inputs, each bounded
   void flush_outputs();
   void record_current();
   bool publish_if_committed(const std::string& key);
