@@ -331,7 +331,7 @@ std::optional<ReceivedFrame> Subscriber::receive(std::chrono::milliseconds timeo
     // The deadline holds even when the wait keeps answering at once (a wake-up that was no
     // message, or a receive that keeps failing and so never finds the socket drained).
     if (!first && left.count() <= 0) return std::nullopt;
-    if (wait_for_input({this}, std::max(left, std::chrono::milliseconds(0))).empty()) return std::nullopt;  // timeout or signal
+    if (wait_for_input({this}, std::max(left, std::chrono::milliseconds(0))).empty()) return std::nullopt;  // a signal
   }
 }
 
@@ -355,6 +355,13 @@ std::vector<size_t> wait_for_input(const std::vector<Subscriber*>& subs, std::ch
     // that the service is stopping. Only that is expected here.
     if (errno == EINTR) return ready;
     throw std::system_error(errno, std::generic_category(), "poll of subscriber sockets");
+  }
+  if (n == 0 && ready.empty() && wait_ms > 0) {
+    // Quiet for a whole timeout: read them all anyway, as zmq_poll's callers did, so that
+    // a wake-up missed by any path this code does not know of strands a frame for one
+    // timeout, never for good.
+    for (size_t i = 0; i < subs.size(); ++i) ready.push_back(i);
+    return ready;
   }
   for (size_t k = 0; k < fds.size() && n > 0; ++k)
     if (fds[k].revents != 0) ready.push_back(index[k]);

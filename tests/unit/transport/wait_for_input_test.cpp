@@ -81,8 +81,10 @@ TEST(WaitForInput, ADrainedQuietSubscriberSleepsForTheTimeout) {
   Link link(ctx, "quiet");
   auto& [pub, sub] = link;
   const auto start = Clock::now();
-  EXPECT_TRUE(transport::wait_for_input({&sub}, 150ms).empty());
+  EXPECT_EQ(transport::wait_for_input({&sub}, 150ms), std::vector<size_t>{0}) << "after a quiet timeout every input is read once";
   EXPECT_GE(since(start), 140ms) << "returned early: a drained socket would be read in a busy loop";
+  EXPECT_EQ(sub.take(), nullptr);
+  EXPECT_TRUE(transport::wait_for_input({&sub}, 0ms).empty()) << "a zero timeout only looks";
 }
 
 TEST(WaitForInput, AFramePublishedDuringTheWaitWakesIt) {

@@ -201,7 +201,8 @@ class Subscriber {
 };
 
 // Waits up to `timeout` until any of `subs` may have a frame, and returns their indexes in
-// order; empty on timeout or a signal. A subscriber not drained() is returned at once, and
+// order: all of them after a quiet timeout, none after a signal (or a zero timeout with
+// nothing there). A subscriber not drained() is returned at once, and
 // the others are then checked without waiting, so a busy input cannot hide the rest. The
 // caller reads each returned subscriber with take() until it is empty (or it stays not
 // drained and comes back next time); a returned one can turn out to have nothing.
